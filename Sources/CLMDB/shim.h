@@ -1,0 +1,4 @@
+#ifndef SHOAL_CLMDB_SHIM_H
+#define SHOAL_CLMDB_SHIM_H
+#include <lmdb.h>
+#endif

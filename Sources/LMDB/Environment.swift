@@ -1,0 +1,220 @@
+import CLMDB
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How to open an ``Environment``.
+public struct EnvironmentOptions: Sendable {
+    /// Initial size of the memory map in bytes. The file is sparse, so a large value costs nothing up front.
+    public var mapSize: Int = 1 << 30
+    /// The map never grows past this; a write that needs more fails with ``LMDBError/mapFull``.
+    public var maxMapSize: Int = 1 << 40
+    public var maxDatabases: UInt32 = 1024
+    public var maxReaders: UInt32 = 1024
+    /// `MDB_NOSYNC`: commits are not flushed; a crash may lose the last transactions (never corrupts).
+    public var noSync: Bool = false
+    /// `MDB_NORDAHEAD`: better for random reads of a map larger than memory.
+    public var noReadAhead: Bool = false
+    /// Create the directory when it does not exist.
+    public var createDirectory: Bool = true
+
+    public init() {}
+}
+
+/// Counters of a B-tree (an environment's main tree or a named database).
+public struct DatabaseStatistics: Sendable, Equatable {
+    public var pageSize: Int
+    public var depth: Int
+    public var branchPages: Int
+    public var leafPages: Int
+    public var overflowPages: Int
+    public var entries: Int
+
+    init(_ s: MDB_stat) {
+        pageSize = Int(s.ms_psize)
+        depth = Int(s.ms_depth)
+        branchPages = Int(s.ms_branch_pages)
+        leafPages = Int(s.ms_leaf_pages)
+        overflowPages = Int(s.ms_overflow_pages)
+        entries = Int(s.ms_entries)
+    }
+}
+
+/// What `mdb_env_info` reports.
+public struct EnvironmentInfo: Sendable, Equatable {
+    public var mapSize: Int
+    public var lastPageNumber: Int
+    public var lastTransactionID: Int
+    public var maxReaders: Int
+    public var readersInUse: Int
+}
+
+/// An LMDB environment: one memory-mapped file with its lock file, holding named databases.
+///
+/// Open it once per directory and share it: the handle is thread-safe, and it is opened with
+/// `MDB_NOTLS` so read transactions may be used from any thread (Swift tasks hop threads).
+/// Write transactions run on the caller's thread from begin to commit, inside ``write(_:)``.
+///
+/// ```swift
+/// let env = try Environment(path: "/tmp/db")
+/// let db = try env.write { try $0.openDatabase(named: "items", create: true) }
+/// try env.write { try $0.put(db, key: [1], value: [42]) }
+/// let value = try env.read { try $0.get(db, key: [1]) }
+/// ```
+public final class Environment: @unchecked Sendable {
+    // @unchecked: `handle` is immutable and LMDB's environment is thread-safe; the map size is only
+    // changed under `mapLock` held exclusively, when no transaction of this process is open.
+    let handle: OpaquePointer
+    let mapLock = ReadWriteLock()
+    public let path: String
+    public let options: EnvironmentOptions
+
+    /// Opens (or creates) the environment in the directory `path`.
+    /// - Throws: ``LMDBError`` when LMDB cannot open it; the handle is released in that case.
+    public init(path: String, options: EnvironmentOptions = EnvironmentOptions()) throws {
+        if options.createDirectory {
+            try Environment.makeDirectory(path)
+        }
+        var env: OpaquePointer?
+        try check(mdb_env_create(&env), "mdb_env_create")
+        guard let env else { throw LMDBError(code: EINVAL, context: "mdb_env_create returned no handle") }
+        do {
+            try check(mdb_env_set_maxdbs(env, MDB_dbi(options.maxDatabases)), "set max databases")
+            try check(mdb_env_set_maxreaders(env, options.maxReaders), "set max readers")
+            try check(mdb_env_set_mapsize(env, options.mapSize), "set map size")
+            var flags = UInt32(MDB_NOTLS)
+            if options.noSync { flags |= UInt32(MDB_NOSYNC) }
+            if options.noReadAhead { flags |= UInt32(MDB_NORDAHEAD) }
+            try check(mdb_env_open(env, path, flags, 0o644), "open \(path)")
+        } catch {
+            mdb_env_close(env)
+            throw error
+        }
+        handle = env
+        self.path = path
+        self.options = options
+    }
+
+    deinit {
+        mdb_env_close(handle)
+    }
+
+    private static func makeDirectory(_ path: String) throws {
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for part in path.split(separator: "/") {
+            prefix += part
+            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+                throw LMDBError(code: errno, context: "mkdir \(prefix)")
+            }
+            prefix += "/"
+        }
+    }
+
+    // MARK: Transactions
+
+    /// Runs `body` in a read-only snapshot. Readers never block writers.
+    /// Bytes borrowed inside must not escape the closure.
+    public func read<R>(_ body: (Transaction) throws -> R) throws -> R {
+        while true {
+            do {
+                return try mapLock.withShared {
+                    let txn = try Transaction(environment: self, readOnly: true)
+                    do {
+                        let result = try body(txn)
+                        // Committing (not aborting) a read keeps databases it opened usable afterwards.
+                        try txn.commit()
+                        return result
+                    } catch {
+                        txn.abort()
+                        throw error
+                    }
+                }
+            } catch LMDBError.mapResized {
+                try adoptMapSize()
+            }
+        }
+    }
+
+    /// Runs `body` in a write transaction and commits it; aborts if `body` throws.
+    ///
+    /// When the map is full the transaction is aborted, the map grows, and `body` runs again
+    /// from scratch, so `body` must compute its writes from the transaction alone (it may run
+    /// more than once). Must be called on the thread that will finish it and never nested.
+    /// - Throws: the error of `body`, or ``LMDBError`` (``LMDBError/mapFull`` once `maxMapSize` is reached).
+    public func write<R>(_ body: (Transaction) throws -> R) throws -> R {
+        while true {
+            do {
+                return try mapLock.withShared {
+                    let txn = try Transaction(environment: self, readOnly: false)
+                    do {
+                        let result = try body(txn)
+                        try txn.commit()
+                        return result
+                    } catch {
+                        txn.abort()
+                        throw error
+                    }
+                }
+            } catch LMDBError.mapFull {
+                try growMap()
+            } catch LMDBError.mapResized {
+                try adoptMapSize()
+            }
+        }
+    }
+
+    /// Doubles the map (at most by 4 GiB at a time, never past `maxMapSize`).
+    public func growMap() throws {
+        try mapLock.withExclusive {
+            let current = info().mapSize
+            guard current < options.maxMapSize else {
+                throw LMDBError(code: MDB_MAP_FULL, context: "map size limit of \(options.maxMapSize) bytes reached at \(path)")
+            }
+            let next = min(options.maxMapSize, current + min(current, 4 << 30))
+            try check(mdb_env_set_mapsize(handle, next), "grow map to \(next)")
+        }
+    }
+
+    /// Another process grew the map: adopt its size.
+    private func adoptMapSize() throws {
+        try mapLock.withExclusive {
+            try check(mdb_env_set_mapsize(handle, 0), "adopt map size")
+        }
+    }
+
+    // MARK: Maintenance
+
+    /// Statistics of the main tree.
+    public func statistics() -> DatabaseStatistics {
+        var s = MDB_stat()
+        mdb_env_stat(handle, &s)
+        return DatabaseStatistics(s)
+    }
+
+    public func info() -> EnvironmentInfo {
+        var i = MDB_envinfo()
+        mdb_env_info(handle, &i)
+        return EnvironmentInfo(
+            mapSize: Int(i.me_mapsize), lastPageNumber: Int(i.me_last_pgno),
+            lastTransactionID: Int(i.me_last_txnid), maxReaders: Int(i.me_maxreaders),
+            readersInUse: Int(i.me_numreaders))
+    }
+
+    /// Flushes buffers to disk (needed only with `noSync`).
+    public func sync(force: Bool = true) throws {
+        try check(mdb_env_sync(handle, force ? 1 : 0), "sync")
+    }
+
+    /// Copies the environment into the existing empty directory `path`, optionally compacting.
+    public func copy(to path: String, compact: Bool = true) throws {
+        try Environment.makeDirectory(path)
+        try mapLock.withShared {
+            try check(mdb_env_copy2(handle, path, compact ? UInt32(MDB_CP_COMPACT) : 0), "copy to \(path)")
+        }
+    }
+
+    /// The largest key LMDB accepts in this build (511 for Debian's liblmdb).
+    public var maxKeySize: Int { Int(mdb_env_get_maxkeysize(handle)) }
+}

@@ -1,0 +1,134 @@
+import CLMDB
+
+/// A named database (an LMDB DBI handle), valid for the life of its environment once the
+/// transaction that opened it has committed.
+public struct Database: Sendable, Hashable {
+    public let id: UInt32
+}
+
+/// Flags for ``Transaction/put(_:key:value:flags:)``.
+public struct PutFlags: OptionSet, Sendable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    /// Fail with ``LMDBError/keyExists`` instead of overwriting.
+    public static let noOverwrite = PutFlags(rawValue: UInt32(MDB_NOOVERWRITE))
+    /// The key sorts after every existing key (bulk loads in key order).
+    public static let append = PutFlags(rawValue: UInt32(MDB_APPEND))
+}
+
+/// A read or write transaction. It exists only inside ``Environment/read(_:)`` or
+/// ``Environment/write(_:)`` and must not escape that closure or cross threads.
+public final class Transaction {
+    let handle: OpaquePointer
+    public let isReadOnly: Bool
+    private var finished = false
+    private var cursors: [Cursor] = []
+
+    init(environment: Environment, readOnly: Bool) throws {
+        var txn: OpaquePointer?
+        try check(mdb_txn_begin(environment.handle, nil, readOnly ? UInt32(MDB_RDONLY) : 0, &txn), "begin transaction")
+        handle = txn!
+        isReadOnly = readOnly
+    }
+
+    deinit {
+        if !finished {
+            closeCursors()
+            mdb_txn_abort(handle)
+        }
+    }
+
+    func commit() throws {
+        precondition(!finished, "transaction already finished")
+        closeCursors()
+        finished = true
+        try check(mdb_txn_commit(handle), "commit")
+    }
+
+    private func closeCursors() {
+        for cursor in cursors { cursor.close() }
+        cursors.removeAll()
+    }
+
+    func abort() {
+        guard !finished else { return }
+        closeCursors()
+        finished = true
+        mdb_txn_abort(handle)
+    }
+
+    /// Opens the named database, creating it when `create` (write transactions only).
+    /// - Returns: `nil` when it does not exist and `create` is false.
+    public func openDatabase(named name: String?, create: Bool = false) throws -> Database? {
+        var dbi = MDB_dbi()
+        let rc = mdb_dbi_open(handle, name, create ? UInt32(MDB_CREATE) : 0, &dbi)
+        if rc == MDB_NOTFOUND { return nil }
+        try check(rc, "open database \(name ?? "<main>")")
+        return Database(id: dbi)
+    }
+
+    /// Deletes the database and frees its pages (`delete: true`), or only empties it.
+    public func drop(_ db: Database, delete: Bool) throws {
+        try check(mdb_drop(handle, db.id, delete ? 1 : 0), "drop database")
+    }
+
+    public func statistics(_ db: Database) throws -> DatabaseStatistics {
+        var s = MDB_stat()
+        try check(mdb_stat(handle, db.id, &s), "stat")
+        return DatabaseStatistics(s)
+    }
+
+    /// Calls `body` with the value stored under `key`, borrowed from the map (zero copy).
+    /// - Returns: `nil` when the key is absent.
+    public func withValue<R>(_ db: Database, key: [UInt8], _ body: (BorrowedBytes) throws -> R) throws -> R? {
+        try key.withUnsafeBytes { k in
+            var mk = MDB_val(mv_size: k.count, mv_data: UnsafeMutableRawPointer(mutating: k.baseAddress))
+            var mv = MDB_val()
+            let rc = mdb_get(handle, db.id, &mk, &mv)
+            if rc == MDB_NOTFOUND { return nil }
+            try check(rc, "get")
+            return try body(BorrowedBytes(UnsafeRawBufferPointer(start: mv.mv_data, count: mv.mv_size)))
+        }
+    }
+
+    /// A copy of the value stored under `key`, or `nil`.
+    public func get(_ db: Database, key: [UInt8]) throws -> [UInt8]? {
+        try withValue(db, key: key) { $0.array }
+    }
+
+    public func put(_ db: Database, key: [UInt8], value: [UInt8], flags: PutFlags = []) throws {
+        try key.withUnsafeBytes { k in
+            try value.withUnsafeBytes { v in
+                var mk = MDB_val(mv_size: k.count, mv_data: UnsafeMutableRawPointer(mutating: k.baseAddress))
+                var mv = MDB_val(mv_size: v.count, mv_data: UnsafeMutableRawPointer(mutating: v.baseAddress))
+                try check(mdb_put(handle, db.id, &mk, &mv, flags.rawValue), "put")
+            }
+        }
+    }
+
+    /// Deletes `key`. - Returns: whether it existed.
+    @discardableResult
+    public func delete(_ db: Database, key: [UInt8]) throws -> Bool {
+        try key.withUnsafeBytes { k in
+            var mk = MDB_val(mv_size: k.count, mv_data: UnsafeMutableRawPointer(mutating: k.baseAddress))
+            let rc = mdb_del(handle, db.id, &mk, nil)
+            if rc == MDB_NOTFOUND { return false }
+            try check(rc, "delete")
+            return true
+        }
+    }
+
+    /// A cursor over `db` that lives as long as this transaction (closed when it is released).
+    public func openCursor(_ db: Database) throws -> Cursor {
+        let cursor = try Cursor(transaction: self, database: db)
+        cursors.append(cursor)
+        return cursor
+    }
+
+    /// Runs `body` with a cursor over `db`; the cursor is closed when `body` returns.
+    public func withCursor<R>(_ db: Database, _ body: (Cursor) throws -> R) throws -> R {
+        let cursor = try Cursor(transaction: self, database: db)
+        defer { cursor.close() }
+        return try body(cursor)
+    }
+}

@@ -1,0 +1,168 @@
+import Foundation
+import LMDB
+import Synchronization
+
+/// Whether an acknowledged write is on disk.
+public enum Durability: String, Sendable, CaseIterable {
+    /// Every commit is flushed before the write returns (concurrent writes share one flush).
+    case sync
+    /// Commits are not flushed: much faster; a crash of the machine may lose the latest writes
+    /// (LMDB never corrupts). A crash of the process alone loses nothing.
+    case noSync = "nosync"
+}
+
+/// How to open a ``Database``.
+public struct DatabaseOptions: Sendable {
+    /// Shards of a new data directory (an existing one keeps its own).
+    public var shardCount: Int = 4
+    public var durability: Durability = .sync
+    /// Initial memory map of each shard; maps grow on demand up to `maxMapSize`.
+    public var initialMapSize: Int = 1 << 30
+    public var maxMapSize: Int = 1 << 40
+    /// The region shown in table ARNs.
+    public var region: String = "us-east-1"
+
+    public init(shardCount: Int = 4, durability: Durability = .sync) {
+        self.shardCount = shardCount
+        self.durability = durability
+    }
+}
+
+/// A table as the engine uses it: its definition and its items database in each shard.
+final class TableHandle: Sendable {
+    let definition: TableDefinition
+    let databases: [LMDB.Database]
+
+    init(definition: TableDefinition, databases: [LMDB.Database]) {
+        self.definition = definition
+        self.databases = databases
+    }
+
+    var key: PrimaryKey { definition.primaryKey }
+}
+
+/// An open Shoal data directory: the catalog and the shards. Its methods are DynamoDB's
+/// operations (`putItem`, `query`, …); ``table(_:)`` gives a friendlier handle on the same.
+///
+/// ```swift
+/// let db = try Database.open(at: "/tmp/shoal")
+/// try await db.createTable(CreateTableRequest(tableName: "Users", partitionKey: ("id", .s)))
+/// try await db.table("Users").put(["id": "u1", "name": "Ada"])
+/// ```
+public final class Database: Sendable {
+    public let path: String
+    public let options: DatabaseOptions
+    let catalog: Catalog
+    let shards: [Shard]
+    let ring: HashRing
+    private let registry: Mutex<[String: TableHandle]>
+
+    /// Opens the data directory at `path`, creating it (with `options.shardCount` shards) if needed.
+    /// - Throws: ``ShoalError`` when the directory cannot be opened.
+    public static func open(at path: String, options: DatabaseOptions = DatabaseOptions()) throws -> Database {
+        do {
+            return try Database(path: path, options: options)
+        } catch let error as ShoalError {
+            throw error
+        } catch {
+            throw ShoalError.internalError("Cannot open the data directory \(path): \(error)")
+        }
+    }
+
+    private init(path: String, options: DatabaseOptions) throws {
+        guard (1...999).contains(options.shardCount) else {
+            throw ShoalError.validation("shardCount must be between 1 and 999")
+        }
+        self.path = path
+        self.options = options
+        catalog = try Catalog(path: path + "/catalog", noSync: options.durability == .noSync)
+        let layout = try catalog.layout(proposing: .init(shardCount: options.shardCount, virtualNodes: HashRing.defaultVirtualNodes))
+        ring = HashRing(shardCount: layout.shardCount, virtualNodes: layout.virtualNodes)
+        let definitions = try catalog.allTables()
+        let live = Set(definitions.map(\.id))
+        var shards: [Shard] = []
+        for index in 0..<layout.shardCount {
+            shards.append(try Shard(path: path + "/shards/" + Database.shardFolder(index), index: index, options: options, liveTables: live))
+        }
+        self.shards = shards
+        var tables: [String: TableHandle] = [:]
+        for definition in definitions {
+            var dbs: [LMDB.Database] = []
+            for shard in shards {
+                if let db = shard.tableDatabases[definition.id] {
+                    dbs.append(db)
+                } else {
+                    // Created in the catalog but not yet in this shard (a crash mid-CreateTable).
+                    let id = definition.id
+                    dbs.append(try shard.writer.performSync { try $0.openTable(id) })
+                }
+            }
+            tables[definition.name] = TableHandle(definition: definition, databases: dbs)
+        }
+        registry = Mutex(tables)
+    }
+
+    static func shardFolder(_ index: Int) -> String {
+        let digits = String(index)
+        return String(repeating: "0", count: max(0, 3 - digits.count)) + digits
+    }
+
+    deinit {
+        for shard in shards { shard.writer.stop() }
+    }
+
+    /// Finishes queued writes and stops the shard writers. Later writes fail.
+    public func close() {
+        for shard in shards { shard.writer.stop() }
+    }
+
+    /// The number of shards of this directory.
+    public var shardCount: Int { shards.count }
+
+    // MARK: Internals shared by the operations
+
+    func handle(_ name: String) throws(ShoalError) -> TableHandle {
+        guard let handle = registry.withLock({ $0[name] }) else { throw .resourceNotFound }
+        return handle
+    }
+
+    func lookup(_ name: String) -> TableHandle? { registry.withLock { $0[name] } }
+
+    func register(_ handle: TableHandle) -> Bool {
+        registry.withLock { tables in
+            guard tables[handle.definition.name] == nil else { return false }
+            tables[handle.definition.name] = handle
+            return true
+        }
+    }
+
+    /// Removes the table from the registry. - Returns: whether this call removed it.
+    func unregister(_ name: String) -> Bool { registry.withLock { $0.removeValue(forKey: name) != nil } }
+
+    func tableNames() -> [String] { registry.withLock { Array($0.keys) } }
+
+    func shard(for partition: AttributeValue) -> Shard {
+        shards[ring.shard(for: KeyEncoding.token(partition))]
+    }
+
+    /// Runs an operation body, turning storage failures into `InternalServerError`.
+    func run<T>(_ body: () async throws -> T) async throws(ShoalError) -> T {
+        do {
+            return try await body()
+        } catch let error as ShoalError {
+            throw error
+        } catch {
+            throw .internalError("Internal error: \(error)")
+        }
+    }
+
+    func runSync<T>(_ body: () throws -> T) throws(ShoalError) -> T {
+        do {
+            return try body()
+        } catch let error as ShoalError {
+            throw error
+        } catch {
+            throw .internalError("Internal error: \(error)")
+        }
+    }
+}

@@ -1,0 +1,87 @@
+/// Appends the primitives of Shoal's binary formats.
+struct ByteWriter {
+    var bytes: [UInt8] = []
+
+    init(capacity: Int = 64) { bytes.reserveCapacity(capacity) }
+
+    mutating func byte(_ b: UInt8) { bytes.append(b) }
+    mutating func append(_ b: [UInt8]) { bytes.append(contentsOf: b) }
+
+    mutating func varint(_ value: Int) {
+        var v = UInt64(value)
+        while v >= 0x80 {
+            bytes.append(UInt8(v & 0x7F) | 0x80)
+            v >>= 7
+        }
+        bytes.append(UInt8(v))
+    }
+
+    mutating func lengthPrefixed(_ b: [UInt8]) {
+        varint(b.count)
+        bytes.append(contentsOf: b)
+    }
+
+    mutating func lengthPrefixed(_ s: String) {
+        var s = s
+        s.withUTF8 { u in
+            varint(u.count)
+            bytes.append(contentsOf: u)
+        }
+    }
+
+    mutating func uint64BigEndian(_ v: UInt64) {
+        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: v >> UInt64(shift))) }
+    }
+}
+
+/// Reads what ``ByteWriter`` wrote; every read is bounds-checked and corrupt data throws.
+struct ByteReader {
+    let bytes: [UInt8]
+    var offset: Int
+
+    init(_ bytes: [UInt8], offset: Int = 0) {
+        self.bytes = bytes
+        self.offset = offset
+    }
+
+    var isAtEnd: Bool { offset >= bytes.count }
+
+    mutating func byte() throws(ShoalError) -> UInt8 {
+        guard offset < bytes.count else { throw ByteReader.corrupt }
+        defer { offset += 1 }
+        return bytes[offset]
+    }
+
+    mutating func varint() throws(ShoalError) -> Int {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            let b = try byte()
+            result |= UInt64(b & 0x7F) << shift
+            if b < 0x80 { break }
+            shift += 7
+            guard shift < 63 else { throw ByteReader.corrupt }
+        }
+        guard result <= UInt64(Int.max) else { throw ByteReader.corrupt }
+        return Int(result)
+    }
+
+    mutating func bytes(count: Int) throws(ShoalError) -> [UInt8] {
+        guard count >= 0, offset + count <= bytes.count else { throw ByteReader.corrupt }
+        defer { offset += count }
+        return Array(bytes[offset..<offset + count])
+    }
+
+    mutating func lengthPrefixed() throws(ShoalError) -> [UInt8] {
+        try bytes(count: varint())
+    }
+
+    mutating func lengthPrefixedString() throws(ShoalError) -> String {
+        let count = try varint()
+        guard count >= 0, offset + count <= bytes.count else { throw ByteReader.corrupt }
+        defer { offset += count }
+        return String(decoding: bytes[offset..<offset + count], as: UTF8.self)
+    }
+
+    static let corrupt = ShoalError.internalError("Stored data is corrupt: unexpected end or malformed encoding")
+}

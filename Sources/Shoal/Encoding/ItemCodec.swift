@@ -1,0 +1,142 @@
+/// Shoal's compact binary form of an item: a varint attribute count, then per attribute
+/// (sorted by name) its length-prefixed UTF-8 name and its value.
+///
+/// A value is a type tag then its payload: strings and binaries length-prefixed, numbers in
+/// ``NumberEncoding``, sets and lists a varint count then members, maps like items.
+public enum ItemCodec {
+    /// On-disk type tags. Never reorder or delete: stored data depends on them.
+    enum Tag: UInt8 {
+        case null = 0
+        case boolFalse = 1
+        case boolTrue = 2
+        case s = 3
+        case n = 4
+        case b = 5
+        case ss = 6
+        case ns = 7
+        case bs = 8
+        case l = 9
+        case m = 10
+    }
+
+    public static func encode(_ item: Item) -> [UInt8] {
+        var w = ByteWriter(capacity: 128)
+        encodeMap(item, into: &w)
+        return w.bytes
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws(ShoalError) -> Item {
+        try decode(bytes, from: 0)
+    }
+
+    static func decode(_ bytes: [UInt8], from offset: Int) throws(ShoalError) -> Item {
+        var r = ByteReader(bytes, offset: offset)
+        let item = try decodeMap(&r, depth: 0)
+        guard r.isAtEnd else { throw ByteReader.corrupt }
+        return item
+    }
+
+    private static func encodeMap(_ map: [String: AttributeValue], into w: inout ByteWriter) {
+        w.varint(map.count)
+        for name in map.keys.sorted() {
+            w.lengthPrefixed(name)
+            encodeValue(map[name]!, into: &w)
+        }
+    }
+
+    static func encodeValue(_ value: AttributeValue, into w: inout ByteWriter) {
+        switch value {
+        case .null:
+            w.byte(Tag.null.rawValue)
+        case .bool(let v):
+            w.byte(v ? Tag.boolTrue.rawValue : Tag.boolFalse.rawValue)
+        case .s(let v):
+            w.byte(Tag.s.rawValue)
+            w.lengthPrefixed(v)
+        case .n(let v):
+            w.byte(Tag.n.rawValue)
+            NumberEncoding.encode(v, into: &w)
+        case .b(let v):
+            w.byte(Tag.b.rawValue)
+            w.lengthPrefixed(v)
+        case .ss(let v):
+            w.byte(Tag.ss.rawValue)
+            w.varint(v.count)
+            for s in v { w.lengthPrefixed(s) }
+        case .ns(let v):
+            w.byte(Tag.ns.rawValue)
+            w.varint(v.count)
+            for n in v { NumberEncoding.encode(n, into: &w) }
+        case .bs(let v):
+            w.byte(Tag.bs.rawValue)
+            w.varint(v.count)
+            for b in v { w.lengthPrefixed(b) }
+        case .l(let v):
+            w.byte(Tag.l.rawValue)
+            w.varint(v.count)
+            for e in v { encodeValue(e, into: &w) }
+        case .m(let v):
+            w.byte(Tag.m.rawValue)
+            encodeMap(v, into: &w)
+        }
+    }
+
+    private static func decodeMap(_ r: inout ByteReader, depth: Int) throws(ShoalError) -> [String: AttributeValue] {
+        let count = try r.varint()
+        guard count <= r.bytes.count else { throw ByteReader.corrupt }
+        var map: [String: AttributeValue] = [:]
+        map.reserveCapacity(count)
+        for _ in 0..<count {
+            let name = try r.lengthPrefixedString()
+            map[name] = try decodeValue(&r, depth: depth)
+        }
+        return map
+    }
+
+    static func decodeValue(_ r: inout ByteReader, depth: Int) throws(ShoalError) -> AttributeValue {
+        guard depth <= ItemValidation.maxNestingDepth + 1, let tag = Tag(rawValue: try r.byte()) else {
+            throw ByteReader.corrupt
+        }
+        switch tag {
+        case .null: return .null
+        case .boolFalse: return .bool(false)
+        case .boolTrue: return .bool(true)
+        case .s: return .s(try r.lengthPrefixedString())
+        case .n: return .n(try NumberEncoding.decode(&r))
+        case .b: return .b(try r.lengthPrefixed())
+        case .ss:
+            let count = try boundedCount(&r)
+            var v: [String] = []
+            v.reserveCapacity(count)
+            for _ in 0..<count { v.append(try r.lengthPrefixedString()) }
+            return .ss(v)
+        case .ns:
+            let count = try boundedCount(&r)
+            var v: [Number] = []
+            v.reserveCapacity(count)
+            for _ in 0..<count { v.append(try NumberEncoding.decode(&r)) }
+            return .ns(v)
+        case .bs:
+            let count = try boundedCount(&r)
+            var v: [[UInt8]] = []
+            v.reserveCapacity(count)
+            for _ in 0..<count { v.append(try r.lengthPrefixed()) }
+            return .bs(v)
+        case .l:
+            let count = try boundedCount(&r)
+            var v: [AttributeValue] = []
+            v.reserveCapacity(count)
+            for _ in 0..<count { v.append(try decodeValue(&r, depth: depth + 1)) }
+            return .l(v)
+        case .m:
+            return .m(try decodeMap(&r, depth: depth + 1))
+        }
+    }
+
+    private static func boundedCount(_ r: inout ByteReader) throws(ShoalError) -> Int {
+        let count = try r.varint()
+        // Every member takes at least one byte.
+        guard count <= r.bytes.count - r.offset else { throw ByteReader.corrupt }
+        return count
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+
+/// `PROVISIONED` or `PAY_PER_REQUEST`. Shoal accepts both and throttles neither.
+public enum BillingMode: String, Sendable, Codable {
+    case provisioned = "PROVISIONED"
+    case payPerRequest = "PAY_PER_REQUEST"
+}
+
+public enum TableStatus: String, Sendable, Codable {
+    case creating = "CREATING"
+    case updating = "UPDATING"
+    case deleting = "DELETING"
+    case active = "ACTIVE"
+}
+
+public struct ProvisionedThroughput: Sendable, Codable, Equatable {
+    public var readCapacityUnits: Int64
+    public var writeCapacityUnits: Int64
+
+    public init(readCapacityUnits: Int64, writeCapacityUnits: Int64) {
+        self.readCapacityUnits = readCapacityUnits
+        self.writeCapacityUnits = writeCapacityUnits
+    }
+}
+
+/// A table's definition as the catalog stores it.
+struct TableDefinition: Sendable, Codable, Equatable {
+    var name: String
+    /// Stable identifier, also naming the table's databases in every shard.
+    var id: String
+    var primaryKey: PrimaryKey
+    var attributeDefinitions: [AttributeDefinition]
+    var billingMode: BillingMode
+    var provisionedThroughput: ProvisionedThroughput?
+    var creationDate: Double
+}
+
+/// What DescribeTable, CreateTable and DeleteTable return.
+public struct TableDescription: Sendable, Equatable {
+    public var tableName: String
+    public var tableStatus: TableStatus
+    public var keySchema: [KeySchemaElement]
+    public var attributeDefinitions: [AttributeDefinition]
+    public var billingMode: BillingMode
+    public var provisionedThroughput: ProvisionedThroughput?
+    public var itemCount: Int
+    public var tableSizeBytes: Int
+    public var creationDateTime: Date
+    public var tableArn: String
+    public var tableId: String
+}
+
+extension TableDefinition {
+    func describe(status: TableStatus, itemCount: Int, sizeBytes: Int, region: String) -> TableDescription {
+        TableDescription(
+            tableName: name, tableStatus: status, keySchema: primaryKey.keySchema,
+            attributeDefinitions: attributeDefinitions, billingMode: billingMode,
+            provisionedThroughput: provisionedThroughput, itemCount: itemCount, tableSizeBytes: sizeBytes,
+            creationDateTime: Date(timeIntervalSince1970: creationDate),
+            tableArn: "arn:aws:dynamodb:\(region):000000000000:table/\(name)", tableId: id)
+    }
+}

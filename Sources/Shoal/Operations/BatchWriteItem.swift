@@ -1,0 +1,95 @@
+public enum WriteRequest: Sendable, Equatable {
+    case put(Item)
+    case delete(key: Item)
+}
+
+public struct BatchWriteItemRequest: Sendable {
+    public var requestItems: [String: [WriteRequest]]
+
+    public init(requestItems: [String: [WriteRequest]]) { self.requestItems = requestItems }
+}
+
+public struct BatchWriteItemResponse: Sendable, Equatable {
+    /// Writes left undone (Shoal applies every valid request, so this is empty).
+    public var unprocessedItems: [String: [WriteRequest]]
+}
+
+extension Database {
+    static let maxBatchWriteRequests = 25
+
+    /// DynamoDB's BatchWriteItem: up to 25 puts and deletes over one or more tables.
+    ///
+    /// The whole request is validated before anything is written, so an invalid request writes
+    /// nothing. The writes for one shard commit in one transaction.
+    public func batchWriteItem(_ request: BatchWriteItemRequest) async throws(ShoalError) -> BatchWriteItemResponse {
+        let total = request.requestItems.values.reduce(0) { $0 + $1.count }
+        guard !request.requestItems.isEmpty, total >= 1 else {
+            throw .validation("1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]")
+        }
+        guard total <= Database.maxBatchWriteRequests else {
+            throw .validation("1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]")
+        }
+        var byShard: [Int: [PreparedWrite]] = [:]
+        for (table, writes) in request.requestItems.sorted(by: { $0.key < $1.key }) {
+            guard !writes.isEmpty else {
+                throw .validation("1 validation error detected: Value '[]' at 'requestItems.\(table).member' failed to satisfy constraint: Member must have length greater than or equal to 1")
+            }
+            let handle = try handle(table)
+            var seen = Set<ItemKey>()
+            for write in writes {
+                let prepared: PreparedWrite
+                switch write {
+                case .put(let item): prepared = .put(try PreparedPut(handle: handle, item: item))
+                case .delete(let key): prepared = .delete(try PreparedDelete(handle: handle, key: key))
+                }
+                guard seen.insert(prepared.key).inserted else {
+                    throw .validation("Provided list of item keys contains duplicates")
+                }
+                byShard[shard(for: prepared.key.partition).index, default: []].append(prepared)
+            }
+        }
+        try await run {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (index, writes) in byShard {
+                    let writer = shards[index].writer
+                    group.addTask {
+                        try await writer.perform { context in
+                            // Every table must still exist before the first write, so a failure writes nothing.
+                            for write in writes { _ = try context.items(write.tableID) }
+                            for write in writes { try write.apply(in: context) }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        return BatchWriteItemResponse(unprocessedItems: [:])
+    }
+}
+
+/// A validated put or delete of a batch.
+enum PreparedWrite: Sendable {
+    case put(PreparedPut)
+    case delete(PreparedDelete)
+
+    var tableID: String {
+        switch self {
+        case .put(let p): return p.tableID
+        case .delete(let d): return d.tableID
+        }
+    }
+
+    var key: ItemKey {
+        switch self {
+        case .put(let p): return p.key
+        case .delete(let d): return d.key
+        }
+    }
+
+    func apply(in context: WriteContext) throws {
+        switch self {
+        case .put(let p): _ = try p.apply(in: context, returningOld: false)
+        case .delete(let d): _ = try d.apply(in: context, returningOld: false)
+        }
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import LMDB
+
+public struct CreateTableRequest: Sendable {
+    public var tableName: String
+    public var keySchema: [KeySchemaElement]
+    public var attributeDefinitions: [AttributeDefinition]
+    public var billingMode: BillingMode?
+    public var provisionedThroughput: ProvisionedThroughput?
+
+    public init(tableName: String, keySchema: [KeySchemaElement], attributeDefinitions: [AttributeDefinition],
+                billingMode: BillingMode? = nil, provisionedThroughput: ProvisionedThroughput? = nil) {
+        self.tableName = tableName
+        self.keySchema = keySchema
+        self.attributeDefinitions = attributeDefinitions
+        self.billingMode = billingMode
+        self.provisionedThroughput = provisionedThroughput
+    }
+
+    /// A table keyed by `partitionKey` and, optionally, `sortKey`, billed on demand.
+    public init(tableName: String, partitionKey: (String, ScalarAttributeType), sortKey: (String, ScalarAttributeType)? = nil) {
+        var schema = [KeySchemaElement(attributeName: partitionKey.0, keyType: .hash)]
+        var definitions = [AttributeDefinition(attributeName: partitionKey.0, attributeType: partitionKey.1)]
+        if let sortKey {
+            schema.append(KeySchemaElement(attributeName: sortKey.0, keyType: .range))
+            definitions.append(AttributeDefinition(attributeName: sortKey.0, attributeType: sortKey.1))
+        }
+        self.init(tableName: tableName, keySchema: schema, attributeDefinitions: definitions, billingMode: .payPerRequest)
+    }
+}
+
+public struct CreateTableResponse: Sendable {
+    public var tableDescription: TableDescription
+}
+
+enum TableNameRule {
+    /// DynamoDB's table name rule: 3 to 255 characters of `[a-zA-Z0-9_.-]`.
+    static func validate(_ name: String, field: String = "tableName") throws(ShoalError) {
+        if name.utf8.count < 3 {
+            throw .validation("1 validation error detected: Value '\(name)' at '\(field)' failed to satisfy constraint: Member must have length greater than or equal to 3")
+        }
+        if name.utf8.count > 255 {
+            throw .validation("1 validation error detected: Value '\(name)' at '\(field)' failed to satisfy constraint: Member must have length less than or equal to 255")
+        }
+        let allowed = name.utf8.allSatisfy { c in
+            (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c == 95 || c == 46 || c == 45
+        }
+        if !allowed {
+            throw .validation("1 validation error detected: Value '\(name)' at '\(field)' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+")
+        }
+    }
+}
+
+extension Database {
+    /// DynamoDB's CreateTable. The table is ACTIVE when this returns.
+    /// - Throws: `ResourceInUseException` when the name is taken, `ValidationException` for an invalid definition.
+    public func createTable(_ request: CreateTableRequest) async throws(ShoalError) -> CreateTableResponse {
+        let definition = try validate(request)
+        return try await run {
+            let id = definition.id
+            var databases: [LMDB.Database] = []
+            // Shards first, catalog last: a crash in between leaves only unreferenced databases,
+            // which the next open deletes.
+            for shard in shards {
+                databases.append(try await shard.writer.perform { try $0.openTable(id) })
+            }
+            guard try catalog.insert(definition) else {
+                throw ShoalError(.resourceInUse, "Table already exists: \(definition.name)")
+            }
+            guard register(TableHandle(definition: definition, databases: databases)) else {
+                throw ShoalError(.resourceInUse, "Table already exists: \(definition.name)")
+            }
+            return CreateTableResponse(tableDescription: definition.describe(status: .active, itemCount: 0, sizeBytes: 0, region: options.region))
+        }
+    }
+
+    private func validate(_ request: CreateTableRequest) throws(ShoalError) -> TableDefinition {
+        try TableNameRule.validate(request.tableName)
+        if lookup(request.tableName) != nil {
+            throw ShoalError(.resourceInUse, "Table already exists: \(request.tableName)")
+        }
+        let schema = request.keySchema
+        guard !schema.isEmpty else {
+            throw .validation("1 validation error detected: Value null at 'keySchema' failed to satisfy constraint: Member must not be null")
+        }
+        guard schema.count <= 2 else {
+            throw .validation("1 validation error detected: Value '\(schema.map(\.attributeName))' at 'keySchema' failed to satisfy constraint: Member must have length less than or equal to 2")
+        }
+        for element in schema where element.attributeName.isEmpty || element.attributeName.utf8.count > 255 {
+            throw .validation("1 validation error detected: Value '\(element.attributeName)' at 'keySchema.member.attributeName' failed to satisfy constraint: Member must have length between 1 and 255")
+        }
+        guard schema[0].keyType == .hash else {
+            throw .validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
+        }
+        if schema.count == 2 {
+            guard schema[1].keyType == .range else {
+                throw .validation("Too many hash keys specified.  All Dynamo DB tables must have exactly one hash key")
+            }
+            guard schema[0].attributeName != schema[1].attributeName else {
+                throw .validation("Both the Hash Key and the Range Key element in the KeySchema have the same name")
+            }
+        }
+        var types: [String: ScalarAttributeType] = [:]
+        for definition in request.attributeDefinitions {
+            guard types[definition.attributeName] == nil else {
+                throw .validation("Cannot have two attributes with the same name")
+            }
+            types[definition.attributeName] = definition.attributeType
+        }
+        let keyNames = schema.map(\.attributeName)
+        if let missing = keyNames.first(where: { types[$0] == nil }) {
+            _ = missing
+            throw .invalidParameter("Some index key attributes are not defined in AttributeDefinitions. Keys: [\(keyNames.joined(separator: ", "))], AttributeDefinitions: [\(request.attributeDefinitions.map(\.attributeName).joined(separator: ", "))]")
+        }
+        guard request.attributeDefinitions.count == keyNames.count else {
+            throw .invalidParameter("Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions")
+        }
+        let billing = request.billingMode ?? .provisioned
+        switch billing {
+        case .provisioned:
+            guard let throughput = request.provisionedThroughput else {
+                throw .invalidParameter("ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED")
+            }
+            guard throughput.readCapacityUnits >= 1, throughput.writeCapacityUnits >= 1 else {
+                throw .invalidParameter("Each ReadCapacityUnits and WriteCapacityUnits must be greater than or equal to 1")
+            }
+        case .payPerRequest:
+            if request.provisionedThroughput != nil {
+                throw .invalidParameter("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST")
+            }
+        }
+        let partition = PrimaryKey.Part(name: schema[0].attributeName, type: types[schema[0].attributeName]!)
+        let sort = schema.count == 2 ? PrimaryKey.Part(name: schema[1].attributeName, type: types[schema[1].attributeName]!) : nil
+        return TableDefinition(
+            name: request.tableName, id: UUID().uuidString.lowercased(),
+            primaryKey: PrimaryKey(partition: partition, sort: sort),
+            attributeDefinitions: request.attributeDefinitions, billingMode: billing,
+            provisionedThroughput: request.provisionedThroughput,
+            creationDate: (Date().timeIntervalSince1970 * 1000).rounded() / 1000)
+    }
+}

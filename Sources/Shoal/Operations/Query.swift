@@ -1,0 +1,184 @@
+import LMDB
+
+public struct QueryRequest: Sendable {
+    public var tableName: String
+    public var keyCondition: KeyCondition
+    public var scanIndexForward: Bool
+    public var limit: Int?
+    public var exclusiveStartKey: Item?
+    public var select: Select?
+    public var consistentRead: Bool
+
+    public init(tableName: String, keyCondition: KeyCondition, scanIndexForward: Bool = true, limit: Int? = nil,
+                exclusiveStartKey: Item? = nil, select: Select? = nil, consistentRead: Bool = false) {
+        self.tableName = tableName
+        self.keyCondition = keyCondition
+        self.scanIndexForward = scanIndexForward
+        self.limit = limit
+        self.exclusiveStartKey = exclusiveStartKey
+        self.select = select
+        self.consistentRead = consistentRead
+    }
+}
+
+public struct QueryResponse: Sendable, Equatable {
+    /// The items (empty with `Select: COUNT`).
+    public var items: [Item]
+    public var count: Int
+    public var scannedCount: Int
+    /// Present when the page stopped at `Limit` or 1 MB: pass it as `exclusiveStartKey` to continue.
+    public var lastEvaluatedKey: Item?
+}
+
+extension Database {
+    /// DynamoDB's Query: the items of one partition in sort-key order (or reverse), optionally
+    /// narrowed by a sort-key condition, in pages of `Limit` items or 1 MB.
+    public func query(_ request: QueryRequest) async throws(ShoalError) -> QueryResponse {
+        let handle = try handle(request.tableName)
+        let plan = try QueryPlan(handle: handle, request: request)
+        let shard = shard(for: plan.partition)
+        return try runSync {
+            try shard.environment.read { txn in
+                try txn.withCursor(handle.databases[shard.index]) { cursor in
+                    try plan.run(cursor)
+                }
+            }
+        }
+    }
+}
+
+/// A validated Query: what to read, in which direction, and how to page.
+struct QueryPlan {
+    let schema: PrimaryKey
+    let partition: AttributeValue
+    let sortCondition: SortKeyCondition?
+    let forward: Bool
+    let startAfter: AttributeValue?
+    let countOnly: Bool
+    let limit: Int?
+
+    init(handle: TableHandle, request: QueryRequest) throws(ShoalError) {
+        schema = handle.key
+        let condition = request.keyCondition
+        guard condition.partitionKeyName == schema.partition.name else {
+            throw .validation("Query condition missed key schema element: \(schema.partition.name)")
+        }
+        guard condition.partitionKeyValue.type == schema.partition.type.attributeType else {
+            throw .invalidParameter("Condition parameter type does not match schema type")
+        }
+        try PrimaryKey.checkNotEmpty(condition.partitionKeyValue, name: schema.partition.name)
+        partition = condition.partitionKeyValue
+        if let sortCondition = condition.sortKey {
+            guard let sort = schema.sort, sortCondition.name == sort.name else {
+                throw .validation("Query condition missed key schema element: \(schema.sort?.name ?? schema.partition.name)")
+            }
+            for operand in sortCondition.op.operands where operand.type != sort.type.attributeType {
+                if case .beginsWith = sortCondition.op, sort.type == .n {
+                    throw .validation("Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N")
+                }
+                throw .invalidParameter("Condition parameter type does not match schema type")
+            }
+            if case .beginsWith = sortCondition.op, sort.type == .n {
+                throw .validation("Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N")
+            }
+            if case let .between(low, high) = sortCondition.op, KeyEncoding.compare(low, high) > 0 {
+                throw .validation("Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: \(low), upper bound operand: AttributeValue: \(high)")
+            }
+        }
+        sortCondition = condition.sortKey
+        forward = request.scanIndexForward
+        if let limit = request.limit, limit < 1 {
+            throw .validation("1 validation error detected: Value '\(limit)' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1")
+        }
+        limit = request.limit
+        switch request.select ?? .allAttributes {
+        case .allAttributes, .allProjectedAttributes: countOnly = false
+        case .count: countOnly = true
+        case .specificAttributes:
+            throw .validation("1 validation error detected: Value 'SPECIFIC_ATTRIBUTES' at 'select' requires ProjectionExpression or AttributesToGet")
+        }
+        if let start = request.exclusiveStartKey {
+            let key: ItemKey
+            do {
+                key = try schema.key(fromKey: start)
+            } catch {
+                throw .validation("The provided starting key is invalid: \(error.message)")
+            }
+            guard key.partition == partition else {
+                throw .validation("The provided starting key is invalid: The provided key element does not match the partition of the query")
+            }
+            startAfter = key.sort
+        } else {
+            startAfter = nil
+        }
+    }
+
+    /// Whether a sort key value is part of this page's range.
+    private func selects(_ sort: AttributeValue?) -> Bool {
+        if let sortCondition, let sort, !sortCondition.matches(sort) { return false }
+        if let startAfter, let sort {
+            let c = KeyEncoding.compare(sort, startAfter)
+            return forward ? c > 0 : c < 0
+        }
+        // A start key on a table without a sort key: the one item of the partition was already read.
+        return startAfter == nil || schema.sort != nil
+    }
+
+    func run(_ cursor: Cursor) throws -> QueryResponse {
+        let prefix = KeyEncoding.partitionPrefix(partition)
+        var (lower, upper) = sortCondition?.storedRange ?? (nil, nil)
+        if let startAfter, !forward {
+            let bound = KeyEncoding.sortUpperBound(startAfter)
+            if upper == nil || KeyEncoding.compareBytes(bound, upper!) < 0 { upper = bound }
+        } else if let startAfter {
+            let seek = KeyEncoding.sortLowerSeek(startAfter)
+            if lower == nil || KeyEncoding.compareBytes(seek, lower!) > 0 { lower = seek }
+        }
+        var items: [Item] = []
+        var budget = PageBudget(limit: limit)
+        var lastKey: ItemKey?
+        var stoppedEarly = false
+        var orderer = RunOrderer(ascending: forward)
+
+        let emit: (StoredEntry) -> Bool = { entry in
+            guard budget.admits(size: entry.size) else {
+                stoppedEarly = true
+                return false
+            }
+            budget.record(size: entry.size)
+            lastKey = entry.key
+            if !countOnly { items.append(entry.item) }
+            return true
+        }
+
+        var positioned = forward
+            ? try cursor.seek(atOrAfter: prefix + (lower ?? []))
+            : try cursor.seek(atOrBefore: prefix + (upper ?? KeyEncoding.sortPartCeiling))
+        var keepGoing = true
+        while positioned && keepGoing {
+            let key = cursor.key
+            guard key.hasPrefix(prefix) else { break }
+            let sortRange = prefix.count..<key.count
+            if forward, let upper, key.compare(sortRange, with: upper) > 0 { break }
+            if !forward, let lower, key.compare(sortRange, with: lower) < 0 { break }
+            let (item, size) = try ShardLayout.decodeValue(cursor.value.array)
+            let itemKey = try schema.key(ofItem: item)
+            // A digested partition key may belong to another partition: skip it.
+            if itemKey.partition == partition && selects(itemKey.sort) {
+                let entry = StoredEntry(encodedKey: key.array, item: item, size: size, key: itemKey)
+                keepGoing = orderer.add(entry, emit: emit)
+            }
+            if keepGoing && budget.isFull {
+                // Settle any run still pending before declaring the page full.
+                keepGoing = orderer.flush(emit: emit)
+                if budget.isFull { stoppedEarly = true; break }
+            }
+            positioned = forward ? try cursor.next() : try cursor.previous()
+        }
+        if keepGoing && !stoppedEarly { _ = orderer.flush(emit: emit) }
+        if budget.isFull { stoppedEarly = true }
+        return QueryResponse(
+            items: items, count: budget.evaluated, scannedCount: budget.evaluated,
+            lastEvaluatedKey: stoppedEarly ? lastKey?.asItem(schema) : nil)
+    }
+}

@@ -1,0 +1,190 @@
+import LMDB
+
+public struct ScanRequest: Sendable {
+    public var tableName: String
+    public var limit: Int?
+    public var exclusiveStartKey: Item?
+    /// Parallel scan: this worker's segment, with `totalSegments`.
+    public var segment: Int?
+    public var totalSegments: Int?
+    public var select: Select?
+    public var consistentRead: Bool
+
+    public init(tableName: String, limit: Int? = nil, exclusiveStartKey: Item? = nil, segment: Int? = nil,
+                totalSegments: Int? = nil, select: Select? = nil, consistentRead: Bool = false) {
+        self.tableName = tableName
+        self.limit = limit
+        self.exclusiveStartKey = exclusiveStartKey
+        self.segment = segment
+        self.totalSegments = totalSegments
+        self.select = select
+        self.consistentRead = consistentRead
+    }
+}
+
+public struct ScanResponse: Sendable, Equatable {
+    public var items: [Item]
+    public var count: Int
+    public var scannedCount: Int
+    public var lastEvaluatedKey: Item?
+}
+
+extension Database {
+    /// DynamoDB's Scan: every item in token order (the order of partition-key hashes, as in
+    /// DynamoDB), in pages of `Limit` items or 1 MB. Segment `i` of `n` covers the token range
+    /// `[i·2⁶⁴/n, (i+1)·2⁶⁴/n)` over all shards, so each item is in exactly one segment.
+    public func scan(_ request: ScanRequest) async throws(ShoalError) -> ScanResponse {
+        let handle = try handle(request.tableName)
+        let plan = try ScanPlan(handle: handle, request: request)
+        return try runSync {
+            try withSnapshots(shards[...]) { txns in
+                var cursors: [Cursor] = []
+                defer { cursors.removeAll() }
+                for (index, txn) in txns.enumerated() {
+                    cursors.append(try txn.openCursor(handle.databases[index]))
+                }
+                return try plan.run(cursors)
+            }
+        }
+    }
+
+    /// Runs `body` with one read transaction per shard, all open at once.
+    func withSnapshots<R>(_ shards: ArraySlice<Shard>, _ open: [Transaction] = [], _ body: ([Transaction]) throws -> R) throws -> R {
+        guard let first = shards.first else { return try body(open) }
+        return try first.environment.read { txn in
+            try withSnapshots(shards.dropFirst(), open + [txn], body)
+        }
+    }
+}
+
+/// A validated Scan.
+struct ScanPlan {
+    let schema: PrimaryKey
+    let limit: Int?
+    let countOnly: Bool
+    let tokenStart: UInt64
+    /// Exclusive end of the segment's token range; nil means the end of the token space.
+    let tokenEnd: UInt64?
+    let start: ItemKey?
+
+    init(handle: TableHandle, request: ScanRequest) throws(ShoalError) {
+        schema = handle.key
+        if let limit = request.limit, limit < 1 {
+            throw .validation("1 validation error detected: Value '\(limit)' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1")
+        }
+        limit = request.limit
+        switch request.select ?? .allAttributes {
+        case .allAttributes, .allProjectedAttributes: countOnly = false
+        case .count: countOnly = true
+        case .specificAttributes:
+            throw .validation("1 validation error detected: Value 'SPECIFIC_ATTRIBUTES' at 'select' requires ProjectionExpression or AttributesToGet")
+        }
+        switch (request.segment, request.totalSegments) {
+        case (nil, nil):
+            tokenStart = 0
+            tokenEnd = nil
+        case (.some, nil):
+            throw .validation("The TotalSegments parameter is required but was not present in the request when Segment parameter is present")
+        case (nil, .some):
+            throw .validation("The Segment parameter is required but was not present in the request when parameter TotalSegments is present")
+        case let (.some(segment), .some(total)):
+            guard (1...1_000_000).contains(total) else {
+                throw .validation("1 validation error detected: Value '\(total)' at 'totalSegments' failed to satisfy constraint: Member must have value \(total < 1 ? "greater than or equal to 1" : "less than or equal to 1000000")")
+            }
+            guard segment >= 0 else {
+                throw .validation("1 validation error detected: Value '\(segment)' at 'segment' failed to satisfy constraint: Member must have value greater than or equal to 0")
+            }
+            guard segment < total else {
+                throw .validation("The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: \(segment) is not less than TotalSegments: \(total)")
+            }
+            let space = UInt128(1) << 64
+            tokenStart = UInt64(space * UInt128(segment) / UInt128(total))
+            tokenEnd = segment + 1 == total ? nil : UInt64(space * UInt128(segment + 1) / UInt128(total))
+        }
+        if let esk = request.exclusiveStartKey {
+            do {
+                start = try schema.key(fromKey: esk)
+            } catch {
+                throw .validation("The provided starting key is invalid: \(error.message)")
+            }
+            if let start {
+                let token = KeyEncoding.token(start.partition)
+                if token < tokenStart || (tokenEnd.map { token >= $0 } ?? false) {
+                    throw .validation("The provided Exclusive start key does not map to the provided Segment and TotalSegments values.")
+                }
+            }
+        } else {
+            start = nil
+        }
+    }
+
+    /// Whether the entry comes after the exclusive start key in scan order.
+    private func isAfterStart(_ entry: StoredEntry, startKey: [UInt8]) -> Bool {
+        guard let start else { return true }
+        let startPrefix = KeyEncoding.partitionPrefix(start.partition)
+        if entry.encodedKey.starts(with: startPrefix) && entry.key.partition == start.partition {
+            guard let sort = entry.key.sort, let startSort = start.sort else { return false }
+            return KeyEncoding.compare(sort, startSort) > 0
+        }
+        return KeyEncoding.compareBytes(entry.encodedKey, startKey) > 0
+    }
+
+    func run(_ cursors: [Cursor]) throws -> ScanResponse {
+        var seek = KeyEncoding.tokenBytes(tokenStart)
+        var startKey: [UInt8] = []
+        if let start {
+            startKey = KeyEncoding.itemKey(start)
+            let startSeek = KeyEncoding.partitionPrefix(start.partition) + (start.sort.map(KeyEncoding.sortLowerSeek) ?? [])
+            if KeyEncoding.compareBytes(startSeek, seek) > 0 { seek = startSeek }
+        }
+        let endBytes = tokenEnd.map(KeyEncoding.tokenBytes)
+        var live: [Bool] = []
+        for cursor in cursors {
+            var positioned = try cursor.seek(atOrAfter: seek)
+            if positioned, let endBytes, cursor.key.compare(endBytes) >= 0 { positioned = false }
+            live.append(positioned)
+        }
+
+        var items: [Item] = []
+        var budget = PageBudget(limit: limit)
+        var lastKey: ItemKey?
+        var stoppedEarly = false
+        var orderer = RunOrderer(ascending: true)
+        let emit: (StoredEntry) -> Bool = { entry in
+            guard budget.admits(size: entry.size) else {
+                stoppedEarly = true
+                return false
+            }
+            budget.record(size: entry.size)
+            lastKey = entry.key
+            if !countOnly { items.append(entry.item) }
+            return true
+        }
+
+        var keepGoing = true
+        while keepGoing {
+            // The smallest key among the shards' cursors: a k-way merge into token order.
+            var best = -1
+            for i in cursors.indices where live[i] {
+                if best < 0 || cursors[i].key.compare(cursors[best].key) < 0 { best = i }
+            }
+            guard best >= 0 else { break }
+            let cursor = cursors[best]
+            let (item, size) = try ShardLayout.decodeValue(cursor.value.array)
+            let entry = StoredEntry(encodedKey: cursor.key.array, item: item, size: size, key: try schema.key(ofItem: item))
+            if isAfterStart(entry, startKey: startKey) {
+                keepGoing = orderer.add(entry, emit: emit)
+                if keepGoing && budget.isFull {
+                    keepGoing = orderer.flush(emit: emit)
+                    if budget.isFull { stoppedEarly = true; break }
+                }
+            }
+            live[best] = try cursor.next()
+            if live[best], let endBytes, cursor.key.compare(endBytes) >= 0 { live[best] = false }
+        }
+        if keepGoing && !stoppedEarly { _ = orderer.flush(emit: emit) }
+        if budget.isFull { stoppedEarly = true }
+        return ScanResponse(items: items, count: budget.evaluated, scannedCount: budget.evaluated,
+                            lastEvaluatedKey: stoppedEarly ? lastKey?.asItem(schema) : nil)
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import LMDB
+
+/// The catalog environment (`DIR/catalog/`): table definitions and the data directory's layout.
+///
+/// - `meta`: `format` (layout version), `shards` (shard count), `vnodes` (ring points per shard).
+/// - `tables`: table name → JSON of its ``TableDefinition``.
+final class Catalog: Sendable {
+    let environment: Environment
+    private let meta: LMDB.Database
+    private let tables: LMDB.Database
+    static let formatVersion = 1
+
+    struct Layout: Equatable {
+        var shardCount: Int
+        var virtualNodes: Int
+    }
+
+    init(path: String, noSync: Bool) throws {
+        var options = EnvironmentOptions()
+        options.mapSize = 64 << 20
+        options.maxDatabases = 16
+        options.noSync = noSync
+        environment = try Environment(path: path, options: options)
+        (meta, tables) = try environment.write { txn in
+            (try txn.openDatabase(named: "meta", create: true)!, try txn.openDatabase(named: "tables", create: true)!)
+        }
+    }
+
+    /// The stored layout, or `proposed` stored as the layout of a new directory.
+    func layout(proposing proposed: Layout) throws -> Layout {
+        try environment.write { txn in
+            if let shards = try txn.get(meta, key: Array("shards".utf8)),
+               let vnodes = try txn.get(meta, key: Array("vnodes".utf8)) {
+                return Layout(shardCount: ShardLayout.decodeInt(shards), virtualNodes: ShardLayout.decodeInt(vnodes))
+            }
+            try txn.put(meta, key: Array("format".utf8), value: ShardLayout.encodeInt(Catalog.formatVersion))
+            try txn.put(meta, key: Array("shards".utf8), value: ShardLayout.encodeInt(proposed.shardCount))
+            try txn.put(meta, key: Array("vnodes".utf8), value: ShardLayout.encodeInt(proposed.virtualNodes))
+            return proposed
+        }
+    }
+
+    func allTables() throws -> [TableDefinition] {
+        try environment.read { txn in
+            try txn.withCursor(tables) { cursor in
+                var result: [TableDefinition] = []
+                var more = try cursor.first()
+                while more {
+                    result.append(try JSONDecoder().decode(TableDefinition.self, from: Data(cursor.value.array)))
+                    more = try cursor.next()
+                }
+                return result
+            }
+        }
+    }
+
+    /// Stores a new definition. - Returns: false when a table of that name exists.
+    func insert(_ definition: TableDefinition) throws -> Bool {
+        let value = Array(try JSONEncoder().encode(definition))
+        return try environment.write { txn in
+            do {
+                try txn.put(tables, key: Array(definition.name.utf8), value: value, flags: .noOverwrite)
+                return true
+            } catch LMDBError.keyExists {
+                return false
+            }
+        }
+    }
+
+    func remove(_ name: String) throws {
+        try environment.write { txn in _ = try txn.delete(tables, key: Array(name.utf8)) }
+    }
+}

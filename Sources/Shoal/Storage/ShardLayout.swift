@@ -1,0 +1,47 @@
+import LMDB
+
+/// Names and small encodings inside a shard environment (`DIR/shards/NNN/`).
+///
+/// - `items:<tableID>`: the table's items, keyed by ``KeyEncoding``; each value is the item's
+///   DynamoDB size as a varint followed by its ``ItemCodec`` bytes.
+/// - `stats`: `size:<tableID>` → the table's total item bytes in this shard (8 bytes, big-endian).
+enum ShardLayout {
+    static let itemsPrefix = "items:"
+    static let statisticsName = "stats"
+
+    static func itemsName(_ tableID: String) -> String { itemsPrefix + tableID }
+    static func sizeKey(_ tableID: String) -> [UInt8] { Array("size:\(tableID)".utf8) }
+
+    static func encodeInt(_ value: Int) -> [UInt8] {
+        var w = ByteWriter(capacity: 8)
+        w.uint64BigEndian(UInt64(bitPattern: Int64(value)))
+        return w.bytes
+    }
+
+    static func decodeInt(_ bytes: [UInt8]) -> Int {
+        guard bytes.count == 8 else { return 0 }
+        var v: UInt64 = 0
+        for b in bytes { v = v << 8 | UInt64(b) }
+        return Int(Int64(bitPattern: v))
+    }
+
+    /// The stored value of an item: its size, then its encoding.
+    static func encodeValue(item: Item, size: Int) -> [UInt8] {
+        var w = ByteWriter(capacity: size + 16)
+        w.varint(size)
+        w.append(ItemCodec.encode(item))
+        return w.bytes
+    }
+
+    /// The size recorded in a stored value, without decoding the item.
+    static func storedSize(_ value: [UInt8]) throws(ShoalError) -> Int {
+        var r = ByteReader(value)
+        return try r.varint()
+    }
+
+    static func decodeValue(_ value: [UInt8]) throws(ShoalError) -> (item: Item, size: Int) {
+        var r = ByteReader(value)
+        let size = try r.varint()
+        return (try ItemCodec.decode(value, from: r.offset), size)
+    }
+}

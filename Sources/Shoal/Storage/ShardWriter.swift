@@ -1,0 +1,257 @@
+import Foundation
+import LMDB
+
+/// The single writer of one shard: a dedicated thread that drains queued writes into one
+/// LMDB write transaction and commits once (group commit), so concurrent writers share a sync.
+///
+/// A write's closure runs on the writer thread inside the shared transaction. Contract: it does
+/// all its checks (which may throw) before its first write, so a thrown error leaves nothing
+/// behind and fails that write alone. An LMDB error in the middle of a write aborts the group;
+/// the group is then retried without the failing write. A full map grows and the group reruns.
+final class ShardWriter: @unchecked Sendable {
+    // @unchecked: `queue` and `stopped` are guarded by `condition`; `databases` and everything a
+    // `WriteContext` touches is used only on the writer thread.
+    let environment: Environment
+    let index: Int
+    /// The shard's `stats` database (per-table item byte totals).
+    let statistics: LMDB.Database
+    private let condition = NSCondition()
+    private var queue: [PendingWrite] = []
+    private var stopped = false
+    private var finished = false
+    private var databases: [String: LMDB.Database] = [:]
+    static let maxGroupSize = 1024
+
+    init(environment: Environment, index: Int, statistics: LMDB.Database, tables: [String: LMDB.Database]) {
+        self.environment = environment
+        self.index = index
+        self.statistics = statistics
+        self.databases = tables
+        let thread = Thread { [self] in self.run() }
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    /// Runs `body` in the shard's next group transaction and returns its result after the commit.
+    func perform<T: Sendable>(_ body: @escaping @Sendable (WriteContext) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            enqueue(TypedPendingWrite(body: body, continuation: continuation))
+        }
+    }
+
+    /// Blocking variant for setup and shutdown paths that are not async.
+    func performSync<T: Sendable>(_ body: @escaping @Sendable (WriteContext) throws -> T) throws -> T {
+        let done = DispatchSemaphore(value: 0)
+        let box = ResultBox<T>()
+        enqueue(BlockingPendingWrite(body: body, box: box, done: done))
+        done.wait()
+        return try box.result!.get()
+    }
+
+    private func enqueue(_ write: PendingWrite) {
+        condition.lock()
+        if stopped {
+            condition.unlock()
+            write.complete(ShoalError.internalError("The database is closed"))
+            return
+        }
+        queue.append(write)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Finishes the queued writes, then stops the thread. Waits until it has stopped.
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        while !finished { condition.wait() }
+        condition.unlock()
+    }
+
+    private func run() {
+        Thread.current.name = "shoal-shard-\(index)"
+        while true {
+            condition.lock()
+            while queue.isEmpty && !stopped { condition.wait() }
+            if queue.isEmpty && stopped {
+                finished = true
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            let count = min(queue.count, ShardWriter.maxGroupSize)
+            let group = Array(queue.prefix(count))
+            queue.removeFirst(count)
+            condition.unlock()
+            commit(group)
+        }
+    }
+
+    /// Thrown inside the group transaction to abort it when one write hit an LMDB error mid-way.
+    private struct WriteFailed: Error {
+        let position: Int
+        let error: any Error
+    }
+
+    private func commit(_ group: [PendingWrite]) {
+        var remaining = group
+        while !remaining.isEmpty {
+            let context = WriteContext(writer: self)
+            do {
+                try environment.write { txn in
+                    context.begin(txn)
+                    for (position, write) in remaining.enumerated() {
+                        do {
+                            try write.run(context)
+                        } catch let error as LMDBError {
+                            if error.code == LMDBError.mapFull.code { throw error }
+                            throw WriteFailed(position: position, error: error)
+                        } catch {
+                            write.fail(error)
+                        }
+                    }
+                    try context.finish()
+                }
+                context.committed()
+                for write in remaining { write.complete(nil) }
+                return
+            } catch let failed as WriteFailed {
+                remaining[failed.position].complete(failed.error)
+                remaining.remove(at: failed.position)
+            } catch {
+                for write in remaining { write.complete(error) }
+                return
+            }
+        }
+    }
+
+    // MARK: Writer-thread state
+
+    fileprivate func database(for tableID: String) -> LMDB.Database? { databases[tableID] }
+    fileprivate func adopt(opened: [String: LMDB.Database], dropped: Set<String>) {
+        for (id, db) in opened { databases[id] = db }
+        for id in dropped { databases[id] = nil }
+    }
+}
+
+/// What a write sees on the writer thread: the group's transaction and the shard's tables.
+final class WriteContext {
+    private unowned let writer: ShardWriter
+    private(set) var transaction: Transaction!
+    private var opened: [String: LMDB.Database] = [:]
+    private var dropped: Set<String> = []
+    private var sizeDeltas: [String: Int] = [:]
+
+    fileprivate init(writer: ShardWriter) { self.writer = writer }
+
+    fileprivate func begin(_ txn: Transaction) {
+        transaction = txn
+        opened = [:]
+        dropped = []
+        sizeDeltas = [:]
+    }
+
+    /// The items database of a live table in this shard.
+    /// - Throws: `ResourceNotFoundException` when the table was deleted meanwhile.
+    func items(_ tableID: String) throws -> LMDB.Database {
+        if dropped.contains(tableID) { throw ShoalError.resourceNotFound }
+        if let db = opened[tableID] ?? writer.database(for: tableID) { return db }
+        throw ShoalError.resourceNotFound
+    }
+
+    /// Creates (or opens) the table's databases in this shard.
+    func openTable(_ tableID: String) throws -> LMDB.Database {
+        let db = try transaction.openDatabase(named: ShardLayout.itemsName(tableID), create: true)!
+        opened[tableID] = db
+        dropped.remove(tableID)
+        return db
+    }
+
+    /// Empties the table's databases and forgets them. The handle stays open (and empty) until the
+    /// environment is reopened, so a reader still holding it can never see another table's data.
+    func dropTable(_ tableID: String) throws {
+        let db = try items(tableID)
+        try transaction.drop(db, delete: false)
+        try transaction.delete(writer.statistics, key: ShardLayout.sizeKey(tableID))
+        dropped.insert(tableID)
+        opened[tableID] = nil
+        sizeDeltas[tableID] = nil
+    }
+
+    /// Records a change of the table's total item size in this shard (written once per group).
+    func addSize(_ delta: Int, table tableID: String) {
+        guard delta != 0 else { return }
+        sizeDeltas[tableID, default: 0] += delta
+    }
+
+    fileprivate func finish() throws {
+        guard !sizeDeltas.isEmpty else { return }
+        let stats = writer.statistics
+        for (table, delta) in sizeDeltas {
+            let key = ShardLayout.sizeKey(table)
+            let current = try transaction.get(stats, key: key).map(ShardLayout.decodeInt) ?? 0
+            try transaction.put(stats, key: key, value: ShardLayout.encodeInt(current + delta))
+        }
+    }
+
+    fileprivate func committed() {
+        writer.adopt(opened: opened, dropped: dropped)
+    }
+}
+
+// MARK: Pending writes
+
+/// A queued write. Handed from the submitting task to the writer thread through the locked queue.
+class PendingWrite: @unchecked Sendable {
+    // @unchecked: after `enqueue` only the writer thread touches it, until `complete` resumes the caller.
+    func run(_ context: WriteContext) throws { fatalError("abstract") }
+    func fail(_ error: any Error) { fatalError("abstract") }
+    /// Resumes the caller: with `error` if the group failed, else with the write's own outcome.
+    func complete(_ error: (any Error)?) { fatalError("abstract") }
+}
+
+final class TypedPendingWrite<T: Sendable>: PendingWrite, @unchecked Sendable {
+    private let body: @Sendable (WriteContext) throws -> T
+    private let continuation: CheckedContinuation<T, any Error>
+    private var outcome: Result<T, any Error>?
+
+    init(body: @escaping @Sendable (WriteContext) throws -> T, continuation: CheckedContinuation<T, any Error>) {
+        self.body = body
+        self.continuation = continuation
+    }
+
+    override func run(_ context: WriteContext) throws { outcome = .success(try body(context)) }
+    override func fail(_ error: any Error) { outcome = .failure(error) }
+
+    override func complete(_ error: (any Error)?) {
+        if let error { continuation.resume(throwing: error); return }
+        continuation.resume(with: outcome ?? .failure(ShoalError.internalError("write did not run")))
+    }
+}
+
+final class ResultBox<T: Sendable>: @unchecked Sendable {
+    // @unchecked: written once on the writer thread before the semaphore is signalled, read after.
+    var result: Result<T, any Error>?
+}
+
+final class BlockingPendingWrite<T: Sendable>: PendingWrite, @unchecked Sendable {
+    private let body: @Sendable (WriteContext) throws -> T
+    private let box: ResultBox<T>
+    private let done: DispatchSemaphore
+    private var outcome: Result<T, any Error>?
+
+    init(body: @escaping @Sendable (WriteContext) throws -> T, box: ResultBox<T>, done: DispatchSemaphore) {
+        self.body = body
+        self.box = box
+        self.done = done
+    }
+
+    override func run(_ context: WriteContext) throws { outcome = .success(try body(context)) }
+    override func fail(_ error: any Error) { outcome = .failure(error) }
+
+    override func complete(_ error: (any Error)?) {
+        box.result = error.map { .failure($0) } ?? outcome ?? .failure(ShoalError.internalError("write did not run"))
+        done.signal()
+    }
+}

@@ -1,0 +1,91 @@
+/// A friendlier handle on one table: the same operations as ``Database``, with items as
+/// `Codable` values or plain ``Item``s and pagination done for you.
+///
+/// ```swift
+/// struct User: Codable { var id: String; var name: String }
+/// let users = db.table("Users")
+/// try await users.put(User(id: "u1", name: "Ada"))
+/// let ada = try await users.get(User.self, key: ["id": "u1"])
+/// ```
+public struct Table: Sendable {
+    public let database: Database
+    public let name: String
+
+    /// Replaces (or creates) the item.
+    public func put(_ item: Item) async throws(ShoalError) {
+        _ = try await database.putItem(PutItemRequest(tableName: name, item: item))
+    }
+
+    /// Encodes `value` with ``ItemEncoder`` and stores it.
+    /// - Throws: `EncodingError` when the value cannot be encoded, or ``ShoalError``.
+    public func put<T: Encodable>(_ value: T) async throws {
+        try await put(try ItemEncoder().encode(value))
+    }
+
+    /// The item with this primary key, or nil.
+    public func get(_ key: Item) async throws(ShoalError) -> Item? {
+        try await database.getItem(GetItemRequest(tableName: name, key: key)).item
+    }
+
+    /// The item with this primary key decoded as `T`, or nil.
+    public func get<T: Decodable>(_ type: T.Type, key: Item) async throws -> T? {
+        guard let item = try await get(key) else { return nil }
+        return try ItemDecoder().decode(type, from: item)
+    }
+
+    /// Deletes the item. - Returns: the deleted item, or nil if there was none.
+    @discardableResult
+    public func delete(_ key: Item) async throws(ShoalError) -> Item? {
+        try await database.deleteItem(DeleteItemRequest(tableName: name, key: key, returnValues: .allOld)).attributes
+    }
+
+    /// All items of a partition (every page), optionally narrowed by a sort-key condition.
+    ///
+    /// ```swift
+    /// let recent = try await orders.query("u1", where: .greaterThan(.n(20240101)), forward: false)
+    /// ```
+    public func query(_ partitionKey: AttributeValue, where sortKey: SortKeyCondition.Operator? = nil,
+                      forward: Bool = true, limit: Int? = nil) async throws(ShoalError) -> [Item] {
+        let schema = try database.handle(name).key
+        guard sortKey == nil || schema.sort != nil else {
+            throw .validation("Query key condition not supported: table \(name) has no sort key")
+        }
+        var condition = KeyCondition(partitionKeyName: schema.partition.name, partitionKeyValue: partitionKey)
+        if let sortKey, let sort = schema.sort { condition.sortKey = SortKeyCondition(name: sort.name, sortKey) }
+        var items: [Item] = []
+        var start: Item?
+        repeat {
+            let remaining = limit.map { $0 - items.count }
+            let page = try await database.query(QueryRequest(
+                tableName: name, keyCondition: condition, scanIndexForward: forward,
+                limit: remaining, exclusiveStartKey: start))
+            items += page.items
+            start = page.lastEvaluatedKey
+        } while start != nil && (limit.map { items.count < $0 } ?? true)
+        return items
+    }
+
+    /// `query` decoded as `T`.
+    public func query<T: Decodable>(_ type: T.Type, _ partitionKey: AttributeValue, where sortKey: SortKeyCondition.Operator? = nil,
+                                    forward: Bool = true, limit: Int? = nil) async throws -> [T] {
+        let decoder = ItemDecoder()
+        return try await query(partitionKey, where: sortKey, forward: forward, limit: limit).map { try decoder.decode(type, from: $0) }
+    }
+
+    /// Every item of the table (every page).
+    public func scan() async throws(ShoalError) -> [Item] {
+        var items: [Item] = []
+        var start: Item?
+        repeat {
+            let page = try await database.scan(ScanRequest(tableName: name, exclusiveStartKey: start))
+            items += page.items
+            start = page.lastEvaluatedKey
+        } while start != nil
+        return items
+    }
+}
+
+extension Database {
+    /// A handle on the table `name` (checked when used).
+    public func table(_ name: String) -> Table { Table(database: self, name: name) }
+}
