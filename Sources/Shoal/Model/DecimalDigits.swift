@@ -33,6 +33,10 @@ enum DecimalDigits {
         while let last = sum.last, last == 0 { sum.removeLast() }
         if start >= sum.count { return .zero }
         let significantDigits = sum.count - start
+        // Range errors come before precision errors, as in DynamoDB.
+        let scientific = exponent + significantDigits - 1
+        guard scientific <= Number.maxExponent else { throw .overflow }
+        guard scientific >= Number.minExponent else { throw .underflow }
         guard significantDigits <= Number.maxDigits else { throw .tooManyDigits }
         var significand: UInt128 = 0
         for i in stride(from: sum.count - 1, through: start, by: -1) {

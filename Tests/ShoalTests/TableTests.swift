@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+@testable import Shoal
+
+@Suite struct TableTests {
+    @Test func createDescribeListDelete() async throws {
+        let (db, dir) = try makeDatabase()
+        _ = dir
+        let created = try await db.createTable(CreateTableRequest(tableName: "Orders", partitionKey: ("customer", .s), sortKey: ("date", .n)))
+        #expect(created.tableDescription.tableStatus == .active)
+        #expect(created.tableDescription.tableArn == "arn:aws:dynamodb:us-east-1:000000000000:table/Orders")
+        #expect(created.tableDescription.keySchema == [
+            KeySchemaElement(attributeName: "customer", keyType: .hash), KeySchemaElement(attributeName: "date", keyType: .range),
+        ])
+        try await db.table("Orders").put(["customer": "c1", "date": 1, "total": 10])
+        try await db.table("Orders").put(["customer": "c2", "date": 2, "note": .s(String(repeating: "x", count: 100))])
+        let description = try db.describeTable("Orders").table
+        #expect(description.itemCount == 2)
+        // c1's item: "customer"(8)+"c1"(2) + "date"(4)+1→2 + "total"(5)+10→2 = 23; c2's: 8+2 + 4+2 + 4+100 = 120.
+        #expect(description.tableSizeBytes == 23 + 120)
+        #expect(description.tableId == created.tableDescription.tableId)
+        #expect(abs(description.creationDateTime.timeIntervalSinceNow) < 60)
+
+        _ = try await db.createTable(CreateTableRequest(tableName: "Audit", partitionKey: ("id", .b)))
+        #expect(try db.listTables().tableNames == ["Audit", "Orders"])
+
+        let deleted = try await db.deleteTable("Orders")
+        #expect(deleted.tableDescription.tableStatus == .deleting)
+        #expect(deleted.tableDescription.itemCount == 2)
+        #expect(try db.listTables().tableNames == ["Audit"])
+        await expectError(.resourceNotFound, "Requested resource not found: Table: Orders not found") {
+            _ = try db.describeTable("Orders")
+        }
+        await expectError(.resourceNotFound, "Requested resource not found") {
+            _ = try await db.getItem(GetItemRequest(tableName: "Orders", key: ["customer": "c1", "date": 1]))
+        }
+        // The name can be reused, and the new table starts empty.
+        _ = try await db.createTable(CreateTableRequest(tableName: "Orders", partitionKey: ("customer", .s), sortKey: ("date", .n)))
+        #expect(try db.describeTable("Orders").table.itemCount == 0)
+        #expect(try await db.table("Orders").scan().isEmpty)
+    }
+
+    @Test func reopeningRestoresTablesAndItems() async throws {
+        let dir = TemporaryDirectory()
+        do {
+            let db = try Database.open(at: dir.path, options: DatabaseOptions(shardCount: 3))
+            _ = try await db.createTable(CreateTableRequest(tableName: "Users", partitionKey: ("id", .s)))
+            _ = try await db.createTable(CreateTableRequest(tableName: "Gone", partitionKey: ("id", .s)))
+            for i in 0..<50 { try await db.table("Users").put(["id": .s("u\(i)"), "n": .n(Number(i))]) }
+            try await db.table("Gone").put(["id": "x"])
+            _ = try await db.deleteTable("Gone")
+            db.close()
+        }
+        // A different shard count is ignored: the directory keeps its own layout.
+        let db = try Database.open(at: dir.path, options: DatabaseOptions(shardCount: 8))
+        #expect(db.shardCount == 3)
+        #expect(try db.listTables().tableNames == ["Users"])
+        #expect(try db.describeTable("Users").table.itemCount == 50)
+        #expect(try await db.table("Users").get(["id": "u7"]) == ["id": "u7", "n": 7])
+        #expect(try await db.table("Users").scan().count == 50)
+    }
+
+    @Test func listTablesPages() async throws {
+        let (db, dir) = try makeDatabase(shards: 1)
+        _ = dir
+        for name in ["t_c", "t_a", "t_e", "t_b", "t_d"] {
+            _ = try await db.createTable(CreateTableRequest(tableName: name, partitionKey: ("id", .s)))
+        }
+        let first = try db.listTables(ListTablesRequest(limit: 2))
+        #expect(first == ListTablesResponse(tableNames: ["t_a", "t_b"], lastEvaluatedTableName: "t_b"))
+        let second = try db.listTables(ListTablesRequest(exclusiveStartTableName: "t_b", limit: 2))
+        #expect(second == ListTablesResponse(tableNames: ["t_c", "t_d"], lastEvaluatedTableName: "t_d"))
+        let last = try db.listTables(ListTablesRequest(exclusiveStartTableName: "t_d", limit: 2))
+        #expect(last == ListTablesResponse(tableNames: ["t_e"], lastEvaluatedTableName: nil))
+        await expectError(.validation, "1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1") {
+            _ = try db.listTables(ListTablesRequest(limit: 0))
+        }
+    }
+
+    @Test func createTableValidation() async throws {
+        let (db, dir) = try makeDatabase(shards: 1)
+        _ = dir
+        let pk = [KeySchemaElement(attributeName: "id", keyType: .hash)]
+        let pkDef = [AttributeDefinition(attributeName: "id", attributeType: .s)]
+        await expectError(.validation, "1 validation error detected: Value 'ab' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 3") {
+            _ = try await db.createTable(CreateTableRequest(tableName: "ab", partitionKey: ("id", .s)))
+        }
+        await expectError(.validation, "1 validation error detected: Value 'bad name!' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+") {
+            _ = try await db.createTable(CreateTableRequest(tableName: "bad name!", partitionKey: ("id", .s)))
+        }
+        await expectError(.validation, "Invalid KeySchema: The first KeySchemaElement is not a HASH key type") {
+            _ = try await db.createTable(CreateTableRequest(tableName: "T1x", keySchema: [KeySchemaElement(attributeName: "id", keyType: .range)], attributeDefinitions: pkDef, billingMode: .payPerRequest))
+        }
+        await expectError(.validation, "Both the Hash Key and the Range Key element in the KeySchema have the same name") {
+            _ = try await db.createTable(CreateTableRequest(tableName: "T1x", keySchema: pk + [KeySchemaElement(attributeName: "id", keyType: .range)], attributeDefinitions: pkDef, billingMode: .payPerRequest))
+        }
+        await expectError(.validation, "One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [id], AttributeDefinitions: [other]") {
+            _ = try await db.createTable(CreateTableRequest(tableName: "T1x", keySchema: pk, attributeDefinitions: [AttributeDefinition(attributeName: "other", attributeType: .s)], billingMode: .payPerRequest))
+        }
+        await expectError(.validation, "One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions") {
+            _ = try await db.createTable(CreateTableRequest(tableName: "T1x", keySchema: pk, attributeDefinitions: pkDef + [AttributeDefinition(attributeName: "x", attributeType: .n)], billingMode: .payPerRequest))
+        }
+        await expectError(.validation, "One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED") {
+            _ = try await db.createTable(CreateTableRequest(tableName: "T1x", keySchema: pk, attributeDefinitions: pkDef))
+        }
+        await expectError(.validation, "One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST") {
+            _ = try await db.createTable(CreateTableRequest(tableName: "T1x", keySchema: pk, attributeDefinitions: pkDef, billingMode: .payPerRequest, provisionedThroughput: .init(readCapacityUnits: 1, writeCapacityUnits: 1)))
+        }
+        let provisioned = try await db.createTable(CreateTableRequest(tableName: "T1x", keySchema: pk, attributeDefinitions: pkDef, provisionedThroughput: .init(readCapacityUnits: 5, writeCapacityUnits: 5)))
+        #expect(provisioned.tableDescription.billingMode == .provisioned)
+        await expectError(.resourceInUse, "Table already exists: T1x") {
+            _ = try await db.createTable(CreateTableRequest(tableName: "T1x", partitionKey: ("id", .s)))
+        }
+        await expectError(.resourceNotFound, "Requested resource not found: Table: Nope not found") {
+            _ = try await db.deleteTable("Nope")
+        }
+    }
+}
