@@ -274,3 +274,26 @@ public enum NumberError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
+
+extension Number: Codable {
+    /// Outside Shoal's item coders a number travels as its exact decimal text.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text: String
+        if let string = try? container.decode(String.self) {
+            text = string
+        } else {
+            text = String(try container.decode(Int64.self))
+        }
+        do {
+            try self.init(text)
+        } catch {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.description)
+        }
+    }
+}

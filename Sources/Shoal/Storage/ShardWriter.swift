@@ -1,5 +1,6 @@
 import Foundation
 import LMDB
+import Synchronization
 
 /// The single writer of one shard: a dedicated thread that drains queued writes into one
 /// LMDB write transaction and commits once (group commit), so concurrent writers share a sync.
@@ -21,6 +22,9 @@ final class ShardWriter: @unchecked Sendable {
     private var finished = false
     private var databases: [String: LMDB.Database] = [:]
     static let maxGroupSize = 1024
+    /// Committed group transactions and the writes they carried (for stats and tests).
+    let committedGroups = Atomic<Int>(0)
+    let committedWrites = Atomic<Int>(0)
 
     init(environment: Environment, index: Int, statistics: LMDB.Database, tables: [String: LMDB.Database]) {
         self.environment = environment
@@ -114,6 +118,8 @@ final class ShardWriter: @unchecked Sendable {
                     try context.finish()
                 }
                 context.committed()
+                committedGroups.add(1, ordering: .relaxed)
+                committedWrites.add(remaining.count, ordering: .relaxed)
                 for write in remaining { write.complete(nil) }
                 return
             } catch let failed as WriteFailed {

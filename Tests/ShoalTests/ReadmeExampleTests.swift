@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+import Shoal
+
+// This is the README's "Embedded use" example, kept compiling and passing so it cannot rot.
+// If you change one, change the other.
+
+struct User: Codable, Equatable {
+    var id: String
+    var name: String
+    var visits: Int
+}
+
+@Test func readmeEmbeddedExample() async throws {
+    let path = NSTemporaryDirectory() + "shoal-readme-" + UUID().uuidString
+    defer { try? FileManager.default.removeItem(atPath: path) }
+
+    // --- README example begins ---
+    let db = try Database.open(at: path)                 // creates the directory, 4 shards, durable commits
+    _ = try await db.createTable(CreateTableRequest(
+        tableName: "Orders", partitionKey: ("customer", .s), sortKey: ("placed", .n)))
+
+    let orders = db.table("Orders")
+    try await orders.put(["customer": "ada", "placed": 20240105, "total": .n(try Number("19.99"))])
+    try await orders.put(["customer": "ada", "placed": 20240312, "total": 5])
+    try await orders.put(["customer": "bob", "placed": 20240101, "total": 7])
+
+    let order = try await orders.get(["customer": "ada", "placed": 20240105])
+    print(order?["total"] ?? "none")                         // {N: 19.99}
+
+    let recent = try await orders.query("ada", where: .greaterThan(20240201))
+    print(recent.count)                                      // 1
+
+    _ = try await db.createTable(CreateTableRequest(tableName: "Users", partitionKey: ("id", .s)))
+    try await db.table("Users").put(User(id: "u1", name: "Ada", visits: 3))
+    let ada = try await db.table("Users").get(User.self, key: ["id": "u1"])
+    // --- README example ends ---
+
+    #expect(order?["total"] == .n(try Number("19.99")))
+    #expect(recent == [["customer": "ada", "placed": 20240312, "total": 5]])
+    #expect(ada == User(id: "u1", name: "Ada", visits: 3))
+}
