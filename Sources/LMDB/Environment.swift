@@ -68,6 +68,7 @@ public final class Environment: @unchecked Sendable {
     // changed under `mapLock` held exclusively, when no transaction of this process is open.
     let handle: OpaquePointer
     let mapLock = ReadWriteLock()
+    let readers: ReaderPool
     public let path: String
     public let options: EnvironmentOptions
 
@@ -93,11 +94,14 @@ public final class Environment: @unchecked Sendable {
             throw error
         }
         handle = env
+        readers = ReaderPool(capacity: Int(options.maxReaders) / 2)
         self.path = path
         self.options = options
     }
 
     deinit {
+        // Pooled read transactions must go before the environment they belong to.
+        readers.drain()
         mdb_env_close(handle)
     }
 

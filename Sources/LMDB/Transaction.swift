@@ -24,11 +24,26 @@ public final class Transaction {
     private var finished = false
     private var cursors: [Cursor] = []
 
+    /// Where a read transaction goes back to when it ends (nil for write transactions).
+    private let pool: ReaderPool?
+    /// A database opened in a read transaction stays open only if the transaction commits.
+    private var openedDatabase = false
+
     init(environment: Environment, readOnly: Bool) throws {
-        var txn: OpaquePointer?
-        try check(mdb_txn_begin(environment.handle, nil, readOnly ? UInt32(MDB_RDONLY) : 0, &txn), "begin transaction")
-        handle = txn!
+        if readOnly, let reset = environment.readers.take() {
+            let rc = mdb_txn_renew(reset)
+            if rc != 0 {
+                mdb_txn_abort(reset)
+                throw LMDBError(code: rc, context: "renew read transaction")
+            }
+            handle = reset
+        } else {
+            var txn: OpaquePointer?
+            try check(mdb_txn_begin(environment.handle, nil, readOnly ? UInt32(MDB_RDONLY) : 0, &txn), "begin transaction")
+            handle = txn!
+        }
         isReadOnly = readOnly
+        pool = readOnly ? environment.readers : nil
     }
 
     deinit {
@@ -42,6 +57,12 @@ public final class Transaction {
         precondition(!finished, "transaction already finished")
         closeCursors()
         finished = true
+        if let pool, !openedDatabase {
+            // Nothing to keep from a plain read: reset it for reuse instead of freeing it.
+            mdb_txn_reset(handle)
+            pool.give(handle)
+            return
+        }
         try check(mdb_txn_commit(handle), "commit")
     }
 
@@ -54,6 +75,11 @@ public final class Transaction {
         guard !finished else { return }
         closeCursors()
         finished = true
+        if let pool, !openedDatabase {
+            mdb_txn_reset(handle)
+            pool.give(handle)
+            return
+        }
         mdb_txn_abort(handle)
     }
 
@@ -61,6 +87,7 @@ public final class Transaction {
     /// - Returns: `nil` when it does not exist and `create` is false.
     public func openDatabase(named name: String?, create: Bool = false) throws -> Database? {
         var dbi = MDB_dbi()
+        openedDatabase = true
         let rc = mdb_dbi_open(handle, name, create ? UInt32(MDB_CREATE) : 0, &dbi)
         if rc == MDB_NOTFOUND { return nil }
         try check(rc, "open database \(name ?? "<main>")")
