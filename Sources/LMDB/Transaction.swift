@@ -133,6 +133,25 @@ public final class Transaction {
         }
     }
 
+    /// Inserts `value` under `key` when the key is new (one B-tree descent). When the key exists
+    /// nothing is written and `existing` is called with the stored value instead.
+    /// - Returns: nil when inserted, else what `existing` returned.
+    public func insert<R>(_ db: Database, key: [UInt8], value: [UInt8], existing: (BorrowedBytes) throws -> R) throws -> R? {
+        try key.withUnsafeBytes { k in
+            try value.withUnsafeBytes { v in
+                var mk = MDB_val(mv_size: k.count, mv_data: UnsafeMutableRawPointer(mutating: k.baseAddress))
+                var mv = MDB_val(mv_size: v.count, mv_data: UnsafeMutableRawPointer(mutating: v.baseAddress))
+                let rc = mdb_put(handle, db.id, &mk, &mv, UInt32(MDB_NOOVERWRITE))
+                if rc == MDB_KEYEXIST {
+                    // LMDB points `mv` at the stored value.
+                    return try existing(BorrowedBytes(UnsafeRawBufferPointer(start: mv.mv_data, count: mv.mv_size)))
+                }
+                try check(rc, "put")
+                return nil
+            }
+        }
+    }
+
     /// Deletes `key`. - Returns: whether it existed.
     @discardableResult
     public func delete(_ db: Database, key: [UInt8]) throws -> Bool {

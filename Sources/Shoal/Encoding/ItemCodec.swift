@@ -84,8 +84,7 @@ public enum ItemCodec {
     private static func decodeMap(_ r: inout ByteReader, depth: Int) throws(ShoalError) -> [String: AttributeValue] {
         let count = try r.varint()
         guard count <= r.bytes.count else { throw ByteReader.corrupt }
-        var map: [String: AttributeValue] = [:]
-        map.reserveCapacity(count)
+        var map = [String: AttributeValue](minimumCapacity: count)
         for _ in 0..<count {
             let name = try r.lengthPrefixedString()
             map[name] = try decodeValue(&r, depth: depth)

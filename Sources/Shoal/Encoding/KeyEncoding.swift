@@ -1,7 +1,7 @@
 /// The LMDB key of an item: `token(pk)` (8 bytes, big-endian) ‖ partition part ‖ sort part.
 ///
-/// - The token is xxHash64 of the partition key's type tag and bytes: it spreads partitions over
-///   the ring and gives Scan its order.
+/// - The token is xxHash64 of the partition key's bytes (``orderedBytes``) seeded with its type
+///   tag (S 1, N 2, B 3): it spreads partitions over the ring and gives Scan its order.
 /// - The partition part groups a partition's items: type tag, length and bytes, or, for keys
 ///   longer than ``partitionInlineLimit``, the tag with bit 7 set and a 24-byte digest (the full
 ///   key is in the stored item and is checked on read).
@@ -46,7 +46,11 @@ enum KeyEncoding {
     }
 
     static func token(_ partition: AttributeValue) -> UInt64 {
-        XXHash64.hash([typeTag(partition)] + orderedBytes(partition))
+        token(tag: typeTag(partition), raw: orderedBytes(partition))
+    }
+
+    static func token(tag: UInt8, raw: [UInt8]) -> UInt64 {
+        XXHash64.hash(raw, seed: UInt64(tag))
     }
 
     static func tokenBytes(_ token: UInt64) -> [UInt8] {
@@ -55,12 +59,12 @@ enum KeyEncoding {
         return w.bytes
     }
 
-    /// `token ‖ partition part`: every item of the partition, and only those, start with it.
-    static func partitionPrefix(_ partition: AttributeValue) -> [UInt8] {
+    /// Writes `token ‖ partition part` and returns the token.
+    private static func writePartition(_ partition: AttributeValue, into w: inout ByteWriter) -> UInt64 {
         let raw = orderedBytes(partition)
         let tag = typeTag(partition)
-        var w = ByteWriter(capacity: 8 + 2 + min(raw.count, partitionInlineLimit))
-        w.uint64BigEndian(XXHash64.hash([tag] + raw))
+        let token = token(tag: tag, raw: raw)
+        w.uint64BigEndian(token)
         if raw.count <= partitionInlineLimit {
             w.byte(tag)
             w.byte(UInt8(raw.count))
@@ -69,7 +73,22 @@ enum KeyEncoding {
             w.byte(tag | longFlag)
             w.append(digest(raw))
         }
+        return token
+    }
+
+    /// `token ‖ partition part`: every item of the partition, and only those, start with it.
+    static func partitionPrefix(_ partition: AttributeValue) -> [UInt8] {
+        var w = ByteWriter(capacity: 40)
+        _ = writePartition(partition, into: &w)
         return w.bytes
+    }
+
+    /// The stored key of an item and its partition token, built in one buffer.
+    static func encode(partition: AttributeValue, sort: AttributeValue?) -> (token: UInt64, key: [UInt8]) {
+        var w = ByteWriter(capacity: 64)
+        let token = writePartition(partition, into: &w)
+        if let sort { w.append(sortPart(sort)) }
+        return (token, w.bytes)
     }
 
     static func sortPart(_ sort: AttributeValue) -> [UInt8] {
@@ -79,9 +98,7 @@ enum KeyEncoding {
     }
 
     static func itemKey(partition: AttributeValue, sort: AttributeValue?) -> [UInt8] {
-        var key = partitionPrefix(partition)
-        if let sort { key += sortPart(sort) }
-        return key
+        encode(partition: partition, sort: sort).key
     }
 
     static func itemKey(_ key: ItemKey) -> [UInt8] { itemKey(partition: key.partition, sort: key.sort) }

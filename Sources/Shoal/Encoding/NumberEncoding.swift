@@ -44,20 +44,19 @@ enum NumberEncoding {
         if negative { exponentByte = ~exponentByte }
         var significand: UInt128 = 0
         var count = 0
+        var lastDigit: UInt8 = 0
         while true {
             var b = try r.byte()
             if negative { b = ~b }
             if b == 0 { break }
             guard b <= 10, count < Number.maxDigits else { throw ByteReader.corrupt }
-            significand = significand * 10 + UInt128(b - 1)
+            lastDigit = b - 1
+            significand = significand * 10 + UInt128(lastDigit)
             count += 1
         }
-        guard count > 0 else { throw ByteReader.corrupt }
+        // A stored significand is normalised: no trailing zero digit.
+        guard count > 0, lastDigit != 0 else { throw ByteReader.corrupt }
         let scientific = Int(exponentByte) + Number.minExponent
-        do {
-            return try Number(significand: significand, exponent: scientific - count + 1, negative: negative)
-        } catch {
-            throw ByteReader.corrupt
-        }
+        return Number(uncheckedSignificand: significand, exponent: scientific - count + 1, negative: negative, digitCount: count)
     }
 }

@@ -7,17 +7,21 @@ public enum ItemValidation {
 
     /// Checks every value of `item`.
     /// - Throws: ``ShoalError`` (`ValidationException`) naming the first problem.
-    public static func validate(item: Item) throws(ShoalError) {
+    /// - Returns: the item's size by DynamoDB's rules.
+    @discardableResult
+    public static func validate(item: Item) throws(ShoalError) -> Int {
+        var size = 0
         for (name, value) in item {
             guard !name.isEmpty else {
                 throw .invalidParameter("An attribute name cannot be empty")
             }
             try validate(value, depth: 0)
+            size += name.utf8.count + self.size(of: value)
         }
-        let size = self.size(of: item)
         guard size <= maxItemSize else {
             throw .validation("Item size has exceeded the maximum allowed size")
         }
+        return size
     }
 
     /// Checks one value (sets non-empty and without duplicates, nesting depth, map keys).

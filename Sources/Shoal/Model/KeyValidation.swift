@@ -42,6 +42,17 @@ extension PrimaryKey {
         return key
     }
 
+    /// The key of an item read from storage (already valid when it was written).
+    func storedKey(of item: Item) throws(ShoalError) -> ItemKey {
+        guard let partitionValue = item[partition.name] else { throw ByteReader.corrupt }
+        var sortValue: AttributeValue?
+        if let sort {
+            guard let value = item[sort.name] else { throw ByteReader.corrupt }
+            sortValue = value
+        }
+        return ItemKey(partition: partitionValue, sort: sortValue)
+    }
+
     static func checkNotEmpty(_ value: AttributeValue, name: String) throws(ShoalError) {
         switch value {
         case .s(let s) where s.isEmpty:

@@ -23,11 +23,11 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible, E
     public static let zero = Number(uncheckedSignificand: 0, exponent: 0, negative: false)
 
     /// Builds a number from parts that are already normalised and in range.
-    init(uncheckedSignificand: UInt128, exponent: Int, negative: Bool) {
+    init(uncheckedSignificand: UInt128, exponent: Int, negative: Bool, digitCount: Int? = nil) {
         self.significand = uncheckedSignificand
         self.exponent = uncheckedSignificand == 0 ? 0 : exponent
         self.isNegative = uncheckedSignificand == 0 ? false : negative
-        self.digitCount = Number.countDigits(uncheckedSignificand)
+        self.digitCount = digitCount ?? Number.countDigits(uncheckedSignificand)
     }
 
     /// Normalises and range-checks `significand × 10^exponent`.
@@ -39,9 +39,18 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible, E
             self = .zero
             return
         }
-        while s % 10 == 0 {
+        // Strip trailing zeros in 64-bit arithmetic when possible: 128-bit division is slow.
+        while s > UInt128(UInt64.max) && s % 10 == 0 {
             s /= 10
             e += 1
+        }
+        if s <= UInt128(UInt64.max) {
+            var small = UInt64(s)
+            while small % 10 == 0 {
+                small /= 10
+                e += 1
+            }
+            s = UInt128(small)
         }
         let digits = Number.countDigits(s)
         guard digits <= Number.maxDigits else { throw .tooManyDigits }
@@ -133,14 +142,19 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible, E
         try self.init(significand: significand, exponent: exponent - fractionDigits, negative: negative)
     }
 
+    /// 10⁰ … 10³⁸.
+    static let powersOfTen: [UInt128] = {
+        var powers: [UInt128] = [1]
+        for _ in 1...38 { powers.append(powers.last! * 10) }
+        return powers
+    }()
+
+    /// Decimal digits of `value`, from its bit width (no division).
     static func countDigits(_ value: UInt128) -> Int {
-        var count = 0
-        var v = value
-        while v > 0 {
-            v /= 10
-            count += 1
-        }
-        return count
+        if value == 0 { return 0 }
+        let bits = 128 - value.leadingZeroBitCount
+        let estimate = (bits * 1233) >> 12
+        return estimate < powersOfTen.count && value >= powersOfTen[estimate] ? estimate + 1 : estimate
     }
 
     public var isZero: Bool { significand == 0 }
@@ -151,11 +165,21 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible, E
     /// The decimal digits of the significand, most significant first.
     var digits: [UInt8] {
         var result = [UInt8](repeating: 0, count: digitCount)
-        var v = significand
+        // One 128-bit division, then 64-bit arithmetic for each half.
+        let split = Number.powersOfTen[19]
+        var low = UInt64(significand % split)
+        var high = UInt64(significand / split)
         var i = digitCount - 1
-        while v > 0 {
-            result[i] = UInt8(v % 10)
-            v /= 10
+        var taken = 0
+        while i >= 0 && taken < 19 {
+            result[i] = UInt8(low % 10)
+            low /= 10
+            i -= 1
+            taken += 1
+        }
+        while i >= 0 {
+            result[i] = UInt8(high % 10)
+            high /= 10
             i -= 1
         }
         return result
@@ -226,11 +250,7 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible, E
         return x == y ? 0 : (x < y ? -1 : 1)
     }
 
-    static func pow10(_ n: Int) -> UInt128 {
-        var r: UInt128 = 1
-        for _ in 0..<n { r *= 10 }
-        return r
-    }
+    static func pow10(_ n: Int) -> UInt128 { powersOfTen[n] }
 
     // MARK: Exact arithmetic
 

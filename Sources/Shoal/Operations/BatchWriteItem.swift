@@ -45,7 +45,7 @@ extension Database {
                 guard seen.insert(prepared.key).inserted else {
                     throw .validation("Provided list of item keys contains duplicates")
                 }
-                byShard[shard(for: prepared.key.partition).index, default: []].append(prepared)
+                byShard[ring.shard(for: prepared.token), default: []].append(prepared)
             }
         }
         try await run {
@@ -76,6 +76,13 @@ enum PreparedWrite: Sendable {
         switch self {
         case .put(let p): return p.tableID
         case .delete(let d): return d.tableID
+        }
+    }
+
+    var token: UInt64 {
+        switch self {
+        case .put(let p): return p.token
+        case .delete(let d): return d.token
         }
     }
 

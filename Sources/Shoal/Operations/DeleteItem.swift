@@ -25,7 +25,7 @@ extension Database {
         let delete = try PreparedDelete(handle: handle, key: request.key)
         let wantOld = request.returnValues == .allOld
         let old = try await run {
-            try await shard(for: delete.key.partition).writer.perform { context in
+            try await shards[ring.shard(for: delete.token)].writer.perform { context in
                 try delete.apply(in: context, returningOld: wantOld)
             }
         }
@@ -39,12 +39,14 @@ struct PreparedDelete: Sendable {
     let schema: PrimaryKey
     let key: ItemKey
     let encodedKey: [UInt8]
+    /// The partition token, which picks the shard.
+    let token: UInt64
 
     init(handle: TableHandle, key: Item) throws(ShoalError) {
         tableID = handle.definition.id
         schema = handle.key
         self.key = try schema.key(fromKey: key)
-        encodedKey = KeyEncoding.itemKey(self.key)
+        (token, encodedKey) = KeyEncoding.encode(partition: self.key.partition, sort: self.key.sort)
     }
 
     func apply(in context: WriteContext, returningOld: Bool) throws -> Item? {

@@ -27,8 +27,8 @@ extension Database {
 
     /// Reads one item in a short read transaction of its shard.
     func readItem(_ handle: TableHandle, key: ItemKey) throws(ShoalError) -> Item? {
-        let shard = shard(for: key.partition)
-        let encoded = KeyEncoding.itemKey(key)
+        let (token, encoded) = KeyEncoding.encode(partition: key.partition, sort: key.sort)
+        let shard = shards[ring.shard(for: token)]
         return try runSync {
             try shard.environment.read { txn in
                 try StoredItem.read(handle.databases[shard.index], key: encoded, expecting: key, schema: handle.key,

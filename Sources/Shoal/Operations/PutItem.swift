@@ -28,7 +28,7 @@ extension Database {
         let write = try PreparedPut(handle: handle, item: request.item)
         let wantOld = request.returnValues == .allOld
         let old = try await run {
-            try await shard(for: write.key.partition).writer.perform { context in
+            try await shards[ring.shard(for: write.token)].writer.perform { context in
                 try write.apply(in: context, returningOld: wantOld)
             }
         }
@@ -42,26 +42,33 @@ struct PreparedPut: Sendable {
     let schema: PrimaryKey
     let key: ItemKey
     let encodedKey: [UInt8]
+    /// The partition token, which picks the shard.
+    let token: UInt64
     let value: [UInt8]
     let size: Int
 
     init(handle: TableHandle, item: Item) throws(ShoalError) {
-        try ItemValidation.validate(item: item)
+        size = try ItemValidation.validate(item: item)
         tableID = handle.definition.id
         schema = handle.key
         key = try schema.key(ofItem: item)
-        encodedKey = KeyEncoding.itemKey(key)
-        size = ItemValidation.size(of: item)
+        (token, encodedKey) = KeyEncoding.encode(partition: key.partition, sort: key.sort)
         value = ShardLayout.encodeValue(item: item, size: size)
     }
 
     /// Writes the item; returns the item it replaced when asked.
     func apply(in context: WriteContext, returningOld: Bool) throws -> Item? {
         let db = try context.items(tableID)
-        let old = try StoredItem.read(db, key: encodedKey, expecting: key, schema: schema, in: context.transaction, decode: returningOld)
-        try context.transaction.put(db, key: encodedKey, value: value)
-        context.addSize(size - (old?.size ?? 0), table: tableID)
-        return old?.item
+        let txn = context.transaction!
+        // A new key is written in one step; an existing one is inspected, then overwritten.
+        guard let old = try txn.insert(db, key: encodedKey, value: value, existing: { $0.array }) else {
+            context.addSize(size, table: tableID)
+            return nil
+        }
+        let found = try StoredItem.inspect(old, key: encodedKey, expecting: key, schema: schema, decode: returningOld, forWrite: true)
+        try txn.put(db, key: encodedKey, value: value)
+        context.addSize(size - (found?.size ?? 0), table: tableID)
+        return found?.item
     }
 }
 
@@ -78,6 +85,12 @@ enum StoredItem {
     static func read(_ db: LMDB.Database, key: [UInt8], expecting expected: ItemKey, schema: PrimaryKey,
                      in txn: Transaction, decode: Bool, forWrite: Bool = true) throws -> Found? {
         guard let bytes = try txn.get(db, key: key) else { return nil }
+        return try inspect(bytes, key: key, expecting: expected, schema: schema, decode: decode, forWrite: forWrite)
+    }
+
+    /// Checks and (when asked) decodes a stored value found under `key`.
+    static func inspect(_ bytes: [UInt8], key: [UInt8], expecting expected: ItemKey, schema: PrimaryKey,
+                        decode: Bool, forWrite: Bool) throws -> Found? {
         let digested = KeyEncoding.containsDigest(key)
         if !decode && !digested {
             return Found(item: nil, size: try ShardLayout.storedSize(bytes))

@@ -126,6 +126,7 @@ struct QueryPlan {
 
     func run(_ cursor: Cursor) throws -> QueryResponse {
         let prefix = KeyEncoding.partitionPrefix(partition)
+        let digestedPartition = prefix[KeyEncoding.tokenSize] & KeyEncoding.longFlag != 0
         var (lower, upper) = sortCondition?.storedRange ?? (nil, nil)
         if let startAfter, !forward {
             let bound = KeyEncoding.sortUpperBound(startAfter)
@@ -162,11 +163,11 @@ struct QueryPlan {
             if forward, let upper, key.compare(sortRange, with: upper) > 0 { break }
             if !forward, let lower, key.compare(sortRange, with: lower) < 0 { break }
             let (item, size) = try ShardLayout.decodeValue(cursor.value.array)
-            let itemKey = try schema.key(ofItem: item)
+            let itemKey = try schema.storedKey(of: item)
             // A digested partition key may belong to another partition: skip it.
-            if itemKey.partition == partition && selects(itemKey.sort) {
-                let entry = StoredEntry(encodedKey: key.array, item: item, size: size, key: itemKey)
-                keepGoing = orderer.add(entry, emit: emit)
+            if (!digestedPartition || itemKey.partition == partition) && selects(itemKey.sort) {
+                let run = key.count - prefix.count > KeyEncoding.sortInlineLimit ? RunOrderer.run(of: key) : nil
+                keepGoing = orderer.add(StoredEntry(item: item, size: size, key: itemKey, run: run), emit: emit)
             }
             if keepGoing && budget.isFull {
                 // Settle any run still pending before declaring the page full.

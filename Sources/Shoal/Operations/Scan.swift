@@ -119,14 +119,14 @@ struct ScanPlan {
     }
 
     /// Whether the entry comes after the exclusive start key in scan order.
-    private func isAfterStart(_ entry: StoredEntry, startKey: [UInt8]) -> Bool {
+    private func isAfterStart(_ entry: StoredEntry, storedKey: BorrowedBytes, startKey: [UInt8]) -> Bool {
         guard let start else { return true }
-        let startPrefix = KeyEncoding.partitionPrefix(start.partition)
-        if entry.encodedKey.starts(with: startPrefix) && entry.key.partition == start.partition {
+        if entry.key.partition == start.partition {
             guard let sort = entry.key.sort, let startSort = start.sort else { return false }
             return KeyEncoding.compare(sort, startSort) > 0
         }
-        return KeyEncoding.compareBytes(entry.encodedKey, startKey) > 0
+        // Different partitions: their stored prefixes differ, so the bytes decide.
+        return storedKey.compare(startKey) > 0
     }
 
     func run(_ cursors: [Cursor]) throws -> ScanResponse {
@@ -171,8 +171,8 @@ struct ScanPlan {
             guard best >= 0 else { break }
             let cursor = cursors[best]
             let (item, size) = try ShardLayout.decodeValue(cursor.value.array)
-            let entry = StoredEntry(encodedKey: cursor.key.array, item: item, size: size, key: try schema.key(ofItem: item))
-            if isAfterStart(entry, startKey: startKey) {
+            let entry = StoredEntry(item: item, size: size, key: try schema.storedKey(of: item), run: RunOrderer.run(of: cursor.key))
+            if isAfterStart(entry, storedKey: cursor.key, startKey: startKey) {
                 keepGoing = orderer.add(entry, emit: emit)
                 if keepGoing && budget.isFull {
                     keepGoing = orderer.flush(emit: emit)

@@ -1,11 +1,12 @@
 import LMDB
 
-/// An item read from an items database, with its stored key.
+/// An item read from an items database.
 struct StoredEntry {
-    var encodedKey: [UInt8]
     var item: Item
     var size: Int
     var key: ItemKey
+    /// For a truncated sort key, the stored bytes its run shares (see ``RunOrderer``).
+    var run: [UInt8]?
 }
 
 /// Puts entries into DynamoDB's exact order where the stored order is only approximate: a run
@@ -19,18 +20,17 @@ struct RunOrderer {
     init(ascending: Bool) { self.ascending = ascending }
 
     /// The bytes shared by a run of truncated sort keys, or nil when the key is stored whole.
-    static func runKey(_ key: [UInt8]) -> [UInt8]? {
+    static func run(of key: BorrowedBytes) -> [UInt8]? {
         guard key.count > KeyEncoding.tokenSize + 1 else { return nil }
-        let prefix = KeyEncoding.tokenSize + (key[KeyEncoding.tokenSize] & KeyEncoding.longFlag != 0
-            ? 1 + KeyEncoding.digestSize : 2 + Int(key[KeyEncoding.tokenSize + 1]))
+        let prefix = KeyEncoding.partitionPrefixLength(tagByte: key[KeyEncoding.tokenSize], lengthByte: key[KeyEncoding.tokenSize + 1])
         guard KeyEncoding.isTruncatedSortPart(length: key.count - prefix) else { return nil }
-        return Array(key[0..<(prefix + KeyEncoding.sortInlineLimit)])
+        return key.array(0..<(prefix + KeyEncoding.sortInlineLimit))
     }
 
     /// Adds an entry in stored order; calls `emit` for entries whose place is settled.
     /// - Returns: false as soon as `emit` returns false (the reader should stop).
     mutating func add(_ entry: StoredEntry, emit: (StoredEntry) throws -> Bool) rethrows -> Bool {
-        if let run = RunOrderer.runKey(entry.encodedKey) {
+        if let run = entry.run {
             if run == pendingRun || pending.isEmpty {
                 pendingRun = run
                 pending.append(entry)
