@@ -11,7 +11,7 @@ import Testing
 
     @Test func writeAndGetAcrossTables() async throws {
         let (db, dir) = try await setUp()
-        _ = dir
+        defer { withExtendedLifetime(dir) {} }
         var aWrites: [WriteRequest] = (0..<15).map { .put(["id": .s("a\($0)"), "n": .n(Number($0))]) }
         let bWrites: [WriteRequest] = (0..<10).map { .put(["k": .n(Number($0)), "r": "x"]) }
         let response = try await db.batchWriteItem(BatchWriteItemRequest(requestItems: ["TblA": aWrites, "TblB": bWrites]))
@@ -31,7 +31,7 @@ import Testing
 
     @Test func limitsAndDuplicates() async throws {
         let (db, dir) = try await setUp()
-        _ = dir
+        defer { withExtendedLifetime(dir) {} }
         let tooMany: [WriteRequest] = (0..<26).map { .put(["id": .s("x\($0)")]) }
         await expectError(.validation, "1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]") {
             _ = try await db.batchWriteItem(BatchWriteItemRequest(requestItems: ["TblA": tooMany]))
@@ -52,7 +52,7 @@ import Testing
 
     @Test func anInvalidRequestWritesNothing() async throws {
         let (db, dir) = try await setUp()
-        _ = dir
+        defer { withExtendedLifetime(dir) {} }
         let writes: [WriteRequest] = (0..<10).map { .put(["id": .s("ok\($0)")]) } + [.put(["id": .n(5)])]
         await expectError(.validation, "One or more parameter values were invalid: Type mismatch for key id expected: S actual: N") {
             _ = try await db.batchWriteItem(BatchWriteItemRequest(requestItems: ["TblA": writes]))
@@ -65,7 +65,7 @@ import Testing
 
     @Test func batchGetStopsAtSixteenMegabytes() async throws {
         let (db, dir) = try await setUp()
-        _ = dir
+        defer { withExtendedLifetime(dir) {} }
         let payload = String(repeating: "z", count: 399_000)
         for i in 0..<45 { try await db.table("TblA").put(["id": .s("big\(i)"), "data": .s(payload)]) }
         let keys: [Item] = (0..<45).map { ["id": .s("big\($0)")] }

@@ -48,7 +48,7 @@ struct Profile: Codable, Equatable {
 
     @Test func roundTripsThroughTheDatabase() async throws {
         let (db, dir) = try makeDatabase()
-        _ = dir
+        defer { withExtendedLifetime(dir) {} }
         _ = try await db.createTable(CreateTableRequest(tableName: "Profiles", partitionKey: ("id", .s)))
         let profiles = db.table("Profiles")
         try await profiles.put(sample)

@@ -11,7 +11,7 @@ import Testing
 
     @Test func putGetDeleteWithReturnValues() async throws {
         let (db, dir) = try await setUp()
-        _ = dir
+        defer { withExtendedLifetime(dir) {} }
         let first: Item = ["pk": "a", "sk": 1, "v": .s("one")]
         let put1 = try await db.putItem(PutItemRequest(tableName: "Items", item: first, returnValues: .allOld))
         #expect(put1.attributes == nil)
@@ -32,7 +32,7 @@ import Testing
 
     @Test func binaryKeysAndEveryValueType() async throws {
         let (db, dir) = try await setUp()
-        _ = dir
+        defer { withExtendedLifetime(dir) {} }
         let item: Item = [
             "id": .b([0, 1, 2, 255]), "s": "text", "n": .n(try Number("-0.000123")), "b": .b([9]), "t": true, "z": .null,
             "ss": .ss(["x", "y"]), "ns": .ns([1, 2, 3]), "bs": .bs([[1], [2]]), "l": .l([.s("a"), .l([.n(1)])]),
@@ -44,7 +44,7 @@ import Testing
 
     @Test func longKeysUpToDynamoDBLimits() async throws {
         let (db, dir) = try await setUp()
-        _ = dir
+        defer { withExtendedLifetime(dir) {} }
         let pk = String(repeating: "k", count: 2048)
         let sk = AttributeValue.n(try Number("-1234567890123456789012345678901234567.8"))
         try await db.table("Items").put(["pk": .s(pk), "sk": sk, "v": 1])
@@ -73,7 +73,7 @@ import Testing
     ] as [(Item, String)])
     func putValidation(item: Item, message: String) async throws {
         let (db, dir) = try await setUp()
-        _ = dir
+        defer { withExtendedLifetime(dir) {} }
         await expectError(.validation, message) {
             _ = try await db.putItem(PutItemRequest(tableName: "Items", item: item))
         }
@@ -82,7 +82,7 @@ import Testing
 
     @Test func nestingLimit() async throws {
         let (db, dir) = try await setUp()
-        _ = dir
+        defer { withExtendedLifetime(dir) {} }
         var deep = AttributeValue.s("leaf")
         for _ in 0..<32 { deep = .l([deep]) }
         try await db.table("Items").put(["pk": "a", "sk": 1, "deep": deep])
@@ -93,7 +93,7 @@ import Testing
 
     @Test func itemSizeLimitIsExact() async throws {
         let (db, dir) = try await setUp()
-        _ = dir
+        defer { withExtendedLifetime(dir) {} }
         // "pk"(2)+"a"(1) + "sk"(2)+1(2) + "x"(1) + payload = 400 KB exactly.
         let payload = 400 * 1024 - 8
         try await db.table("Items").put(["pk": "a", "sk": 1, "x": .s(String(repeating: "y", count: payload))])
@@ -104,7 +104,7 @@ import Testing
 
     @Test func keyValidationOnReads() async throws {
         let (db, dir) = try await setUp()
-        _ = dir
+        defer { withExtendedLifetime(dir) {} }
         let mismatch = "The provided key element does not match the schema"
         for key: Item in [["pk": "a"], ["pk": "a", "sk": 1, "x": 1], ["pk": "a", "sk": "1"], ["sk": 1, "other": "a"]] {
             await expectError(.validation, mismatch) {

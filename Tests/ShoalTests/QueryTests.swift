@@ -26,7 +26,7 @@ import Testing
 
     @Test func sortKeyConditions() async throws {
         let (db, dir) = try await setUp()
-        _ = dir
+        defer { withExtendedLifetime(dir) {} }
         #expect(ats(try await query(db, nil)) == (0..<20).map { Int64($0 * 10) })
         #expect(ats(try await query(db, .equal(50))) == [50])
         #expect(ats(try await query(db, .equal(55))) == [])
@@ -46,7 +46,7 @@ import Testing
 
     @Test func pagesWithLimitInBothDirections() async throws {
         let (db, dir) = try await setUp()
-        _ = dir
+        defer { withExtendedLifetime(dir) {} }
         for forward in [true, false] {
             var seen: [Int64] = []
             var start: Item?
@@ -72,14 +72,14 @@ import Testing
 
     @Test func selectCount() async throws {
         let (db, dir) = try await setUp()
-        _ = dir
+        defer { withExtendedLifetime(dir) {} }
         let counted = try await query(db, .lessThan(100), select: .count)
         #expect(counted.count == 10 && counted.scannedCount == 10 && counted.items.isEmpty)
     }
 
     @Test func oneMegabytePages() async throws {
         let (db, dir) = try makeDatabase()
-        _ = dir
+        defer { withExtendedLifetime(dir) {} }
         _ = try await db.createTable(CreateTableRequest(tableName: "Big", partitionKey: ("p", .s), sortKey: ("s", .n)))
         let payload = String(repeating: "x", count: 100_000)
         for i in 0..<25 { try await db.table("Big").put(["p": "a", "s": .n(Number(i)), "data": .s(payload)]) }
@@ -96,7 +96,7 @@ import Testing
 
     @Test func stringAndBinarySortKeysIncludingLongOnes() async throws {
         let (db, dir) = try makeDatabase()
-        _ = dir
+        defer { withExtendedLifetime(dir) {} }
         _ = try await db.createTable(CreateTableRequest(tableName: "Docs", partitionKey: ("p", .s), sortKey: ("s", .s)))
         var g = SeededGenerator(seed: 21)
         let stem = String(repeating: "m", count: 400)
@@ -137,7 +137,7 @@ import Testing
 
     @Test func queryValidation() async throws {
         let (db, dir) = try await setUp()
-        _ = dir
+        defer { withExtendedLifetime(dir) {} }
         await expectError(.validation, "Query condition missed key schema element: user") {
             _ = try await db.query(QueryRequest(tableName: "Events", keyCondition: KeyCondition(partitionKeyName: "at", partitionKeyValue: 1)))
         }

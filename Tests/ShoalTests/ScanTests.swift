@@ -21,7 +21,7 @@ import Testing
 
     @Test func pagedScanSeesEveryItemOnceInTokenOrder() async throws {
         let (db, dir) = try await setUp(items: 500)
-        _ = dir
+        defer { withExtendedLifetime(dir) {} }
         var all: [Item] = []
         var start: Item?
         repeat {
@@ -43,7 +43,7 @@ import Testing
     @Test(arguments: [1, 2, 3, 7, 64])
     func parallelSegmentsPartitionTheTable(total: Int) async throws {
         let (db, dir) = try await setUp(items: 300)
-        _ = dir
+        defer { withExtendedLifetime(dir) {} }
         var seen: [Int64] = []
         for segment in 0..<total {
             var start: Item?
@@ -58,7 +58,7 @@ import Testing
 
     @Test func scanValidation() async throws {
         let (db, dir) = try await setUp(items: 3)
-        _ = dir
+        defer { withExtendedLifetime(dir) {} }
         await expectError(.validation, "The TotalSegments parameter is required but was not present in the request when Segment parameter is present") {
             _ = try await db.scan(ScanRequest(tableName: "Tbl", segment: 0))
         }
@@ -78,7 +78,7 @@ import Testing
 
     @Test func fullScanOfOneShard() async throws {
         let (db, dir) = try makeDatabase(shards: 1)
-        _ = dir
+        defer { withExtendedLifetime(dir) {} }
         _ = try await db.createTable(CreateTableRequest(tableName: "Solo", partitionKey: ("id", .n)))
         for i in 0..<40 { try await db.table("Solo").put(["id": .n(Number(i))]) }
         #expect(try await db.table("Solo").scan().count == 40)

@@ -5,7 +5,7 @@ import Testing
 @Suite struct TableTests {
     @Test func createDescribeListDelete() async throws {
         let (db, dir) = try makeDatabase()
-        _ = dir
+        defer { withExtendedLifetime(dir) {} }
         let created = try await db.createTable(CreateTableRequest(tableName: "Orders", partitionKey: ("customer", .s), sortKey: ("date", .n)))
         #expect(created.tableDescription.tableStatus == .active)
         #expect(created.tableDescription.tableArn == "arn:aws:dynamodb:us-east-1:000000000000:table/Orders")
@@ -62,7 +62,7 @@ import Testing
 
     @Test func listTablesPages() async throws {
         let (db, dir) = try makeDatabase(shards: 1)
-        _ = dir
+        defer { withExtendedLifetime(dir) {} }
         for name in ["t_c", "t_a", "t_e", "t_b", "t_d"] {
             _ = try await db.createTable(CreateTableRequest(tableName: name, partitionKey: ("id", .s)))
         }
@@ -79,7 +79,7 @@ import Testing
 
     @Test func createTableValidation() async throws {
         let (db, dir) = try makeDatabase(shards: 1)
-        _ = dir
+        defer { withExtendedLifetime(dir) {} }
         let pk = [KeySchemaElement(attributeName: "id", keyType: .hash)]
         let pkDef = [AttributeDefinition(attributeName: "id", attributeType: .s)]
         await expectError(.validation, "1 validation error detected: Value 'ab' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 3") {

@@ -6,7 +6,7 @@ import Testing
 @Suite struct WritePathTests {
     @Test func concurrentDurableWritesShareCommits() async throws {
         let (db, dir) = try makeDatabase(shards: 1, durability: .sync)
-        _ = dir
+        defer { withExtendedLifetime(dir) {} }
         _ = try await db.createTable(CreateTableRequest(tableName: "Hot", partitionKey: ("id", .s)))
         let writer = db.shards[0].writer
         let groupsBefore = writer.committedGroups.load(ordering: .relaxed)
@@ -26,7 +26,7 @@ import Testing
 
     @Test func aFailingWriteDoesNotFailItsGroup() async throws {
         let (db, dir) = try makeDatabase(shards: 1)
-        _ = dir
+        defer { withExtendedLifetime(dir) {} }
         _ = try await db.createTable(CreateTableRequest(tableName: "Mixed", partitionKey: ("id", .s)))
         let handle = try db.handle("Mixed")
         let tableID = handle.definition.id
@@ -73,7 +73,7 @@ import Testing
 
     @Test func writesAfterCloseFail() async throws {
         let (db, dir) = try makeDatabase(shards: 2)
-        _ = dir
+        defer { withExtendedLifetime(dir) {} }
         _ = try await db.createTable(CreateTableRequest(tableName: "Closed", partitionKey: ("id", .s)))
         db.close()
         await expectError(.internalServerError, "The database is closed") {

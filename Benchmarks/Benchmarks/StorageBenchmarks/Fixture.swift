@@ -10,7 +10,8 @@ struct Fixture: @unchecked Sendable {
     // @unchecked: DatabasePool is thread-safe; the other members are Sendable.
     static let itemCount = ProcessInfo.processInfo.environment["SHOAL_BENCH_ITEMS"].flatMap(Int.init) ?? 1_000_000
     static let partitionSize = 100
-    static let directory = NSTemporaryDirectory() + "shoal-bench-fixture-\(itemCount)"
+    /// Named by size and storage format, so a format change never reuses stale data.
+    static let directory = NSTemporaryDirectory() + "shoal-bench-fixture-v\(StorageFormat.version)-\(itemCount)"
     static let tableName = "Bench"
 
     let shoal: Shoal.Database

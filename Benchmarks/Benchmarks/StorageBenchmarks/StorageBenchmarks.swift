@@ -14,6 +14,10 @@ extension BenchmarkMetric {
     static let grdbRate = BenchmarkMetric.custom("GRDB ops/s", polarity: .prefersLarger, useScalingFactor: false)
     static let percentOfLMDB = BenchmarkMetric.custom("Shoal as % of raw LMDB", polarity: .prefersLarger, useScalingFactor: false)
     static let timesGRDB = BenchmarkMetric.custom("Shoal / GRDB (x100)", polarity: .prefersLarger, useScalingFactor: false)
+    static let grdbDecodedRate = BenchmarkMetric.custom("GRDB + item decode ops/s", polarity: .prefersLarger, useScalingFactor: false)
+    static let timesGRDBDecoded = BenchmarkMetric.custom("Shoal / (GRDB + decode) (x100)", polarity: .prefersLarger, useScalingFactor: false)
+    static let concurrentRate = BenchmarkMetric.custom("Shoal ops/s, 8 loaders", polarity: .prefersLarger, useScalingFactor: false)
+    static let concurrentPercent = BenchmarkMetric.custom("Shoal 8 loaders as % of raw LMDB", polarity: .prefersLarger, useScalingFactor: false)
     static let anonymousGrowth = BenchmarkMetric.custom("anonymous RSS growth (MB)", polarity: .prefersSmaller, useScalingFactor: false)
     static let scanRate = BenchmarkMetric.custom("Scan items/s", polarity: .prefersLarger, useScalingFactor: false)
 }
@@ -57,7 +61,7 @@ final class WriteTargets: @unchecked Sendable {
 nonisolated(unsafe) var writeTargets: WriteTargets!
 
 let benchmarks: @Sendable () -> Void = {
-    let comparison: [BenchmarkMetric] = [.shoalRate, .lmdbRate, .grdbRate, .percentOfLMDB, .timesGRDB]
+    let comparison: [BenchmarkMetric] = [.shoalRate, .lmdbRate, .grdbRate, .percentOfLMDB, .timesGRDB, .grdbDecodedRate, .timesGRDBDecoded]
     let rounds = Benchmark.Configuration(metrics: comparison, warmupIterations: 1, maxDuration: .seconds(20), maxIterations: 5)
     let openFixture: Benchmark.BenchmarkSetupHook = { fixture = try await Fixture.open() }
 
@@ -87,7 +91,17 @@ let benchmarks: @Sendable () -> Void = {
                 })
             }
         }
-        report(benchmark, count: keys.count, shoal: shoal, raw: raw, grdb: grdb)
+        // What an application storing items in SQLite does: the same select, then decode the item.
+        let grdbDecoded = try clock.measure {
+            for i in indexes {
+                let blob = try f.sqlite.read { db in
+                    try Data.fetchOne(db.cachedStatement(sql: "SELECT item FROM kv WHERE pk = ? AND sk = ?"),
+                                      arguments: ["user-\(i / Fixture.partitionSize)", i % Fixture.partitionSize])
+                }
+                blackHole(try blob.map { try StorageFormat.item(fromValue: [UInt8]($0)) })
+            }
+        }
+        report(benchmark, count: keys.count, shoal: shoal, raw: raw, grdb: grdb, grdbDecoded: grdbDecoded)
     }, setup: openFixture)
 
     Benchmark("Query 100 items of a partition", configuration: rounds, closure: { benchmark async throws in
@@ -129,11 +143,20 @@ let benchmarks: @Sendable () -> Void = {
                 })
             }
         }
-        report(benchmark, count: partitions.count, shoal: shoal, raw: raw, grdb: grdb)
+        let grdbDecoded = try clock.measure {
+            for p in partitions {
+                let blobs = try f.sqlite.read { db in
+                    try Data.fetchAll(db.cachedStatement(sql: "SELECT item FROM kv WHERE pk = ? ORDER BY sk LIMIT 100"), arguments: ["user-\(p)"])
+                }
+                blackHole(try blobs.map { try StorageFormat.item(fromValue: [UInt8]($0)) })
+            }
+        }
+        report(benchmark, count: partitions.count, shoal: shoal, raw: raw, grdb: grdb, grdbDecoded: grdbDecoded)
     }, setup: openFixture)
 
     Benchmark("BatchWriteItem bulk load (nosync)",
-              configuration: .init(metrics: [.shoalRate, .lmdbRate, .percentOfLMDB], warmupIterations: 1, maxDuration: .seconds(20), maxIterations: 5),
+              configuration: .init(metrics: [.shoalRate, .lmdbRate, .percentOfLMDB, .concurrentRate, .concurrentPercent],
+                                   warmupIterations: 1, maxDuration: .seconds(20), maxIterations: 5),
               closure: { benchmark async throws in
         let t = writeTargets!
         let batches = 400
@@ -161,6 +184,28 @@ let benchmarks: @Sendable () -> Void = {
             }
         }
         report(benchmark, count: batches * 25, shoal: shoal, raw: raw, grdb: nil)
+
+        // The same volume from 8 concurrent loaders, as a bulk import would run.
+        let concurrentFirst = t.next
+        t.next += batches * 25
+        let concurrentRequests = (0..<batches).map { b in
+            BatchWriteItemRequest(requestItems: [Fixture.tableName: (0..<25).map { WriteRequest.put(Fixture.item(concurrentFirst + b * 25 + $0)) }])
+        }
+        let concurrent = try await clock.measure {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for loader in 0..<8 {
+                    group.addTask {
+                        for request in stride(from: loader, to: batches, by: 8).map({ concurrentRequests[$0] }) {
+                            _ = try await t.shoal.batchWriteItem(request)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        let concurrentRate = rate(batches * 25, concurrent)
+        benchmark.measurement(.concurrentRate, concurrentRate)
+        benchmark.measurement(.concurrentPercent, concurrentRate * 100 / max(rate(batches * 25, raw), 1))
     }, setup: { writeTargets = try await WriteTargets.make(durability: .noSync) }, teardown: { writeTargets.remove() })
 
     Benchmark("Durable PutItem, 64 concurrent tasks vs one put per commit",
@@ -218,7 +263,7 @@ let benchmarks: @Sendable () -> Void = {
     }, setup: openFixture)
 }
 
-func report(_ benchmark: Benchmark, count: Int, shoal: Duration, raw: Duration, grdb: Duration?) {
+func report(_ benchmark: Benchmark, count: Int, shoal: Duration, raw: Duration, grdb: Duration?, grdbDecoded: Duration? = nil) {
     let shoalRate = rate(count, shoal)
     let rawRate = rate(count, raw)
     benchmark.measurement(.shoalRate, shoalRate)
@@ -228,5 +273,10 @@ func report(_ benchmark: Benchmark, count: Int, shoal: Duration, raw: Duration, 
         let grdbRate = rate(count, grdb)
         benchmark.measurement(.grdbRate, grdbRate)
         benchmark.measurement(.timesGRDB, shoalRate * 100 / max(grdbRate, 1))
+    }
+    if let grdbDecoded {
+        let decodedRate = rate(count, grdbDecoded)
+        benchmark.measurement(.grdbDecodedRate, decodedRate)
+        benchmark.measurement(.timesGRDBDecoded, shoalRate * 100 / max(decodedRate, 1))
     }
 }

@@ -2,6 +2,9 @@
 /// bytes in raw LMDB and SQLite. Not API: the layout is described in DESIGN.md.
 @_spi(Benchmarks)
 public enum StorageFormat {
+    /// Bumped whenever stored keys or values change layout.
+    public static let version = 1
+
     /// The LMDB key of an item with these key values.
     public static func key(partition: AttributeValue, sort: AttributeValue?) -> [UInt8] {
         KeyEncoding.itemKey(partition: partition, sort: sort)
