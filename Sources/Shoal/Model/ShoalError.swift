@@ -16,10 +16,13 @@ public struct ShoalError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public let kind: Kind
     public let message: String
+    /// The item as it was, on a failed condition with `ReturnValuesOnConditionCheckFailure: ALL_OLD`.
+    public var item: Item?
 
-    public init(_ kind: Kind, _ message: String) {
+    public init(_ kind: Kind, _ message: String, item: Item? = nil) {
         self.kind = kind
         self.message = message
+        self.item = item
     }
 
     /// DynamoDB's error type name.
@@ -40,6 +43,11 @@ public struct ShoalError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// What data operations on a missing table say.
     public static let resourceNotFound = ShoalError(.resourceNotFound, "Requested resource not found")
+
+    /// DynamoDB's ConditionalCheckFailedException, optionally carrying the current item.
+    public static func conditionalCheckFailed(item: Item? = nil) -> ShoalError {
+        ShoalError(.conditionalCheckFailed, "The conditional request failed", item: item)
+    }
 
     public static func internalError(_ message: String) -> ShoalError { ShoalError(.internalServerError, message) }
 }

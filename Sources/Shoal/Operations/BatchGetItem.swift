@@ -1,10 +1,17 @@
 public struct KeysAndAttributes: Sendable, Equatable {
     public var keys: [Item]
     public var consistentRead: Bool
+    public var projectionExpression: String?
+    public var expressionAttributeNames: [String: String]?
+    public var attributesToGet: [String]?
 
-    public init(keys: [Item], consistentRead: Bool = false) {
+    public init(keys: [Item], consistentRead: Bool = false, projectionExpression: String? = nil,
+                expressionAttributeNames: [String: String]? = nil, attributesToGet: [String]? = nil) {
         self.keys = keys
         self.consistentRead = consistentRead
+        self.projectionExpression = projectionExpression
+        self.expressionAttributeNames = expressionAttributeNames
+        self.attributesToGet = attributesToGet
     }
 }
 
@@ -36,12 +43,17 @@ extension Database {
         guard total <= Database.maxBatchGetKeys else {
             throw .validation("Too many items requested for the BatchGetItem call")
         }
-        var plan: [(table: String, handle: TableHandle, keys: [(original: Item, key: ItemKey)])] = []
+        var plan: [(table: String, handle: TableHandle, keys: [(original: Item, key: ItemKey)], projection: [DocumentPath]?)] = []
         for (table, entry) in request.requestItems.sorted(by: { $0.key < $1.key }) {
             guard !entry.keys.isEmpty else {
                 throw .validation("1 validation error detected: Value '[]' at 'requestItems.\(table).member.keys' failed to satisfy constraint: Member must have length greater than or equal to 1")
             }
             let handle = try handle(table)
+            var input = try ExpressionInput(names: entry.expressionAttributeNames, values: nil,
+                                            usesExpressions: entry.projectionExpression != nil)
+            let projection = try ProjectionParameters(expression: entry.projectionExpression, typed: nil,
+                                                      attributesToGet: entry.attributesToGet).resolve(&input)
+            try input.finish()
             var seen = Set<ItemKey>()
             var keys: [(Item, ItemKey)] = []
             for original in entry.keys {
@@ -51,21 +63,24 @@ extension Database {
                 }
                 keys.append((original, key))
             }
-            plan.append((table, handle, keys))
+            plan.append((table, handle, keys, projection))
         }
         var responses: [String: [Item]] = [:]
         var unprocessed: [String: KeysAndAttributes] = [:]
         var bytes = 0
-        for (table, handle, keys) in plan {
+        for (table, handle, keys, projection) in plan {
             var found: [Item] = []
             for (original, key) in keys {
                 if bytes >= Database.maxBatchGetResponseBytes {
-                    unprocessed[table, default: KeysAndAttributes(keys: [], consistentRead: request.requestItems[table]!.consistentRead)].keys.append(original)
+                    var pending = unprocessed[table] ?? request.requestItems[table]!
+                    if unprocessed[table] == nil { pending.keys = [] }
+                    pending.keys.append(original)
+                    unprocessed[table] = pending
                     continue
                 }
                 if let item = try readItem(handle, key: key) {
                     bytes += ItemValidation.size(of: item)
-                    found.append(item)
+                    found.append(projection.map { Projection.apply($0, to: item) } ?? item)
                 }
             }
             responses[table] = found

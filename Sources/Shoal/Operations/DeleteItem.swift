@@ -2,11 +2,29 @@ public struct DeleteItemRequest: Sendable {
     public var tableName: String
     public var key: Item
     public var returnValues: ReturnValue
+    public var conditionExpression: String?
+    public var condition: Condition?
+    public var expressionAttributeNames: [String: String]?
+    public var expressionAttributeValues: [String: AttributeValue]?
+    public var expected: [String: ExpectedAttributeValue]?
+    public var conditionalOperator: ConditionalOperator?
+    public var returnValuesOnConditionCheckFailure: ReturnValuesOnConditionCheckFailure?
 
-    public init(tableName: String, key: Item, returnValues: ReturnValue = .none) {
+    public init(tableName: String, key: Item, returnValues: ReturnValue = .none, conditionExpression: String? = nil,
+                condition: Condition? = nil, expressionAttributeNames: [String: String]? = nil,
+                expressionAttributeValues: [String: AttributeValue]? = nil, expected: [String: ExpectedAttributeValue]? = nil,
+                conditionalOperator: ConditionalOperator? = nil,
+                returnValuesOnConditionCheckFailure: ReturnValuesOnConditionCheckFailure? = nil) {
         self.tableName = tableName
         self.key = key
         self.returnValues = returnValues
+        self.conditionExpression = conditionExpression
+        self.condition = condition
+        self.expressionAttributeNames = expressionAttributeNames
+        self.expressionAttributeValues = expressionAttributeValues
+        self.expected = expected
+        self.conditionalOperator = conditionalOperator
+        self.returnValuesOnConditionCheckFailure = returnValuesOnConditionCheckFailure
     }
 }
 
@@ -16,17 +34,25 @@ public struct DeleteItemResponse: Sendable, Equatable {
 }
 
 extension Database {
-    /// DynamoDB's DeleteItem. Deleting an absent item succeeds.
+    /// DynamoDB's DeleteItem, optionally only if a condition holds. Deleting an absent item succeeds.
     public func deleteItem(_ request: DeleteItemRequest) async throws(ShoalError) -> DeleteItemResponse {
         guard request.returnValues == .none || request.returnValues == .allOld else {
             throw .validation("ReturnValues can only be ALL_OLD or NONE")
         }
         let handle = try handle(request.tableName)
-        let delete = try PreparedDelete(handle: handle, key: request.key)
+        var delete = try PreparedDelete(handle: handle, key: request.key)
+        var input = try ExpressionInput(names: request.expressionAttributeNames, values: request.expressionAttributeValues,
+                                        usesExpressions: request.conditionExpression != nil)
+        delete.condition = try WriteConditionParameters(
+            expression: request.conditionExpression, typed: request.condition,
+            expected: request.expected, conditionalOperator: request.conditionalOperator).resolve(&input)
+        try input.finish()
+        delete.returnOldOnFailure = request.returnValuesOnConditionCheckFailure == .allOld
+        let prepared = delete
         let wantOld = request.returnValues == .allOld
         let old = try await run {
-            try await shards[ring.shard(for: delete.token)].writer.perform { context in
-                try delete.apply(in: context, returningOld: wantOld)
+            try await shards[ring.shard(for: prepared.token)].writer.perform { context in
+                try prepared.apply(in: context, returningOld: wantOld)
             }
         }
         return DeleteItemResponse(attributes: old)
@@ -42,6 +68,9 @@ struct PreparedDelete: Sendable {
     /// The partition token, which picks the shard.
     let token: UInt64
 
+    var condition: Condition?
+    var returnOldOnFailure = false
+
     init(handle: TableHandle, key: Item) throws(ShoalError) {
         tableID = handle.definition.id
         schema = handle.key
@@ -51,10 +80,14 @@ struct PreparedDelete: Sendable {
 
     func apply(in context: WriteContext, returningOld: Bool) throws -> Item? {
         let db = try context.items(tableID)
-        guard let old = try StoredItem.read(db, key: encodedKey, expecting: key, schema: schema, in: context.transaction,
-                                            decode: returningOld, forWrite: false) else { return nil }
+        let old = try StoredItem.read(db, key: encodedKey, expecting: key, schema: schema, in: context.transaction,
+                                      decode: returningOld || condition != nil, forWrite: false)
+        if let condition, !ConditionEvaluator.evaluate(condition, on: old?.item) {
+            throw ShoalError.conditionalCheckFailed(item: returnOldOnFailure ? old?.item : nil)
+        }
+        guard let old else { return nil }
         try context.transaction.delete(db, key: encodedKey)
         context.addSize(-old.size, table: tableID)
-        return old.item
+        return returningOld ? old.item : nil
     }
 }

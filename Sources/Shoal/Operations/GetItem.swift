@@ -3,11 +3,24 @@ public struct GetItemRequest: Sendable {
     public var key: Item
     /// Accepted for compatibility: every Shoal read is strongly consistent.
     public var consistentRead: Bool
+    /// The attributes to return (`ProjectionExpression`); all when nil.
+    public var projectionExpression: String?
+    /// The same as typed paths.
+    public var projection: [DocumentPath]?
+    public var expressionAttributeNames: [String: String]?
+    /// Legacy projection of top-level attributes; cannot be combined with `projectionExpression`.
+    public var attributesToGet: [String]?
 
-    public init(tableName: String, key: Item, consistentRead: Bool = false) {
+    public init(tableName: String, key: Item, consistentRead: Bool = false, projectionExpression: String? = nil,
+                projection: [DocumentPath]? = nil, expressionAttributeNames: [String: String]? = nil,
+                attributesToGet: [String]? = nil) {
         self.tableName = tableName
         self.key = key
         self.consistentRead = consistentRead
+        self.projectionExpression = projectionExpression
+        self.projection = projection
+        self.expressionAttributeNames = expressionAttributeNames
+        self.attributesToGet = attributesToGet
     }
 }
 
@@ -22,7 +35,13 @@ extension Database {
     public func getItem(_ request: GetItemRequest) async throws(ShoalError) -> GetItemResponse {
         let handle = try handle(request.tableName)
         let key = try handle.key.key(fromKey: request.key)
-        return GetItemResponse(item: try readItem(handle, key: key))
+        var input = try ExpressionInput(names: request.expressionAttributeNames, values: nil,
+                                        usesExpressions: request.projectionExpression != nil)
+        let projection = try ProjectionParameters(expression: request.projectionExpression, typed: request.projection,
+                                                  attributesToGet: request.attributesToGet).resolve(&input)
+        try input.finish()
+        guard let item = try readItem(handle, key: key) else { return GetItemResponse(item: nil) }
+        return GetItemResponse(item: projection.map { Projection.apply($0, to: item) } ?? item)
     }
 
     /// Reads one item in a short read transaction of its shard.

@@ -4,11 +4,32 @@ public struct PutItemRequest: Sendable {
     public var tableName: String
     public var item: Item
     public var returnValues: ReturnValue
+    /// A condition the current item must meet (`ConditionExpression`).
+    public var conditionExpression: String?
+    /// The same as a typed value (combined with `conditionExpression` by AND when both are given).
+    public var condition: Condition?
+    public var expressionAttributeNames: [String: String]?
+    public var expressionAttributeValues: [String: AttributeValue]?
+    /// Legacy conditions; cannot be combined with `conditionExpression`.
+    public var expected: [String: ExpectedAttributeValue]?
+    public var conditionalOperator: ConditionalOperator?
+    public var returnValuesOnConditionCheckFailure: ReturnValuesOnConditionCheckFailure?
 
-    public init(tableName: String, item: Item, returnValues: ReturnValue = .none) {
+    public init(tableName: String, item: Item, returnValues: ReturnValue = .none, conditionExpression: String? = nil,
+                condition: Condition? = nil, expressionAttributeNames: [String: String]? = nil,
+                expressionAttributeValues: [String: AttributeValue]? = nil, expected: [String: ExpectedAttributeValue]? = nil,
+                conditionalOperator: ConditionalOperator? = nil,
+                returnValuesOnConditionCheckFailure: ReturnValuesOnConditionCheckFailure? = nil) {
         self.tableName = tableName
         self.item = item
         self.returnValues = returnValues
+        self.conditionExpression = conditionExpression
+        self.condition = condition
+        self.expressionAttributeNames = expressionAttributeNames
+        self.expressionAttributeValues = expressionAttributeValues
+        self.expected = expected
+        self.conditionalOperator = conditionalOperator
+        self.returnValuesOnConditionCheckFailure = returnValuesOnConditionCheckFailure
     }
 }
 
@@ -18,18 +39,27 @@ public struct PutItemResponse: Sendable, Equatable {
 }
 
 extension Database {
-    /// DynamoDB's PutItem: creates or replaces the whole item.
-    /// - Throws: `ValidationException` for an invalid item or key, `ResourceNotFoundException` for a missing table.
+    /// DynamoDB's PutItem: creates or replaces the whole item, optionally only if a condition holds.
+    /// - Throws: `ValidationException` for an invalid item, key or expression, `ConditionalCheckFailedException`
+    ///   when the condition is false, `ResourceNotFoundException` for a missing table.
     public func putItem(_ request: PutItemRequest) async throws(ShoalError) -> PutItemResponse {
         guard request.returnValues == .none || request.returnValues == .allOld else {
             throw .validation("ReturnValues can only be ALL_OLD or NONE")
         }
         let handle = try handle(request.tableName)
-        let write = try PreparedPut(handle: handle, item: request.item)
+        var write = try PreparedPut(handle: handle, item: request.item)
+        var input = try ExpressionInput(names: request.expressionAttributeNames, values: request.expressionAttributeValues,
+                                        usesExpressions: request.conditionExpression != nil)
+        write.condition = try WriteConditionParameters(
+            expression: request.conditionExpression, typed: request.condition,
+            expected: request.expected, conditionalOperator: request.conditionalOperator).resolve(&input)
+        try input.finish()
+        write.returnOldOnFailure = request.returnValuesOnConditionCheckFailure == .allOld
+        let prepared = write
         let wantOld = request.returnValues == .allOld
         let old = try await run {
-            try await shards[ring.shard(for: write.token)].writer.perform { context in
-                try write.apply(in: context, returningOld: wantOld)
+            try await shards[ring.shard(for: prepared.token)].writer.perform { context in
+                try prepared.apply(in: context, returningOld: wantOld)
             }
         }
         return PutItemResponse(attributes: old)
@@ -46,6 +76,9 @@ struct PreparedPut: Sendable {
     let token: UInt64
     let value: [UInt8]
     let size: Int
+    /// Checked against the current item before writing.
+    var condition: Condition?
+    var returnOldOnFailure = false
 
     init(handle: TableHandle, item: Item) throws(ShoalError) {
         size = try ItemValidation.validate(item: item)
@@ -60,6 +93,15 @@ struct PreparedPut: Sendable {
     func apply(in context: WriteContext, returningOld: Bool) throws -> Item? {
         let db = try context.items(tableID)
         let txn = context.transaction!
+        if let condition {
+            let old = try StoredItem.read(db, key: encodedKey, expecting: key, schema: schema, in: txn, decode: true)
+            guard ConditionEvaluator.evaluate(condition, on: old?.item) else {
+                throw ShoalError.conditionalCheckFailed(item: returnOldOnFailure ? old?.item : nil)
+            }
+            try txn.put(db, key: encodedKey, value: value)
+            context.addSize(size - (old?.size ?? 0), table: tableID)
+            return returningOld ? old?.item : nil
+        }
         // A new key is written in one step; an existing one is inspected, then overwritten.
         guard let old = try txn.insert(db, key: encodedKey, value: value, existing: { $0.array }) else {
             context.addSize(size, table: tableID)

@@ -2,17 +2,46 @@ import LMDB
 
 public struct QueryRequest: Sendable {
     public var tableName: String
-    public var keyCondition: KeyCondition
+    /// The typed key condition; or give `keyConditionExpression`, or legacy `keyConditions`.
+    public var keyCondition: KeyCondition?
+    public var keyConditionExpression: String?
+    public var keyConditions: [String: LegacyCondition]?
+    /// Applied after `Limit` counts evaluated items: `Count` drops filtered items, `ScannedCount` does not.
+    public var filterExpression: String?
+    public var filter: Condition?
+    public var queryFilter: [String: LegacyCondition]?
+    public var conditionalOperator: ConditionalOperator?
+    public var projectionExpression: String?
+    public var projection: [DocumentPath]?
+    public var attributesToGet: [String]?
+    public var expressionAttributeNames: [String: String]?
+    public var expressionAttributeValues: [String: AttributeValue]?
     public var scanIndexForward: Bool
     public var limit: Int?
     public var exclusiveStartKey: Item?
     public var select: Select?
     public var consistentRead: Bool
 
-    public init(tableName: String, keyCondition: KeyCondition, scanIndexForward: Bool = true, limit: Int? = nil,
+    public init(tableName: String, keyCondition: KeyCondition? = nil, keyConditionExpression: String? = nil,
+                keyConditions: [String: LegacyCondition]? = nil, filterExpression: String? = nil, filter: Condition? = nil,
+                queryFilter: [String: LegacyCondition]? = nil, conditionalOperator: ConditionalOperator? = nil,
+                projectionExpression: String? = nil, projection: [DocumentPath]? = nil, attributesToGet: [String]? = nil,
+                expressionAttributeNames: [String: String]? = nil, expressionAttributeValues: [String: AttributeValue]? = nil,
+                scanIndexForward: Bool = true, limit: Int? = nil,
                 exclusiveStartKey: Item? = nil, select: Select? = nil, consistentRead: Bool = false) {
         self.tableName = tableName
         self.keyCondition = keyCondition
+        self.keyConditionExpression = keyConditionExpression
+        self.keyConditions = keyConditions
+        self.filterExpression = filterExpression
+        self.filter = filter
+        self.queryFilter = queryFilter
+        self.conditionalOperator = conditionalOperator
+        self.projectionExpression = projectionExpression
+        self.projection = projection
+        self.attributesToGet = attributesToGet
+        self.expressionAttributeNames = expressionAttributeNames
+        self.expressionAttributeValues = expressionAttributeValues
         self.scanIndexForward = scanIndexForward
         self.limit = limit
         self.exclusiveStartKey = exclusiveStartKey
@@ -54,12 +83,41 @@ struct QueryPlan {
     let sortCondition: SortKeyCondition?
     let forward: Bool
     let startAfter: AttributeValue?
-    let countOnly: Bool
+    let shaping: ReadShaping
     let limit: Int?
 
     init(handle: TableHandle, request: QueryRequest) throws(ShoalError) {
         schema = handle.key
-        let condition = request.keyCondition
+        let usesExpressions = request.keyConditionExpression != nil || request.filterExpression != nil || request.projectionExpression != nil
+        if (request.keyConditions != nil || request.queryFilter != nil || request.attributesToGet != nil)
+            && usesExpressions {
+            throw LegacyParameters.mixed
+        }
+        var input = try ExpressionInput(names: request.expressionAttributeNames, values: request.expressionAttributeValues,
+                                        usesExpressions: usesExpressions)
+        let condition: KeyCondition
+        if let text = request.keyConditionExpression {
+            let parsed = try input.condition(text, kind: .keyCondition)!
+            condition = try KeyConditionResolver.resolve(parsed, schema: schema)
+        } else if let legacy = request.keyConditions {
+            condition = try KeyConditionResolver.resolve(legacy, schema: schema)
+        } else if let typed = request.keyCondition {
+            condition = typed
+        } else {
+            throw .validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
+        }
+        let filter = try ReadShaping.filter(expression: request.filterExpression, typed: request.filter, legacy: request.queryFilter,
+                                            conditionalOperator: request.conditionalOperator, input: &input)
+        if let filter, let keyName = schema.names.first(where: ReadShaping.attributes(of: filter).contains) {
+            let parameter = request.queryFilter != nil ? "QueryFilter" : "Filter Expression"
+            throw .validation("\(parameter) can only contain non-primary key attributes: Primary key attribute: \(keyName)")
+        }
+        let projection = try ProjectionParameters(expression: request.projectionExpression, typed: request.projection,
+                                                  attributesToGet: request.attributesToGet).resolve(&input)
+        try input.finish()
+        let countOnly = try SelectRule.countOnly(request.select, projection: projection, usedAttributesToGet: request.attributesToGet != nil)
+        shaping = ReadShaping(filter: filter, projection: projection, countOnly: countOnly)
+
         guard condition.partitionKeyName == schema.partition.name else {
             throw .validation("Query condition missed key schema element: \(schema.partition.name)")
         }
@@ -91,12 +149,6 @@ struct QueryPlan {
             throw .validation("1 validation error detected: Value '\(limit)' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1")
         }
         limit = request.limit
-        switch request.select ?? .allAttributes {
-        case .allAttributes, .allProjectedAttributes: countOnly = false
-        case .count: countOnly = true
-        case .specificAttributes:
-            throw .validation("1 validation error detected: Value 'SPECIFIC_ATTRIBUTES' at 'select' requires ProjectionExpression or AttributesToGet")
-        }
         if let start = request.exclusiveStartKey {
             let key: ItemKey
             do {
@@ -136,10 +188,12 @@ struct QueryPlan {
             if lower == nil || KeyEncoding.compareBytes(seek, lower!) > 0 { lower = seek }
         }
         var items: [Item] = []
+        var matched = 0
         var budget = PageBudget(limit: limit)
         var lastKey: ItemKey?
         var stoppedEarly = false
         var orderer = RunOrderer(ascending: forward)
+        let shaping = self.shaping
 
         let emit: (StoredEntry) -> Bool = { entry in
             guard budget.admits(size: entry.size) else {
@@ -148,7 +202,10 @@ struct QueryPlan {
             }
             budget.record(size: entry.size)
             lastKey = entry.key
-            if !countOnly { items.append(entry.item) }
+            if let shaped = shaping.shape(entry.item) {
+                matched += 1
+                if !shaping.countOnly { items.append(shaped) }
+            }
             return true
         }
 
@@ -179,7 +236,7 @@ struct QueryPlan {
         if keepGoing && !stoppedEarly { _ = orderer.flush(emit: emit) }
         if budget.isFull { stoppedEarly = true }
         return QueryResponse(
-            items: items, count: budget.evaluated, scannedCount: budget.evaluated,
+            items: items, count: matched, scannedCount: budget.evaluated,
             lastEvaluatedKey: stoppedEarly ? lastKey?.asItem(schema) : nil)
     }
 }

@@ -9,9 +9,23 @@ public struct ScanRequest: Sendable {
     public var totalSegments: Int?
     public var select: Select?
     public var consistentRead: Bool
+    /// Applied after `Limit` counts evaluated items.
+    public var filterExpression: String?
+    public var filter: Condition?
+    public var scanFilter: [String: LegacyCondition]?
+    public var conditionalOperator: ConditionalOperator?
+    public var projectionExpression: String?
+    public var projection: [DocumentPath]?
+    public var attributesToGet: [String]?
+    public var expressionAttributeNames: [String: String]?
+    public var expressionAttributeValues: [String: AttributeValue]?
 
     public init(tableName: String, limit: Int? = nil, exclusiveStartKey: Item? = nil, segment: Int? = nil,
-                totalSegments: Int? = nil, select: Select? = nil, consistentRead: Bool = false) {
+                totalSegments: Int? = nil, select: Select? = nil, consistentRead: Bool = false,
+                filterExpression: String? = nil, filter: Condition? = nil, scanFilter: [String: LegacyCondition]? = nil,
+                conditionalOperator: ConditionalOperator? = nil, projectionExpression: String? = nil,
+                projection: [DocumentPath]? = nil, attributesToGet: [String]? = nil,
+                expressionAttributeNames: [String: String]? = nil, expressionAttributeValues: [String: AttributeValue]? = nil) {
         self.tableName = tableName
         self.limit = limit
         self.exclusiveStartKey = exclusiveStartKey
@@ -19,6 +33,15 @@ public struct ScanRequest: Sendable {
         self.totalSegments = totalSegments
         self.select = select
         self.consistentRead = consistentRead
+        self.filterExpression = filterExpression
+        self.filter = filter
+        self.scanFilter = scanFilter
+        self.conditionalOperator = conditionalOperator
+        self.projectionExpression = projectionExpression
+        self.projection = projection
+        self.attributesToGet = attributesToGet
+        self.expressionAttributeNames = expressionAttributeNames
+        self.expressionAttributeValues = expressionAttributeValues
     }
 }
 
@@ -61,7 +84,7 @@ extension Database {
 struct ScanPlan {
     let schema: PrimaryKey
     let limit: Int?
-    let countOnly: Bool
+    let shaping: ReadShaping
     let tokenStart: UInt64
     /// Exclusive end of the segment's token range; nil means the end of the token space.
     let tokenEnd: UInt64?
@@ -73,12 +96,19 @@ struct ScanPlan {
             throw .validation("1 validation error detected: Value '\(limit)' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1")
         }
         limit = request.limit
-        switch request.select ?? .allAttributes {
-        case .allAttributes, .allProjectedAttributes: countOnly = false
-        case .count: countOnly = true
-        case .specificAttributes:
-            throw .validation("1 validation error detected: Value 'SPECIFIC_ATTRIBUTES' at 'select' requires ProjectionExpression or AttributesToGet")
+        let usesExpressions = request.filterExpression != nil || request.projectionExpression != nil
+        if (request.scanFilter != nil || request.attributesToGet != nil) && usesExpressions {
+            throw LegacyParameters.mixed
         }
+        var input = try ExpressionInput(names: request.expressionAttributeNames, values: request.expressionAttributeValues,
+                                        usesExpressions: usesExpressions)
+        let filter = try ReadShaping.filter(expression: request.filterExpression, typed: request.filter, legacy: request.scanFilter,
+                                            conditionalOperator: request.conditionalOperator, input: &input)
+        let projection = try ProjectionParameters(expression: request.projectionExpression, typed: request.projection,
+                                                  attributesToGet: request.attributesToGet).resolve(&input)
+        try input.finish()
+        let countOnly = try SelectRule.countOnly(request.select, projection: projection, usedAttributesToGet: request.attributesToGet != nil)
+        shaping = ReadShaping(filter: filter, projection: projection, countOnly: countOnly)
         switch (request.segment, request.totalSegments) {
         case (nil, nil):
             tokenStart = 0
@@ -146,10 +176,12 @@ struct ScanPlan {
         }
 
         var items: [Item] = []
+        var matched = 0
         var budget = PageBudget(limit: limit)
         var lastKey: ItemKey?
         var stoppedEarly = false
         var orderer = RunOrderer(ascending: true)
+        let shaping = self.shaping
         let emit: (StoredEntry) -> Bool = { entry in
             guard budget.admits(size: entry.size) else {
                 stoppedEarly = true
@@ -157,7 +189,10 @@ struct ScanPlan {
             }
             budget.record(size: entry.size)
             lastKey = entry.key
-            if !countOnly { items.append(entry.item) }
+            if let shaped = shaping.shape(entry.item) {
+                matched += 1
+                if !shaping.countOnly { items.append(shaped) }
+            }
             return true
         }
 
@@ -184,7 +219,7 @@ struct ScanPlan {
         }
         if keepGoing && !stoppedEarly { _ = orderer.flush(emit: emit) }
         if budget.isFull { stoppedEarly = true }
-        return ScanResponse(items: items, count: budget.evaluated, scannedCount: budget.evaluated,
+        return ScanResponse(items: items, count: matched, scannedCount: budget.evaluated,
                             lastEvaluatedKey: stoppedEarly ? lastKey?.asItem(schema) : nil)
     }
 }

@@ -1,0 +1,463 @@
+/// Recursive-descent parser for DynamoDB's five expression kinds. Placeholders are resolved
+/// while parsing (through ``ExpressionAttributes``, which records their use); the result is the
+/// typed AST of `ExpressionAST.swift`, already checked for what DynamoDB rejects before evaluation.
+struct ExpressionParser {
+    static let maxExpressionBytes = 4096
+    static let maxInOperands = 100
+    static let maxPathDepth = 32
+    /// Cap on nested parentheses and NOTs, so a hostile expression cannot exhaust the stack.
+    static let maxNesting = 256
+
+    let kind: ExpressionKind
+    private let source: [Character]
+    private let tokens: [ExpressionToken]
+    private var position = 0
+    private var nesting = 0
+    private var attributes: ExpressionAttributes
+
+    private init(_ text: String, kind: ExpressionKind, attributes: ExpressionAttributes) throws(ShoalError) {
+        if text.utf8.count > ExpressionParser.maxExpressionBytes {
+            throw .validation("Invalid \(kind.rawValue): Expression size has exceeded the maximum allowed size; expression size: \(text.utf8.count)")
+        }
+        if text.allSatisfy(\.isWhitespace) {
+            throw .validation("Invalid \(kind.rawValue): The expression can not be empty;")
+        }
+        self.kind = kind
+        source = Array(text)
+        tokens = try ExpressionLexer.tokenize(source, kind: kind)
+        self.attributes = attributes
+    }
+
+    // MARK: Entry points
+
+    /// Parses a ConditionExpression, FilterExpression or KeyConditionExpression.
+    static func condition(_ text: String, kind: ExpressionKind, attributes: inout ExpressionAttributes) throws(ShoalError) -> Condition {
+        var parser = try ExpressionParser(text, kind: kind, attributes: attributes)
+        let condition = try parser.parseOr()
+        try parser.expectEnd()
+        try parser.check(condition)
+        attributes = parser.attributes
+        return condition
+    }
+
+    static func update(_ text: String, attributes: inout ExpressionAttributes) throws(ShoalError) -> UpdateExpression {
+        var parser = try ExpressionParser(text, kind: .update, attributes: attributes)
+        let update = try parser.parseUpdate()
+        try ExpressionParser.checkOverlaps(update.paths, kind: .update)
+        attributes = parser.attributes
+        return update
+    }
+
+    static func projection(_ text: String, attributes: inout ExpressionAttributes) throws(ShoalError) -> [DocumentPath] {
+        var parser = try ExpressionParser(text, kind: .projection, attributes: attributes)
+        var paths = [try parser.parsePath()]
+        while parser.peek.isSymbol(",") {
+            parser.advance()
+            paths.append(try parser.parsePath())
+        }
+        try parser.expectEnd()
+        try ExpressionParser.checkOverlaps(paths, kind: .projection)
+        attributes = parser.attributes
+        return paths
+    }
+
+    // MARK: Tokens
+
+    private var peek: ExpressionToken { tokens[position] }
+    private func peek(_ offset: Int) -> ExpressionToken { tokens[min(position + offset, tokens.count - 1)] }
+    private mutating func advance() { if position < tokens.count - 1 { position += 1 } }
+
+    private func syntaxError() -> ShoalError {
+        ExpressionLexer.syntaxError(kind, source, tokens, at: position)
+    }
+
+    private func invalid(_ detail: String) -> ShoalError {
+        .validation("Invalid \(kind.rawValue): \(detail)")
+    }
+
+    private mutating func expect(_ symbol: String) throws(ShoalError) {
+        guard peek.isSymbol(symbol) else { throw syntaxError() }
+        advance()
+    }
+
+    private func expectEnd() throws(ShoalError) {
+        guard peek.kind == .end else { throw syntaxError() }
+    }
+
+    // MARK: Conditions
+
+    private mutating func parseOr() throws(ShoalError) -> Condition {
+        var left = try parseAnd()
+        while peek.isKeyword("OR") {
+            advance()
+            left = .or(left, try parseAnd())
+        }
+        return left
+    }
+
+    private mutating func parseAnd() throws(ShoalError) -> Condition {
+        var left = try parseNot()
+        while peek.isKeyword("AND") {
+            advance()
+            left = .and(left, try parseNot())
+        }
+        return left
+    }
+
+    private mutating func parseNot() throws(ShoalError) -> Condition {
+        guard peek.isKeyword("NOT") else { return try parsePrimary() }
+        advance()
+        try enter()
+        defer { nesting -= 1 }
+        return .not(try parseNot())
+    }
+
+    private mutating func enter() throws(ShoalError) {
+        nesting += 1
+        if nesting > ExpressionParser.maxNesting { throw invalid("The expression has too many nested levels") }
+    }
+
+    private static let conditionFunctions: Set<String> = ["attribute_exists", "attribute_not_exists", "attribute_type", "begins_with", "contains"]
+    private static let updateFunctions: Set<String> = ["if_not_exists", "list_append"]
+
+    private mutating func parsePrimary() throws(ShoalError) -> Condition {
+        if peek.isSymbol("(") {
+            advance()
+            try enter()
+            defer { nesting -= 1 }
+            let inner = try parseOr()
+            try expect(")")
+            return inner
+        }
+        if peek.kind == .word && peek(1).isSymbol("("), ExpressionParser.conditionFunctions.contains(peek.text) {
+            return try parseConditionFunction()
+        }
+        let left = try parseOperand()
+        let token = peek
+        if token.kind == .symbol, let op = ComparisonOperator(rawValue: token.text) {
+            advance()
+            return .comparison(left, op, try parseOperand())
+        }
+        if token.isKeyword("BETWEEN") {
+            advance()
+            let low = try parseOperand()
+            guard peek.isKeyword("AND") else { throw syntaxError() }
+            advance()
+            return .between(left, low, try parseOperand())
+        }
+        if token.isKeyword("IN") {
+            advance()
+            try expect("(")
+            var list = [try parseOperand()]
+            while peek.isSymbol(",") {
+                advance()
+                list.append(try parseOperand())
+            }
+            try expect(")")
+            if list.count > ExpressionParser.maxInOperands {
+                throw invalid("The IN operator is provided with too many operands; number of operands: \(list.count)")
+            }
+            return .isIn(left, list)
+        }
+        if case .size = left {
+            throw invalid("The function is not allowed to be used this way in an expression; function: size")
+        }
+        throw syntaxError()
+    }
+
+    private mutating func functionArguments() throws(ShoalError) -> [Operand] {
+        try expect("(")
+        var arguments = [try parseOperand()]
+        while peek.isSymbol(",") {
+            advance()
+            arguments.append(try parseOperand())
+        }
+        try expect(")")
+        return arguments
+    }
+
+    private mutating func parseConditionFunction() throws(ShoalError) -> Condition {
+        let name = peek.text
+        advance()
+        let arguments = try functionArguments()
+        let expected = ["attribute_exists": 1, "attribute_not_exists": 1, "attribute_type": 2, "begins_with": 2, "contains": 2][name]!
+        guard arguments.count == expected else {
+            throw invalid("Incorrect number of operands for operator or function; operator or function: \(name), number of operands: \(arguments.count)")
+        }
+        func path(_ operand: Operand) throws(ShoalError) -> DocumentPath {
+            guard case .path(let p) = operand else {
+                throw invalid("Operator or function requires a document path; operator or function: \(name)")
+            }
+            return p
+        }
+        switch name {
+        case "attribute_exists": return .attributeExists(try path(arguments[0]))
+        case "attribute_not_exists": return .attributeNotExists(try path(arguments[0]))
+        case "attribute_type": return .attributeType(try path(arguments[0]), arguments[1])
+        case "begins_with": return .beginsWith(arguments[0], arguments[1])
+        default: return .contains(arguments[0], arguments[1])
+        }
+    }
+
+    /// An operand of a condition: a path, a `:value`, or `size(path)`.
+    private mutating func parseOperand() throws(ShoalError) -> Operand {
+        let token = peek
+        switch token.kind {
+        case .value:
+            advance()
+            return .value(try attributes.value(token.text, kind: kind))
+        case .word where peek(1).isSymbol("("):
+            let name = token.text
+            if name == "size" {
+                advance()
+                let arguments = try functionArguments()
+                guard arguments.count == 1 else {
+                    throw invalid("Incorrect number of operands for operator or function; operator or function: size, number of operands: \(arguments.count)")
+                }
+                guard case .path(let p) = arguments[0] else {
+                    throw invalid("Operator or function requires a document path; operator or function: size")
+                }
+                return .size(p)
+            }
+            if ExpressionParser.conditionFunctions.contains(name) {
+                throw invalid("The function is not allowed to be used this way in an expression; function: \(name)")
+            }
+            if ExpressionParser.updateFunctions.contains(name) {
+                throw invalid("The function is not allowed in a \(kind == .filter ? "filter" : "condition") expression; function: \(name)")
+            }
+            throw invalid("Invalid function name; function: \(name)")
+        case .word, .name:
+            return .path(try parsePath())
+        default:
+            throw syntaxError()
+        }
+    }
+
+    // MARK: Paths
+
+    private mutating func pathName() throws(ShoalError) -> String {
+        let token = peek
+        switch token.kind {
+        case .name:
+            advance()
+            return try attributes.name(token.text, kind: kind)
+        case .word:
+            guard let first = token.text.first, first.isLetter || first == "_" else { throw syntaxError() }
+            if ReservedWords.contains(token.text) {
+                throw invalid("Attribute name is a reserved keyword; reserved keyword: \(token.text)")
+            }
+            advance()
+            return token.text
+        default:
+            throw syntaxError()
+        }
+    }
+
+    mutating func parsePath() throws(ShoalError) -> DocumentPath {
+        var elements: [PathElement] = [.name(try pathName())]
+        while true {
+            if peek.isSymbol(".") {
+                advance()
+                elements.append(.name(try pathName()))
+            } else if peek.isSymbol("[") {
+                advance()
+                guard peek.kind == .number, let index = Int(peek.text) else { throw syntaxError() }
+                advance()
+                try expect("]")
+                elements.append(.index(index))
+            } else {
+                break
+            }
+            if elements.count > ExpressionParser.maxPathDepth {
+                throw invalid("The document path has too many nesting levels; nesting levels: \(elements.count)")
+            }
+        }
+        return DocumentPath(elements)
+    }
+
+    // MARK: Updates
+
+    private mutating func parseUpdate() throws(ShoalError) -> UpdateExpression {
+        var update = UpdateExpression()
+        var seen: Set<String> = []
+        repeat {
+            let clause = peek.text.uppercased()
+            guard peek.kind == .word, ["SET", "REMOVE", "ADD", "DELETE"].contains(clause) else { throw syntaxError() }
+            guard seen.insert(clause).inserted else {
+                throw invalid("The \"\(clause)\" section can only be used once in an update expression;")
+            }
+            advance()
+            while true {
+                let path = try parsePath()
+                switch clause {
+                case "SET":
+                    try expect("=")
+                    update.set.append(.init(path: path, value: try parseSetValue()))
+                case "REMOVE":
+                    update.remove.append(path)
+                case "ADD":
+                    let value = try parseActionValue()
+                    try checkActionValue(value, clause: clause) { $0 == .n || $0 == .ss || $0 == .ns || $0 == .bs }
+                    update.add.append(.init(path: path, value: value))
+                default:
+                    let value = try parseActionValue()
+                    try checkActionValue(value, clause: clause) { $0 == .ss || $0 == .ns || $0 == .bs }
+                    update.delete.append(.init(path: path, value: value))
+                }
+                guard peek.isSymbol(",") else { break }
+                advance()
+            }
+        } while peek.kind != .end
+        return update
+    }
+
+    /// ADD and DELETE take a `:value`.
+    private mutating func parseActionValue() throws(ShoalError) -> Operand {
+        guard peek.kind == .value else { throw syntaxError() }
+        let token = peek
+        advance()
+        return .value(try attributes.value(token.text, kind: kind))
+    }
+
+    private func checkActionValue(_ value: Operand, clause: String, allowed: (AttributeType) -> Bool) throws(ShoalError) {
+        if case .value(let v) = value, !allowed(v.type) {
+            throw invalid("Incorrect operand type for operator or function; operator: \(clause), operand type: \(v.type.rawValue)")
+        }
+    }
+
+    private mutating func parseSetValue() throws(ShoalError) -> Operand {
+        let left = try parseUpdateOperand()
+        if peek.isSymbol("+") || peek.isSymbol("-") {
+            let op = peek.text
+            advance()
+            let right = try parseUpdateOperand()
+            for operand in [left, right] {
+                if case .value(let v) = operand, v.type != .n {
+                    throw invalid("Incorrect operand type for operator or function; operator or function: \(op), operand type: \(v.type.rawValue)")
+                }
+            }
+            return op == "+" ? .plus(left, right) : .minus(left, right)
+        }
+        return left
+    }
+
+    private mutating func parseUpdateOperand() throws(ShoalError) -> Operand {
+        let token = peek
+        switch token.kind {
+        case .value:
+            advance()
+            return .value(try attributes.value(token.text, kind: kind))
+        case .word where peek(1).isSymbol("("):
+            let name = token.text
+            guard ExpressionParser.updateFunctions.contains(name) else {
+                if ExpressionParser.conditionFunctions.contains(name) || name == "size" {
+                    throw invalid("The function is not allowed in an update expression; function: \(name)")
+                }
+                throw invalid("Invalid function name; function: \(name)")
+            }
+            advance()
+            try enter()
+            defer { nesting -= 1 }
+            try expect("(")
+            var arguments = [try parseUpdateOperand()]
+            while peek.isSymbol(",") {
+                advance()
+                arguments.append(try parseUpdateOperand())
+            }
+            try expect(")")
+            guard arguments.count == 2 else {
+                throw invalid("Incorrect number of operands for operator or function; operator or function: \(name), number of operands: \(arguments.count)")
+            }
+            if name == "if_not_exists" {
+                guard case .path(let path) = arguments[0] else {
+                    throw invalid("Operator or function requires a document path; operator or function: if_not_exists")
+                }
+                return .ifNotExists(path, arguments[1])
+            }
+            for argument in arguments {
+                if case .value(let v) = argument, v.type != .l {
+                    throw invalid("Incorrect operand type for operator or function; operator or function: list_append, operand type: \(v.type.rawValue)")
+                }
+            }
+            return .listAppend(arguments[0], arguments[1])
+        case .word, .name:
+            return .path(try parsePath())
+        default:
+            throw syntaxError()
+        }
+    }
+
+    // MARK: Checks
+
+    /// Checks of literal operands that DynamoDB makes before evaluating anything.
+    private func check(_ condition: Condition) throws(ShoalError) {
+        switch condition {
+        case let .and(a, b), let .or(a, b):
+            try check(a)
+            try check(b)
+        case .not(let a):
+            try check(a)
+        case let .comparison(a, op, b):
+            if op != .equal && op != .notEqual {
+                for operand in [a, b] {
+                    if case .value(let v) = operand, ![.n, .s, .b].contains(v.type) {
+                        throw invalid("Incorrect operand type for operator or function; operator or function: \(op.rawValue), operand type: \(v.type.rawValue)")
+                    }
+                }
+            }
+        case let .between(_, low, high):
+            for operand in [low, high] {
+                if case .value(let v) = operand, ![.n, .s, .b].contains(v.type) {
+                    throw invalid("Incorrect operand type for operator or function; operator or function: BETWEEN, operand type: \(v.type.rawValue)")
+                }
+            }
+            if case .value(let l) = low, case .value(let h) = high {
+                guard l.type == h.type else {
+                    throw invalid("The BETWEEN operator requires same data type for lower and upper bounds; lower bound operand: AttributeValue: \(l), upper bound operand: AttributeValue: \(h)")
+                }
+                if KeyEncoding.compare(l, h) > 0 {
+                    throw invalid("The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: \(l), upper bound operand: AttributeValue: \(h)")
+                }
+            }
+        case let .beginsWith(_, prefix):
+            if case .value(let v) = prefix, v.type != .s && v.type != .b {
+                throw invalid("Incorrect operand type for operator or function; operator or function: begins_with, operand type: \(v.type.rawValue)")
+            }
+        case let .attributeType(_, type):
+            if case .value(let v) = type {
+                guard case .s(let name) = v else {
+                    throw invalid("Incorrect operand type for operator or function; operator or function: attribute_type, operand type: \(v.type.rawValue)")
+                }
+                guard AttributeType(rawValue: name) != nil else {
+                    throw invalid("Invalid attribute type name found in type parameter: \(name)")
+                }
+            }
+        case .isIn, .attributeExists, .attributeNotExists, .contains:
+            return
+        }
+    }
+
+    /// DynamoDB rejects two paths of one expression when one contains the other (overlap) or
+    /// when they treat the same step as both a map key and a list index (conflict).
+    static func checkOverlaps(_ paths: [DocumentPath], kind: ExpressionKind) throws(ShoalError) {
+        for i in paths.indices {
+            for j in paths.indices where j > i {
+                let a = paths[i].elements
+                let b = paths[j].elements
+                var diverged = false
+                for k in 0..<min(a.count, b.count) where a[k] != b[k] {
+                    switch (a[k], b[k]) {
+                    case (.name, .index), (.index, .name):
+                        throw .validation("Invalid \(kind.rawValue): Two document paths conflict with each other; must remove or rewrite one of these paths; path one: \(paths[i].bracketed), path two: \(paths[j].bracketed)")
+                    default:
+                        diverged = true
+                    }
+                    break
+                }
+                if !diverged {
+                    throw .validation("Invalid \(kind.rawValue): Two document paths overlap with each other; must remove or rewrite one of these paths; path one: \(paths[i].bracketed), path two: \(paths[j].bracketed)")
+                }
+            }
+        }
+    }
+}

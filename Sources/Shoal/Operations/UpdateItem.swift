@@ -1,0 +1,141 @@
+public struct UpdateItemRequest: Sendable {
+    public var tableName: String
+    public var key: Item
+    /// `SET`, `REMOVE`, `ADD` and `DELETE` clauses.
+    public var updateExpression: String?
+    /// The same as a typed value (its actions are added to those of `updateExpression`).
+    public var update: UpdateExpression?
+    public var conditionExpression: String?
+    public var condition: Condition?
+    public var expressionAttributeNames: [String: String]?
+    public var expressionAttributeValues: [String: AttributeValue]?
+    /// Legacy updates and conditions; cannot be combined with expressions.
+    public var attributeUpdates: [String: AttributeValueUpdate]?
+    public var expected: [String: ExpectedAttributeValue]?
+    public var conditionalOperator: ConditionalOperator?
+    public var returnValues: ReturnValue
+    public var returnValuesOnConditionCheckFailure: ReturnValuesOnConditionCheckFailure?
+
+    public init(tableName: String, key: Item, updateExpression: String? = nil, update: UpdateExpression? = nil,
+                conditionExpression: String? = nil, condition: Condition? = nil,
+                expressionAttributeNames: [String: String]? = nil, expressionAttributeValues: [String: AttributeValue]? = nil,
+                attributeUpdates: [String: AttributeValueUpdate]? = nil, expected: [String: ExpectedAttributeValue]? = nil,
+                conditionalOperator: ConditionalOperator? = nil, returnValues: ReturnValue = .none,
+                returnValuesOnConditionCheckFailure: ReturnValuesOnConditionCheckFailure? = nil) {
+        self.tableName = tableName
+        self.key = key
+        self.updateExpression = updateExpression
+        self.update = update
+        self.conditionExpression = conditionExpression
+        self.condition = condition
+        self.expressionAttributeNames = expressionAttributeNames
+        self.expressionAttributeValues = expressionAttributeValues
+        self.attributeUpdates = attributeUpdates
+        self.expected = expected
+        self.conditionalOperator = conditionalOperator
+        self.returnValues = returnValues
+        self.returnValuesOnConditionCheckFailure = returnValuesOnConditionCheckFailure
+    }
+}
+
+public struct UpdateItemResponse: Sendable, Equatable {
+    /// What `ReturnValues` asked for (nil for NONE, or when there is nothing to return).
+    public var attributes: Item?
+}
+
+extension Database {
+    /// DynamoDB's UpdateItem: edits an item in place, creating it when absent (upsert), optionally
+    /// only if a condition holds.
+    /// - Throws: `ValidationException` for an invalid key or expression (or an update that
+    ///   cannot apply to the item), `ConditionalCheckFailedException` when the condition is false.
+    public func updateItem(_ request: UpdateItemRequest) async throws(ShoalError) -> UpdateItemResponse {
+        let handle = try handle(request.tableName)
+        let prepared = try PreparedUpdate(handle: handle, request: request)
+        let attributes = try await run {
+            try await shards[ring.shard(for: prepared.token)].writer.perform { context in
+                try prepared.apply(in: context)
+            }
+        }
+        return UpdateItemResponse(attributes: attributes)
+    }
+}
+
+/// A validated update, ready to run on the item's shard writer.
+struct PreparedUpdate: Sendable {
+    let tableID: String
+    let schema: PrimaryKey
+    let key: ItemKey
+    let keyItem: Item
+    let encodedKey: [UInt8]
+    let token: UInt64
+    let update: UpdateExpression
+    let condition: Condition?
+    let returnValues: ReturnValue
+    let returnOldOnFailure: Bool
+
+    init(handle: TableHandle, request: UpdateItemRequest) throws(ShoalError) {
+        tableID = handle.definition.id
+        schema = handle.key
+        key = try schema.key(fromKey: request.key)
+        keyItem = key.asItem(schema)
+        (token, encodedKey) = KeyEncoding.encode(partition: key.partition, sort: key.sort)
+        returnValues = request.returnValues
+        returnOldOnFailure = request.returnValuesOnConditionCheckFailure == .allOld
+
+        let usesExpressions = request.updateExpression != nil || request.conditionExpression != nil
+        if request.attributeUpdates != nil && (request.updateExpression != nil || request.conditionExpression != nil) {
+            throw LegacyParameters.mixed
+        }
+        if request.expected != nil && request.updateExpression != nil {
+            throw LegacyParameters.mixed
+        }
+        var input = try ExpressionInput(names: request.expressionAttributeNames, values: request.expressionAttributeValues,
+                                        usesExpressions: usesExpressions)
+        var update = try input.update(request.updateExpression) ?? UpdateExpression()
+        if let typed = request.update {
+            update.set += typed.set
+            update.remove += typed.remove
+            update.add += typed.add
+            update.delete += typed.delete
+            try ExpressionParser.checkOverlaps(update.paths, kind: .update)
+        }
+        if let legacy = request.attributeUpdates {
+            update = try LegacyParameters.update(legacy)
+        }
+        condition = try WriteConditionParameters(
+            expression: request.conditionExpression, typed: request.condition,
+            expected: request.expected, conditionalOperator: request.conditionalOperator).resolve(&input)
+        try input.finish()
+        for path in update.paths where schema.names.contains(path.attribute) {
+            throw .invalidParameter("Cannot update attribute \(path.attribute). This attribute is part of the key")
+        }
+        self.update = update
+    }
+
+    /// Reads the current item, checks the condition, applies the update, writes the result.
+    func apply(in context: WriteContext) throws -> Item? {
+        let db = try context.items(tableID)
+        let txn = context.transaction!
+        let old = try StoredItem.read(db, key: encodedKey, expecting: key, schema: schema, in: txn, decode: true)
+        if let condition, !ConditionEvaluator.evaluate(condition, on: old?.item) {
+            throw ShoalError.conditionalCheckFailed(item: returnOldOnFailure ? old?.item : nil)
+        }
+        let new = try UpdateApplier.apply(update, to: old?.item, key: keyItem)
+        let size = ItemValidation.size(of: new)
+        if size > ItemValidation.maxItemSize {
+            throw ShoalError.validation("Item size to update has exceeded the maximum allowed size")
+        }
+        try ItemValidation.validate(item: new)
+        try txn.put(db, key: encodedKey, value: ShardLayout.encodeValue(item: new, size: size))
+        context.addSize(size - (old?.size ?? 0), table: tableID)
+        switch returnValues {
+        case .none: return nil
+        case .allOld: return old?.item
+        case .allNew: return new
+        case .updatedOld, .updatedNew:
+            let source = returnValues == .updatedOld ? (old?.item ?? [:]) : new
+            let projected = Projection.apply(update.paths, to: source)
+            return projected.isEmpty ? nil : projected
+        }
+    }
+}
