@@ -11,9 +11,21 @@ public struct Table: Sendable {
     public let database: Database
     public let name: String
 
-    /// Replaces (or creates) the item.
-    public func put(_ item: Item) async throws(ShoalError) {
-        _ = try await database.putItem(PutItemRequest(tableName: name, item: item))
+    /// Replaces (or creates) the item, if `condition` (when given) holds for the current one.
+    public func put(_ item: Item, condition: Condition? = nil) async throws(ShoalError) {
+        _ = try await database.putItem(PutItemRequest(tableName: name, item: item, condition: condition))
+    }
+
+    /// Applies `update` to the item with this key (creating it when absent), if `condition` holds.
+    /// - Returns: the item after the update.
+    ///
+    /// ```swift
+    /// let counter = try await counters.update(["id": "home"], .add("visits", 1))
+    /// ```
+    @discardableResult
+    public func update(_ key: Item, _ update: UpdateExpression, condition: Condition? = nil) async throws(ShoalError) -> Item? {
+        try await database.updateItem(UpdateItemRequest(tableName: name, key: key, update: update, condition: condition,
+                                                        returnValues: .allNew)).attributes
     }
 
     /// Encodes `value` with ``ItemEncoder`` and stores it.
@@ -35,8 +47,8 @@ public struct Table: Sendable {
 
     /// Deletes the item. - Returns: the deleted item, or nil if there was none.
     @discardableResult
-    public func delete(_ key: Item) async throws(ShoalError) -> Item? {
-        try await database.deleteItem(DeleteItemRequest(tableName: name, key: key, returnValues: .allOld)).attributes
+    public func delete(_ key: Item, condition: Condition? = nil) async throws(ShoalError) -> Item? {
+        try await database.deleteItem(DeleteItemRequest(tableName: name, key: key, returnValues: .allOld, condition: condition)).attributes
     }
 
     /// All items of a partition (every page), optionally narrowed by a sort-key condition.
@@ -45,7 +57,7 @@ public struct Table: Sendable {
     /// let recent = try await orders.query("u1", where: .greaterThan(.n(20240101)), forward: false)
     /// ```
     public func query(_ partitionKey: AttributeValue, where sortKey: SortKeyCondition.Operator? = nil,
-                      forward: Bool = true, limit: Int? = nil) async throws(ShoalError) -> [Item] {
+                      filter: Condition? = nil, forward: Bool = true, limit: Int? = nil) async throws(ShoalError) -> [Item] {
         let schema = try database.handle(name).key
         guard sortKey == nil || schema.sort != nil else {
             throw .validation("Query key condition not supported: table \(name) has no sort key")
@@ -57,7 +69,7 @@ public struct Table: Sendable {
         repeat {
             let remaining = limit.map { $0 - items.count }
             let page = try await database.query(QueryRequest(
-                tableName: name, keyCondition: condition, scanIndexForward: forward,
+                tableName: name, keyCondition: condition, filter: filter, scanIndexForward: forward,
                 limit: remaining, exclusiveStartKey: start))
             items += page.items
             start = page.lastEvaluatedKey
@@ -67,17 +79,17 @@ public struct Table: Sendable {
 
     /// `query` decoded as `T`.
     public func query<T: Decodable>(_ type: T.Type, _ partitionKey: AttributeValue, where sortKey: SortKeyCondition.Operator? = nil,
-                                    forward: Bool = true, limit: Int? = nil) async throws -> [T] {
+                                    filter: Condition? = nil, forward: Bool = true, limit: Int? = nil) async throws -> [T] {
         let decoder = ItemDecoder()
-        return try await query(partitionKey, where: sortKey, forward: forward, limit: limit).map { try decoder.decode(type, from: $0) }
+        return try await query(partitionKey, where: sortKey, filter: filter, forward: forward, limit: limit).map { try decoder.decode(type, from: $0) }
     }
 
-    /// Every item of the table (every page).
-    public func scan() async throws(ShoalError) -> [Item] {
+    /// Every item of the table (every page), optionally filtered.
+    public func scan(filter: Condition? = nil) async throws(ShoalError) -> [Item] {
         var items: [Item] = []
         var start: Item?
         repeat {
-            let page = try await database.scan(ScanRequest(tableName: name, exclusiveStartKey: start))
+            let page = try await database.scan(ScanRequest(tableName: name, exclusiveStartKey: start, filter: filter))
             items += page.items
             start = page.lastEvaluatedKey
         } while start != nil

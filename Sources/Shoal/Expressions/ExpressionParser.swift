@@ -35,7 +35,7 @@ struct ExpressionParser {
         var parser = try ExpressionParser(text, kind: kind, attributes: attributes)
         let condition = try parser.parseOr()
         try parser.expectEnd()
-        try parser.check(condition)
+        try ExpressionChecks.check(condition, kind: kind)
         attributes = parser.attributes
         return condition
     }
@@ -43,7 +43,7 @@ struct ExpressionParser {
     static func update(_ text: String, attributes: inout ExpressionAttributes) throws(ShoalError) -> UpdateExpression {
         var parser = try ExpressionParser(text, kind: .update, attributes: attributes)
         let update = try parser.parseUpdate()
-        try ExpressionParser.checkOverlaps(update.paths, kind: .update)
+        try ExpressionChecks.check(update)
         attributes = parser.attributes
         return update
     }
@@ -56,7 +56,7 @@ struct ExpressionParser {
             paths.append(try parser.parsePath())
         }
         try parser.expectEnd()
-        try ExpressionParser.checkOverlaps(paths, kind: .projection)
+        try ExpressionChecks.checkOverlaps(paths, kind: .projection)
         attributes = parser.attributes
         return paths
     }
@@ -296,13 +296,9 @@ struct ExpressionParser {
                 case "REMOVE":
                     update.remove.append(path)
                 case "ADD":
-                    let value = try parseActionValue()
-                    try checkActionValue(value, clause: clause) { $0 == .n || $0 == .ss || $0 == .ns || $0 == .bs }
-                    update.add.append(.init(path: path, value: value))
+                    update.add.append(.init(path: path, value: try parseActionValue()))
                 default:
-                    let value = try parseActionValue()
-                    try checkActionValue(value, clause: clause) { $0 == .ss || $0 == .ns || $0 == .bs }
-                    update.delete.append(.init(path: path, value: value))
+                    update.delete.append(.init(path: path, value: try parseActionValue()))
                 }
                 guard peek.isSymbol(",") else { break }
                 advance()
@@ -319,23 +315,12 @@ struct ExpressionParser {
         return .value(try attributes.value(token.text, kind: kind))
     }
 
-    private func checkActionValue(_ value: Operand, clause: String, allowed: (AttributeType) -> Bool) throws(ShoalError) {
-        if case .value(let v) = value, !allowed(v.type) {
-            throw invalid("Incorrect operand type for operator or function; operator: \(clause), operand type: \(v.type.rawValue)")
-        }
-    }
-
     private mutating func parseSetValue() throws(ShoalError) -> Operand {
         let left = try parseUpdateOperand()
         if peek.isSymbol("+") || peek.isSymbol("-") {
             let op = peek.text
             advance()
             let right = try parseUpdateOperand()
-            for operand in [left, right] {
-                if case .value(let v) = operand, v.type != .n {
-                    throw invalid("Incorrect operand type for operator or function; operator or function: \(op), operand type: \(v.type.rawValue)")
-                }
-            }
             return op == "+" ? .plus(left, right) : .minus(left, right)
         }
         return left
@@ -374,90 +359,11 @@ struct ExpressionParser {
                 }
                 return .ifNotExists(path, arguments[1])
             }
-            for argument in arguments {
-                if case .value(let v) = argument, v.type != .l {
-                    throw invalid("Incorrect operand type for operator or function; operator or function: list_append, operand type: \(v.type.rawValue)")
-                }
-            }
             return .listAppend(arguments[0], arguments[1])
         case .word, .name:
             return .path(try parsePath())
         default:
             throw syntaxError()
-        }
-    }
-
-    // MARK: Checks
-
-    /// Checks of literal operands that DynamoDB makes before evaluating anything.
-    private func check(_ condition: Condition) throws(ShoalError) {
-        switch condition {
-        case let .and(a, b), let .or(a, b):
-            try check(a)
-            try check(b)
-        case .not(let a):
-            try check(a)
-        case let .comparison(a, op, b):
-            if op != .equal && op != .notEqual {
-                for operand in [a, b] {
-                    if case .value(let v) = operand, ![.n, .s, .b].contains(v.type) {
-                        throw invalid("Incorrect operand type for operator or function; operator or function: \(op.rawValue), operand type: \(v.type.rawValue)")
-                    }
-                }
-            }
-        case let .between(_, low, high):
-            for operand in [low, high] {
-                if case .value(let v) = operand, ![.n, .s, .b].contains(v.type) {
-                    throw invalid("Incorrect operand type for operator or function; operator or function: BETWEEN, operand type: \(v.type.rawValue)")
-                }
-            }
-            if case .value(let l) = low, case .value(let h) = high {
-                guard l.type == h.type else {
-                    throw invalid("The BETWEEN operator requires same data type for lower and upper bounds; lower bound operand: AttributeValue: \(l), upper bound operand: AttributeValue: \(h)")
-                }
-                if KeyEncoding.compare(l, h) > 0 {
-                    throw invalid("The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: \(l), upper bound operand: AttributeValue: \(h)")
-                }
-            }
-        case let .beginsWith(_, prefix):
-            if case .value(let v) = prefix, v.type != .s && v.type != .b {
-                throw invalid("Incorrect operand type for operator or function; operator or function: begins_with, operand type: \(v.type.rawValue)")
-            }
-        case let .attributeType(_, type):
-            if case .value(let v) = type {
-                guard case .s(let name) = v else {
-                    throw invalid("Incorrect operand type for operator or function; operator or function: attribute_type, operand type: \(v.type.rawValue)")
-                }
-                guard AttributeType(rawValue: name) != nil else {
-                    throw invalid("Invalid attribute type name found in type parameter: \(name)")
-                }
-            }
-        case .isIn, .attributeExists, .attributeNotExists, .contains:
-            return
-        }
-    }
-
-    /// DynamoDB rejects two paths of one expression when one contains the other (overlap) or
-    /// when they treat the same step as both a map key and a list index (conflict).
-    static func checkOverlaps(_ paths: [DocumentPath], kind: ExpressionKind) throws(ShoalError) {
-        for i in paths.indices {
-            for j in paths.indices where j > i {
-                let a = paths[i].elements
-                let b = paths[j].elements
-                var diverged = false
-                for k in 0..<min(a.count, b.count) where a[k] != b[k] {
-                    switch (a[k], b[k]) {
-                    case (.name, .index), (.index, .name):
-                        throw .validation("Invalid \(kind.rawValue): Two document paths conflict with each other; must remove or rewrite one of these paths; path one: \(paths[i].bracketed), path two: \(paths[j].bracketed)")
-                    default:
-                        diverged = true
-                    }
-                    break
-                }
-                if !diverged {
-                    throw .validation("Invalid \(kind.rawValue): Two document paths overlap with each other; must remove or rewrite one of these paths; path one: \(paths[i].bracketed), path two: \(paths[j].bracketed)")
-                }
-            }
         }
     }
 }

@@ -56,6 +56,7 @@ struct WriteConditionParameters {
             return try LegacyParameters.condition(expected, conditionalOperator: conditionalOperator)
         }
         let parsed = try input.condition(expression, kind: .condition)
+        if let typed { try ExpressionChecks.check(typed, kind: .condition) }
         switch (parsed, typed) {
         case let (a?, b?): return .and(a, b)
         default: return parsed ?? typed

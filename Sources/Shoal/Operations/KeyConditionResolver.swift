@@ -161,6 +161,7 @@ struct ReadShaping {
         }
         if let legacy { return try LegacyParameters.condition(legacy, conditionalOperator: conditionalOperator) }
         let parsed = try input.condition(expression, kind: .filter)
+        if let typed { try ExpressionChecks.check(typed, kind: .filter) }
         switch (parsed, typed) {
         case let (a?, b?): return .and(a, b)
         default: return parsed ?? typed

@@ -97,7 +97,7 @@ struct PreparedUpdate: Sendable {
             update.remove += typed.remove
             update.add += typed.add
             update.delete += typed.delete
-            try ExpressionParser.checkOverlaps(update.paths, kind: .update)
+            try ExpressionChecks.check(update)
         }
         if let legacy = request.attributeUpdates {
             update = try LegacyParameters.update(legacy)
