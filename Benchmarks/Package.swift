@@ -13,14 +13,14 @@ let package = Package(
     ],
     targets: [
         .executableTarget(
-            name: "StorageBenchmarks",
+            name: "ShoalBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Shoal", package: "Shoal"),
                 .product(name: "LMDB", package: "Shoal"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
-            path: "Benchmarks/StorageBenchmarks",
+            path: "Benchmarks/ShoalBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
     ],

@@ -28,6 +28,17 @@ import Testing
         }
     }
 
+    @Test func partialDecodingMatchesFullDecoding() throws {
+        var g = SeededGenerator(seed: 17)
+        for _ in 0..<1000 {
+            var item: Item = [:]
+            for _ in 0..<Int.random(in: 0...8, using: &g) { item[Generate.string(&g, maxLength: 4)] = Generate.value(&g) }
+            let wanted = Set(item.keys.filter { _ in Bool.random(using: &g) } + ["not-there"])
+            let partial = try ItemCodec.decode(ItemCodec.encode(item), from: 0, only: .init(wanted))
+            #expect(partial == item.filter { wanted.contains($0.key) })
+        }
+    }
+
     @Test func everyTypeRoundTrips() throws {
         let item: Item = [
             "s": .s("héllo"), "n": .n(try Number("-1.25e-7")), "b": .b([0, 255, 7]), "t": .bool(true), "f": .bool(false),

@@ -72,6 +72,11 @@ struct ByteReader {
         return Array(bytes[offset..<offset + count])
     }
 
+    mutating func skip(_ count: Int) throws(ShoalError) {
+        guard count >= 0, offset + count <= bytes.count else { throw ByteReader.corrupt }
+        offset += count
+    }
+
     mutating func lengthPrefixed() throws(ShoalError) -> [UInt8] {
         try bytes(count: varint())
     }

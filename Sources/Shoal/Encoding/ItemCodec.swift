@@ -138,4 +138,77 @@ public enum ItemCodec {
         guard count <= r.bytes.count - r.offset else { throw ByteReader.corrupt }
         return count
     }
+
+    // MARK: Partial decoding
+
+    /// Top-level attribute names to decode, with their UTF-8 bytes for matching without allocating.
+    struct AttributeSelection: Sendable {
+        let names: [(name: String, bytes: [UInt8])]
+
+        init(_ names: Set<String>) {
+            self.names = names.sorted().map { ($0, Array($0.utf8)) }
+        }
+    }
+
+    /// Decodes only the selected top-level attributes, skipping the others without building them.
+    static func decode(_ bytes: [UInt8], from offset: Int, only selection: AttributeSelection) throws(ShoalError) -> Item {
+        var r = ByteReader(bytes, offset: offset)
+        let count = try r.varint()
+        var item = Item(minimumCapacity: selection.names.count)
+        var found = 0
+        for _ in 0..<count {
+            let length = try r.varint()
+            let start = r.offset
+            try r.skip(length)
+            var match: String?
+            for candidate in selection.names where candidate.bytes.count == length {
+                if bytes[start..<start + length].elementsEqual(candidate.bytes) {
+                    match = candidate.name
+                    break
+                }
+            }
+            if let match {
+                item[match] = try decodeValue(&r, depth: 0)
+                found += 1
+                if found == selection.names.count { break }
+            } else {
+                try skipValue(&r, depth: 0)
+            }
+        }
+        return item
+    }
+
+    /// Moves past one encoded value.
+    static func skipValue(_ r: inout ByteReader, depth: Int) throws(ShoalError) {
+        guard depth <= ItemValidation.maxNestingDepth + 1, let tag = Tag(rawValue: try r.byte()) else {
+            throw ByteReader.corrupt
+        }
+        switch tag {
+        case .null, .boolFalse, .boolTrue:
+            return
+        case .s, .b:
+            try r.skip(try r.varint())
+        case .n:
+            try skipNumber(&r)
+        case .ss, .bs:
+            for _ in 0..<(try boundedCount(&r)) { try r.skip(try r.varint()) }
+        case .ns:
+            for _ in 0..<(try boundedCount(&r)) { try skipNumber(&r) }
+        case .l:
+            for _ in 0..<(try boundedCount(&r)) { try skipValue(&r, depth: depth + 1) }
+        case .m:
+            for _ in 0..<(try boundedCount(&r)) {
+                try r.skip(try r.varint())
+                try skipValue(&r, depth: depth + 1)
+            }
+        }
+    }
+
+    private static func skipNumber(_ r: inout ByteReader) throws(ShoalError) {
+        let cls = try r.byte()
+        if cls == NumberEncoding.zeroClass { return }
+        let terminator: UInt8 = cls == NumberEncoding.negativeClass ? 0xFF : 0
+        _ = try r.byte()
+        while try r.byte() != terminator {}
+    }
 }

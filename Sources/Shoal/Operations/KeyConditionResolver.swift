@@ -116,17 +116,57 @@ enum KeyConditionResolver {
     }
 }
 
-/// What Query and Scan do with each evaluated item: filter, project, count.
+/// What Query and Scan do with each evaluated item: filter, project, count — decoding from the
+/// stored bytes only the top-level attributes each step needs.
 struct ReadShaping {
-    var filter: Condition?
-    var projection: [DocumentPath]?
-    var countOnly: Bool
+    let filter: Condition?
+    let projection: [DocumentPath]?
+    let countOnly: Bool
+    private let filterSelection: ItemCodec.AttributeSelection?
+    private let projectionSelection: ItemCodec.AttributeSelection?
+    private let keySelection: ItemCodec.AttributeSelection
 
-    /// The item to return, or nil when the filter drops it.
-    func shape(_ item: Item) -> Item? {
-        if let filter, !ConditionEvaluator.evaluate(filter, on: item) { return nil }
-        guard let projection else { return item }
-        return Projection.apply(projection, to: item)
+    init(filter: Condition?, projection: [DocumentPath]?, countOnly: Bool, schema: PrimaryKey) {
+        self.filter = filter
+        self.projection = projection
+        self.countOnly = countOnly
+        let keyNames = Set(schema.names)
+        keySelection = ItemCodec.AttributeSelection(keyNames)
+        filterSelection = filter.map { ItemCodec.AttributeSelection(ReadShaping.attributes(of: $0).union(keyNames)) }
+        projectionSelection = projection.map { ItemCodec.AttributeSelection(Set($0.map(\.attribute)).union(keyNames)) }
+    }
+
+    /// The entry for one stored value: its key, size, and what the response gets.
+    func entry(_ value: [UInt8], schema: PrimaryKey, run: [UInt8]?) throws(ShoalError) -> StoredEntry {
+        var reader = ByteReader(value)
+        let size = try reader.varint()
+        let start = reader.offset
+        if let filter, let filterSelection {
+            let partial = try ItemCodec.decode(value, from: start, only: filterSelection)
+            let key = try schema.storedKey(of: partial)
+            guard ConditionEvaluator.evaluate(filter, on: partial) else {
+                return StoredEntry(key: key, size: size, result: nil, run: run)
+            }
+            return StoredEntry(key: key, size: size, result: try result(value, from: start, partial: partial), run: run)
+        }
+        if countOnly {
+            let keys = try ItemCodec.decode(value, from: start, only: keySelection)
+            return StoredEntry(key: try schema.storedKey(of: keys), size: size, result: [:], run: run)
+        }
+        if let projection, let projectionSelection {
+            let partial = try ItemCodec.decode(value, from: start, only: projectionSelection)
+            return StoredEntry(key: try schema.storedKey(of: partial), size: size, result: Projection.apply(projection, to: partial), run: run)
+        }
+        let item = try ItemCodec.decode(value, from: start)
+        return StoredEntry(key: try schema.storedKey(of: item), size: size, result: item, run: run)
+    }
+
+    private func result(_ value: [UInt8], from start: Int, partial: Item) throws(ShoalError) -> Item {
+        if countOnly { return [:] }
+        if let projection, let projectionSelection {
+            return Projection.apply(projection, to: try ItemCodec.decode(value, from: start, only: projectionSelection))
+        }
+        return try ItemCodec.decode(value, from: start)
     }
 
     /// The top-level attributes a condition reads (for the Query filter's key-attribute rule).

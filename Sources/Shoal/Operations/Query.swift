@@ -116,7 +116,7 @@ struct QueryPlan {
                                                   attributesToGet: request.attributesToGet).resolve(&input)
         try input.finish()
         let countOnly = try SelectRule.countOnly(request.select, projection: projection, usedAttributesToGet: request.attributesToGet != nil)
-        shaping = ReadShaping(filter: filter, projection: projection, countOnly: countOnly)
+        shaping = ReadShaping(filter: filter, projection: projection, countOnly: countOnly, schema: schema)
 
         guard condition.partitionKeyName == schema.partition.name else {
             throw .validation("Query condition missed key schema element: \(schema.partition.name)")
@@ -202,7 +202,7 @@ struct QueryPlan {
             }
             budget.record(size: entry.size)
             lastKey = entry.key
-            if let shaped = shaping.shape(entry.item) {
+            if let shaped = entry.result {
                 matched += 1
                 if !shaping.countOnly { items.append(shaped) }
             }
@@ -219,12 +219,11 @@ struct QueryPlan {
             let sortRange = prefix.count..<key.count
             if forward, let upper, key.compare(sortRange, with: upper) > 0 { break }
             if !forward, let lower, key.compare(sortRange, with: lower) < 0 { break }
-            let (item, size) = try ShardLayout.decodeValue(cursor.value.array)
-            let itemKey = try schema.storedKey(of: item)
+            let run = key.count - prefix.count > KeyEncoding.sortInlineLimit ? RunOrderer.run(of: key) : nil
+            let entry = try shaping.entry(cursor.value.array, schema: schema, run: run)
             // A digested partition key may belong to another partition: skip it.
-            if (!digestedPartition || itemKey.partition == partition) && selects(itemKey.sort) {
-                let run = key.count - prefix.count > KeyEncoding.sortInlineLimit ? RunOrderer.run(of: key) : nil
-                keepGoing = orderer.add(StoredEntry(item: item, size: size, key: itemKey, run: run), emit: emit)
+            if (!digestedPartition || entry.key.partition == partition) && selects(entry.key.sort) {
+                keepGoing = orderer.add(entry, emit: emit)
             }
             if keepGoing && budget.isFull {
                 // Settle any run still pending before declaring the page full.

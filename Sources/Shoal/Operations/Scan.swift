@@ -108,7 +108,7 @@ struct ScanPlan {
                                                   attributesToGet: request.attributesToGet).resolve(&input)
         try input.finish()
         let countOnly = try SelectRule.countOnly(request.select, projection: projection, usedAttributesToGet: request.attributesToGet != nil)
-        shaping = ReadShaping(filter: filter, projection: projection, countOnly: countOnly)
+        shaping = ReadShaping(filter: filter, projection: projection, countOnly: countOnly, schema: schema)
         switch (request.segment, request.totalSegments) {
         case (nil, nil):
             tokenStart = 0
@@ -189,7 +189,7 @@ struct ScanPlan {
             }
             budget.record(size: entry.size)
             lastKey = entry.key
-            if let shaped = shaping.shape(entry.item) {
+            if let shaped = entry.result {
                 matched += 1
                 if !shaping.countOnly { items.append(shaped) }
             }
@@ -205,8 +205,7 @@ struct ScanPlan {
             }
             guard best >= 0 else { break }
             let cursor = cursors[best]
-            let (item, size) = try ShardLayout.decodeValue(cursor.value.array)
-            let entry = StoredEntry(item: item, size: size, key: try schema.storedKey(of: item), run: RunOrderer.run(of: cursor.key))
+            let entry = try shaping.entry(cursor.value.array, schema: schema, run: RunOrderer.run(of: cursor.key))
             if isAfterStart(entry, storedKey: cursor.key, startKey: startKey) {
                 keepGoing = orderer.add(entry, emit: emit)
                 if keepGoing && budget.isFull {

@@ -1,10 +1,11 @@
 import LMDB
 
-/// An item read from an items database.
+/// An item read from an items database, shaped for the response.
 struct StoredEntry {
-    var item: Item
-    var size: Int
     var key: ItemKey
+    var size: Int
+    /// What the response gets: the item (filtered and projected), or nil when the filter dropped it.
+    var result: Item?
     /// For a truncated sort key, the stored bytes its run shares (see ``RunOrderer``).
     var run: [UInt8]?
 }

@@ -261,6 +261,8 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.measurement(.anonymousGrowth, (peak - before) / (1024 * 1024))
         benchmark.measurement(.scanRate, rate(count, elapsed))
     }, setup: openFixture)
+
+    registerExpressionBenchmarks(openFixture: openFixture)
 }
 
 func report(_ benchmark: Benchmark, count: Int, shoal: Duration, raw: Duration, grdb: Duration?, grdbDecoded: Duration? = nil) {

@@ -11,7 +11,9 @@ struct Fixture: @unchecked Sendable {
     static let itemCount = ProcessInfo.processInfo.environment["SHOAL_BENCH_ITEMS"].flatMap(Int.init) ?? 1_000_000
     static let partitionSize = 100
     /// Named by size and storage format, so a format change never reuses stale data.
-    static let directory = NSTemporaryDirectory() + "shoal-bench-fixture-v\(StorageFormat.version)-\(itemCount)"
+    /// Bump when the fixture's own layout (the SQLite schema, the items) changes.
+    static let fixtureLayout = 2
+    static let directory = NSTemporaryDirectory() + "shoal-bench-fixture-v\(StorageFormat.version).\(fixtureLayout)-\(itemCount)"
     static let tableName = "Bench"
 
     let shoal: Shoal.Database
@@ -27,10 +29,13 @@ struct Fixture: @unchecked Sendable {
             "name": .s("Benchmark User Number \(i)"),
             "email": .s("user\(i)@example.invalid"),
             "bio": .s(String(repeating: "lorem ipsum ", count: 9) + "\(i)"),
-            "age": .n(Number(18 + i % 60)),
+            "age": .n(Number(age(i))),
             "active": .bool(i % 3 == 0),
         ]
     }
+
+    /// 18…77; `age < 24` holds for exactly 10 % of the items.
+    static func age(_ i: Int) -> Int { 18 + i % 60 }
 
     static func key(_ i: Int) -> Item {
         ["pk": .s("user-\(i / partitionSize)"), "sk": .n(Number(i % partitionSize))]
@@ -87,11 +92,12 @@ struct Fixture: @unchecked Sendable {
             i = end
         }
         try await fixture.sqlite.write { db in
-            try db.execute(sql: "CREATE TABLE kv (pk TEXT NOT NULL, sk INTEGER NOT NULL, item BLOB NOT NULL, PRIMARY KEY (pk, sk)) WITHOUT ROWID")
-            let insert = try db.makeStatement(sql: "INSERT INTO kv (pk, sk, item) VALUES (?, ?, ?)")
+            // `age` is a plain column without an index, for the filtered-scan baseline.
+            try db.execute(sql: "CREATE TABLE kv (pk TEXT NOT NULL, sk INTEGER NOT NULL, age INTEGER NOT NULL, item BLOB NOT NULL, PRIMARY KEY (pk, sk)) WITHOUT ROWID")
+            let insert = try db.makeStatement(sql: "INSERT INTO kv (pk, sk, age, item) VALUES (?, ?, ?, ?)")
             for j in 0..<itemCount {
                 let it = item(j)
-                try insert.execute(arguments: ["user-\(j / partitionSize)", j % partitionSize, Data(StorageFormat.value(of: it))])
+                try insert.execute(arguments: ["user-\(j / partitionSize)", j % partitionSize, age(j), Data(StorageFormat.value(of: it))])
             }
         }
         fixture.shoal.close()
