@@ -35,8 +35,11 @@ struct ExpressionAttributes {
     static let empty = try! ExpressionAttributes(names: nil, values: nil)
 
     private static func isPlaceholder(_ key: String, prefix: Character) -> Bool {
-        guard key.first == prefix, key.count > 1 else { return false }
-        return key.dropFirst().allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
+        let bytes = key.utf8
+        guard bytes.count > 1, bytes.first == prefix.asciiValue else { return false }
+        return bytes.dropFirst().allSatisfy { b in
+            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F
+        }
     }
 
     mutating func name(_ placeholder: String, kind: ExpressionKind) throws(ShoalError) -> String {

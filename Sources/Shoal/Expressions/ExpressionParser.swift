@@ -9,7 +9,7 @@ struct ExpressionParser {
     static let maxNesting = 256
 
     let kind: ExpressionKind
-    private let source: [Character]
+    private let source: [UInt8]
     private let tokens: [ExpressionToken]
     private var position = 0
     private var nesting = 0
@@ -23,7 +23,7 @@ struct ExpressionParser {
             throw .validation("Invalid \(kind.rawValue): The expression can not be empty;")
         }
         self.kind = kind
-        source = Array(text)
+        source = Array(text.utf8)
         tokens = try ExpressionLexer.tokenize(source, kind: kind)
         self.attributes = attributes
     }
@@ -242,7 +242,8 @@ struct ExpressionParser {
             advance()
             return try attributes.name(token.text, kind: kind)
         case .word:
-            guard let first = token.text.first, first.isLetter || first == "_" else { throw syntaxError() }
+            // A word starting with a digit (`1a`) is not a name.
+            guard let first = token.text.utf8.first, !(first >= 0x30 && first <= 0x39) else { throw syntaxError() }
             if ReservedWords.contains(token.text) {
                 throw invalid("Attribute name is a reserved keyword; reserved keyword: \(token.text)")
             }
