@@ -187,55 +187,27 @@ struct QueryPlan {
             let seek = KeyEncoding.sortLowerSeek(startAfter)
             if lower == nil || KeyEncoding.compareBytes(seek, lower!) > 0 { lower = seek }
         }
-        var items: [Item] = []
-        var matched = 0
-        var budget = PageBudget(limit: limit)
-        var lastKey: ItemKey?
-        var stoppedEarly = false
-        var orderer = RunOrderer(ascending: forward)
-        let shaping = self.shaping
-
-        let emit: (StoredEntry) -> Bool = { entry in
-            guard budget.admits(size: entry.size) else {
-                stoppedEarly = true
-                return false
-            }
-            budget.record(size: entry.size)
-            lastKey = entry.key
-            if let shaped = entry.result {
-                matched += 1
-                if !shaping.countOnly { items.append(shaped) }
-            }
-            return true
-        }
-
+        var page = PageAssembler(ascending: forward, limit: limit, countOnly: shaping.countOnly)
         var positioned = forward
             ? try cursor.seek(atOrAfter: prefix + (lower ?? []))
             : try cursor.seek(atOrBefore: prefix + (upper ?? KeyEncoding.sortPartCeiling))
-        var keepGoing = true
-        while positioned && keepGoing {
+        while positioned {
             let key = cursor.key
             guard key.hasPrefix(prefix) else { break }
             let sortRange = prefix.count..<key.count
             if forward, let upper, key.compare(sortRange, with: upper) > 0 { break }
             if !forward, let lower, key.compare(sortRange, with: lower) < 0 { break }
-            let run = key.count - prefix.count > KeyEncoding.sortInlineLimit ? RunOrderer.run(of: key) : nil
+            let run = key.count - prefix.count > KeyEncoding.sortInlineLimit ? PageAssembler.run(of: key) : nil
             let entry = try shaping.entry(cursor.value.array, schema: schema, run: run)
             // A digested partition key may belong to another partition: skip it.
             if (!digestedPartition || entry.key.partition == partition) && selects(entry.key.sort) {
-                keepGoing = orderer.add(entry, emit: emit)
-            }
-            if keepGoing && budget.isFull {
-                // Settle any run still pending before declaring the page full.
-                keepGoing = orderer.flush(emit: emit)
-                if budget.isFull { stoppedEarly = true; break }
+                guard page.add(entry), !page.isFull else { break }
             }
             positioned = forward ? try cursor.next() : try cursor.previous()
         }
-        if keepGoing && !stoppedEarly { _ = orderer.flush(emit: emit) }
-        if budget.isFull { stoppedEarly = true }
+        page.finish()
         return QueryResponse(
-            items: items, count: matched, scannedCount: budget.evaluated,
-            lastEvaluatedKey: stoppedEarly ? lastKey?.asItem(schema) : nil)
+            items: page.items, count: page.matched, scannedCount: page.scannedCount,
+            lastEvaluatedKey: page.stoppedEarly ? page.lastKey?.asItem(schema) : nil)
     }
 }

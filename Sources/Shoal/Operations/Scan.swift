@@ -175,29 +175,8 @@ struct ScanPlan {
             live.append(positioned)
         }
 
-        var items: [Item] = []
-        var matched = 0
-        var budget = PageBudget(limit: limit)
-        var lastKey: ItemKey?
-        var stoppedEarly = false
-        var orderer = RunOrderer(ascending: true)
-        let shaping = self.shaping
-        let emit: (StoredEntry) -> Bool = { entry in
-            guard budget.admits(size: entry.size) else {
-                stoppedEarly = true
-                return false
-            }
-            budget.record(size: entry.size)
-            lastKey = entry.key
-            if let shaped = entry.result {
-                matched += 1
-                if !shaping.countOnly { items.append(shaped) }
-            }
-            return true
-        }
-
-        var keepGoing = true
-        while keepGoing {
+        var page = PageAssembler(ascending: true, limit: limit, countOnly: shaping.countOnly)
+        while true {
             // The smallest key among the shards' cursors: a k-way merge into token order.
             var best = -1
             for i in cursors.indices where live[i] {
@@ -205,20 +184,15 @@ struct ScanPlan {
             }
             guard best >= 0 else { break }
             let cursor = cursors[best]
-            let entry = try shaping.entry(cursor.value.array, schema: schema, run: RunOrderer.run(of: cursor.key))
+            let entry = try shaping.entry(cursor.value.array, schema: schema, run: PageAssembler.run(of: cursor.key))
             if isAfterStart(entry, storedKey: cursor.key, startKey: startKey) {
-                keepGoing = orderer.add(entry, emit: emit)
-                if keepGoing && budget.isFull {
-                    keepGoing = orderer.flush(emit: emit)
-                    if budget.isFull { stoppedEarly = true; break }
-                }
+                guard page.add(entry), !page.isFull else { break }
             }
             live[best] = try cursor.next()
             if live[best], let endBytes, cursor.key.compare(endBytes) >= 0 { live[best] = false }
         }
-        if keepGoing && !stoppedEarly { _ = orderer.flush(emit: emit) }
-        if budget.isFull { stoppedEarly = true }
-        return ScanResponse(items: items, count: matched, scannedCount: budget.evaluated,
-                            lastEvaluatedKey: stoppedEarly ? lastKey?.asItem(schema) : nil)
+        page.finish()
+        return ScanResponse(items: page.items, count: page.matched, scannedCount: page.scannedCount,
+                            lastEvaluatedKey: page.stoppedEarly ? page.lastKey?.asItem(schema) : nil)
     }
 }

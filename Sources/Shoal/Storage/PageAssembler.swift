@@ -6,19 +6,31 @@ struct StoredEntry {
     var size: Int
     /// What the response gets: the item (filtered and projected), or nil when the filter dropped it.
     var result: Item?
-    /// For a truncated sort key, the stored bytes its run shares (see ``RunOrderer``).
+    /// For a truncated sort key, the stored bytes its run shares (see ``PageAssembler``).
     var run: [UInt8]?
 }
 
-/// Puts entries into DynamoDB's exact order where the stored order is only approximate: a run
-/// of sort keys that share a truncated prefix (see ``KeyEncoding``) is sorted by the full key.
-/// Every other entry passes straight through.
-struct RunOrderer {
-    let ascending: Bool
+/// Assembles one page of Query or Scan results from entries in stored order.
+///
+/// Stored order is DynamoDB's order except within a run of sort keys that share a truncated
+/// prefix (see ``KeyEncoding``): such a run is held back and sorted by the full key. Entries then
+/// count against the page budget (`Limit`, 1 MB); those the filter kept become the items.
+struct PageAssembler {
+    private let ascending: Bool
+    private let countOnly: Bool
+    private var budget: PageBudget
     private var pending: [StoredEntry] = []
     private var pendingRun: [UInt8] = []
+    private(set) var items: [Item] = []
+    private(set) var matched = 0
+    private(set) var lastKey: ItemKey?
+    private(set) var stoppedEarly = false
 
-    init(ascending: Bool) { self.ascending = ascending }
+    init(ascending: Bool, limit: Int?, countOnly: Bool) {
+        self.ascending = ascending
+        self.countOnly = countOnly
+        budget = PageBudget(limit: limit)
+    }
 
     /// The bytes shared by a run of truncated sort keys, or nil when the key is stored whole.
     static func run(of key: BorrowedBytes) -> [UInt8]? {
@@ -28,26 +40,30 @@ struct RunOrderer {
         return key.array(0..<(prefix + KeyEncoding.sortInlineLimit))
     }
 
-    /// Adds an entry in stored order; calls `emit` for entries whose place is settled.
-    /// - Returns: false as soon as `emit` returns false (the reader should stop).
-    mutating func add(_ entry: StoredEntry, emit: (StoredEntry) throws -> Bool) rethrows -> Bool {
+    var isFull: Bool { budget.isFull }
+    var scannedCount: Int { budget.evaluated }
+
+    /// Adds the next entry in stored order. - Returns: false once the page is complete.
+    mutating func add(_ entry: StoredEntry) -> Bool {
         if let run = entry.run {
-            if run == pendingRun || pending.isEmpty {
-                pendingRun = run
-                pending.append(entry)
-                return true
+            if !pending.isEmpty && run != pendingRun {
+                guard flush() else { return false }
             }
-            guard try flush(emit: emit) else { return false }
             pendingRun = run
             pending.append(entry)
             return true
         }
-        guard try flush(emit: emit) else { return false }
-        return try emit(entry)
+        guard flush() else { return false }
+        return take(entry)
     }
 
-    /// Emits the pending run, sorted by full sort key.
-    mutating func flush(emit: (StoredEntry) throws -> Bool) rethrows -> Bool {
+    /// Completes the page; afterwards `stoppedEarly` says whether a LastEvaluatedKey is due.
+    mutating func finish() {
+        if !stoppedEarly { _ = flush() }
+        if budget.isFull { stoppedEarly = true }
+    }
+
+    private mutating func flush() -> Bool {
         guard !pending.isEmpty else { return true }
         let ascending = self.ascending
         let run = pending.sorted { a, b in
@@ -55,9 +71,22 @@ struct RunOrderer {
             return ascending ? c < 0 : c > 0
         }
         pending.removeAll()
-        pendingRun = []
         for entry in run {
-            guard try emit(entry) else { return false }
+            guard take(entry) else { return false }
+        }
+        return true
+    }
+
+    private mutating func take(_ entry: StoredEntry) -> Bool {
+        guard budget.admits(size: entry.size) else {
+            stoppedEarly = true
+            return false
+        }
+        budget.record(size: entry.size)
+        lastKey = entry.key
+        if let shaped = entry.result {
+            matched += 1
+            if !countOnly { items.append(shaped) }
         }
         return true
     }
