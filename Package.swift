@@ -7,6 +7,15 @@ let package = Package(
     products: [
         .library(name: "Shoal", targets: ["Shoal"]),
         .library(name: "LMDB", targets: ["LMDB"]),
+        .library(name: "ShoalServer", targets: ["ShoalServer"]),
+        .executable(name: "shoal", targets: ["shoal"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(
@@ -16,8 +25,26 @@ let package = Package(
         ),
         .target(name: "LMDB", dependencies: ["CLMDB"]),
         .target(name: "Shoal", dependencies: ["LMDB"]),
+        .target(
+            name: "ShoalServer",
+            dependencies: [
+                "Shoal",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "shoal",
+            dependencies: [
+                "ShoalServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
         .testTarget(name: "ShoalTests", dependencies: ["Shoal", "LMDB"]),
+        .testTarget(name: "ShoalServerTests", dependencies: ["ShoalServer"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -56,6 +56,7 @@ public final class Database: Sendable {
     let shards: [Shard]
     let ring: HashRing
     private let registry: Mutex<[String: TableHandle]>
+    private let definitionLock = Mutex(())
 
     /// Opens the data directory at `path`, creating it (with `options.shardCount` shards) if needed.
     /// - Throws: ``ShoalError`` when the directory cannot be opened.
@@ -138,6 +139,20 @@ public final class Database: Sendable {
 
     /// Removes the table from the registry. - Returns: whether this call removed it.
     func unregister(_ name: String) -> Bool { registry.withLock { $0.removeValue(forKey: name) != nil } }
+
+    /// Stores a changed definition (same table, same databases) in the catalog and the registry.
+    /// Definition changes are serialized by `definitionLock` so concurrent ones do not lose each other.
+    func changeDefinition(_ name: String, _ change: (inout TableDefinition) throws(ShoalError) -> Void) throws(ShoalError) -> TableHandle {
+        try definitionLock.withLock { (_: inout Void) throws(ShoalError) -> TableHandle in
+            guard let handle = lookup(name) else { throw .tableNotFound(name) }
+            var definition = handle.definition
+            try change(&definition)
+            try runSync { try catalog.replace(definition) }
+            let updated = TableHandle(definition: definition, databases: handle.databases)
+            registry.withLock { $0[name] = updated }
+            return updated
+        }
+    }
 
     func tableNames() -> [String] { registry.withLock { Array($0.keys) } }
 

@@ -33,13 +33,13 @@ public struct ExpectedAttributeValue: Sendable, Equatable {
     }
 }
 
-public enum ConditionalOperator: String, Sendable {
+public enum ConditionalOperator: String, Sendable, CaseIterable {
     case and = "AND"
     case or = "OR"
 }
 
 /// `PUT`, `ADD` or `DELETE` of the legacy `AttributeUpdates`.
-public enum AttributeAction: String, Sendable {
+public enum AttributeAction: String, Sendable, CaseIterable {
     case put = "PUT"
     case add = "ADD"
     case delete = "DELETE"

@@ -1,5 +1,5 @@
 /// `HASH` (partition key) or `RANGE` (sort key).
-public enum KeyType: String, Sendable, Codable {
+public enum KeyType: String, Sendable, Codable, CaseIterable {
     case hash = "HASH"
     case range = "RANGE"
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// `PROVISIONED` or `PAY_PER_REQUEST`. Shoal accepts both and throttles neither.
-public enum BillingMode: String, Sendable, Codable {
+public enum BillingMode: String, Sendable, Codable, CaseIterable {
     case provisioned = "PROVISIONED"
     case payPerRequest = "PAY_PER_REQUEST"
 }
@@ -33,6 +33,8 @@ struct TableDefinition: Sendable, Codable, Equatable {
     var billingMode: BillingMode
     var provisionedThroughput: ProvisionedThroughput?
     var creationDate: Double
+    /// TagResource's tags (absent in catalogs written before tags existed).
+    var tags: [String: String]?
 }
 
 /// What DescribeTable, CreateTable and DeleteTable return.

@@ -26,6 +26,8 @@ public struct BatchGetItemResponse: Sendable, Equatable {
     public var responses: [String: [Item]]
     /// Keys left for a later call because the response reached 16 MB.
     public var unprocessedKeys: [String: KeysAndAttributes]
+    /// Read capacity units per table.
+    public var consumedCapacity: [String: Double] = [:]
 }
 
 extension Database {
@@ -68,7 +70,9 @@ extension Database {
         var responses: [String: [Item]] = [:]
         var unprocessed: [String: KeysAndAttributes] = [:]
         var bytes = 0
+        var consumed: [String: Double] = [:]
         for (table, handle, keys, projection) in plan {
+            let consistent = request.requestItems[table]!.consistentRead
             var found: [Item] = []
             for (original, key) in keys {
                 if bytes >= Database.maxBatchGetResponseBytes {
@@ -78,13 +82,16 @@ extension Database {
                     unprocessed[table] = pending
                     continue
                 }
-                if let item = try readItem(handle, key: key) {
-                    bytes += ItemValidation.size(of: item)
+                let item = try readItem(handle, key: key)
+                let size = item.map(ItemValidation.size(of:)) ?? 0
+                consumed[table, default: 0] += CapacityUnits.read(bytes: size, consistent: consistent)
+                if let item {
+                    bytes += size
                     found.append(projection.map { Projection.apply($0, to: item) } ?? item)
                 }
             }
             responses[table] = found
         }
-        return BatchGetItemResponse(responses: responses, unprocessedKeys: unprocessed)
+        return BatchGetItemResponse(responses: responses, unprocessedKeys: unprocessed, consumedCapacity: consumed)
     }
 }

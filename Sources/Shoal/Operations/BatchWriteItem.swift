@@ -12,6 +12,8 @@ public struct BatchWriteItemRequest: Sendable {
 public struct BatchWriteItemResponse: Sendable, Equatable {
     /// Writes left undone (Shoal applies every valid request, so this is empty).
     public var unprocessedItems: [String: [WriteRequest]]
+    /// Write capacity units per table.
+    public var consumedCapacity: [String: Double] = [:]
 }
 
 extension Database {
@@ -29,7 +31,7 @@ extension Database {
         guard total <= Database.maxBatchWriteRequests else {
             throw .validation("1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]")
         }
-        var byShard: [Int: [PreparedWrite]] = [:]
+        var byShard: [Int: [(table: String, write: PreparedWrite)]] = [:]
         for (table, writes) in request.requestItems.sorted(by: { $0.key < $1.key }) {
             guard !writes.isEmpty else {
                 throw .validation("1 validation error detected: Value '[]' at 'requestItems.\(table).member' failed to satisfy constraint: Member must have length greater than or equal to 1")
@@ -45,25 +47,29 @@ extension Database {
                 guard seen.insert(prepared.key).inserted else {
                     throw .validation("Provided list of item keys contains duplicates")
                 }
-                byShard[ring.shard(for: prepared.token), default: []].append(prepared)
+                byShard[ring.shard(for: prepared.token), default: []].append((table, prepared))
             }
         }
-        try await run {
-            try await withThrowingTaskGroup(of: Void.self) { group in
+        let consumed = try await run {
+            try await withThrowingTaskGroup(of: [String: Double].self) { group in
                 for (index, writes) in byShard {
                     let writer = shards[index].writer
                     group.addTask {
                         try await writer.perform { context in
                             // Every table must still exist before the first write, so a failure writes nothing.
-                            for write in writes { _ = try context.items(write.tableID) }
-                            for write in writes { try write.apply(in: context) }
+                            for entry in writes { _ = try context.items(entry.write.tableID) }
+                            var units: [String: Double] = [:]
+                            for entry in writes { units[entry.table, default: 0] += try entry.write.apply(in: context) }
+                            return units
                         }
                     }
                 }
-                try await group.waitForAll()
+                var total: [String: Double] = [:]
+                for try await units in group { total.merge(units, uniquingKeysWith: +) }
+                return total
             }
         }
-        return BatchWriteItemResponse(unprocessedItems: [:])
+        return BatchWriteItemResponse(unprocessedItems: [:], consumedCapacity: consumed)
     }
 }
 
@@ -93,10 +99,14 @@ enum PreparedWrite: Sendable {
         }
     }
 
-    func apply(in context: WriteContext) throws {
+    /// Applies the write. - Returns: its write capacity units.
+    func apply(in context: WriteContext) throws -> Double {
         switch self {
-        case .put(let p): _ = try p.apply(in: context, returningOld: false)
-        case .delete(let d): _ = try d.apply(in: context, returningOld: false)
+        case .put(let p):
+            let (_, oldSize) = try p.apply(in: context, returningOld: false)
+            return CapacityUnits.write(bytes: max(oldSize, p.size))
+        case .delete(let d):
+            return CapacityUnits.write(bytes: try d.apply(in: context, returningOld: false).1)
         }
     }
 }

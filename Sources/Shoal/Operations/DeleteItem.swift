@@ -31,6 +31,8 @@ public struct DeleteItemRequest: Sendable {
 public struct DeleteItemResponse: Sendable, Equatable {
     /// The deleted item, with `ReturnValues: ALL_OLD` (nil when there was none).
     public var attributes: Item?
+    /// Write capacity units by DynamoDB's rules (`ReturnConsumedCapacity`).
+    public var consumedCapacity: Double = 0
 }
 
 extension Database {
@@ -50,12 +52,12 @@ extension Database {
         delete.returnOldOnFailure = request.returnValuesOnConditionCheckFailure == .allOld
         let prepared = delete
         let wantOld = request.returnValues == .allOld
-        let old = try await run {
+        let (old, oldSize) = try await run {
             try await shards[ring.shard(for: prepared.token)].writer.perform { context in
                 try prepared.apply(in: context, returningOld: wantOld)
             }
         }
-        return DeleteItemResponse(attributes: old)
+        return DeleteItemResponse(attributes: old, consumedCapacity: CapacityUnits.write(bytes: oldSize))
     }
 }
 
@@ -78,16 +80,17 @@ struct PreparedDelete: Sendable {
         (token, encodedKey) = KeyEncoding.encode(partition: self.key.partition, sort: self.key.sort)
     }
 
-    func apply(in context: WriteContext, returningOld: Bool) throws -> Item? {
+    /// Deletes the item; returns it (when asked) and its size.
+    func apply(in context: WriteContext, returningOld: Bool) throws -> (Item?, Int) {
         let db = try context.items(tableID)
         let old = try StoredItem.read(db, key: encodedKey, expecting: key, schema: schema, in: context.transaction,
                                       decode: returningOld || condition != nil, forWrite: false)
         if let condition, !ConditionEvaluator.evaluate(condition, on: old?.item) {
             throw ShoalError.conditionalCheckFailed(item: returnOldOnFailure ? old?.item : nil)
         }
-        guard let old else { return nil }
+        guard let old else { return (nil, 0) }
         try context.transaction.delete(db, key: encodedKey)
         context.addSize(-old.size, table: tableID)
-        return returningOld ? old.item : nil
+        return (returningOld ? old.item : nil, old.size)
     }
 }

@@ -1,5 +1,5 @@
 /// `ReturnValuesOnConditionCheckFailure`.
-public enum ReturnValuesOnConditionCheckFailure: String, Sendable {
+public enum ReturnValuesOnConditionCheckFailure: String, Sendable, CaseIterable {
     case none = "NONE"
     case allOld = "ALL_OLD"
 }

@@ -27,6 +27,8 @@ public struct GetItemRequest: Sendable {
 public struct GetItemResponse: Sendable, Equatable {
     /// The item, or `nil` when there is none with that key.
     public var item: Item?
+    /// Read capacity units by DynamoDB's rules (`ReturnConsumedCapacity`).
+    public var consumedCapacity: Double = 0
 }
 
 extension Database {
@@ -40,8 +42,12 @@ extension Database {
         let projection = try ProjectionParameters(expression: request.projectionExpression, typed: request.projection,
                                                   attributesToGet: request.attributesToGet).resolve(&input)
         try input.finish()
-        guard let item = try readItem(handle, key: key) else { return GetItemResponse(item: nil) }
-        return GetItemResponse(item: projection.map { Projection.apply($0, to: item) } ?? item)
+        let consistent = request.consistentRead
+        guard let item = try readItem(handle, key: key) else {
+            return GetItemResponse(item: nil, consumedCapacity: CapacityUnits.read(bytes: 0, consistent: consistent))
+        }
+        return GetItemResponse(item: projection.map { Projection.apply($0, to: item) } ?? item,
+                               consumedCapacity: CapacityUnits.read(bytes: ItemValidation.size(of: item), consistent: consistent))
     }
 
     /// Reads one item in a short read transaction of its shard.

@@ -36,6 +36,8 @@ public struct PutItemRequest: Sendable {
 public struct PutItemResponse: Sendable, Equatable {
     /// The replaced item, with `ReturnValues: ALL_OLD`.
     public var attributes: Item?
+    /// Write capacity units by DynamoDB's rules (`ReturnConsumedCapacity`).
+    public var consumedCapacity: Double = 0
 }
 
 extension Database {
@@ -57,12 +59,12 @@ extension Database {
         write.returnOldOnFailure = request.returnValuesOnConditionCheckFailure == .allOld
         let prepared = write
         let wantOld = request.returnValues == .allOld
-        let old = try await run {
+        let (old, oldSize) = try await run {
             try await shards[ring.shard(for: prepared.token)].writer.perform { context in
                 try prepared.apply(in: context, returningOld: wantOld)
             }
         }
-        return PutItemResponse(attributes: old)
+        return PutItemResponse(attributes: old, consumedCapacity: CapacityUnits.write(bytes: max(oldSize, prepared.size)))
     }
 }
 
@@ -89,8 +91,8 @@ struct PreparedPut: Sendable {
         value = ShardLayout.encodeValue(item: item, size: size)
     }
 
-    /// Writes the item; returns the item it replaced when asked.
-    func apply(in context: WriteContext, returningOld: Bool) throws -> Item? {
+    /// Writes the item; returns the item it replaced (when asked) and that item's size.
+    func apply(in context: WriteContext, returningOld: Bool) throws -> (Item?, Int) {
         let db = try context.items(tableID)
         let txn = context.transaction!
         if let condition {
@@ -100,17 +102,17 @@ struct PreparedPut: Sendable {
             }
             try txn.put(db, key: encodedKey, value: value)
             context.addSize(size - (old?.size ?? 0), table: tableID)
-            return returningOld ? old?.item : nil
+            return (returningOld ? old?.item : nil, old?.size ?? 0)
         }
         // A new key is written in one step; an existing one is inspected, then overwritten.
         guard let old = try txn.insert(db, key: encodedKey, value: value, existing: { $0.array }) else {
             context.addSize(size, table: tableID)
-            return nil
+            return (nil, 0)
         }
         let found = try StoredItem.inspect(old, key: encodedKey, expecting: key, schema: schema, decode: returningOld, forWrite: true)
         try txn.put(db, key: encodedKey, value: value)
         context.addSize(size - (found?.size ?? 0), table: tableID)
-        return found?.item
+        return (found?.item, found?.size ?? 0)
     }
 }
 

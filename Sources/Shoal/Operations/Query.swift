@@ -51,6 +51,8 @@ public struct QueryRequest: Sendable {
 }
 
 public struct QueryResponse: Sendable, Equatable {
+    /// Read capacity units by DynamoDB's rules (`ReturnConsumedCapacity`).
+    public var consumedCapacity: Double = 0
     /// The items (empty with `Select: COUNT`).
     public var items: [Item]
     public var count: Int
@@ -85,6 +87,7 @@ struct QueryPlan {
     let startAfter: AttributeValue?
     let shaping: ReadShaping
     let limit: Int?
+    let consistent: Bool
 
     init(handle: TableHandle, request: QueryRequest) throws(ShoalError) {
         schema = handle.key
@@ -149,6 +152,7 @@ struct QueryPlan {
             throw .validation("1 validation error detected: Value '\(limit)' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1")
         }
         limit = request.limit
+        consistent = request.consistentRead
         if let start = request.exclusiveStartKey {
             let key: ItemKey
             do {
@@ -207,6 +211,7 @@ struct QueryPlan {
         }
         page.finish()
         return QueryResponse(
+            consumedCapacity: CapacityUnits.read(bytes: page.scannedBytes, consistent: consistent),
             items: page.items, count: page.matched, scannedCount: page.scannedCount,
             lastEvaluatedKey: page.stoppedEarly ? page.lastKey?.asItem(schema) : nil)
     }

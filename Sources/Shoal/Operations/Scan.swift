@@ -46,6 +46,8 @@ public struct ScanRequest: Sendable {
 }
 
 public struct ScanResponse: Sendable, Equatable {
+    /// Read capacity units by DynamoDB's rules (`ReturnConsumedCapacity`).
+    public var consumedCapacity: Double = 0
     public var items: [Item]
     public var count: Int
     public var scannedCount: Int
@@ -84,6 +86,7 @@ extension Database {
 struct ScanPlan {
     let schema: PrimaryKey
     let limit: Int?
+    let consistent: Bool
     let shaping: ReadShaping
     let tokenStart: UInt64
     /// Exclusive end of the segment's token range; nil means the end of the token space.
@@ -96,6 +99,7 @@ struct ScanPlan {
             throw .validation("1 validation error detected: Value '\(limit)' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1")
         }
         limit = request.limit
+        consistent = request.consistentRead
         let usesExpressions = request.filterExpression != nil || request.projectionExpression != nil
         if (request.scanFilter != nil || request.attributesToGet != nil) && usesExpressions {
             throw LegacyParameters.mixed
@@ -192,7 +196,8 @@ struct ScanPlan {
             if live[best], let endBytes, cursor.key.compare(endBytes) >= 0 { live[best] = false }
         }
         page.finish()
-        return ScanResponse(items: page.items, count: page.matched, scannedCount: page.scannedCount,
+        return ScanResponse(consumedCapacity: CapacityUnits.read(bytes: page.scannedBytes, consistent: consistent),
+                            items: page.items, count: page.matched, scannedCount: page.scannedCount,
                             lastEvaluatedKey: page.stoppedEarly ? page.lastKey?.asItem(schema) : nil)
     }
 }

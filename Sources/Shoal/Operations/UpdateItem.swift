@@ -41,6 +41,8 @@ public struct UpdateItemRequest: Sendable {
 public struct UpdateItemResponse: Sendable, Equatable {
     /// What `ReturnValues` asked for (nil for NONE, or when there is nothing to return).
     public var attributes: Item?
+    /// Write capacity units by DynamoDB's rules (`ReturnConsumedCapacity`).
+    public var consumedCapacity: Double = 0
 }
 
 extension Database {
@@ -51,12 +53,12 @@ extension Database {
     public func updateItem(_ request: UpdateItemRequest) async throws(ShoalError) -> UpdateItemResponse {
         let handle = try handle(request.tableName)
         let prepared = try PreparedUpdate(handle: handle, request: request)
-        let attributes = try await run {
+        let (attributes, bytes) = try await run {
             try await shards[ring.shard(for: prepared.token)].writer.perform { context in
                 try prepared.apply(in: context)
             }
         }
-        return UpdateItemResponse(attributes: attributes)
+        return UpdateItemResponse(attributes: attributes, consumedCapacity: CapacityUnits.write(bytes: bytes))
     }
 }
 
@@ -113,7 +115,8 @@ struct PreparedUpdate: Sendable {
     }
 
     /// Reads the current item, checks the condition, applies the update, writes the result.
-    func apply(in context: WriteContext) throws -> Item? {
+    /// - Returns: what `ReturnValues` asks for, and the larger of the old and new sizes.
+    func apply(in context: WriteContext) throws -> (Item?, Int) {
         let db = try context.items(tableID)
         let txn = context.transaction!
         let old = try StoredItem.read(db, key: encodedKey, expecting: key, schema: schema, in: txn, decode: true)
@@ -128,14 +131,15 @@ struct PreparedUpdate: Sendable {
         try ItemValidation.validate(item: new)
         try txn.put(db, key: encodedKey, value: ShardLayout.encodeValue(item: new, size: size))
         context.addSize(size - (old?.size ?? 0), table: tableID)
+        let bytes = max(size, old?.size ?? 0)
         switch returnValues {
-        case .none: return nil
-        case .allOld: return old?.item
-        case .allNew: return new
+        case .none: return (nil, bytes)
+        case .allOld: return (old?.item, bytes)
+        case .allNew: return (new, bytes)
         case .updatedOld, .updatedNew:
             let source = returnValues == .updatedOld ? (old?.item ?? [:]) : new
             let projected = Projection.apply(update.paths, to: source)
-            return projected.isEmpty ? nil : projected
+            return (projected.isEmpty ? nil : projected, bytes)
         }
     }
 }

@@ -68,6 +68,12 @@ final class Catalog: Sendable {
         }
     }
 
+    /// Replaces a table's stored definition.
+    func replace(_ definition: TableDefinition) throws {
+        let value = Array(try JSONEncoder().encode(definition))
+        try environment.write { txn in try txn.put(tables, key: Array(definition.name.utf8), value: value) }
+    }
+
     func remove(_ name: String) throws {
         try environment.write { txn in _ = try txn.delete(tables, key: Array(name.utf8)) }
     }

@@ -42,6 +42,7 @@ struct PageAssembler {
 
     var isFull: Bool { budget.isFull }
     var scannedCount: Int { budget.evaluated }
+    var scannedBytes: Int { budget.bytes }
 
     /// Adds the next entry in stored order. - Returns: false once the page is complete.
     mutating func add(_ entry: StoredEntry) -> Bool {

@@ -1,0 +1,150 @@
+import CompressNIO
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import Shoal
+
+/// Handles `POST /`: body limits and decompression, authentication, the target header, JSON,
+/// dispatch, and the response headers DynamoDB clients rely on (`x-amzn-RequestId`, `x-amz-crc32`).
+struct DynamoDBRequestHandler: Sendable {
+    let dispatcher: OperationDispatcher
+    let configuration: ServerConfiguration
+    let verifier: SigV4Verifier?
+
+    static let target = HTTPField.Name("X-Amz-Target")!
+    static let requestID = HTTPField.Name("x-amzn-RequestId")!
+    static let crc32 = HTTPField.Name("x-amz-crc32")!
+
+    init(database: Database, configuration: ServerConfiguration) {
+        dispatcher = OperationDispatcher(database: database)
+        self.configuration = configuration
+        if case .sigV4(let credentials) = configuration.authentication {
+            verifier = SigV4Verifier(credentials: credentials)
+        } else {
+            verifier = nil
+        }
+    }
+
+    func handle(_ request: Request, logger: Logger) async -> Response {
+        let started = ContinuousClock.now
+        let requestID = UUID().uuidString
+        let operation = DynamoDBRequestHandler.operationName(request.headers[DynamoDBRequestHandler.target])
+        let result: Result<JSONValue, ProtocolError>
+        do {
+            result = .success(try await process(request, logger: logger))
+        } catch {
+            result = .failure(error)
+        }
+        let response = DynamoDBRequestHandler.response(result, requestID: requestID, request: request, configuration: configuration)
+        let elapsed = ContinuousClock.now - started
+        var metadata: Logger.Metadata = [
+            "operation": "\(operation)", "status": "\(response.status.code)", "request_id": "\(requestID)",
+            "duration_us": "\(elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000)",
+        ]
+        if case .failure(let error) = result {
+            metadata["error"] = "\(error.type)"
+            logger.warning("request failed: \(error.message)", metadata: metadata)
+        } else {
+            logger.debug("request", metadata: metadata)
+        }
+        return response
+    }
+
+    private static func operationName(_ target: String?) -> String {
+        guard let target else { return "-" }
+        return target.hasPrefix(OperationDispatcher.targetPrefix) ? String(target.dropFirst(OperationDispatcher.targetPrefix.count)) : target
+    }
+
+    private func process(_ request: Request, logger: Logger) async throws(ProtocolError) -> JSONValue {
+        var buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: configuration.maxBodySize)
+        } catch {
+            throw .requestTooLarge
+        }
+        let raw = buffer.readableBytesView
+        if let verifier {
+            var headers = DynamoDBRequestHandler.lowercasedHeaders(request.headers)
+            headers["host"] = request.head.authority
+            try verifier.verify(method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "",
+                                headers: headers, body: Array(raw))
+        }
+        let body = try DynamoDBRequestHandler.decoded(&buffer, encoding: request.headers[.contentEncoding], limit: configuration.maxBodySize)
+        let target = request.headers[DynamoDBRequestHandler.target]
+        guard let operation = OperationDispatcher.operation(fromTarget: target) else { throw .unknownOperation(target) }
+        let json: JSONValue
+        if body.isEmpty {
+            json = .object([])
+        } else {
+            do {
+                json = try JSONParser.parse(body)
+            } catch {
+                throw .serialization(error.message)
+            }
+        }
+        let region = SigV4Verifier.region(authorization: request.headers[.authorization]) ?? configuration.defaultRegion
+        let endpoint = request.head.authority ?? "\(configuration.host):\(configuration.port)"
+        return try await dispatcher.dispatch(operation, body: json, context: OperationContext(region: region, endpoint: endpoint))
+    }
+
+    static func lowercasedHeaders(_ fields: HTTPFields) -> [String: String] {
+        var headers: [String: String] = [:]
+        for field in fields {
+            let name = field.name.canonicalName.lowercased()
+            headers[name] = headers[name].map { "\($0),\(field.value)" } ?? field.value
+        }
+        return headers
+    }
+
+    /// The body after `Content-Encoding` (gzip or deflate) is undone.
+    private static func decoded(_ buffer: inout ByteBuffer, encoding: String?, limit: Int) throws(ProtocolError) -> [UInt8] {
+        let algorithm: CompressionAlgorithm
+        switch encoding?.lowercased().trimmingCharacters(in: .whitespaces) {
+        case nil, "", "identity": return Array(buffer.readableBytesView)
+        case "gzip": algorithm = .gzip()
+        case "deflate": algorithm = .deflate()
+        case let other?: throw .serialization("Unsupported Content-Encoding: \(other)")
+        }
+        do {
+            let plain = try buffer.decompress(with: algorithm, maxSize: limit)
+            return Array(plain.readableBytesView)
+        } catch {
+            throw .serialization("The request body could not be decompressed as \(encoding ?? "")")
+        }
+    }
+
+    /// Serializes the result with DynamoDB's headers, compressing when the client accepts it.
+    static func response(_ result: Result<JSONValue, ProtocolError>, requestID: String, request: Request,
+                         configuration: ServerConfiguration) -> Response {
+        let status: HTTPResponse.Status
+        let json: JSONValue
+        switch result {
+        case .success(let value):
+            status = .ok
+            json = value
+        case .failure(let error):
+            status = HTTPResponse.Status(code: error.status)
+            json = error.json
+        }
+        var bytes = JSONWriter.encode(json)
+        var headers = HTTPFields()
+        headers[.contentType] = request.headers[.contentType]?.hasPrefix("application/x-amz-json-1.1") == true
+            ? "application/x-amz-json-1.1" : "application/x-amz-json-1.0"
+        headers[DynamoDBRequestHandler.requestID] = requestID
+        if bytes.count >= configuration.compressionThreshold, let accept = request.headers[.acceptEncoding]?.lowercased() {
+            let algorithm: (CompressionAlgorithm, String)? = accept.contains("gzip") ? (.gzip(), "gzip") : accept.contains("deflate") ? (.deflate(), "deflate") : nil
+            if let (algorithm, name) = algorithm {
+                var input = ByteBuffer(bytes: bytes)
+                if let compressed = try? input.compress(with: algorithm) {
+                    bytes = Array(compressed.readableBytesView)
+                    headers[.contentEncoding] = name
+                }
+            }
+        }
+        // DynamoDB's checksum covers the bytes as sent (compressed when compressed).
+        headers[DynamoDBRequestHandler.crc32] = String(CRC32.checksum(bytes))
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}

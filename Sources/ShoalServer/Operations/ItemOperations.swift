@@ -1,0 +1,78 @@
+import Shoal
+
+/// PutItem, GetItem, UpdateItem and DeleteItem.
+struct ItemOperations: Sendable {
+    let database: Database
+
+    private func capacityMode(_ r: RequestReader) throws(ProtocolError) -> ReturnConsumedCapacity? {
+        _ = try r.enumeration("ReturnItemCollectionMetrics", ReturnItemCollectionMetrics.self)
+        return try r.enumeration("ReturnConsumedCapacity", ReturnConsumedCapacity.self)
+    }
+
+    private func response(attributes: Item?, capacity: Double, table: String, mode: ReturnConsumedCapacity?, read: Bool,
+                          attributesKey: String = "Attributes") -> JSONValue {
+        var members: [(String, JSONValue)] = []
+        if let attributes { members.append((attributesKey, AttributeValueJSON.encode(attributes))) }
+        if let c = ResponseJSON.capacity(capacity, table: table, mode: mode, read: read) { members.append(("ConsumedCapacity", c)) }
+        return .object(members)
+    }
+
+    func putItem(_ r: RequestReader) async throws(ProtocolError) -> JSONValue {
+        let table = try r.requiredString("TableName")
+        let request = PutItemRequest(
+            tableName: table, item: try r.requiredItem("Item"),
+            returnValues: try r.enumeration("ReturnValues", ReturnValue.self) ?? .none,
+            conditionExpression: try r.string("ConditionExpression"),
+            expressionAttributeNames: try r.stringMap("ExpressionAttributeNames"),
+            expressionAttributeValues: try r.attributeValueMap("ExpressionAttributeValues"),
+            expected: try r.expected(), conditionalOperator: try r.enumeration("ConditionalOperator", ConditionalOperator.self),
+            returnValuesOnConditionCheckFailure: try r.enumeration("ReturnValuesOnConditionCheckFailure", ReturnValuesOnConditionCheckFailure.self))
+        let mode = try capacityMode(r)
+        let result = try await engine { () async throws(ShoalError) in try await database.putItem(request) }
+        return response(attributes: result.attributes, capacity: result.consumedCapacity, table: table, mode: mode, read: false)
+    }
+
+    func getItem(_ r: RequestReader) async throws(ProtocolError) -> JSONValue {
+        let table = try r.requiredString("TableName")
+        let request = GetItemRequest(
+            tableName: table, key: try r.requiredItem("Key"), consistentRead: try r.bool("ConsistentRead") ?? false,
+            projectionExpression: try r.string("ProjectionExpression"),
+            expressionAttributeNames: try r.stringMap("ExpressionAttributeNames"),
+            attributesToGet: try r.stringArray("AttributesToGet"))
+        let mode = try r.enumeration("ReturnConsumedCapacity", ReturnConsumedCapacity.self)
+        let result = try await engine { () async throws(ShoalError) in try await database.getItem(request) }
+        return response(attributes: result.item, capacity: result.consumedCapacity, table: table, mode: mode, read: true, attributesKey: "Item")
+    }
+
+    func updateItem(_ r: RequestReader) async throws(ProtocolError) -> JSONValue {
+        let table = try r.requiredString("TableName")
+        let request = UpdateItemRequest(
+            tableName: table, key: try r.requiredItem("Key"),
+            updateExpression: try r.string("UpdateExpression"),
+            conditionExpression: try r.string("ConditionExpression"),
+            expressionAttributeNames: try r.stringMap("ExpressionAttributeNames"),
+            expressionAttributeValues: try r.attributeValueMap("ExpressionAttributeValues"),
+            attributeUpdates: try r.attributeUpdates(), expected: try r.expected(),
+            conditionalOperator: try r.enumeration("ConditionalOperator", ConditionalOperator.self),
+            returnValues: try r.enumeration("ReturnValues", ReturnValue.self) ?? .none,
+            returnValuesOnConditionCheckFailure: try r.enumeration("ReturnValuesOnConditionCheckFailure", ReturnValuesOnConditionCheckFailure.self))
+        let mode = try capacityMode(r)
+        let result = try await engine { () async throws(ShoalError) in try await database.updateItem(request) }
+        return response(attributes: result.attributes, capacity: result.consumedCapacity, table: table, mode: mode, read: false)
+    }
+
+    func deleteItem(_ r: RequestReader) async throws(ProtocolError) -> JSONValue {
+        let table = try r.requiredString("TableName")
+        let request = DeleteItemRequest(
+            tableName: table, key: try r.requiredItem("Key"),
+            returnValues: try r.enumeration("ReturnValues", ReturnValue.self) ?? .none,
+            conditionExpression: try r.string("ConditionExpression"),
+            expressionAttributeNames: try r.stringMap("ExpressionAttributeNames"),
+            expressionAttributeValues: try r.attributeValueMap("ExpressionAttributeValues"),
+            expected: try r.expected(), conditionalOperator: try r.enumeration("ConditionalOperator", ConditionalOperator.self),
+            returnValuesOnConditionCheckFailure: try r.enumeration("ReturnValuesOnConditionCheckFailure", ReturnValuesOnConditionCheckFailure.self))
+        let mode = try capacityMode(r)
+        let result = try await engine { () async throws(ShoalError) in try await database.deleteItem(request) }
+        return response(attributes: result.attributes, capacity: result.consumedCapacity, table: table, mode: mode, read: false)
+    }
+}

@@ -1,0 +1,125 @@
+import Shoal
+
+/// What a request carries besides its body: the region it was signed for (ARNs use it) and the
+/// address clients reached the server at (DescribeEndpoints returns it).
+struct OperationContext: Sendable {
+    var region: String
+    var endpoint: String
+}
+
+/// `ReturnConsumedCapacity`.
+enum ReturnConsumedCapacity: String, CaseIterable {
+    case indexes = "INDEXES"
+    case total = "TOTAL"
+    case none = "NONE"
+}
+
+enum ReturnItemCollectionMetrics: String, CaseIterable {
+    case size = "SIZE"
+    case none = "NONE"
+}
+
+
+/// Response pieces shared by the operations.
+enum ResponseJSON {
+    static func number(_ value: Double) -> JSONValue {
+        .number(value == value.rounded() ? String(format: "%.1f", value) : "\(value)")
+    }
+
+    static func number(_ value: Int) -> JSONValue { .number(String(value)) }
+
+    /// `ConsumedCapacity` for one table, or nil when not asked for.
+    static func capacity(_ units: Double, table: String, mode: ReturnConsumedCapacity?, read: Bool) -> JSONValue? {
+        guard let mode, mode != .none else { return nil }
+        var members: [(String, JSONValue)] = [("TableName", .string(table)), ("CapacityUnits", number(units))]
+        members.append((read ? "ReadCapacityUnits" : "WriteCapacityUnits", number(units)))
+        if mode == .indexes {
+            members.append(("Table", .object([("CapacityUnits", number(units)),
+                                              (read ? "ReadCapacityUnits" : "WriteCapacityUnits", number(units))])))
+        }
+        return .object(members)
+    }
+
+    static func tableArn(_ name: String, region: String) -> String {
+        "arn:aws:dynamodb:\(region):000000000000:table/\(name)"
+    }
+
+    static func tableDescription(_ d: TableDescription, region: String) -> JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("AttributeDefinitions", .array(d.attributeDefinitions.map {
+                .object([("AttributeName", .string($0.attributeName)), ("AttributeType", .string($0.attributeType.rawValue))])
+            })),
+            ("TableName", .string(d.tableName)),
+            ("KeySchema", .array(d.keySchema.map {
+                .object([("AttributeName", .string($0.attributeName)), ("KeyType", .string($0.keyType.rawValue))])
+            })),
+            ("TableStatus", .string(d.tableStatus.rawValue)),
+            ("CreationDateTime", .number(String(format: "%.3f", d.creationDateTime.timeIntervalSince1970))),
+            ("ProvisionedThroughput", .object([
+                ("NumberOfDecreasesToday", .number("0")),
+                ("ReadCapacityUnits", .number(String(d.provisionedThroughput?.readCapacityUnits ?? 0))),
+                ("WriteCapacityUnits", .number(String(d.provisionedThroughput?.writeCapacityUnits ?? 0))),
+            ])),
+            ("TableSizeBytes", number(d.tableSizeBytes)),
+            ("ItemCount", number(d.itemCount)),
+            ("TableArn", .string(tableArn(d.tableName, region: region))),
+            ("TableId", .string(d.tableId)),
+            ("DeletionProtectionEnabled", .bool(false)),
+        ]
+        if d.billingMode == .payPerRequest {
+            members.append(("BillingModeSummary", .object([
+                ("BillingMode", .string(d.billingMode.rawValue)),
+                ("LastUpdateToPayPerRequestDateTime", .number(String(format: "%.3f", d.creationDateTime.timeIntervalSince1970))),
+            ])))
+        }
+        return .object(members)
+    }
+
+    static func items(_ items: [Item]) -> JSONValue { .array(items.map(AttributeValueJSON.encode)) }
+}
+
+/// Reading the legacy parameters' JSON.
+extension RequestReader {
+    func legacyConditions(_ key: String) throws(ProtocolError) -> [String: LegacyCondition]? {
+        guard let entries = try map(key) else { return nil }
+        var result: [String: LegacyCondition] = [:]
+        for (name, value) in entries {
+            let entry = try RequestReader(value)
+            guard let op = try entry.enumeration("ComparisonOperator", LegacyComparisonOperator.self) else {
+                throw .validation("1 validation error detected: Value null at '\(RequestReader.fieldName(key)).\(name).member.comparisonOperator' failed to satisfy constraint: Member must not be null")
+            }
+            let values = try (entry.array("AttributeValueList") ?? []).map { v throws(ProtocolError) in try AttributeValueJSON.decode(v, depth: 0) }
+            result[name] = LegacyCondition(op, values)
+        }
+        return result
+    }
+
+    func expected() throws(ProtocolError) -> [String: ExpectedAttributeValue]? {
+        guard let entries = try map("Expected") else { return nil }
+        var result: [String: ExpectedAttributeValue] = [:]
+        for (name, value) in entries {
+            let entry = try RequestReader(value)
+            result[name] = ExpectedAttributeValue(
+                value: try entry.members["Value"].map { v throws(ProtocolError) in try AttributeValueJSON.decode(v, depth: 0) },
+                exists: try entry.bool("Exists"),
+                comparisonOperator: try entry.enumeration("ComparisonOperator", LegacyComparisonOperator.self),
+                attributeValueList: try entry.array("AttributeValueList").map { list throws(ProtocolError) in
+                    try list.map { v throws(ProtocolError) in try AttributeValueJSON.decode(v, depth: 0) }
+                })
+        }
+        return result
+    }
+
+    func attributeUpdates() throws(ProtocolError) -> [String: AttributeValueUpdate]? {
+        guard let entries = try map("AttributeUpdates") else { return nil }
+        var result: [String: AttributeValueUpdate] = [:]
+        for (name, value) in entries {
+            let entry = try RequestReader(value)
+            result[name] = AttributeValueUpdate(
+                value: try entry.members["Value"].map { v throws(ProtocolError) in try AttributeValueJSON.decode(v, depth: 0) },
+                action: try entry.enumeration("Action", AttributeAction.self))
+        }
+        return result
+    }
+}
+

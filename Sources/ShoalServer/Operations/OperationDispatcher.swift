@@ -1,0 +1,59 @@
+import Shoal
+
+/// Routes `X-Amz-Target: DynamoDB_20120810.<Operation>` to the operation that handles it.
+struct OperationDispatcher: Sendable {
+    static let targetPrefix = "DynamoDB_20120810."
+
+    let tables: TableOperations
+    let items: ItemOperations
+    let reads: ReadOperations
+    let batches: BatchOperations
+
+    init(database: Database) {
+        tables = TableOperations(database: database)
+        items = ItemOperations(database: database)
+        reads = ReadOperations(database: database)
+        batches = BatchOperations(database: database)
+    }
+
+    /// The operation name of a target header, or nil when it is not one of ours.
+    static func operation(fromTarget target: String?) -> String? {
+        guard let target, target.hasPrefix(targetPrefix) else { return nil }
+        let name = String(target.dropFirst(targetPrefix.count))
+        return supported.contains(name) ? name : nil
+    }
+
+    static let supported: Set<String> = [
+        "CreateTable", "DeleteTable", "DescribeTable", "ListTables", "UpdateTable",
+        "PutItem", "GetItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem", "BatchWriteItem",
+        "TagResource", "UntagResource", "ListTagsOfResource", "DescribeEndpoints", "DescribeLimits",
+        "DescribeTimeToLive", "DescribeContinuousBackups",
+    ]
+
+    func dispatch(_ operation: String, body: JSONValue, context: OperationContext) async throws(ProtocolError) -> JSONValue {
+        let r = try RequestReader(body)
+        switch operation {
+        case "CreateTable": return try await tables.createTable(r, context)
+        case "DeleteTable": return try await tables.deleteTable(r, context)
+        case "DescribeTable": return try tables.describeTable(r, context)
+        case "ListTables": return try tables.listTables(r)
+        case "UpdateTable": return try tables.updateTable(r, context)
+        case "DescribeTimeToLive": return try tables.describeTimeToLive(r)
+        case "DescribeContinuousBackups": return try tables.describeContinuousBackups(r)
+        case "TagResource": return try tables.tagResource(r)
+        case "UntagResource": return try tables.untagResource(r)
+        case "ListTagsOfResource": return try tables.listTagsOfResource(r)
+        case "DescribeEndpoints": return tables.describeEndpoints(context)
+        case "DescribeLimits": return tables.describeLimits()
+        case "PutItem": return try await items.putItem(r)
+        case "GetItem": return try await items.getItem(r)
+        case "UpdateItem": return try await items.updateItem(r)
+        case "DeleteItem": return try await items.deleteItem(r)
+        case "Query": return try await reads.query(r)
+        case "Scan": return try await reads.scan(r)
+        case "BatchGetItem": return try await batches.batchGetItem(r)
+        case "BatchWriteItem": return try await batches.batchWriteItem(r)
+        default: throw .unknownOperation(OperationDispatcher.targetPrefix + operation)
+        }
+    }
+}

@@ -1,0 +1,153 @@
+import Shoal
+
+/// CreateTable, DeleteTable, DescribeTable, ListTables, UpdateTable and the table-level
+/// read-only operations (TTL, backups, tags, endpoints, limits).
+struct TableOperations: Sendable {
+    let database: Database
+
+    func createTable(_ r: RequestReader, _ context: OperationContext) async throws(ProtocolError) -> JSONValue {
+        let name = try r.requiredString("TableName")
+        for unsupported in ["GlobalSecondaryIndexes", "LocalSecondaryIndexes"] where r.has(unsupported) {
+            throw .validation("One or more parameter values were invalid: \(unsupported) are not supported by this Shoal version yet")
+        }
+        if let stream = try r.object("StreamSpecification"), try stream.bool("StreamEnabled") == true {
+            throw .validation("One or more parameter values were invalid: StreamSpecification is not supported by this Shoal version yet")
+        }
+        let keySchema = try (r.array("KeySchema") ?? []).map { json throws(ProtocolError) -> KeySchemaElement in
+            let e = try RequestReader(json)
+            guard let type = try e.enumeration("KeyType", KeyType.self) else {
+                throw .validation("1 validation error detected: Value null at 'keySchema.1.member.keyType' failed to satisfy constraint: Member must not be null")
+            }
+            return KeySchemaElement(attributeName: try e.requiredString("AttributeName"), keyType: type)
+        }
+        let definitions = try (r.array("AttributeDefinitions") ?? []).map { json throws(ProtocolError) -> AttributeDefinition in
+            let e = try RequestReader(json)
+            guard let type = try e.enumeration("AttributeType", ScalarAttributeType.self) else {
+                throw .validation("1 validation error detected: Value null at 'attributeDefinitions.1.member.attributeType' failed to satisfy constraint: Member must not be null")
+            }
+            return AttributeDefinition(attributeName: try e.requiredString("AttributeName"), attributeType: type)
+        }
+        let tags = try parseTags(r)
+        let request = CreateTableRequest(
+            tableName: name, keySchema: keySchema, attributeDefinitions: definitions,
+            billingMode: try r.enumeration("BillingMode", BillingMode.self),
+            provisionedThroughput: try throughput(r))
+        let description = try await engine { () async throws(ShoalError) in try await database.createTable(request).tableDescription }
+        if let tags, !tags.isEmpty {
+            try engine { () throws(ShoalError) in try database.tagResource(tableName: name, tags: tags) }
+        }
+        return .object([("TableDescription", ResponseJSON.tableDescription(description, region: context.region))])
+    }
+
+    private func throughput(_ r: RequestReader) throws(ProtocolError) -> ProvisionedThroughput? {
+        guard let t = try r.object("ProvisionedThroughput") else { return nil }
+        guard let read = try t.int64("ReadCapacityUnits"), let write = try t.int64("WriteCapacityUnits") else {
+            throw .validation("One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified")
+        }
+        return ProvisionedThroughput(readCapacityUnits: read, writeCapacityUnits: write)
+    }
+
+    private func parseTags(_ r: RequestReader, field: String = "Tags") throws(ProtocolError) -> [String: String]? {
+        guard let list = try r.array(field) else { return nil }
+        var tags: [String: String] = [:]
+        for json in list {
+            let tag = try RequestReader(json)
+            tags[try tag.requiredString("Key")] = try tag.string("Value") ?? ""
+        }
+        return tags
+    }
+
+    func deleteTable(_ r: RequestReader, _ context: OperationContext) async throws(ProtocolError) -> JSONValue {
+        let name = try r.requiredString("TableName")
+        let description = try await engine { () async throws(ShoalError) in try await database.deleteTable(name).tableDescription }
+        return .object([("TableDescription", ResponseJSON.tableDescription(description, region: context.region))])
+    }
+
+    func describeTable(_ r: RequestReader, _ context: OperationContext) throws(ProtocolError) -> JSONValue {
+        let name = try r.requiredString("TableName")
+        let table = try engine { () throws(ShoalError) in try database.describeTable(name).table }
+        return .object([("Table", ResponseJSON.tableDescription(table, region: context.region))])
+    }
+
+    func listTables(_ r: RequestReader) throws(ProtocolError) -> JSONValue {
+        let request = ListTablesRequest(exclusiveStartTableName: try r.string("ExclusiveStartTableName"), limit: try r.int("Limit"))
+        let response = try engine { () throws(ShoalError) in try database.listTables(request) }
+        var members: [(String, JSONValue)] = [("TableNames", .array(response.tableNames.map { .string($0) }))]
+        if let last = response.lastEvaluatedTableName { members.append(("LastEvaluatedTableName", .string(last))) }
+        return .object(members)
+    }
+
+    func updateTable(_ r: RequestReader, _ context: OperationContext) throws(ProtocolError) -> JSONValue {
+        let name = try r.requiredString("TableName")
+        for unsupported in ["GlobalSecondaryIndexUpdates", "StreamSpecification", "ReplicaUpdates", "SSESpecification", "TableClass"] where r.has(unsupported) {
+            throw .validation("One or more parameter values were invalid: \(unsupported) is not supported by this Shoal version yet")
+        }
+        let request = UpdateTableRequest(tableName: name, billingMode: try r.enumeration("BillingMode", BillingMode.self),
+                                         provisionedThroughput: try throughput(r))
+        let description = try engine { () throws(ShoalError) in try database.updateTable(request) }
+        return .object([("TableDescription", ResponseJSON.tableDescription(description, region: context.region))])
+    }
+
+    func describeTimeToLive(_ r: RequestReader) throws(ProtocolError) -> JSONValue {
+        let name = try r.requiredString("TableName")
+        _ = try engine { () throws(ShoalError) in try database.describeTable(name) }
+        return .object([("TimeToLiveDescription", .object([("TimeToLiveStatus", .string("DISABLED"))]))])
+    }
+
+    func describeContinuousBackups(_ r: RequestReader) throws(ProtocolError) -> JSONValue {
+        let name = try r.requiredString("TableName")
+        guard (try? database.describeTable(name)) != nil else {
+            throw ProtocolError(type: ProtocolError.dynamoNamespace + "TableNotFoundException", message: "Table not found: \(name)")
+        }
+        return .object([("ContinuousBackupsDescription", .object([
+            ("ContinuousBackupsStatus", .string("ENABLED")),
+            ("PointInTimeRecoveryDescription", .object([("PointInTimeRecoveryStatus", .string("DISABLED"))])),
+        ]))])
+    }
+
+    /// The table named by an ARN (`arn:aws:dynamodb:REGION:ACCOUNT:table/NAME`).
+    private func tableName(fromArn arn: String) throws(ProtocolError) -> String {
+        let parts = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
+        guard parts.count == 6, parts[0] == "arn", parts[2] == "dynamodb", parts[5].hasPrefix("table/") else {
+            throw .validation("Invalid TableArn: Invalid ResourceArn provided as input \(arn)")
+        }
+        let name = String(parts[5].dropFirst("table/".count))
+        guard (try? database.describeTable(name)) != nil else {
+            throw ProtocolError(ShoalError(.resourceNotFound, "Requested resource not found: ResourcArn: \(arn) not found"))
+        }
+        return name
+    }
+
+    func tagResource(_ r: RequestReader) throws(ProtocolError) -> JSONValue {
+        let name = try tableName(fromArn: try r.requiredString("ResourceArn"))
+        let tags = try parseTags(r) ?? [:]
+        try engine { () throws(ShoalError) in try database.tagResource(tableName: name, tags: tags) }
+        return .object([])
+    }
+
+    func untagResource(_ r: RequestReader) throws(ProtocolError) -> JSONValue {
+        let name = try tableName(fromArn: try r.requiredString("ResourceArn"))
+        guard let keys = try r.stringArray("TagKeys") else {
+            throw .validation("1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null")
+        }
+        try engine { () throws(ShoalError) in try database.untagResource(tableName: name, keys: keys) }
+        return .object([])
+    }
+
+    func listTagsOfResource(_ r: RequestReader) throws(ProtocolError) -> JSONValue {
+        let name = try tableName(fromArn: try r.requiredString("ResourceArn"))
+        let tags = try engine { () throws(ShoalError) in try database.listTags(tableName: name) }
+        return .object([("Tags", .array(tags.map { .object([("Key", .string($0.key)), ("Value", .string($0.value))]) }))])
+    }
+
+    func describeEndpoints(_ context: OperationContext) -> JSONValue {
+        .object([("Endpoints", .array([.object([("Address", .string(context.endpoint)), ("CachePeriodInMinutes", .number("1440"))])]))])
+    }
+
+    func describeLimits() -> JSONValue {
+        .object([
+            ("AccountMaxReadCapacityUnits", .number("80000")), ("AccountMaxWriteCapacityUnits", .number("80000")),
+            ("TableMaxReadCapacityUnits", .number("40000")), ("TableMaxWriteCapacityUnits", .number("40000")),
+        ])
+    }
+}

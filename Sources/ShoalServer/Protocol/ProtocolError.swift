@@ -1,0 +1,78 @@
+import Shoal
+
+/// An error as DynamoDB's JSON protocol sends it: an HTTP status, a `__type` and a message.
+/// Every engine error maps here, in this one place.
+struct ProtocolError: Error, Sendable, Equatable {
+    let status: Int
+    let type: String
+    let message: String
+    /// The current item, on a ConditionalCheckFailedException with `ReturnValuesOnConditionCheckFailure: ALL_OLD`.
+    var item: Item?
+
+    static let dynamoNamespace = "com.amazonaws.dynamodb.v20120810#"
+    static let coralNamespace = "com.amazon.coral.service#"
+
+    init(status: Int = 400, type: String, message: String, item: Item? = nil) {
+        self.status = status
+        self.type = type
+        self.message = message
+        self.item = item
+    }
+
+    init(_ error: ShoalError) {
+        let isInternal = error.kind == .internalServerError
+        self.init(status: isInternal ? 500 : 400, type: ProtocolError.dynamoNamespace + error.type, message: error.message, item: error.item)
+    }
+
+    /// The body is not JSON, or a member has the wrong JSON type.
+    static func serialization(_ message: String) -> ProtocolError {
+        ProtocolError(type: coralNamespace + "SerializationException", message: message)
+    }
+
+    static func validation(_ message: String) -> ProtocolError { ProtocolError(ShoalError.validation(message)) }
+
+    static func unknownOperation(_ target: String?) -> ProtocolError {
+        ProtocolError(type: coralNamespace + "UnknownOperationException",
+                      message: target.map { "Unknown operation: \($0)" } ?? "Missing X-Amz-Target header")
+    }
+
+    static let missingAuthenticationToken = ProtocolError(
+        type: coralNamespace + "MissingAuthenticationTokenException", message: "Request is missing Authentication Token")
+
+    static let unrecognizedClient = ProtocolError(
+        type: coralNamespace + "UnrecognizedClientException", message: "The security token included in the request is invalid.")
+
+    static func invalidSignature(_ message: String) -> ProtocolError {
+        ProtocolError(type: coralNamespace + "InvalidSignatureException", message: message)
+    }
+
+    static let requestTooLarge = ProtocolError(
+        status: 413, type: coralNamespace + "RequestEntityTooLarge", message: "Request payload size exceeds the limit of 16 MB")
+
+    static func internalError(_ message: String) -> ProtocolError {
+        ProtocolError(status: 500, type: dynamoNamespace + "InternalServerError", message: message)
+    }
+
+    var json: JSONValue {
+        var members: [(String, JSONValue)] = [("__type", .string(type)), ("message", .string(message))]
+        if let item { members.append(("Item", AttributeValueJSON.encode(item))) }
+        return .object(members)
+    }
+}
+
+/// Runs an engine call, turning its ``ShoalError`` into the protocol's error.
+func engine<T>(_ body: () throws(ShoalError) -> T) throws(ProtocolError) -> T {
+    do {
+        return try body()
+    } catch {
+        throw ProtocolError(error)
+    }
+}
+
+func engine<T>(_ body: () async throws(ShoalError) -> T) async throws(ProtocolError) -> T {
+    do {
+        return try await body()
+    } catch {
+        throw ProtocolError(error)
+    }
+}

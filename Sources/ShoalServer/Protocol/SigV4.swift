@@ -1,0 +1,171 @@
+import Crypto
+import Foundation
+
+/// AWS Signature Version 4 verification for DynamoDB requests.
+///
+/// Rebuilds the canonical request from the method, path, query, the signed headers and the hash
+/// of the body as received, derives the signing key from the secret of the access key named in
+/// the credential scope, and compares signatures in constant time. Requests dated more than
+/// 15 minutes from the server's clock are refused.
+struct SigV4Verifier: Sendable {
+    /// Access key id → secret access key.
+    let credentials: [String: String]
+    static let maxSkew: TimeInterval = 15 * 60
+
+    struct Authorization: Equatable {
+        var accessKey: String
+        var date: String
+        var region: String
+        var service: String
+        var signedHeaders: [String]
+        var signature: String
+    }
+
+    /// Parses `AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/dynamodb/aws4_request, SignedHeaders=…, Signature=…`.
+    static func parse(_ header: String) -> Authorization? {
+        guard header.hasPrefix("AWS4-HMAC-SHA256 ") else { return nil }
+        var fields: [String: String] = [:]
+        for part in header.dropFirst("AWS4-HMAC-SHA256 ".count).split(separator: ",") {
+            let pair = part.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
+            if pair.count == 2 { fields[String(pair[0])] = String(pair[1]) }
+        }
+        guard let credential = fields["Credential"], let signed = fields["SignedHeaders"], let signature = fields["Signature"] else { return nil }
+        let scope = credential.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard scope.count == 5, scope[4] == "aws4_request" else { return nil }
+        return Authorization(accessKey: scope[0], date: scope[1], region: scope[2], service: scope[3],
+                             signedHeaders: signed.split(separator: ";").map(String.init), signature: signature)
+    }
+
+    /// The region a request was signed for, if it carries a parsable Authorization header.
+    static func region(authorization: String?) -> String? {
+        authorization.flatMap(parse)?.region
+    }
+
+    /// - Parameters:
+    ///   - headers: lower-cased header names to their values (repeated headers joined by ",").
+    /// - Throws: the protocol error DynamoDB sends for a missing, unknown, expired or forged signature.
+    func verify(method: String, path: String, query: String, headers: [String: String], body: [UInt8], now: Date = Date()) throws(ProtocolError) {
+        guard let header = headers["authorization"] else { throw .missingAuthenticationToken }
+        guard let auth = SigV4Verifier.parse(header) else {
+            throw .invalidSignature("Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters. Authorization=\(header)")
+        }
+        guard let secret = credentials[auth.accessKey] else { throw .unrecognizedClient }
+        guard auth.signedHeaders.contains("host") else {
+            throw .invalidSignature("'Host' must be a 'SignedHeader' in the AWS Authorization.")
+        }
+        guard let amzDate = headers["x-amz-date"], let requestDate = SigV4Verifier.parseDate(amzDate) else {
+            throw .invalidSignature("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
+        }
+        guard amzDate.hasPrefix(auth.date) else {
+            throw .invalidSignature("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '\(auth.date)' != '\(amzDate.prefix(8))', from '\(amzDate)'.")
+        }
+        if abs(requestDate.timeIntervalSince(now)) > SigV4Verifier.maxSkew {
+            let format = Date.ISO8601FormatStyle().year().month().day().dateSeparator(.omitted).time(includingFractionalSeconds: false).timeSeparator(.omitted)
+            let edge = now.addingTimeInterval(requestDate < now ? -SigV4Verifier.maxSkew : SigV4Verifier.maxSkew)
+            throw .invalidSignature("Signature expired: \(amzDate) is now \(requestDate < now ? "earlier" : "later") than \(edge.formatted(format)) (\(now.formatted(format)) \(requestDate < now ? "-" : "+") 15 min.)")
+        }
+        let expected = SigV4Verifier.signature(secret: secret, authorization: auth, amzDate: amzDate, method: method,
+                                              path: path, query: query, headers: headers, body: body)
+        guard constantTimeEqual(expected, auth.signature) else {
+            throw .invalidSignature("The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
+        }
+    }
+
+    static func parseDate(_ text: String) -> Date? {
+        // 20240101T120000Z
+        guard text.count == 16 else { return nil }
+        var components = DateComponents()
+        let digits = Array(text)
+        func number(_ range: Range<Int>) -> Int? { Int(String(digits[range])) }
+        guard digits[8] == "T", digits[15] == "Z", let y = number(0..<4), let mo = number(4..<6), let d = number(6..<8),
+              let h = number(9..<11), let mi = number(11..<13), let s = number(13..<15) else { return nil }
+        components.year = y
+        components.month = mo
+        components.day = d
+        components.hour = h
+        components.minute = mi
+        components.second = s
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar.date(from: components)
+    }
+
+    /// The hex signature of a request, as a client computes it.
+    static func signature(secret: String, authorization auth: Authorization, amzDate: String, method: String, path: String,
+                          query: String, headers: [String: String], body: [UInt8]) -> String {
+        let signedHeaders = auth.signedHeaders.sorted()
+        let canonicalHeaders = signedHeaders.map { name in
+            "\(name):\(normalize(headers[name] ?? ""))\n"
+        }.joined()
+        let payloadHash = hex(SHA256.hash(data: body))
+        let canonicalRequest = [method, canonicalPath(path), canonicalQuery(query), canonicalHeaders,
+                                signedHeaders.joined(separator: ";"), payloadHash].joined(separator: "\n")
+        let scope = "\(auth.date)/\(auth.region)/\(auth.service)/aws4_request"
+        let stringToSign = "AWS4-HMAC-SHA256\n\(amzDate)\n\(scope)\n\(hex(SHA256.hash(data: Array(canonicalRequest.utf8))))"
+        var key = SymmetricKey(data: Array("AWS4\(secret)".utf8))
+        for part in [auth.date, auth.region, auth.service, "aws4_request"] {
+            key = SymmetricKey(data: Data(HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: key)))
+        }
+        return hex(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key))
+    }
+
+    /// Trims and folds runs of spaces, as SigV4 requires for header values.
+    private static func normalize(_ value: String) -> String {
+        value.trimmingCharacters(in: .whitespaces).split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
+    }
+
+    private static func canonicalPath(_ path: String) -> String { path.isEmpty ? "/" : path }
+
+    private static func canonicalQuery(_ query: String) -> String {
+        guard !query.isEmpty else { return "" }
+        return query.split(separator: "&").map { pair -> (String, String) in
+            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            return (parts[0], parts.count > 1 ? parts[1] : "")
+        }.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
+    }
+
+    private static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
+        digest.map { String(format: "%02x", $0) }.joined()
+    }
+
+    private func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        var difference: UInt8 = 0
+        for i in 0..<x.count { difference |= x[i] ^ y[i] }
+        return difference == 0
+    }
+
+    /// Reads an AWS shared-credentials style file: `[profile]` sections with
+    /// `aws_access_key_id` and `aws_secret_access_key`.
+    static func loadCredentials(path: String) throws -> [String: String] {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        var result: [String: String] = [:]
+        var pendingID: String?
+        var pendingSecret: String?
+        func flush() {
+            if let id = pendingID, let secret = pendingSecret { result[id] = secret }
+            pendingID = nil
+            pendingSecret = nil
+        }
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
+            if line.hasPrefix("[") {
+                flush()
+                continue
+            }
+            let pair = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard pair.count == 2 else { continue }
+            switch pair[0] {
+            case "aws_access_key_id": pendingID = pair[1]
+            case "aws_secret_access_key": pendingSecret = pair[1]
+            default: break
+            }
+            if pendingID != nil && pendingSecret != nil { flush() }
+        }
+        flush()
+        return result
+    }
+}

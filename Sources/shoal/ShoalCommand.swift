@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Shoal
+import ShoalServer
+
+@main
+struct ShoalCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "shoal",
+        abstract: "An embedded, DynamoDB-compatible store on LMDB.",
+        subcommands: [Serve.self, Stats.self],
+        defaultSubcommand: Serve.self)
+}
+
+enum DurabilityOption: String, ExpressibleByArgument, CaseIterable {
+    case sync, nosync
+}
+
+enum AuthOption: String, ExpressibleByArgument, CaseIterable {
+    case none, sigv4
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve DynamoDB's HTTP JSON protocol (boto3, the AWS CLI and the AWS SDKs work unchanged).")
+
+    @Option(help: "Data directory (created on first run).")
+    var data = "./shoal-data"
+
+    @Option(help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on.")
+    var port = 8000
+
+    @Option(help: "Shards of a new data directory (an existing one keeps its own).")
+    var shards = 4
+
+    @Option(help: "sync: a write returns once on disk; nosync: faster, a machine crash may lose the latest writes.")
+    var durability: DurabilityOption = .sync
+
+    @Option(help: "none: accept any credentials; sigv4: verify AWS Signature Version 4 against --credentials.")
+    var auth: AuthOption = .none
+
+    @Option(help: "AWS shared-credentials style file of access keys (with --auth sigv4).")
+    var credentials: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    func validate() throws {
+        if auth == .sigv4 && credentials == nil {
+            throw ValidationError("--auth sigv4 needs --credentials FILE")
+        }
+        guard (1...65535).contains(port) || port == 0 else { throw ValidationError("--port must be between 0 and 65535") }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "shoal")
+        logger.logLevel = logLevel
+        let authentication: ServerConfiguration.Authentication
+        if auth == .sigv4, let credentials {
+            let keys = try ServerConfiguration.loadCredentials(path: credentials)
+            guard !keys.isEmpty else { throw ValidationError("no access keys found in \(credentials)") }
+            authentication = .sigV4(credentials: keys)
+        } else {
+            authentication = .none
+        }
+        let database = try Database.open(at: data, options: DatabaseOptions(shardCount: shards, durability: durability == .sync ? .sync : .noSync))
+        logger.info("Shoal serving \(data) on http://\(host):\(port) (\(database.shardCount) shards, \(durability.rawValue), auth \(auth.rawValue))")
+        let app = ShoalHTTPServer.application(
+            database: database, configuration: ServerConfiguration(host: host, port: port, authentication: authentication), logger: logger)
+        try await app.runService()
+        // In-flight requests have finished; flush and close the environments.
+        database.close()
+        logger.info("Shoal stopped")
+    }
+}
+
+struct Stats: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the tables of a data directory with their item counts and sizes.")
+
+    @Option(help: "Data directory.")
+    var data = "./shoal-data"
+
+    func run() async throws {
+        let database = try Database.open(at: data, options: DatabaseOptions(durability: .noSync))
+        defer { database.close() }
+        print("shards: \(database.shardCount)")
+        for name in try database.listTables().tableNames {
+            let table = try database.describeTable(name).table
+            print("\(name)\titems: \(table.itemCount)\tbytes: \(table.tableSizeBytes)")
+        }
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
