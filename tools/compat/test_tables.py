@@ -1,0 +1,93 @@
+"""Table operations through boto3's client and resource APIs."""
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import error_code, error_message
+
+
+def test_create_describe_list_delete(ddb, table_name):
+    created = ddb.create_table(
+        TableName=table_name,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 7})["TableDescription"]
+    assert created["TableName"] == table_name
+    assert created["TableStatus"] == "ACTIVE"
+    assert created["TableArn"] == f"arn:aws:dynamodb:us-east-1:000000000000:table/{table_name}"
+    assert created["ProvisionedThroughput"]["WriteCapacityUnits"] == 7
+
+    ddb.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 5})
+    described = ddb.describe_table(TableName=table_name)["Table"]
+    assert described["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    assert described["ItemCount"] == 0
+    assert described["TableId"] == created["TableId"]
+    assert table_name in ddb.list_tables()["TableNames"]
+
+    deleted = ddb.delete_table(TableName=table_name)["TableDescription"]
+    assert deleted["TableStatus"] == "DELETING"
+    with pytest.raises(ClientError) as e:
+        ddb.describe_table(TableName=table_name)
+    assert error_code(e) == "ResourceNotFoundException"
+    assert error_message(e) == f"Requested resource not found: Table: {table_name} not found"
+    ddb.get_waiter("table_not_exists").wait(TableName=table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 5})
+
+
+def test_create_table_errors(ddb, music):
+    with pytest.raises(ClientError) as e:
+        ddb.create_table(TableName=music, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    assert error_code(e) == "ResourceInUseException"
+    assert error_message(e) == f"Table already exists: {music}"
+    with pytest.raises(ClientError) as e:
+        ddb.create_table(TableName="ab", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    assert error_code(e) == "ValidationException"
+    assert "Member must have length greater than or equal to 3" in error_message(e)
+
+
+def test_list_tables_paginator(ddb):
+    names = [f"page_{i:02d}_{id(ddb) % 10000}" for i in range(7)]
+    try:
+        for name in names:
+            ddb.create_table(TableName=name, KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                             AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "N"}], BillingMode="PAY_PER_REQUEST")
+        pages = list(ddb.get_paginator("list_tables").paginate(PaginationConfig={"PageSize": 3}))
+        listed = [n for page in pages for n in page["TableNames"]]
+        assert [n for n in listed if n in names] == sorted(names)
+        assert len(pages) >= 3
+    finally:
+        for name in names:
+            ddb.delete_table(TableName=name)
+
+
+def test_update_table_and_tags(ddb, music):
+    updated = ddb.update_table(TableName=music, BillingMode="PROVISIONED",
+                               ProvisionedThroughput={"ReadCapacityUnits": 3, "WriteCapacityUnits": 4})["TableDescription"]
+    assert updated["ProvisionedThroughput"]["ReadCapacityUnits"] == 3
+    arn = updated["TableArn"]
+    ddb.tag_resource(ResourceArn=arn, Tags=[{"Key": "team", "Value": "core"}, {"Key": "env", "Value": "test"}])
+    ddb.untag_resource(ResourceArn=arn, TagKeys=["env"])
+    assert ddb.list_tags_of_resource(ResourceArn=arn)["Tags"] == [{"Key": "team", "Value": "core"}]
+    with pytest.raises(ClientError) as e:
+        ddb.update_table(TableName=music, StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"})
+    assert error_code(e) == "ValidationException"
+
+
+def test_misc_operations(ddb, music, server):
+    assert ddb.describe_time_to_live(TableName=music)["TimeToLiveDescription"]["TimeToLiveStatus"] == "DISABLED"
+    backups = ddb.describe_continuous_backups(TableName=music)["ContinuousBackupsDescription"]
+    assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "DISABLED"
+    endpoints = ddb.describe_endpoints()["Endpoints"]
+    assert endpoints[0]["Address"] == f"127.0.0.1:{server.port}"
+    assert ddb.describe_limits()["TableMaxReadCapacityUnits"] == 40000
+
+
+def test_resource_api(resource, table_name):
+    table = resource.create_table(
+        TableName=table_name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"}],
+        BillingMode="PAY_PER_REQUEST")
+    table.wait_until_exists()
+    assert table.table_status == "ACTIVE"
+    assert table.key_schema[0]["AttributeName"] == "pk"
