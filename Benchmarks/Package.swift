@@ -10,6 +10,7 @@ let package = Package(
         .package(name: "Shoal", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         .executableTarget(
@@ -22,6 +23,12 @@ let package = Package(
             ],
             path: "Benchmarks/ShoalBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // The HTTP ceiling for tools/bench-http: a Hummingbird route answering a fixed 60-byte JSON body.
+        .executableTarget(
+            name: "BareHTTPServer",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            path: "Benchmarks/BareHTTPServer"
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,15 @@
+"""Creates the Bench table on an endpoint and loads ITEMS items of about 200 bytes."""
+import sys
+
+import boto3
+
+endpoint, items = sys.argv[1], int(sys.argv[2])
+ddb = boto3.resource("dynamodb", endpoint_url=endpoint, region_name="us-east-1",
+                     aws_access_key_id="bench", aws_secret_access_key="bench")
+table = ddb.create_table(TableName="Bench", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+table.wait_until_exists()
+with table.batch_writer() as batch:
+    for i in range(items):
+        batch.put_item(Item={"pk": f"user-{i}", "n": i, "payload": "x" * 150})
+print(f"loaded {items} items into {endpoint}")
