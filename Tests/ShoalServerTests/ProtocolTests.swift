@@ -81,6 +81,13 @@ import Testing
         }
     }
 
+    @Test func regionOfAnAuthorizationHeader() {
+        #expect(SigV4Verifier.region(authorization: "AWS4-HMAC-SHA256 Credential=AKID/20240101/eu-west-3/dynamodb/aws4_request, SignedHeaders=host, Signature=0") == "eu-west-3")
+        #expect(SigV4Verifier.region(authorization: "AWS4-HMAC-SHA256 Credential=AKID/20240101, Signature=0") == nil)
+        #expect(SigV4Verifier.region(authorization: "Basic abc") == nil)
+        #expect(SigV4Verifier.region(authorization: nil) == nil)
+    }
+
     @Test func credentialsFile() throws {
         let path = NSTemporaryDirectory() + "creds-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: path) }

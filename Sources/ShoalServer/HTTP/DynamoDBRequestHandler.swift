@@ -29,8 +29,7 @@ struct DynamoDBRequestHandler: Sendable {
 
     func handle(_ request: Request, logger: Logger) async -> Response {
         let started = ContinuousClock.now
-        let requestID = UUID().uuidString
-        let operation = DynamoDBRequestHandler.operationName(request.headers[DynamoDBRequestHandler.target])
+        let requestID = DynamoDBRequestHandler.makeRequestID()
         let result: Result<JSONValue, ProtocolError>
         do {
             result = .success(try await process(request, logger: logger))
@@ -38,18 +37,40 @@ struct DynamoDBRequestHandler: Sendable {
             result = .failure(error)
         }
         let response = DynamoDBRequestHandler.response(result, requestID: requestID, request: request, configuration: configuration)
-        let elapsed = ContinuousClock.now - started
-        var metadata: Logger.Metadata = [
-            "operation": "\(operation)", "status": "\(response.status.code)", "request_id": "\(requestID)",
-            "duration_us": "\(elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000)",
-        ]
-        if case .failure(let error) = result {
-            metadata["error"] = "\(error.type)"
-            logger.warning("request failed: \(error.message)", metadata: metadata)
-        } else {
-            logger.debug("request", metadata: metadata)
+        let failed: ProtocolError?
+        if case .failure(let error) = result { failed = error } else { failed = nil }
+        // Build log metadata only when a line will be written: this is the hot path.
+        if failed != nil || logger.logLevel <= .debug {
+            let elapsed = ContinuousClock.now - started
+            var metadata: Logger.Metadata = [
+                "operation": "\(DynamoDBRequestHandler.operationName(request.headers[DynamoDBRequestHandler.target]))",
+                "status": "\(response.status.code)", "request_id": "\(requestID)",
+                "duration_us": "\(elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000)",
+            ]
+            if let failed {
+                metadata["error"] = "\(failed.type)"
+                logger.warning("request failed: \(failed.message)", metadata: metadata)
+            } else {
+                logger.debug("request", metadata: metadata)
+            }
         }
         return response
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// A random 128-bit id in hex, like DynamoDB's request ids (cheaper than formatting a UUID).
+    static func makeRequestID() -> String {
+        var bytes = [UInt8](repeating: 0, count: 32)
+        var generator = SystemRandomNumberGenerator()
+        for half in 0..<2 {
+            var word = generator.next() as UInt64
+            for i in 0..<16 {
+                bytes[half * 16 + i] = hexDigits[Int(word & 0xF)]
+                word >>= 4
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     private static func operationName(_ target: String?) -> String {

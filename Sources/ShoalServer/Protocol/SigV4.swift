@@ -36,9 +36,32 @@ struct SigV4Verifier: Sendable {
                              signedHeaders: signed.split(separator: ";").map(String.init), signature: signature)
     }
 
-    /// The region a request was signed for, if it carries a parsable Authorization header.
+    /// The region a request was signed for, if it carries an Authorization header with a
+    /// credential scope (read without parsing the whole header: every request asks).
     static func region(authorization: String?) -> String? {
-        authorization.flatMap(parse)?.region
+        guard let authorization else { return nil }
+        let bytes = Array(authorization.utf8)
+        let marker = Array("Credential=".utf8)
+        guard bytes.count > marker.count else { return nil }
+        var start = -1
+        for i in 0...(bytes.count - marker.count) where bytes[i] == marker[0] && bytes[i..<i + marker.count].elementsEqual(marker) {
+            start = i + marker.count
+            break
+        }
+        guard start >= 0 else { return nil }
+        // AKID/DATE/REGION/SERVICE/aws4_request
+        var slashes = 0
+        var regionStart = -1
+        var i = start
+        while i < bytes.count, bytes[i] != UInt8(ascii: ","), bytes[i] != UInt8(ascii: " ") {
+            if bytes[i] == UInt8(ascii: "/") {
+                slashes += 1
+                if slashes == 2 { regionStart = i + 1 }
+                if slashes == 3 { return regionStart < i ? String(decoding: bytes[regionStart..<i], as: UTF8.self) : nil }
+            }
+            i += 1
+        }
+        return nil
     }
 
     /// - Parameters:
