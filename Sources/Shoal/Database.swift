@@ -123,7 +123,11 @@ public final class Database: Sendable {
     // MARK: Internals shared by the operations
 
     func handle(_ name: String) throws(ShoalError) -> TableHandle {
-        guard let handle = registry.withLock({ $0[name] }) else { throw .resourceNotFound }
+        guard let handle = registry.withLock({ $0[name] }) else {
+            // A name no table could have is a validation error, as in DynamoDB.
+            try TableNameRule.validate(name)
+            throw .resourceNotFound
+        }
         return handle
     }
 

@@ -156,5 +156,14 @@ import Testing
         await expectError(.validation, "The provided starting key is invalid: The provided key element does not match the schema") {
             _ = try await query(db, nil, start: ["user": "u1"])
         }
+        await expectError(.validation, "The provided starting key does not match the hash key value") {
+            _ = try await query(db, nil, start: ["user": "u2", "at": -5])
+        }
+        await expectError(.validation, "The provided starting key is outside query boundaries based on provided conditions") {
+            _ = try await query(db, .greaterThan(100), start: ["user": "u1", "at": 50])
+        }
+        await expectError(.validation, "1 validation error detected: Value 'x' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 3") {
+            _ = try await db.getItem(GetItemRequest(tableName: "x", key: ["user": "u1", "at": 1]))
+        }
     }
 }

@@ -91,9 +91,13 @@ struct QueryPlan {
 
     init(handle: TableHandle, request: QueryRequest) throws(ShoalError) {
         schema = handle.key
-        let usesExpressions = request.keyConditionExpression != nil || request.filterExpression != nil || request.projectionExpression != nil
-        if (request.keyConditions != nil || request.queryFilter != nil || request.attributesToGet != nil)
-            && usesExpressions {
+        let read = ReadParameters(
+            filterExpression: request.filterExpression, filter: request.filter, legacyFilter: request.queryFilter,
+            legacyFilterName: "QueryFilter", conditionalOperator: request.conditionalOperator,
+            projectionExpression: request.projectionExpression, projection: request.projection,
+            attributesToGet: request.attributesToGet, select: request.select)
+        let usesExpressions = request.keyConditionExpression != nil || read.usesExpressions
+        if (request.keyConditions != nil || read.usesLegacy) && usesExpressions {
             throw LegacyParameters.mixed
         }
         var input = try ExpressionInput(names: request.expressionAttributeNames, values: request.expressionAttributeValues,
@@ -109,17 +113,8 @@ struct QueryPlan {
         } else {
             throw .validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
         }
-        let filter = try ReadShaping.filter(expression: request.filterExpression, typed: request.filter, legacy: request.queryFilter,
-                                            conditionalOperator: request.conditionalOperator, input: &input)
-        if let filter, let keyName = schema.names.first(where: ReadShaping.attributes(of: filter).contains) {
-            let parameter = request.queryFilter != nil ? "QueryFilter" : "Filter Expression"
-            throw .validation("\(parameter) can only contain non-primary key attributes: Primary key attribute: \(keyName)")
-        }
-        let projection = try ProjectionParameters(expression: request.projectionExpression, typed: request.projection,
-                                                  attributesToGet: request.attributesToGet).resolve(&input)
+        shaping = try read.shaping(schema: schema, input: &input, keysInFilter: false)
         try input.finish()
-        let countOnly = try SelectRule.countOnly(request.select, projection: projection, usedAttributesToGet: request.attributesToGet != nil)
-        shaping = ReadShaping(filter: filter, projection: projection, countOnly: countOnly, schema: schema)
 
         guard condition.partitionKeyName == schema.partition.name else {
             throw .validation("Query condition missed key schema element: \(schema.partition.name)")
@@ -161,7 +156,10 @@ struct QueryPlan {
                 throw .validation("The provided starting key is invalid: \(error.message)")
             }
             guard key.partition == partition else {
-                throw .validation("The provided starting key is invalid: The provided key element does not match the partition of the query")
+                throw .validation("The provided starting key does not match the hash key value")
+            }
+            if let sortCondition, let sort = key.sort, !sortCondition.matches(sort) {
+                throw .validation("The provided starting key is outside query boundaries based on provided conditions")
             }
             startAfter = key.sort
         } else {

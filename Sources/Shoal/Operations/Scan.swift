@@ -100,19 +100,16 @@ struct ScanPlan {
         }
         limit = request.limit
         consistent = request.consistentRead
-        let usesExpressions = request.filterExpression != nil || request.projectionExpression != nil
-        if (request.scanFilter != nil || request.attributesToGet != nil) && usesExpressions {
-            throw LegacyParameters.mixed
-        }
+        let read = ReadParameters(
+            filterExpression: request.filterExpression, filter: request.filter, legacyFilter: request.scanFilter,
+            legacyFilterName: "ScanFilter", conditionalOperator: request.conditionalOperator,
+            projectionExpression: request.projectionExpression, projection: request.projection,
+            attributesToGet: request.attributesToGet, select: request.select)
+        if read.usesLegacy && read.usesExpressions { throw LegacyParameters.mixed }
         var input = try ExpressionInput(names: request.expressionAttributeNames, values: request.expressionAttributeValues,
-                                        usesExpressions: usesExpressions)
-        let filter = try ReadShaping.filter(expression: request.filterExpression, typed: request.filter, legacy: request.scanFilter,
-                                            conditionalOperator: request.conditionalOperator, input: &input)
-        let projection = try ProjectionParameters(expression: request.projectionExpression, typed: request.projection,
-                                                  attributesToGet: request.attributesToGet).resolve(&input)
+                                        usesExpressions: read.usesExpressions)
+        shaping = try read.shaping(schema: schema, input: &input, keysInFilter: true)
         try input.finish()
-        let countOnly = try SelectRule.countOnly(request.select, projection: projection, usedAttributesToGet: request.attributesToGet != nil)
-        shaping = ReadShaping(filter: filter, projection: projection, countOnly: countOnly, schema: schema)
         switch (request.segment, request.totalSegments) {
         case (nil, nil):
             tokenStart = 0

@@ -1,0 +1,124 @@
+/// What Query and Scan do with each evaluated item: filter, project, count — decoding from the
+/// stored bytes only the top-level attributes each step needs.
+struct ReadShaping {
+    let filter: Condition?
+    let projection: [DocumentPath]?
+    let countOnly: Bool
+    private let filterSelection: ItemCodec.AttributeSelection?
+    private let projectionSelection: ItemCodec.AttributeSelection?
+    private let keySelection: ItemCodec.AttributeSelection
+
+    init(filter: Condition?, projection: [DocumentPath]?, countOnly: Bool, schema: PrimaryKey) {
+        self.filter = filter
+        self.projection = projection
+        self.countOnly = countOnly
+        let keyNames = Set(schema.names)
+        keySelection = ItemCodec.AttributeSelection(keyNames)
+        filterSelection = filter.map { ItemCodec.AttributeSelection(ReadShaping.attributes(of: $0).union(keyNames)) }
+        projectionSelection = projection.map { ItemCodec.AttributeSelection(Set($0.map(\.attribute)).union(keyNames)) }
+    }
+
+    /// The entry for one stored value: its key, size, and what the response gets.
+    func entry(_ value: [UInt8], schema: PrimaryKey, run: [UInt8]?) throws(ShoalError) -> StoredEntry {
+        var reader = ByteReader(value)
+        let size = try reader.varint()
+        let start = reader.offset
+        if let filter, let filterSelection {
+            let partial = try ItemCodec.decode(value, from: start, only: filterSelection)
+            let key = try schema.storedKey(of: partial)
+            guard ConditionEvaluator.evaluate(filter, on: partial) else {
+                return StoredEntry(key: key, size: size, result: nil, run: run)
+            }
+            return StoredEntry(key: key, size: size, result: try result(value, from: start, partial: partial), run: run)
+        }
+        if countOnly {
+            let keys = try ItemCodec.decode(value, from: start, only: keySelection)
+            return StoredEntry(key: try schema.storedKey(of: keys), size: size, result: [:], run: run)
+        }
+        if let projection, let projectionSelection {
+            let partial = try ItemCodec.decode(value, from: start, only: projectionSelection)
+            return StoredEntry(key: try schema.storedKey(of: partial), size: size, result: Projection.apply(projection, to: partial), run: run)
+        }
+        let item = try ItemCodec.decode(value, from: start)
+        return StoredEntry(key: try schema.storedKey(of: item), size: size, result: item, run: run)
+    }
+
+    private func result(_ value: [UInt8], from start: Int, partial: Item) throws(ShoalError) -> Item {
+        if countOnly { return [:] }
+        if let projection, let projectionSelection {
+            return Projection.apply(projection, to: try ItemCodec.decode(value, from: start, only: projectionSelection))
+        }
+        return try ItemCodec.decode(value, from: start)
+    }
+
+    /// The top-level attributes a condition reads (for the Query filter's key-attribute rule).
+    static func attributes(of condition: Condition) -> Set<String> {
+        func names(_ operand: Operand) -> Set<String> {
+            switch operand {
+            case .path(let p), .size(let p): return [p.attribute]
+            case .value: return []
+            case let .ifNotExists(p, o): return names(o).union([p.attribute])
+            case let .listAppend(a, b), let .plus(a, b), let .minus(a, b): return names(a).union(names(b))
+            }
+        }
+        switch condition {
+        case let .comparison(a, _, b), let .beginsWith(a, b), let .contains(a, b): return names(a).union(names(b))
+        case let .between(a, b, c): return names(a).union(names(b)).union(names(c))
+        case let .isIn(a, list): return list.reduce(names(a)) { $0.union(names($1)) }
+        case let .and(a, b), let .or(a, b): return attributes(of: a).union(attributes(of: b))
+        case .not(let a): return attributes(of: a)
+        case .attributeExists(let p), .attributeNotExists(let p): return [p.attribute]
+        case let .attributeType(p, o): return names(o).union([p.attribute])
+        }
+    }
+
+    /// The filter of a Query or Scan, from `FilterExpression`, the typed value, or the legacy filter.
+    static func filter(expression: String?, typed: Condition?, legacy: [String: LegacyCondition]?,
+                       conditionalOperator: ConditionalOperator?, input: inout ExpressionInput) throws(ShoalError) -> Condition? {
+        if (expression != nil || typed != nil) && (legacy != nil || conditionalOperator != nil) {
+            throw LegacyParameters.mixed
+        }
+        if conditionalOperator != nil && legacy == nil {
+            throw .validation("ConditionalOperator cannot be used without Filter or Expected")
+        }
+        if let legacy { return try LegacyParameters.condition(legacy, conditionalOperator: conditionalOperator) }
+        let parsed = try input.condition(expression, kind: .filter)
+        if let typed { try ExpressionChecks.check(typed, kind: .filter) }
+        switch (parsed, typed) {
+        case let (a?, b?): return .and(a, b)
+        default: return parsed ?? typed
+        }
+    }
+}
+
+/// The filter, projection and Select parameters that Query and Scan share.
+struct ReadParameters {
+    var filterExpression: String?
+    var filter: Condition?
+    var legacyFilter: [String: LegacyCondition]?
+    /// `QueryFilter` or `ScanFilter`, for messages.
+    var legacyFilterName: String
+    var conditionalOperator: ConditionalOperator?
+    var projectionExpression: String?
+    var projection: [DocumentPath]?
+    var attributesToGet: [String]?
+    var select: Select?
+
+    var usesExpressions: Bool { filterExpression != nil || projectionExpression != nil }
+    var usesLegacy: Bool { legacyFilter != nil || attributesToGet != nil }
+
+    /// Resolves everything through the request's placeholders.
+    /// - Parameter keysInFilter: whether the filter may read key attributes (Scan) or not (Query).
+    func shaping(schema: PrimaryKey, input: inout ExpressionInput, keysInFilter: Bool) throws(ShoalError) -> ReadShaping {
+        let filter = try ReadShaping.filter(expression: filterExpression, typed: self.filter, legacy: legacyFilter,
+                                            conditionalOperator: conditionalOperator, input: &input)
+        if !keysInFilter, let filter, let keyName = schema.names.first(where: ReadShaping.attributes(of: filter).contains) {
+            let parameter = legacyFilter != nil ? legacyFilterName : "Filter Expression"
+            throw .validation("\(parameter) can only contain non-primary key attributes: Primary key attribute: \(keyName)")
+        }
+        let projection = try ProjectionParameters(expression: projectionExpression, typed: self.projection,
+                                                  attributesToGet: attributesToGet).resolve(&input)
+        let countOnly = try SelectRule.countOnly(select, projection: projection, usedAttributesToGet: attributesToGet != nil)
+        return ReadShaping(filter: filter, projection: projection, countOnly: countOnly, schema: schema)
+    }
+}
