@@ -38,3 +38,16 @@ def test_batch_limits(ddb, music):
     with pytest.raises(ClientError) as e:
         ddb.batch_get_item(RequestItems={music: {"Keys": [{"Artist": {"S": "a"}, "Song": {"S": str(i)}} for i in range(101)]}})
     assert error_message(e) == "Too many items requested for the BatchGetItem call"
+
+
+def test_largest_batch_write(ddb, music):
+    """25 items just under the 400 KB item limit: a ~10 MB request, well inside the 16 MB body limit."""
+    big = "x" * (400 * 1024 - 100)
+    writes = [{"PutRequest": {"Item": {"Artist": {"S": "L"}, "Song": {"S": f"{i:02d}"}, "d": {"S": big}}}} for i in range(25)]
+    assert ddb.batch_write_item(RequestItems={music: writes})["UnprocessedItems"] == {}
+    page = ddb.query(TableName=music, KeyConditionExpression="Artist = :a", ExpressionAttributeValues={":a": {"S": "L"}})
+    # 1 MB pages: two items of ~400 KB fit, a third would pass 1 MB.
+    assert page["Count"] == 2 and "LastEvaluatedKey" in page
+    with pytest.raises(ClientError) as e:
+        ddb.put_item(TableName=music, Item={"Artist": {"S": "L"}, "Song": {"S": "too big"}, "d": {"S": "x" * (400 * 1024)}})
+    assert error_message(e) == "Item size has exceeded the maximum allowed size"

@@ -89,3 +89,9 @@ def test_cors(server):
     status, headers, _ = post(server, "DynamoDB_20120810.ListTables", {}, headers={"Origin": "http://app.example"})
     assert headers["Access-Control-Allow-Origin"] == "http://app.example"
     assert "x-amzn-RequestId" in headers["Access-Control-Expose-Headers"]
+
+
+def test_json_1_1_content_type(server):
+    status, headers, body = post(server, "DynamoDB_20120810.ListTables", {},
+                                 headers={"Content-Type": "application/x-amz-json-1.1"})
+    assert status == 200 and headers["Content-Type"] == "application/x-amz-json-1.1"
