@@ -66,9 +66,6 @@ public struct BorrowedBytes {
         precondition(range.lowerBound >= 0 && range.upperBound <= buffer.count, "BorrowedBytes range out of bounds")
         return BorrowedBytes(UnsafeRawBufferPointer(rebasing: buffer[range])).compare(other)
     }
-
-    /// Calls `body` with an owned copy only when needed by generic code.
-    public func withArray<R>(_ body: ([UInt8]) throws -> R) rethrows -> R { try body(array) }
 }
 
 @inline(__always)

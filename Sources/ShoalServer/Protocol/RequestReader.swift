@@ -14,8 +14,6 @@ struct RequestReader {
         self.members = members
     }
 
-    var isEmpty: Bool { members.isEmpty }
-
     /// `tableName` for `TableName`: the member name as DynamoDB's validation messages spell it.
     static func fieldName(_ key: String) -> String {
         guard let first = key.first else { return key }
