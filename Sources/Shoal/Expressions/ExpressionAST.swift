@@ -120,7 +120,8 @@ public indirect enum Condition: Sendable, Hashable {
 
 /// A parsed UpdateExpression: its four clauses, each action in the order written.
 public struct UpdateExpression: Sendable, Hashable {
-    public struct SetAction: Sendable, Hashable {
+    /// One action: a path and the value (SET), or the operand (ADD, DELETE), it takes.
+    public struct Action: Sendable, Hashable {
         public var path: DocumentPath
         public var value: Operand
         public init(path: DocumentPath, value: Operand) {
@@ -129,21 +130,12 @@ public struct UpdateExpression: Sendable, Hashable {
         }
     }
 
-    public struct ValueAction: Sendable, Hashable {
-        public var path: DocumentPath
-        public var value: Operand
-        public init(path: DocumentPath, value: Operand) {
-            self.path = path
-            self.value = value
-        }
-    }
-
-    public var set: [SetAction] = []
+    public var set: [Action] = []
     public var remove: [DocumentPath] = []
-    public var add: [ValueAction] = []
-    public var delete: [ValueAction] = []
+    public var add: [Action] = []
+    public var delete: [Action] = []
 
-    public init(set: [SetAction] = [], remove: [DocumentPath] = [], add: [ValueAction] = [], delete: [ValueAction] = []) {
+    public init(set: [Action] = [], remove: [DocumentPath] = [], add: [Action] = [], delete: [Action] = []) {
         self.set = set
         self.remove = remove
         self.add = add

@@ -48,23 +48,23 @@ extension Condition {
 
 extension UpdateExpression {
     public static func set(_ path: DocumentPath, to value: AttributeValue) -> UpdateExpression {
-        UpdateExpression(set: [SetAction(path: path, value: .value(value))])
+        UpdateExpression(set: [Action(path: path, value: .value(value))])
     }
 
     public static func set(_ path: DocumentPath, to operand: Operand) -> UpdateExpression {
-        UpdateExpression(set: [SetAction(path: path, value: operand)])
+        UpdateExpression(set: [Action(path: path, value: operand)])
     }
 
     public static func remove(_ paths: DocumentPath...) -> UpdateExpression { UpdateExpression(remove: paths) }
 
     /// `ADD path value`: adds to a number (starting from 0) or unions into a set.
     public static func add(_ path: DocumentPath, _ value: AttributeValue) -> UpdateExpression {
-        UpdateExpression(add: [ValueAction(path: path, value: .value(value))])
+        UpdateExpression(add: [Action(path: path, value: .value(value))])
     }
 
     /// `DELETE path set`: removes members from a set.
     public static func delete(_ path: DocumentPath, _ value: AttributeValue) -> UpdateExpression {
-        UpdateExpression(delete: [ValueAction(path: path, value: .value(value))])
+        UpdateExpression(delete: [Action(path: path, value: .value(value))])
     }
 
     /// Both updates' actions.
