@@ -141,8 +141,16 @@ public final class Database: Sendable {
         }
     }
 
-    /// Removes the table from the registry. - Returns: whether this call removed it.
-    func unregister(_ name: String) -> Bool { registry.withLock { $0.removeValue(forKey: name) != nil } }
+    /// Removes the table from the registry and the catalog, under the same lock as definition
+    /// changes, so a concurrent TagResource or UpdateTable cannot write the definition back.
+    /// - Returns: whether this call removed it.
+    func removeDefinition(_ name: String) throws(ShoalError) -> Bool {
+        try definitionLock.withLock { (_: inout Void) throws(ShoalError) -> Bool in
+            guard registry.withLock({ $0.removeValue(forKey: name) }) != nil else { return false }
+            try runSync { try catalog.remove(name) }
+            return true
+        }
+    }
 
     /// Stores a changed definition (same table, same databases) in the catalog and the registry.
     /// Definition changes are serialized by `definitionLock` so concurrent ones do not lose each other.

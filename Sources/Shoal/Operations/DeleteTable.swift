@@ -8,11 +8,10 @@ extension Database {
     public func deleteTable(_ tableName: String) async throws(ShoalError) -> DeleteTableResponse {
         guard let handle = lookup(tableName) else { throw .tableNotFound(tableName) }
         let description = try describe(handle, status: .deleting)
-        // Only one of several concurrent deletes gets past this.
-        guard unregister(tableName) else { throw .tableNotFound(tableName) }
+        // Registry and catalog first, together: after this the table no longer exists, even across
+        // a crash, and only one of several concurrent deletes gets past it.
+        guard try removeDefinition(tableName) else { throw .tableNotFound(tableName) }
         return try await run {
-            // Catalog first: after this the table no longer exists, even across a crash.
-            try catalog.remove(tableName)
             let id = handle.definition.id
             for shard in shards {
                 try await shard.writer.perform { try $0.dropTable(id) }
