@@ -17,7 +17,7 @@ final class ShardWriter: @unchecked Sendable {
     /// The shard's `stats` database (per-table item byte totals).
     let statistics: LMDB.Database
     private let condition = NSCondition()
-    private var queue: [PendingWrite] = []
+    private var queue: [any PendingWrite] = []
     private var stopped = false
     private var finished = false
     private var databases: [String: LMDB.Database] = [:]
@@ -52,7 +52,7 @@ final class ShardWriter: @unchecked Sendable {
         return try box.result!.get()
     }
 
-    private func enqueue(_ write: PendingWrite) {
+    private func enqueue(_ write: any PendingWrite) {
         condition.lock()
         if stopped {
             condition.unlock()
@@ -98,7 +98,7 @@ final class ShardWriter: @unchecked Sendable {
         let error: any Error
     }
 
-    private func commit(_ group: [PendingWrite]) {
+    private func commit(_ group: [any PendingWrite]) {
         var remaining = group
         while !remaining.isEmpty {
             let context = WriteContext(writer: self)
@@ -208,16 +208,19 @@ final class WriteContext {
 
 // MARK: Pending writes
 
-/// A queued write. Handed from the submitting task to the writer thread through the locked queue.
-class PendingWrite: @unchecked Sendable {
-    // @unchecked: after `enqueue` only the writer thread touches it, until `complete` resumes the caller.
-    func run(_ context: WriteContext) throws { fatalError("abstract") }
-    func fail(_ error: any Error) { fatalError("abstract") }
+/// A queued write. Handed from the submitting task to the writer thread through the locked queue;
+/// after that only the writer thread touches it, until `complete` resumes the caller.
+protocol PendingWrite: AnyObject, Sendable {
+    /// Runs the write in the group's transaction, recording its outcome.
+    func run(_ context: WriteContext) throws
+    /// Records a failure of this write alone (it wrote nothing).
+    func fail(_ error: any Error)
     /// Resumes the caller: with `error` if the group failed, else with the write's own outcome.
-    func complete(_ error: (any Error)?) { fatalError("abstract") }
+    func complete(_ error: (any Error)?)
 }
 
 final class TypedPendingWrite<T: Sendable>: PendingWrite, @unchecked Sendable {
+    // @unchecked: `outcome` is written and read only on the writer thread (see PendingWrite).
     private let body: @Sendable (WriteContext) throws -> T
     private let continuation: CheckedContinuation<T, any Error>
     private var outcome: Result<T, any Error>?
@@ -227,10 +230,10 @@ final class TypedPendingWrite<T: Sendable>: PendingWrite, @unchecked Sendable {
         self.continuation = continuation
     }
 
-    override func run(_ context: WriteContext) throws { outcome = .success(try body(context)) }
-    override func fail(_ error: any Error) { outcome = .failure(error) }
+    func run(_ context: WriteContext) throws { outcome = .success(try body(context)) }
+    func fail(_ error: any Error) { outcome = .failure(error) }
 
-    override func complete(_ error: (any Error)?) {
+    func complete(_ error: (any Error)?) {
         if let error { continuation.resume(throwing: error); return }
         continuation.resume(with: outcome ?? .failure(ShoalError.internalError("write did not run")))
     }
@@ -242,6 +245,7 @@ final class ResultBox<T: Sendable>: @unchecked Sendable {
 }
 
 final class BlockingPendingWrite<T: Sendable>: PendingWrite, @unchecked Sendable {
+    // @unchecked: as TypedPendingWrite.
     private let body: @Sendable (WriteContext) throws -> T
     private let box: ResultBox<T>
     private let done: DispatchSemaphore
@@ -253,10 +257,10 @@ final class BlockingPendingWrite<T: Sendable>: PendingWrite, @unchecked Sendable
         self.done = done
     }
 
-    override func run(_ context: WriteContext) throws { outcome = .success(try body(context)) }
-    override func fail(_ error: any Error) { outcome = .failure(error) }
+    func run(_ context: WriteContext) throws { outcome = .success(try body(context)) }
+    func fail(_ error: any Error) { outcome = .failure(error) }
 
-    override func complete(_ error: (any Error)?) {
+    func complete(_ error: (any Error)?) {
         box.result = error.map { .failure($0) } ?? outcome ?? .failure(ShoalError.internalError("write did not run"))
         done.signal()
     }
