@@ -21,6 +21,10 @@ public struct DatabaseOptions: Sendable {
     public var maxMapSize: Int = 1 << 40
     /// The region shown in table ARNs.
     public var region: String = "us-east-1"
+    /// LMDB databases per shard environment (one per table, plus deleted tables in quarantine).
+    var maxTablesPerShard: UInt32 = 4096
+    /// How long a deleted table's emptied database stays open before its slot may be reused.
+    var deletedTableGrace: Duration = .seconds(30)
 
     public init(shardCount: Int = 4, durability: Durability = .sync) {
         self.shardCount = shardCount

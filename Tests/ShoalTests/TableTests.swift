@@ -116,3 +116,42 @@ import Testing
         }
     }
 }
+
+@Suite struct DeletedTableSlotTests {
+    private func open(grace: Duration, dir: TemporaryDirectory) throws -> Database {
+        var options = DatabaseOptions(shardCount: 1, durability: .noSync)
+        options.maxTablesPerShard = 16
+        options.deletedTableGrace = grace
+        return try Database.open(at: dir.path, options: options)
+    }
+
+    @Test func slotsOfDeletedTablesAreReusedAfterTheirQuarantine() async throws {
+        let dir = TemporaryDirectory()
+        let db = try open(grace: .zero, dir: dir)
+        for cycle in 0..<60 {
+            _ = try await db.createTable(CreateTableRequest(tableName: "cycle\(cycle)", partitionKey: ("id", .s)))
+            try await db.table("cycle\(cycle)").put(["id": .s("x\(cycle)")])
+            _ = try await db.deleteTable("cycle\(cycle)")
+        }
+        _ = try await db.createTable(CreateTableRequest(tableName: "last", partitionKey: ("id", .s)))
+        #expect(try await db.table("last").scan().isEmpty)
+    }
+
+    @Test func quarantinedSlotsAreNotReusedEarly() async throws {
+        let dir = TemporaryDirectory()
+        let db = try open(grace: .seconds(3600), dir: dir)
+        var failure: ShoalError?
+        for cycle in 0..<40 {
+            do {
+                _ = try await db.createTable(CreateTableRequest(tableName: "cycle\(cycle)", partitionKey: ("id", .s)))
+                _ = try await db.deleteTable("cycle\(cycle)")
+            } catch {
+                failure = error
+                break
+            }
+        }
+        // With 16 databases per shard and every deleted one still quarantined, creation runs out of slots.
+        #expect(failure?.kind == .limitExceeded)
+        #expect(failure?.message.hasPrefix("Subscriber limit exceeded") == true)
+    }
+}

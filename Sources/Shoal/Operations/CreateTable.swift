@@ -62,7 +62,11 @@ extension Database {
             // Shards first, catalog last: a crash in between leaves only unreferenced databases,
             // which the next open deletes.
             for shard in shards {
-                databases.append(try await shard.writer.perform { try $0.openTable(id) })
+                do {
+                    databases.append(try await shard.writer.perform { try $0.openTable(id) })
+                } catch LMDBError.databasesFull {
+                    throw ShoalError(.limitExceeded, "Subscriber limit exceeded: this data directory holds at most \(options.maxTablesPerShard - 1) tables (a deleted table counts for \(options.deletedTableGrace) after its deletion)")
+                }
             }
             guard try catalog.insert(definition) else {
                 throw ShoalError(.resourceInUse, "Table already exists: \(definition.name)")

@@ -15,7 +15,7 @@ struct Shard: Sendable {
         var envOptions = EnvironmentOptions()
         envOptions.mapSize = options.initialMapSize
         envOptions.maxMapSize = options.maxMapSize
-        envOptions.maxDatabases = 4096
+        envOptions.maxDatabases = options.maxTablesPerShard
         envOptions.noSync = options.durability == .noSync
         let environment = try Environment(path: path, options: envOptions)
         let (statistics, tables) = try environment.write { txn -> (LMDB.Database, [String: LMDB.Database]) in
@@ -45,7 +45,8 @@ struct Shard: Sendable {
         self.index = index
         self.environment = environment
         self.statistics = statistics
-        self.writer = ShardWriter(environment: environment, index: index, statistics: statistics, tables: tables)
+        self.writer = ShardWriter(environment: environment, index: index, statistics: statistics, tables: tables,
+                                  deletedTableGrace: options.deletedTableGrace)
         self.tableDatabases = tables
     }
 

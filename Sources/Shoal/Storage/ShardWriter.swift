@@ -21,16 +21,21 @@ final class ShardWriter: @unchecked Sendable {
     private var stopped = false
     private var finished = false
     private var databases: [String: LMDB.Database] = [:]
+    /// Emptied databases of deleted tables, kept open until no reader can still hold them.
+    private var quarantine: [(db: LMDB.Database, since: ContinuousClock.Instant)] = []
+    private let deletedTableGrace: Duration
     static let maxGroupSize = 1024
     /// Committed group transactions and the writes they carried (for stats and tests).
     let committedGroups = Atomic<Int>(0)
     let committedWrites = Atomic<Int>(0)
 
-    init(environment: Environment, index: Int, statistics: LMDB.Database, tables: [String: LMDB.Database]) {
+    init(environment: Environment, index: Int, statistics: LMDB.Database, tables: [String: LMDB.Database],
+         deletedTableGrace: Duration) {
         self.environment = environment
         self.index = index
         self.statistics = statistics
         self.databases = tables
+        self.deletedTableGrace = deletedTableGrace
         let thread = Thread { [self] in self.run() }
         thread.stackSize = 1 << 20
         thread.start()
@@ -135,9 +140,22 @@ final class ShardWriter: @unchecked Sendable {
     // MARK: Writer-thread state
 
     fileprivate func database(for tableID: String) -> LMDB.Database? { databases[tableID] }
-    fileprivate func adopt(opened: [String: LMDB.Database], dropped: Set<String>) {
+    fileprivate func adopt(opened: [String: LMDB.Database], dropped: [String: LMDB.Database]) {
         for (id, db) in opened { databases[id] = db }
-        for id in dropped { databases[id] = nil }
+        let now = ContinuousClock.now
+        for (id, db) in dropped {
+            databases[id] = nil
+            quarantine.append((db, now))
+        }
+    }
+
+    /// Quarantined databases that no reader can still use (reads are single short transactions,
+    /// far shorter than the grace period): their handles may now be closed and their slots reused.
+    fileprivate func takeExpiredQuarantine() -> [LMDB.Database] {
+        let now = ContinuousClock.now
+        let expired = quarantine.filter { now - $0.since >= deletedTableGrace }.map(\.db)
+        quarantine.removeAll { now - $0.since >= deletedTableGrace }
+        return expired
     }
 }
 
@@ -146,7 +164,7 @@ final class WriteContext {
     private unowned let writer: ShardWriter
     private(set) var transaction: Transaction!
     private var opened: [String: LMDB.Database] = [:]
-    private var dropped: Set<String> = []
+    private var dropped: [String: LMDB.Database] = [:]
     private var sizeDeltas: [String: Int] = [:]
 
     fileprivate init(writer: ShardWriter) { self.writer = writer }
@@ -154,33 +172,40 @@ final class WriteContext {
     fileprivate func begin(_ txn: Transaction) {
         transaction = txn
         opened = [:]
-        dropped = []
+        dropped = [:]
         sizeDeltas = [:]
     }
 
     /// The items database of a live table in this shard.
     /// - Throws: `ResourceNotFoundException` when the table was deleted meanwhile.
     func items(_ tableID: String) throws -> LMDB.Database {
-        if dropped.contains(tableID) { throw ShoalError.resourceNotFound }
+        if dropped[tableID] != nil { throw ShoalError.resourceNotFound }
         if let db = opened[tableID] ?? writer.database(for: tableID) { return db }
         throw ShoalError.resourceNotFound
     }
 
-    /// Creates (or opens) the table's databases in this shard.
+    /// Creates (or opens) the table's databases in this shard, first deleting deleted tables'
+    /// databases whose quarantine is over, so their handle slots can be reused.
     func openTable(_ tableID: String) throws -> LMDB.Database {
+        // mdb_drop(delete) closes the handle at once; should this transaction abort, the emptied
+        // database stays in the file unreferenced, and the next open deletes it.
+        for expired in writer.takeExpiredQuarantine() {
+            try transaction.drop(expired, delete: true)
+        }
         let db = try transaction.openDatabase(named: ShardLayout.itemsName(tableID), create: true)!
         opened[tableID] = db
-        dropped.remove(tableID)
+        dropped[tableID] = nil
         return db
     }
 
-    /// Empties the table's databases and forgets them. The handle stays open (and empty) until the
-    /// environment is reopened, so a reader still holding it can never see another table's data.
+    /// Empties the table's databases and forgets them. The handle stays open (and empty) for a
+    /// grace period, so a reader that looked the table up just before it was deleted can never
+    /// reach another table's data through a reused handle slot.
     func dropTable(_ tableID: String) throws {
         let db = try items(tableID)
         try transaction.drop(db, delete: false)
         try transaction.delete(writer.statistics, key: ShardLayout.sizeKey(tableID))
-        dropped.insert(tableID)
+        dropped[tableID] = db
         opened[tableID] = nil
         sizeDeltas[tableID] = nil
     }
