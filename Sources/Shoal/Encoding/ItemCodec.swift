@@ -1,5 +1,5 @@
-/// Shoal's compact binary form of an item: a varint attribute count, then per attribute
-/// (sorted by name) its length-prefixed UTF-8 name and its value.
+/// Shoal's compact binary form of an item: a varint attribute count, then per attribute its
+/// length-prefixed UTF-8 name and its value.
 ///
 /// A value is a type tag then its payload: strings and binaries length-prefixed, numbers in
 /// ``NumberEncoding``, sets and lists a varint count then members, maps like items.
@@ -38,9 +38,10 @@ public enum ItemCodec {
 
     private static func encodeMap(_ map: [String: AttributeValue], into w: inout ByteWriter) {
         w.varint(map.count)
-        for name in map.keys.sorted() {
+        // Dictionary order: readers look attributes up by name, so no order is needed on disk.
+        for (name, value) in map {
             w.lengthPrefixed(name)
-            encodeValue(map[name]!, into: &w)
+            encodeValue(value, into: &w)
         }
     }
 

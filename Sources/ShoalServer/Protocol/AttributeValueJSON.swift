@@ -4,7 +4,8 @@ import Shoal
 /// DynamoDB's JSON form of attribute values: `{"S":"x"}`, `{"N":"1.5"}`, `{"B":"base64"}`, …
 enum AttributeValueJSON {
     static func encode(_ item: Item) -> JSONValue {
-        .object(item.sorted { $0.key < $1.key }.map { ($0.key, encode($0.value)) })
+        // Member order carries no meaning in DynamoDB's JSON; dictionary order saves a sort per item.
+        .object(item.map { ($0.key, encode($0.value)) })
     }
 
     static func encode(_ value: AttributeValue) -> JSONValue {
