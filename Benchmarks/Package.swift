@@ -28,7 +28,7 @@ let package = Package(
         .executableTarget(
             name: "BareHTTPServer",
             dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
-            path: "Benchmarks/BareHTTPServer"
+            path: "Tools/BareHTTPServer"
         ),
     ],
     swiftLanguageModes: [.v6]
