@@ -82,8 +82,9 @@ extension Database {
                     unprocessed[table] = pending
                     continue
                 }
-                let item = try readItem(handle, key: key)
-                let size = item.map(ItemValidation.size(of:)) ?? 0
+                let stored = try readStoredItem(handle, key: key)
+                let item = stored?.item
+                let size = stored?.size ?? 0
                 consumed[table, default: 0] += CapacityUnits.read(bytes: size, consistent: consistent)
                 if let item {
                     bytes += size

@@ -37,27 +37,37 @@ extension Database {
     public func getItem(_ request: GetItemRequest) async throws(ShoalError) -> GetItemResponse {
         let handle = try handle(request.tableName)
         let key = try handle.key.key(fromKey: request.key)
-        var input = try ExpressionInput(names: request.expressionAttributeNames, values: nil,
-                                        usesExpressions: request.projectionExpression != nil)
-        let projection = try ProjectionParameters(expression: request.projectionExpression, typed: request.projection,
+        var projection: [DocumentPath]?
+        // The common GetItem has no projection: skip the expression machinery entirely.
+        if request.projectionExpression != nil || request.projection != nil || request.attributesToGet != nil
+            || request.expressionAttributeNames != nil {
+            var input = try ExpressionInput(names: request.expressionAttributeNames, values: nil,
+                                            usesExpressions: request.projectionExpression != nil)
+            projection = try ProjectionParameters(expression: request.projectionExpression, typed: request.projection,
                                                   attributesToGet: request.attributesToGet).resolve(&input)
-        try input.finish()
+            try input.finish()
+        }
         let consistent = request.consistentRead
-        guard let item = try readItem(handle, key: key) else {
+        guard let (item, size) = try readStoredItem(handle, key: key) else {
             return GetItemResponse(item: nil, consumedCapacity: CapacityUnits.read(bytes: 0, consistent: consistent))
         }
         return GetItemResponse(item: projection.map { Projection.apply($0, to: item) } ?? item,
-                               consumedCapacity: CapacityUnits.read(bytes: ItemValidation.size(of: item), consistent: consistent))
+                               consumedCapacity: CapacityUnits.read(bytes: size, consistent: consistent))
     }
 
     /// Reads one item in a short read transaction of its shard.
     func readItem(_ handle: TableHandle, key: ItemKey) throws(ShoalError) -> Item? {
+        try readStoredItem(handle, key: key)?.item
+    }
+
+    /// Reads one item and its stored size (DynamoDB's size, recorded when it was written).
+    func readStoredItem(_ handle: TableHandle, key: ItemKey) throws(ShoalError) -> (item: Item, size: Int)? {
         let (token, encoded) = KeyEncoding.encode(partition: key.partition, sort: key.sort)
         let shard = shards[ring.shard(for: token)]
         return try runSync {
             try shard.environment.read { txn in
                 try StoredItem.read(handle.databases[shard.index], key: encoded, expecting: key, schema: handle.key,
-                                    in: txn, decode: true, forWrite: false)?.item
+                                    in: txn, decode: true, forWrite: false).flatMap { found in found.item.map { ($0, found.size) } }
             }
         }
     }
