@@ -38,6 +38,9 @@ import Testing
 
     @Test func lookupWrapsAroundTheRing() {
         let ring = HashRing(shardCount: 3)
+        // Past the last point a token belongs to the first point, as does token 0
+        // (no point sits at UInt64.max for these shard names).
+        #expect(ring.shard(for: UInt64.max) == ring.shard(for: 0))
         #expect((0..<3).contains(ring.shard(for: UInt64.max)))
         #expect(HashRing(shardCount: 3) == ring)
     }

@@ -19,14 +19,12 @@ struct ItemOperations: Sendable {
 
     func putItem(_ r: RequestReader) async throws(ProtocolError) -> JSONValue {
         let table = try r.requiredString("TableName")
+        let c = try WriteConditionFields(r)
         let request = PutItemRequest(
             tableName: table, item: try r.requiredItem("Item"),
             returnValues: try r.enumeration("ReturnValues", ReturnValue.self) ?? .none,
-            conditionExpression: try r.string("ConditionExpression"),
-            expressionAttributeNames: try r.stringMap("ExpressionAttributeNames"),
-            expressionAttributeValues: try r.attributeValueMap("ExpressionAttributeValues"),
-            expected: try r.expected(), conditionalOperator: try r.enumeration("ConditionalOperator", ConditionalOperator.self),
-            returnValuesOnConditionCheckFailure: try r.enumeration("ReturnValuesOnConditionCheckFailure", ReturnValuesOnConditionCheckFailure.self))
+            conditionExpression: c.expression, expressionAttributeNames: c.names, expressionAttributeValues: c.values,
+            expected: c.expected, conditionalOperator: c.conditionalOperator, returnValuesOnConditionCheckFailure: c.onFailure)
         let mode = try capacityMode(r)
         let result = try await engine { () async throws(ShoalError) in try await database.putItem(request) }
         return response(attributes: result.attributes, capacity: result.consumedCapacity, table: table, mode: mode, read: false)
@@ -46,16 +44,14 @@ struct ItemOperations: Sendable {
 
     func updateItem(_ r: RequestReader) async throws(ProtocolError) -> JSONValue {
         let table = try r.requiredString("TableName")
+        let c = try WriteConditionFields(r)
         let request = UpdateItemRequest(
             tableName: table, key: try r.requiredItem("Key"),
             updateExpression: try r.string("UpdateExpression"),
-            conditionExpression: try r.string("ConditionExpression"),
-            expressionAttributeNames: try r.stringMap("ExpressionAttributeNames"),
-            expressionAttributeValues: try r.attributeValueMap("ExpressionAttributeValues"),
-            attributeUpdates: try r.attributeUpdates(), expected: try r.expected(),
-            conditionalOperator: try r.enumeration("ConditionalOperator", ConditionalOperator.self),
+            conditionExpression: c.expression, expressionAttributeNames: c.names, expressionAttributeValues: c.values,
+            attributeUpdates: try r.attributeUpdates(), expected: c.expected, conditionalOperator: c.conditionalOperator,
             returnValues: try r.enumeration("ReturnValues", ReturnValue.self) ?? .none,
-            returnValuesOnConditionCheckFailure: try r.enumeration("ReturnValuesOnConditionCheckFailure", ReturnValuesOnConditionCheckFailure.self))
+            returnValuesOnConditionCheckFailure: c.onFailure)
         let mode = try capacityMode(r)
         let result = try await engine { () async throws(ShoalError) in try await database.updateItem(request) }
         return response(attributes: result.attributes, capacity: result.consumedCapacity, table: table, mode: mode, read: false)
@@ -63,16 +59,33 @@ struct ItemOperations: Sendable {
 
     func deleteItem(_ r: RequestReader) async throws(ProtocolError) -> JSONValue {
         let table = try r.requiredString("TableName")
+        let c = try WriteConditionFields(r)
         let request = DeleteItemRequest(
             tableName: table, key: try r.requiredItem("Key"),
             returnValues: try r.enumeration("ReturnValues", ReturnValue.self) ?? .none,
-            conditionExpression: try r.string("ConditionExpression"),
-            expressionAttributeNames: try r.stringMap("ExpressionAttributeNames"),
-            expressionAttributeValues: try r.attributeValueMap("ExpressionAttributeValues"),
-            expected: try r.expected(), conditionalOperator: try r.enumeration("ConditionalOperator", ConditionalOperator.self),
-            returnValuesOnConditionCheckFailure: try r.enumeration("ReturnValuesOnConditionCheckFailure", ReturnValuesOnConditionCheckFailure.self))
+            conditionExpression: c.expression, expressionAttributeNames: c.names, expressionAttributeValues: c.values,
+            expected: c.expected, conditionalOperator: c.conditionalOperator, returnValuesOnConditionCheckFailure: c.onFailure)
         let mode = try capacityMode(r)
         let result = try await engine { () async throws(ShoalError) in try await database.deleteItem(request) }
         return response(attributes: result.attributes, capacity: result.consumedCapacity, table: table, mode: mode, read: false)
+    }
+}
+
+/// The condition and placeholder members PutItem, UpdateItem and DeleteItem share.
+private struct WriteConditionFields {
+    let expression: String?
+    let names: [String: String]?
+    let values: [String: AttributeValue]?
+    let expected: [String: ExpectedAttributeValue]?
+    let conditionalOperator: ConditionalOperator?
+    let onFailure: ReturnValuesOnConditionCheckFailure?
+
+    init(_ r: RequestReader) throws(ProtocolError) {
+        expression = try r.string("ConditionExpression")
+        names = try r.stringMap("ExpressionAttributeNames")
+        values = try r.attributeValueMap("ExpressionAttributeValues")
+        expected = try r.expected()
+        conditionalOperator = try r.enumeration("ConditionalOperator", ConditionalOperator.self)
+        onFailure = try r.enumeration("ReturnValuesOnConditionCheckFailure", ReturnValuesOnConditionCheckFailure.self)
     }
 }
