@@ -24,12 +24,16 @@ let package = Package(
             providers: [.apt(["liblmdb-dev"])]
         ),
         .target(name: "LMDB", dependencies: ["CLMDB"]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "Zlib", dependencies: ["CZlib"]),
         .target(name: "Shoal", dependencies: ["LMDB"]),
         .target(
             name: "ShoalServer",
             dependencies: [
                 "Shoal",
+                "Zlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CompressNIO", package: "compress-nio"),
@@ -44,7 +48,7 @@ let package = Package(
         ),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
         .testTarget(name: "ShoalTests", dependencies: ["Shoal", "LMDB"]),
-        .testTarget(name: "ShoalServerTests", dependencies: ["ShoalServer"]),
+        .testTarget(name: "ShoalServerTests", dependencies: ["ShoalServer", "Zlib"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -19,6 +19,8 @@ public struct EnvironmentOptions: Sendable {
     public var noReadAhead: Bool = false
     /// Create the directory when it does not exist.
     public var createDirectory: Bool = true
+    /// `MDB_RDONLY`: open an existing environment for reading only (write transactions fail).
+    public var readOnly: Bool = false
 
     public init() {}
 }
@@ -75,7 +77,7 @@ public final class Environment: @unchecked Sendable {
     /// Opens (or creates) the environment in the directory `path`.
     /// - Throws: ``LMDBError`` when LMDB cannot open it; the handle is released in that case.
     public init(path: String, options: EnvironmentOptions = EnvironmentOptions()) throws {
-        if options.createDirectory {
+        if options.createDirectory && !options.readOnly {
             try Environment.makeDirectory(path)
         }
         var env: OpaquePointer?
@@ -88,6 +90,7 @@ public final class Environment: @unchecked Sendable {
             var flags = UInt32(MDB_NOTLS)
             if options.noSync { flags |= UInt32(MDB_NOSYNC) }
             if options.noReadAhead { flags |= UInt32(MDB_NORDAHEAD) }
+            if options.readOnly { flags |= UInt32(MDB_RDONLY) }
             try check(mdb_env_open(env, path, flags, 0o644), "open \(path)")
         } catch {
             mdb_env_close(env)

@@ -21,14 +21,18 @@ public struct DatabaseOptions: Sendable {
     public var maxMapSize: Int = 1 << 40
     /// The region shown in table ARNs.
     public var region: String = "us-east-1"
+    /// Open an existing directory for reading only: nothing is created or changed, writes fail,
+    /// and no lock is taken, so it works beside the process that owns the directory.
+    public var readOnly: Bool = false
     /// LMDB databases per shard environment (one per table, plus deleted tables in quarantine).
     var maxTablesPerShard: UInt32 = 4096
     /// How long a deleted table's emptied database stays open before its slot may be reused.
     var deletedTableGrace: Duration = .seconds(30)
 
-    public init(shardCount: Int = 4, durability: Durability = .sync) {
+    public init(shardCount: Int = 4, durability: Durability = .sync, readOnly: Bool = false) {
         self.shardCount = shardCount
         self.durability = durability
+        self.readOnly = readOnly
     }
 }
 
@@ -61,9 +65,13 @@ public final class Database: Sendable {
     let ring: HashRing
     private let registry: Mutex<[String: TableHandle]>
     private let definitionLock = Mutex(())
+    /// Held for the life of a writable database: one process owns a data directory.
+    private let directoryLock: DirectoryLock?
 
-    /// Opens the data directory at `path`, creating it (with `options.shardCount` shards) if needed.
-    /// - Throws: ``ShoalError`` when the directory cannot be opened.
+    /// Opens the data directory at `path`, creating it (with `options.shardCount` shards) if needed,
+    /// or, with `options.readOnly`, opens an existing one without changing it.
+    /// - Throws: ``ShoalError`` when the directory cannot be opened, does not exist (read-only),
+    ///   or is in use by another process.
     public static func open(at path: String, options: DatabaseOptions = DatabaseOptions()) throws -> Database {
         do {
             return try Database(path: path, options: options)
@@ -80,8 +88,18 @@ public final class Database: Sendable {
         }
         self.path = path
         self.options = options
-        catalog = try Catalog(path: path + "/catalog", noSync: options.durability == .noSync)
-        let layout = try catalog.layout(proposing: .init(shardCount: options.shardCount, virtualNodes: HashRing.defaultVirtualNodes))
+        if options.readOnly {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path + "/catalog", isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ShoalError.internalError("No Shoal data directory at \(path)")
+            }
+            directoryLock = nil
+        } else {
+            directoryLock = try DirectoryLock(directory: path)
+        }
+        catalog = try Catalog(path: path + "/catalog", noSync: options.durability == .noSync, readOnly: options.readOnly)
+        let layout = options.readOnly ? try catalog.storedLayout()
+            : try catalog.layout(proposing: .init(shardCount: options.shardCount, virtualNodes: HashRing.defaultVirtualNodes))
         ring = HashRing(shardCount: layout.shardCount, virtualNodes: layout.virtualNodes)
         let definitions = try catalog.allTables()
         let live = Set(definitions.map(\.id))
@@ -96,12 +114,16 @@ public final class Database: Sendable {
             for shard in shards {
                 if let db = shard.tableDatabases[definition.id] {
                     dbs.append(db)
+                } else if options.readOnly {
+                    break
                 } else {
                     // Created in the catalog but not yet in this shard (a crash mid-CreateTable).
                     let id = definition.id
                     dbs.append(try shard.writer.performSync { try $0.openTable(id) })
                 }
             }
+            // Read-only, a table a crash left half-created is skipped (the owner completes it on open).
+            guard dbs.count == shards.count else { continue }
             tables[definition.name] = TableHandle(definition: definition, databases: dbs)
         }
         registry = Mutex(tables)
@@ -119,6 +141,7 @@ public final class Database: Sendable {
     /// Finishes queued writes and stops the shard writers. Later writes fail.
     public func close() {
         for shard in shards { shard.writer.stop() }
+        directoryLock?.release()
     }
 
     /// The number of shards of this directory.

@@ -45,6 +45,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "AWS shared-credentials style file of access keys (with --auth sigv4).")
     var credentials: String?
 
+    @Option(help: "With --auth none: web origins allowed to call the server, comma-separated, or '*' (default: none, CORS off).")
+    var corsOrigins: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
@@ -68,8 +71,9 @@ struct Serve: AsyncParsableCommand {
         }
         let database = try Database.open(at: data, options: DatabaseOptions(shardCount: shards, durability: durability == .sync ? .sync : .noSync))
         logger.info("Shoal serving \(data) on http://\(host):\(port) (\(database.shardCount) shards, \(durability.rawValue), auth \(auth.rawValue))")
-        let app = ShoalHTTPServer.application(
-            database: database, configuration: ServerConfiguration(host: host, port: port, authentication: authentication), logger: logger)
+        var configuration = ServerConfiguration(host: host, port: port, authentication: authentication)
+        configuration.corsOrigins = corsOrigins?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let app = ShoalHTTPServer.application(database: database, configuration: configuration, logger: logger)
         try await app.runService()
         // In-flight requests have finished; flush and close the environments.
         database.close()
@@ -84,7 +88,7 @@ struct Stats: AsyncParsableCommand {
     var data = "./shoal-data"
 
     func run() async throws {
-        let database = try Database.open(at: data, options: DatabaseOptions(durability: .noSync))
+        let database = try Database.open(at: data, options: DatabaseOptions(readOnly: true))
         defer { database.close() }
         print("shards: \(database.shardCount)")
         for name in try database.listTables().tableNames {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Shoal
 @testable import ShoalServer
+import Zlib
 
 @Suite struct JSONTests {
     @Test func parsesDocuments() throws {
@@ -97,7 +98,7 @@ import Testing
     }
 
     @Test func crc32Vector() {
-        #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
+        #expect(Zlib.crc32(Array("123456789".utf8)) == 0xCBF4_3926)
     }
 }
 

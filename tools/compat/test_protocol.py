@@ -77,20 +77,6 @@ def test_body_limits_and_compression(server):
     post(server, "DynamoDB_20120810.DeleteTable", {"TableName": name})
 
 
-def test_cors(server):
-    request = urllib.request.Request(server.endpoint + "/", method="OPTIONS", headers={
-        "Origin": "http://app.example", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "content-type,x-amz-target,authorization"})
-    with urllib.request.urlopen(request) as response:
-        assert response.status == 200
-        assert response.headers["Access-Control-Allow-Origin"] == "http://app.example"
-        assert "POST" in response.headers["Access-Control-Allow-Methods"]
-        assert response.headers["Access-Control-Allow-Headers"] == "content-type,x-amz-target,authorization"
-    status, headers, _ = post(server, "DynamoDB_20120810.ListTables", {}, headers={"Origin": "http://app.example"})
-    assert headers["Access-Control-Allow-Origin"] == "http://app.example"
-    assert "x-amzn-RequestId" in headers["Access-Control-Expose-Headers"]
-
-
 def test_json_1_1_content_type(server):
     status, headers, body = post(server, "DynamoDB_20120810.ListTables", {},
                                  headers={"Content-Type": "application/x-amz-json-1.1"})

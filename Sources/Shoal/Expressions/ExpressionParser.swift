@@ -7,12 +7,15 @@ struct ExpressionParser {
     static let maxPathDepth = 32
     /// Cap on nested parentheses and NOTs, so a hostile expression cannot exhaust the stack.
     static let maxNesting = 256
+    /// DynamoDB's limit on operators and functions in one expression.
+    static let maxOperators = 300
 
     let kind: ExpressionKind
     private let source: [UInt8]
     private let tokens: [ExpressionToken]
     private var position = 0
     private var nesting = 0
+    private var operators = 0
     private var attributes: ExpressionAttributes
 
     private init(_ text: String, kind: ExpressionKind, attributes: ExpressionAttributes) throws(ShoalError) {
@@ -90,6 +93,7 @@ struct ExpressionParser {
         var left = try parseAnd()
         while peek.isKeyword("OR") {
             advance()
+            try countOperator()
             left = .or(left, try parseAnd())
         }
         return left
@@ -99,6 +103,7 @@ struct ExpressionParser {
         var left = try parseNot()
         while peek.isKeyword("AND") {
             advance()
+            try countOperator()
             left = .and(left, try parseNot())
         }
         return left
@@ -107,9 +112,18 @@ struct ExpressionParser {
     private mutating func parseNot() throws(ShoalError) -> Condition {
         guard peek.isKeyword("NOT") else { return try parsePrimary() }
         advance()
+        try countOperator()
         try enter()
         defer { nesting -= 1 }
         return .not(try parseNot())
+    }
+
+    /// Counts one operator or function; an expression may have at most 300.
+    private mutating func countOperator() throws(ShoalError) {
+        operators += 1
+        if operators > ExpressionParser.maxOperators {
+            throw invalid("The expression contains too many operators; operator count: \(operators)")
+        }
     }
 
     private mutating func enter() throws(ShoalError) {
@@ -136,10 +150,12 @@ struct ExpressionParser {
         let token = peek
         if token.kind == .symbol, let op = ComparisonOperator(rawValue: token.text) {
             advance()
+            try countOperator()
             return .comparison(left, op, try parseOperand())
         }
         if token.isKeyword("BETWEEN") {
             advance()
+            try countOperator()
             let low = try parseOperand()
             guard peek.isKeyword("AND") else { throw syntaxError() }
             advance()
@@ -147,6 +163,7 @@ struct ExpressionParser {
         }
         if token.isKeyword("IN") {
             advance()
+            try countOperator()
             try expect("(")
             var list = [try parseOperand()]
             while peek.isSymbol(",") {
@@ -166,6 +183,7 @@ struct ExpressionParser {
     }
 
     private mutating func functionArguments() throws(ShoalError) -> [Operand] {
+        try countOperator()
         try expect("(")
         var arguments = [try parseOperand()]
         while peek.isSymbol(",") {
@@ -321,6 +339,7 @@ struct ExpressionParser {
         if peek.isSymbol("+") || peek.isSymbol("-") {
             let op = peek.text
             advance()
+            try countOperator()
             let right = try parseUpdateOperand()
             return op == "+" ? .plus(left, right) : .minus(left, right)
         }
@@ -342,6 +361,7 @@ struct ExpressionParser {
                 throw invalid("Invalid function name; function: \(name)")
             }
             advance()
+            try countOperator()
             try enter()
             defer { nesting -= 1 }
             try expect("(")

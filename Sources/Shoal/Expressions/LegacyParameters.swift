@@ -101,12 +101,23 @@ enum LegacyParameters {
         return join(parts, conditionalOperator)
     }
 
-    private static func join(_ parts: [Condition], _ op: ConditionalOperator?) -> Condition? {
-        guard var result = parts.first else { return nil }
-        for part in parts.dropFirst() {
-            result = op == .or ? .or(result, part) : .and(result, part)
+    /// Joins the conditions into a balanced tree: a legacy map has no small size limit, and a
+    /// left-deep chain of thousands of conditions would be walked recursively that deep.
+    static func join(_ parts: [Condition], _ op: ConditionalOperator?) -> Condition? {
+        guard !parts.isEmpty else { return nil }
+        var level = parts
+        while level.count > 1 {
+            var next: [Condition] = []
+            next.reserveCapacity((level.count + 1) / 2)
+            var i = 0
+            while i + 1 < level.count {
+                next.append(op == .or ? .or(level[i], level[i + 1]) : .and(level[i], level[i + 1]))
+                i += 2
+            }
+            if i < level.count { next.append(level[i]) }
+            level = next
         }
-        return result
+        return level[0]
     }
 
     private static func validate(_ value: AttributeValue) throws(ShoalError) {

@@ -10,7 +10,8 @@ public struct BatchWriteItemRequest: Sendable {
 }
 
 public struct BatchWriteItemResponse: Sendable, Equatable {
-    /// Writes left undone (Shoal applies every valid request, so this is empty).
+    /// Writes left undone: the requests of a shard that could not apply its part (for example a
+    /// table deleted while the batch ran). Retry them, as with DynamoDB.
     public var unprocessedItems: [String: [WriteRequest]]
     /// Write capacity units per table.
     public var consumedCapacity: [String: Double] = [:]
@@ -22,7 +23,8 @@ extension Database {
     /// DynamoDB's BatchWriteItem: up to 25 puts and deletes over one or more tables.
     ///
     /// The whole request is validated before anything is written, so an invalid request writes
-    /// nothing. The writes for one shard commit in one transaction.
+    /// nothing. The writes for one shard commit together or not at all; a shard that cannot apply
+    /// its part returns it in `unprocessedItems` instead of failing the batch after others wrote.
     public func batchWriteItem(_ request: BatchWriteItemRequest) async throws(ShoalError) -> BatchWriteItemResponse {
         let total = request.requestItems.values.reduce(0) { $0 + $1.count }
         guard !request.requestItems.isEmpty, total >= 1 else {
@@ -31,7 +33,7 @@ extension Database {
         guard total <= Database.maxBatchWriteRequests else {
             throw .validation("1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]")
         }
-        var byShard: [Int: [(table: String, write: PreparedWrite)]] = [:]
+        var byShard: [Int: [(table: String, write: PreparedWrite, request: WriteRequest)]] = [:]
         for (table, writes) in request.requestItems.sorted(by: { $0.key < $1.key }) {
             guard !writes.isEmpty else {
                 throw .validation("1 validation error detected: Value '[]' at 'requestItems.\(table).member' failed to satisfy constraint: Member must have length greater than or equal to 1")
@@ -47,29 +49,48 @@ extension Database {
                 guard seen.insert(prepared.key).inserted else {
                     throw .validation("Provided list of item keys contains duplicates")
                 }
-                byShard[ring.shard(for: prepared.token), default: []].append((table, prepared))
+                byShard[ring.shard(for: prepared.token), default: []].append((table, prepared, write))
             }
         }
-        let consumed = try await run {
-            try await withThrowingTaskGroup(of: [String: Double].self) { group in
-                for (index, writes) in byShard {
-                    let writer = shards[index].writer
-                    group.addTask {
-                        try await writer.perform { context in
-                            // Every table must still exist before the first write, so a failure writes nothing.
-                            for entry in writes { _ = try context.items(entry.write.tableID) }
+        typealias ShardOutcome = Result<[String: Double], any Error>
+        let outcomes = await withTaskGroup(of: (Int, ShardOutcome).self) { group in
+            for (index, writes) in byShard {
+                let writer = shards[index].writer
+                let prepared = writes.map { ($0.table, $0.write) }
+                group.addTask {
+                    do {
+                        let units = try await writer.perform { context in
                             var units: [String: Double] = [:]
-                            for entry in writes { units[entry.table, default: 0] += try entry.write.apply(in: context) }
+                            for (table, write) in prepared { units[table, default: 0] += try write.apply(in: context) }
                             return units
                         }
+                        return (index, .success(units))
+                    } catch {
+                        return (index, .failure(error))
                     }
                 }
-                var total: [String: Double] = [:]
-                for try await units in group { total.merge(units, uniquingKeysWith: +) }
-                return total
+            }
+            var all: [(Int, ShardOutcome)] = []
+            for await outcome in group { all.append(outcome) }
+            return all
+        }
+        var consumed: [String: Double] = [:]
+        var unprocessed: [String: [WriteRequest]] = [:]
+        var firstError: (any Error)?
+        for (index, outcome) in outcomes {
+            switch outcome {
+            case .success(let units):
+                consumed.merge(units, uniquingKeysWith: +)
+            case .failure(let error):
+                firstError = firstError ?? error
+                for entry in byShard[index]! { unprocessed[entry.table, default: []].append(entry.request) }
             }
         }
-        return BatchWriteItemResponse(unprocessedItems: [:], consumedCapacity: consumed)
+        // Nothing was written: report the error itself rather than an all-unprocessed batch.
+        if let firstError, consumed.isEmpty {
+            throw (firstError as? ShoalError) ?? .internalError("Internal error: \(firstError)")
+        }
+        return BatchWriteItemResponse(unprocessedItems: unprocessed, consumedCapacity: consumed)
     }
 }
 

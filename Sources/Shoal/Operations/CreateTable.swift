@@ -7,14 +7,18 @@ public struct CreateTableRequest: Sendable {
     public var attributeDefinitions: [AttributeDefinition]
     public var billingMode: BillingMode?
     public var provisionedThroughput: ProvisionedThroughput?
+    /// Tags the table is created with (validated with the rest: invalid tags create no table).
+    public var tags: [String: String]?
 
     public init(tableName: String, keySchema: [KeySchemaElement], attributeDefinitions: [AttributeDefinition],
-                billingMode: BillingMode? = nil, provisionedThroughput: ProvisionedThroughput? = nil) {
+                billingMode: BillingMode? = nil, provisionedThroughput: ProvisionedThroughput? = nil,
+                tags: [String: String]? = nil) {
         self.tableName = tableName
         self.keySchema = keySchema
         self.attributeDefinitions = attributeDefinitions
         self.billingMode = billingMode
         self.provisionedThroughput = provisionedThroughput
+        self.tags = tags
     }
 
     /// A table keyed by `partitionKey` and, optionally, `sortKey`, billed on demand.
@@ -133,6 +137,12 @@ extension Database {
                 throw .invalidParameter("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST")
             }
         }
+        if let tags = request.tags, !tags.isEmpty {
+            try TagRules.validate(tags)
+            guard tags.count <= Database.maxTags else {
+                throw ShoalError(.limitExceeded, "The number of tags for the resource exceeds the limit of \(Database.maxTags)")
+            }
+        }
         let partition = PrimaryKey.Part(name: schema[0].attributeName, type: types[schema[0].attributeName]!)
         let sort = schema.count == 2 ? PrimaryKey.Part(name: schema[1].attributeName, type: types[schema[1].attributeName]!) : nil
         return TableDefinition(
@@ -140,6 +150,7 @@ extension Database {
             primaryKey: PrimaryKey(partition: partition, sort: sort),
             attributeDefinitions: request.attributeDefinitions, billingMode: billing,
             provisionedThroughput: request.provisionedThroughput,
-            creationDate: (Date().timeIntervalSince1970 * 1000).rounded() / 1000)
+            creationDate: (Date().timeIntervalSince1970 * 1000).rounded() / 1000,
+            tags: request.tags?.isEmpty == false ? request.tags : nil)
     }
 }

@@ -6,17 +6,7 @@ extension Database {
         guard !tags.isEmpty else {
             throw .validation("1 validation error detected: Value '[]' at 'tags' failed to satisfy constraint: Member must have length greater than or equal to 1")
         }
-        for (key, value) in tags {
-            guard (1...128).contains(key.utf16.count) else {
-                throw .validation("1 validation error detected: Value '\(key)' at 'tags.member.key' failed to satisfy constraint: Member must have length between 1 and 128")
-            }
-            guard value.utf16.count <= 256 else {
-                throw .validation("1 validation error detected: Value '\(value)' at 'tags.member.value' failed to satisfy constraint: Member must have length less than or equal to 256")
-            }
-            if key.hasPrefix("aws:") {
-                throw .validation("One or more parameter values were invalid: Tag keys starting with 'aws:' are reserved for AWS use")
-            }
-        }
+        try TagRules.validate(tags)
         _ = try changeDefinition(tableName) { definition throws(ShoalError) in
             var merged = definition.tags ?? [:]
             merged.merge(tags) { $1 }
@@ -40,5 +30,22 @@ extension Database {
     public func listTags(tableName: String) throws(ShoalError) -> [(key: String, value: String)] {
         guard let handle = lookup(tableName) else { throw .tableNotFound(tableName) }
         return (handle.definition.tags ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+}
+
+/// DynamoDB's rules for tag keys and values.
+enum TagRules {
+    static func validate(_ tags: [String: String]) throws(ShoalError) {
+        for (key, value) in tags {
+            guard (1...128).contains(key.utf16.count) else {
+                throw .validation("1 validation error detected: Value '\(key)' at 'tags.member.key' failed to satisfy constraint: Member must have length between 1 and 128")
+            }
+            guard value.utf16.count <= 256 else {
+                throw .validation("1 validation error detected: Value '\(value)' at 'tags.member.value' failed to satisfy constraint: Member must have length less than or equal to 256")
+            }
+            if key.hasPrefix("aws:") {
+                throw .validation("One or more parameter values were invalid: Tag keys starting with 'aws:' are reserved for AWS use")
+            }
+        }
     }
 }

@@ -16,14 +16,35 @@ final class Catalog: Sendable {
         var virtualNodes: Int
     }
 
-    init(path: String, noSync: Bool) throws {
+    init(path: String, noSync: Bool, readOnly: Bool = false) throws {
         var options = EnvironmentOptions()
         options.mapSize = 64 << 20
         options.maxDatabases = 16
         options.noSync = noSync
+        options.readOnly = readOnly
         environment = try Environment(path: path, options: options)
-        (meta, tables) = try environment.write { txn in
-            (try txn.openDatabase(named: "meta", create: true)!, try txn.openDatabase(named: "tables", create: true)!)
+        if readOnly {
+            (meta, tables) = try environment.read { txn in
+                guard let meta = try txn.openDatabase(named: "meta"), let tables = try txn.openDatabase(named: "tables") else {
+                    throw ShoalError.internalError("\(path) is not a Shoal catalog")
+                }
+                return (meta, tables)
+            }
+        } else {
+            (meta, tables) = try environment.write { txn in
+                (try txn.openDatabase(named: "meta", create: true)!, try txn.openDatabase(named: "tables", create: true)!)
+            }
+        }
+    }
+
+    /// The stored layout of a directory opened read-only.
+    func storedLayout() throws -> Layout {
+        try environment.read { txn in
+            guard let shards = try txn.get(meta, key: Array("shards".utf8)),
+                  let vnodes = try txn.get(meta, key: Array("vnodes".utf8)) else {
+                throw ShoalError.internalError("The catalog has no layout")
+            }
+            return Layout(shardCount: ShardLayout.decodeInt(shards), virtualNodes: ShardLayout.decodeInt(vnodes))
         }
     }
 

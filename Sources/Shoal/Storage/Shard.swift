@@ -17,8 +17,11 @@ struct Shard: Sendable {
         envOptions.maxMapSize = options.maxMapSize
         envOptions.maxDatabases = options.maxTablesPerShard
         envOptions.noSync = options.durability == .noSync
+        envOptions.readOnly = options.readOnly
         let environment = try Environment(path: path, options: envOptions)
-        let (statistics, tables) = try environment.write { txn -> (LMDB.Database, [String: LMDB.Database]) in
+        let (statistics, tables) = options.readOnly
+            ? try Shard.openReadOnly(environment, liveTables: liveTables)
+            : try environment.write { txn -> (LMDB.Database, [String: LMDB.Database]) in
             let statistics = try txn.openDatabase(named: ShardLayout.statisticsName, create: true)!
             var names: [String] = []
             let main = try txn.openDatabase(named: nil)!
@@ -52,4 +55,18 @@ struct Shard: Sendable {
 
     /// The table databases found when the shard was opened.
     let tableDatabases: [String: LMDB.Database]
+
+    /// Opens the databases of `liveTables` without changing anything.
+    private static func openReadOnly(_ environment: Environment, liveTables: Set<String>) throws -> (LMDB.Database, [String: LMDB.Database]) {
+        try environment.read { txn in
+            guard let statistics = try txn.openDatabase(named: ShardLayout.statisticsName) else {
+                throw ShoalError.internalError("\(environment.path) is not a Shoal shard")
+            }
+            var tables: [String: LMDB.Database] = [:]
+            for id in liveTables {
+                if let db = try txn.openDatabase(named: ShardLayout.itemsName(id)) { tables[id] = db }
+            }
+            return (statistics, tables)
+        }
+    }
 }

@@ -5,10 +5,9 @@ import Synchronization
 /// The single writer of one shard: a dedicated thread that drains queued writes into one
 /// LMDB write transaction and commits once (group commit), so concurrent writers share a sync.
 ///
-/// A write's closure runs on the writer thread inside the shared transaction. Contract: it does
-/// all its checks (which may throw) before its first write, so a thrown error leaves nothing
-/// behind and fails that write alone. An LMDB error in the middle of a write aborts the group;
-/// the group is then retried without the failing write. A full map grows and the group reruns.
+/// A write's closure runs on the writer thread in its own transaction nested in the group's: when
+/// it throws, at whatever point, everything it wrote is undone and it fails alone; its
+/// neighbours in the group commit. A full map aborts the group, grows the map, and the group reruns.
 final class ShardWriter: @unchecked Sendable {
     // @unchecked: `queue` and `stopped` are guarded by `condition`; `databases` and everything a
     // `WriteContext` touches is used only on the writer thread.
@@ -97,43 +96,28 @@ final class ShardWriter: @unchecked Sendable {
         }
     }
 
-    /// Thrown inside the group transaction to abort it when one write hit an LMDB error mid-way.
-    private struct WriteFailed: Error {
-        let position: Int
-        let error: any Error
-    }
-
     private func commit(_ group: [any PendingWrite]) {
-        var remaining = group
-        while !remaining.isEmpty {
-            let context = WriteContext(writer: self)
-            do {
-                try environment.write { txn in
-                    context.begin(txn)
-                    for (position, write) in remaining.enumerated() {
-                        do {
-                            try write.run(context)
-                        } catch let error as LMDBError {
-                            if error.code == LMDBError.mapFull.code { throw error }
-                            throw WriteFailed(position: position, error: error)
-                        } catch {
-                            write.fail(error)
-                        }
+        let context = WriteContext(writer: self)
+        do {
+            try environment.write { txn in
+                context.begin(txn)
+                for write in group {
+                    do {
+                        try context.unit { try write.run(context) }
+                    } catch let error as LMDBError where error.code == LMDBError.mapFull.code {
+                        throw error
+                    } catch {
+                        write.fail(error)
                     }
-                    try context.finish()
                 }
-                context.committed()
-                committedGroups.add(1, ordering: .relaxed)
-                committedWrites.add(remaining.count, ordering: .relaxed)
-                for write in remaining { write.complete(nil) }
-                return
-            } catch let failed as WriteFailed {
-                remaining[failed.position].complete(failed.error)
-                remaining.remove(at: failed.position)
-            } catch {
-                for write in remaining { write.complete(error) }
-                return
+                try context.finish()
             }
+            context.committed()
+            committedGroups.add(1, ordering: .relaxed)
+            committedWrites.add(group.count, ordering: .relaxed)
+            for write in group { write.complete(nil) }
+        } catch {
+            for write in group { write.complete(error) }
         }
     }
 
@@ -174,6 +158,23 @@ final class WriteContext {
         opened = [:]
         dropped = [:]
         sizeDeltas = [:]
+    }
+
+    /// Runs one pending write as a unit: in a nested transaction, with the context's own
+    /// bookkeeping restored when it throws, so a failed write leaves no trace in the group.
+    fileprivate func unit(_ body: () throws -> Void) throws {
+        let group = transaction!
+        let saved = (opened, dropped, sizeDeltas)
+        defer { transaction = group }
+        do {
+            try group.nested { child in
+                transaction = child
+                try body()
+            }
+        } catch {
+            (opened, dropped, sizeDeltas) = saved
+            throw error
+        }
     }
 
     /// The items database of a live table in this shard.

@@ -5,6 +5,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import Shoal
+import Zlib
 
 /// Handles `POST /`: body limits and decompression, authentication, the target header, JSON,
 /// dispatch, and the response headers DynamoDB clients rely on (`x-amzn-RequestId`, `x-amz-crc32`).
@@ -49,7 +50,7 @@ struct DynamoDBRequestHandler: Sendable {
             ]
             if let failed {
                 metadata["error"] = "\(failed.type)"
-                logger.warning("request failed: \(failed.message)", metadata: metadata)
+                logger.warning("request failed: \(failed.logMessage)", metadata: metadata)
             } else {
                 logger.debug("request", metadata: metadata)
             }
@@ -79,20 +80,22 @@ struct DynamoDBRequestHandler: Sendable {
     }
 
     private func process(_ request: Request, logger: Logger) async throws(ProtocolError) -> JSONValue {
-        var buffer: ByteBuffer
+        let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: configuration.maxBodySize)
-        } catch {
+        } catch is NIOTooManyBytesError {
             throw .requestTooLarge
+        } catch {
+            throw .unreadableBody("\(error)")
         }
-        let raw = buffer.readableBytesView
+        let raw = Array(buffer.readableBytesView)
         if let verifier {
             var headers = DynamoDBRequestHandler.lowercasedHeaders(request.headers)
             headers["host"] = request.head.authority
             try verifier.verify(method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "",
-                                headers: headers, body: Array(raw))
+                                headers: headers, body: raw)
         }
-        let body = try DynamoDBRequestHandler.decoded(&buffer, encoding: request.headers[.contentEncoding], limit: configuration.maxBodySize)
+        let body = try ContentCoding.decode(raw, contentEncoding: request.headers[.contentEncoding], limit: configuration.maxBodySize)
         let target = request.headers[DynamoDBRequestHandler.target]
         guard let operation = OperationDispatcher.operation(fromTarget: target) else { throw .unknownOperation(target) }
         let json: JSONValue
@@ -119,23 +122,6 @@ struct DynamoDBRequestHandler: Sendable {
         return headers
     }
 
-    /// The body after `Content-Encoding` (gzip or deflate) is undone.
-    private static func decoded(_ buffer: inout ByteBuffer, encoding: String?, limit: Int) throws(ProtocolError) -> [UInt8] {
-        let algorithm: CompressionAlgorithm
-        switch encoding?.lowercased().trimmingCharacters(in: .whitespaces) {
-        case nil, "", "identity": return Array(buffer.readableBytesView)
-        case "gzip": algorithm = .gzip()
-        case "deflate": algorithm = .deflate()
-        case let other?: throw .serialization("Unsupported Content-Encoding: \(other)")
-        }
-        do {
-            let plain = try buffer.decompress(with: algorithm, maxSize: limit)
-            return Array(plain.readableBytesView)
-        } catch {
-            throw .serialization("The request body could not be decompressed as \(encoding ?? "")")
-        }
-    }
-
     /// Serializes the result with DynamoDB's headers, compressing when the client accepts it.
     static func response(_ result: Result<JSONValue, ProtocolError>, requestID: String, request: Request,
                          configuration: ServerConfiguration) -> Response {
@@ -149,23 +135,21 @@ struct DynamoDBRequestHandler: Sendable {
             status = HTTPResponse.Status(code: error.status)
             json = error.json
         }
-        var bytes = JSONWriter.encode(json)
+        // An operation that answers nothing (TagResource, UntagResource) sends an empty body.
+        var bytes = json == .null ? [] : JSONWriter.encode(json)
         var headers = HTTPFields()
         headers[.contentType] = request.headers[.contentType]?.hasPrefix("application/x-amz-json-1.1") == true
             ? "application/x-amz-json-1.1" : "application/x-amz-json-1.0"
         headers[DynamoDBRequestHandler.requestID] = requestID
-        if bytes.count >= configuration.compressionThreshold, let accept = request.headers[.acceptEncoding]?.lowercased() {
-            let algorithm: (CompressionAlgorithm, String)? = accept.contains("gzip") ? (.gzip(), "gzip") : accept.contains("deflate") ? (.deflate(), "deflate") : nil
-            if let (algorithm, name) = algorithm {
-                var input = ByteBuffer(bytes: bytes)
-                if let compressed = try? input.compress(with: algorithm) {
-                    bytes = Array(compressed.readableBytesView)
-                    headers[.contentEncoding] = name
-                }
-            }
+        // DynamoDB reads only the first Accept-Encoding line.
+        if bytes.count > ContentCoding.responseThreshold,
+           let coding = ContentCoding.negotiate(request.headers[values: .acceptEncoding].first),
+           let compressed = coding.compress(bytes) {
+            bytes = compressed
+            headers[.contentEncoding] = coding.rawValue
         }
         // DynamoDB's checksum covers the bytes as sent (compressed when compressed).
-        headers[DynamoDBRequestHandler.crc32] = String(CRC32.checksum(bytes))
+        headers[DynamoDBRequestHandler.crc32] = String(Zlib.crc32(bytes))
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }

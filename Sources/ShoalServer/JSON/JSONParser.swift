@@ -22,7 +22,8 @@ struct JSONParser {
     private init(bytes: [UInt8]) { self.bytes = bytes }
 
     private func error(_ message: String) -> SyntaxError {
-        SyntaxError(message: "\(message) at offset \(index)")
+        // DynamoDB's parser ends its messages with the 0-based offset: "… at 1".
+        SyntaxError(message: "\(message) at \(index)")
     }
 
     private mutating func skipWhitespace() {
@@ -143,7 +144,9 @@ struct JSONParser {
         while index < bytes.count {
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
-                let text = String(decoding: bytes[start..<index], as: UTF8.self)
+                guard let text = String(validating: bytes[start..<index], as: UTF8.self) else {
+                    throw error("Invalid UTF-8 in a string")
+                }
                 index += 1
                 return text
             }
@@ -155,8 +158,9 @@ struct JSONParser {
         while index < bytes.count {
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
+                guard let text = String(validating: scalars, as: UTF8.self) else { throw error("Invalid UTF-8 in a string") }
                 index += 1
-                return String(decoding: scalars, as: UTF8.self)
+                return text
             }
             guard b >= 0x20 else { throw error("Control character in string") }
             if b != UInt8(ascii: "\\") {

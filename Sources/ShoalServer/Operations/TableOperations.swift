@@ -31,11 +31,8 @@ struct TableOperations: Sendable {
         let request = CreateTableRequest(
             tableName: name, keySchema: keySchema, attributeDefinitions: definitions,
             billingMode: try r.enumeration("BillingMode", BillingMode.self),
-            provisionedThroughput: try throughput(r))
+            provisionedThroughput: try throughput(r), tags: tags)
         let description = try await engine { () async throws(ShoalError) in try await database.createTable(request).tableDescription }
-        if let tags, !tags.isEmpty {
-            try engine { () throws(ShoalError) in try database.tagResource(tableName: name, tags: tags) }
-        }
         return .object([("TableDescription", ResponseJSON.tableDescription(description, region: context.region))])
     }
 
@@ -122,7 +119,7 @@ struct TableOperations: Sendable {
         let name = try tableName(fromArn: try r.requiredString("ResourceArn"))
         let tags = try parseTags(r) ?? [:]
         try engine { () throws(ShoalError) in try database.tagResource(tableName: name, tags: tags) }
-        return .object([])
+        return .null  // DynamoDB's answer has an empty body
     }
 
     func untagResource(_ r: RequestReader) throws(ProtocolError) -> JSONValue {
@@ -131,7 +128,7 @@ struct TableOperations: Sendable {
             throw .validation("1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null")
         }
         try engine { () throws(ShoalError) in try database.untagResource(tableName: name, keys: keys) }
-        return .object([])
+        return .null  // DynamoDB's answer has an empty body
     }
 
     func listTagsOfResource(_ r: RequestReader) throws(ProtocolError) -> JSONValue {

@@ -8,6 +8,10 @@ struct ProtocolError: Error, Sendable, Equatable {
     let message: String
     /// The current item, on a ConditionalCheckFailedException with `ReturnValuesOnConditionCheckFailure: ALL_OLD`.
     var item: Item?
+    /// What the server's log says; for internal errors it has details (paths, LMDB codes) that
+    /// the client's `message` never carries.
+    var logMessage: String { detail ?? message }
+    private var detail: String?
 
     static let dynamoNamespace = "com.amazonaws.dynamodb.v20120810#"
     static let coralNamespace = "com.amazon.coral.service#"
@@ -20,8 +24,12 @@ struct ProtocolError: Error, Sendable, Equatable {
     }
 
     init(_ error: ShoalError) {
-        let isInternal = error.kind == .internalServerError
-        self.init(status: isInternal ? 500 : 400, type: ProtocolError.dynamoNamespace + error.type, message: error.message, item: error.item)
+        if error.kind == .internalServerError {
+            self.init(status: 500, type: ProtocolError.dynamoNamespace + error.type, message: "Internal server error")
+            detail = error.message
+            return
+        }
+        self.init(status: 400, type: ProtocolError.dynamoNamespace + error.type, message: error.message, item: error.item)
     }
 
     /// The body is not JSON, or a member has the wrong JSON type.
@@ -49,8 +57,22 @@ struct ProtocolError: Error, Sendable, Equatable {
     static let requestTooLarge = ProtocolError(
         status: 413, type: coralNamespace + "RequestEntityTooLarge", message: "Request payload size exceeds the limit of 16 MB")
 
-    static func internalError(_ message: String) -> ProtocolError {
+    /// A body whose `Content-Encoding` cannot be undone: DynamoDB answers these with HTTP 500.
+    static func undecodableBody(_ message: String) -> ProtocolError {
         ProtocolError(status: 500, type: dynamoNamespace + "InternalServerError", message: message)
+    }
+
+    /// The request body could not be read from the connection.
+    static func unreadableBody(_ detail: String) -> ProtocolError {
+        var error = ProtocolError(type: coralNamespace + "SerializationException", message: "The request body could not be read")
+        error.detail = "The request body could not be read: \(detail)"
+        return error
+    }
+
+    static func internalError(_ message: String) -> ProtocolError {
+        var error = ProtocolError(status: 500, type: dynamoNamespace + "InternalServerError", message: "Internal server error")
+        error.detail = message
+        return error
     }
 
     var json: JSONValue {

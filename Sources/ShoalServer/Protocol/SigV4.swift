@@ -21,15 +21,25 @@ struct SigV4Verifier: Sendable {
         var signature: String
     }
 
+    /// The `key=value` parameters after `AWS4-HMAC-SHA256`, separated by commas, whitespace or both
+    /// (DynamoDB accepts each form).
+    static func parameters(_ header: String) -> [String: String]? {
+        guard header.hasPrefix("AWS4-HMAC-SHA256") else { return nil }
+        var fields: [String: String] = [:]
+        let rest = header.utf8.dropFirst("AWS4-HMAC-SHA256".utf8.count)
+        guard rest.isEmpty || rest.first == UInt8(ascii: " ") || rest.first == UInt8(ascii: ",") else { return nil }
+        for part in rest.split(whereSeparator: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) {
+            guard let equals = part.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            let name = String(decoding: part[part.startIndex..<equals], as: UTF8.self)
+            fields[name] = String(decoding: part[part.index(after: equals)...], as: UTF8.self)
+        }
+        return fields
+    }
+
     /// Parses `AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/dynamodb/aws4_request, SignedHeaders=…, Signature=…`.
     static func parse(_ header: String) -> Authorization? {
-        guard header.hasPrefix("AWS4-HMAC-SHA256 ") else { return nil }
-        var fields: [String: String] = [:]
-        for part in header.dropFirst("AWS4-HMAC-SHA256 ".count).split(separator: ",") {
-            let pair = part.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
-            if pair.count == 2 { fields[String(pair[0])] = String(pair[1]) }
-        }
-        guard let credential = fields["Credential"], let signed = fields["SignedHeaders"], let signature = fields["Signature"] else { return nil }
+        guard let fields = parameters(header), let credential = fields["Credential"], let signed = fields["SignedHeaders"],
+              let signature = fields["Signature"] else { return nil }
         let scope = credential.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard scope.count == 5, scope[4] == "aws4_request" else { return nil }
         return Authorization(accessKey: scope[0], date: scope[1], region: scope[2], service: scope[3],
@@ -69,6 +79,19 @@ struct SigV4Verifier: Sendable {
     /// - Throws: the protocol error DynamoDB sends for a missing, unknown, expired or forged signature.
     func verify(method: String, path: String, query: String, headers: [String: String], body: [UInt8], now: Date = Date()) throws(ProtocolError) {
         guard let header = headers["authorization"] else { throw .missingAuthenticationToken }
+        // As DynamoDB: the request's time is checked before its scope, key and signature.
+        guard let amzDate = headers["x-amz-date"], let requestDate = SigV4Verifier.parseDate(amzDate) else {
+            throw .invalidSignature("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=\(header)")
+        }
+        if abs(requestDate.timeIntervalSince(now)) > SigV4Verifier.maxSkew {
+            let format = Date.ISO8601FormatStyle().year().month().day().dateSeparator(.omitted).time(includingFractionalSeconds: false).timeSeparator(.omitted)
+            let past = requestDate < now
+            let edge = now.addingTimeInterval(past ? -SigV4Verifier.maxSkew : SigV4Verifier.maxSkew)
+            if past {
+                throw .invalidSignature("Signature expired: \(amzDate) is now earlier than \(edge.formatted(format)) (\(now.formatted(format)) - 15 min.)")
+            }
+            throw .invalidSignature("Signature not yet current: \(amzDate) is still later than \(edge.formatted(format)) (\(now.formatted(format)) + 15 min.)")
+        }
         guard let auth = SigV4Verifier.parse(header) else {
             throw .invalidSignature("Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters. Authorization=\(header)")
         }
@@ -76,16 +99,8 @@ struct SigV4Verifier: Sendable {
         guard auth.signedHeaders.contains("host") else {
             throw .invalidSignature("'Host' must be a 'SignedHeader' in the AWS Authorization.")
         }
-        guard let amzDate = headers["x-amz-date"], let requestDate = SigV4Verifier.parseDate(amzDate) else {
-            throw .invalidSignature("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
-        }
         guard amzDate.hasPrefix(auth.date) else {
             throw .invalidSignature("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '\(auth.date)' != '\(amzDate.prefix(8))', from '\(amzDate)'.")
-        }
-        if abs(requestDate.timeIntervalSince(now)) > SigV4Verifier.maxSkew {
-            let format = Date.ISO8601FormatStyle().year().month().day().dateSeparator(.omitted).time(includingFractionalSeconds: false).timeSeparator(.omitted)
-            let edge = now.addingTimeInterval(requestDate < now ? -SigV4Verifier.maxSkew : SigV4Verifier.maxSkew)
-            throw .invalidSignature("Signature expired: \(amzDate) is now \(requestDate < now ? "earlier" : "later") than \(edge.formatted(format)) (\(now.formatted(format)) \(requestDate < now ? "-" : "+") 15 min.)")
         }
         let expected = SigV4Verifier.signature(secret: secret, authorization: auth, amzDate: amzDate, method: method,
                                               path: path, query: query, headers: headers, body: body)
@@ -96,7 +111,7 @@ struct SigV4Verifier: Sendable {
 
     static func parseDate(_ text: String) -> Date? {
         // 20240101T120000Z
-        guard text.count == 16 else { return nil }
+        guard text.utf8.count == 16, text.utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
         var components = DateComponents()
         let digits = Array(text)
         func number(_ range: Range<Int>) -> Int? { Int(String(digits[range])) }
@@ -139,12 +154,15 @@ struct SigV4Verifier: Sendable {
 
     private static func canonicalPath(_ path: String) -> String { path.isEmpty ? "/" : path }
 
-    private static func canonicalQuery(_ query: String) -> String {
+    /// The query string's parameters sorted by name, then value. Empty names and values are
+    /// legal (`?=`, `?a`, `?a=`) and keep their place.
+    static func canonicalQuery(_ query: String) -> String {
         guard !query.isEmpty else { return "" }
-        return query.split(separator: "&").map { pair -> (String, String) in
-            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
-            return (parts[0], parts.count > 1 ? parts[1] : "")
-        }.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
+        return query.split(separator: "&", omittingEmptySubsequences: true).map { pair -> (String, String) in
+            guard let equals = pair.firstIndex(of: "=") else { return (String(pair), "") }
+            return (String(pair[..<equals]), String(pair[pair.index(after: equals)...]))
+        }.sorted { $0.0 != $1.0 ? $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) : $0.1.utf8.lexicographicallyPrecedes($1.1.utf8) }
+            .map { "\($0.0)=\($0.1)" }.joined(separator: "&")
     }
 
     private static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
