@@ -93,15 +93,25 @@ private func path(_ s: DocumentPath) -> Operand { .path(s) }
         }
     }
 
-    @Test func expressionLengthAndNestingLimits() {
+    @Test func expressionLengthAndNestingLimits() throws {
         let long = "a = :a" + String(repeating: " ", count: 4100)
         #expect(throws: ShoalError.validation("Invalid ConditionExpression: Expression size has exceeded the maximum allowed size; expression size: 4106")) {
             _ = try parse(long, values: [":a": 1])
         }
         let deep = String(repeating: "(", count: 300) + "a = :a" + String(repeating: ")", count: 300)
-        #expect(throws: ShoalError.validation("Invalid ConditionExpression: The expression has too many nested levels")) {
+        #expect(throws: ShoalError.validation("Invalid ConditionExpression: The expression has redundant parentheses")) {
             _ = try parse(deep, values: [":a": 1])
         }
+        let nested = String(repeating: "(a = :a AND ", count: 200) + "a = :a" + String(repeating: ")", count: 200)
+        #expect(throws: ShoalError.validation("Invalid ConditionExpression: The expression contains too many operators; operator count: 301")) {
+            _ = try parse(nested, values: [":a": 1])
+        }
+        #expect(throws: ShoalError.validation("Invalid ConditionExpression: The expression has redundant parentheses")) {
+            _ = try parse("((a <> :a))", values: [":a": 1])
+        }
+        #expect(try parse("(a <> :a)", values: [":a": 1]) == .comparison(.path("a"), .notEqual, .value(1)))
+        #expect(try parse("((a <> :a) and a <> :a)", values: [":a": 1])
+            == .and(.comparison(.path("a"), .notEqual, .value(1)), .comparison(.path("a"), .notEqual, .value(1))))
         let deepPath = (0..<33).map { "p\($0)" }.joined(separator: ".") + " = :a"
         #expect(throws: ShoalError.validation("Invalid ConditionExpression: The document path has too many nesting levels; nesting levels: 33")) {
             _ = try parse(deepPath, values: [":a": 1])

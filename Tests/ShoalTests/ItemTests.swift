@@ -86,7 +86,7 @@ import Testing
         var deep = AttributeValue.s("leaf")
         for _ in 0..<32 { deep = .l([deep]) }
         try await db.table("Items").put(["pk": "a", "sk": 1, "deep": deep])
-        await expectError(.validation, "Nesting Levels have exceeded supported limits") {
+        await expectError(.validation, ItemValidation.nestingMessage) {
             try await db.table("Items").put(["pk": "a", "sk": 2, "deep": .l([deep])])
         }
     }

@@ -45,9 +45,14 @@ import Testing
                                 // Fails its check before writing.
                                 throw ShoalError(.conditionalCheckFailed, "The conditional request failed")
                             case 6:
-                                // Fails in LMDB after a first write: the group must retry without it.
+                                // Fails in LMDB after a first write: that write alone is undone.
                                 try context.transaction.put(db, key: Array("partial".utf8), value: [1])
                                 try context.transaction.put(db, key: [UInt8](repeating: 1, count: 600), value: [1])
+                            case 8:
+                                // Throws its own error after writing and counting: no trace is left.
+                                try context.transaction.put(db, key: Array("halfway".utf8), value: [1])
+                                context.addSize(1_000_000, table: tableID)
+                                throw ShoalError.validation("changed its mind")
                             default:
                                 try context.transaction.put(db, key: Array("k\(i)".utf8), value: [UInt8(i)])
                             }
@@ -63,12 +68,15 @@ import Testing
             return results
         }
         try await gate.value
-        for i in 0..<10 { #expect(results[i] == (i != 3 && i != 6), "write \(i)") }
+        for i in 0..<10 { #expect(results[i] == (i != 3 && i != 6 && i != 8), "write \(i)") }
         let stored = try db.shards[0].environment.read { txn in
-            (try txn.get(handle.databases[0], key: Array("partial".utf8)), try txn.statistics(handle.databases[0]).entries)
+            (try txn.get(handle.databases[0], key: Array("partial".utf8)), try txn.get(handle.databases[0], key: Array("halfway".utf8)),
+             try txn.statistics(handle.databases[0]).entries)
         }
         #expect(stored.0 == nil)
-        #expect(stored.1 == 8)
+        #expect(stored.1 == nil)
+        #expect(stored.2 == 7)
+        #expect(try db.describeTable("Mixed").table.tableSizeBytes == 0)
     }
 
     @Test func writesAfterCloseFail() async throws {

@@ -2,14 +2,19 @@
 /// expressions and the typed values built in Swift.
 enum ExpressionChecks {
     /// Checks of literal operands that DynamoDB makes before evaluating anything.
-    static func check(_ condition: Condition, kind: ExpressionKind) throws(ShoalError) {
+    /// Conditions built in Swift are bounded here as parsed ones are by the parser, so that no
+    /// walk over a condition can run out of stack.
+    static let maxConditionDepth = ExpressionParser.maxNesting + ExpressionParser.maxOperators
+
+    static func check(_ condition: Condition, kind: ExpressionKind, depth: Int = 0) throws(ShoalError) {
         func invalid(_ detail: String) -> ShoalError { .validation("Invalid \(kind.rawValue): \(detail)") }
+        guard depth <= maxConditionDepth else { throw invalid("The expression has too many nested levels") }
         switch condition {
         case let .and(a, b), let .or(a, b):
-            try check(a, kind: kind)
-            try check(b, kind: kind)
+            try check(a, kind: kind, depth: depth + 1)
+            try check(b, kind: kind, depth: depth + 1)
         case .not(let a):
-            try check(a, kind: kind)
+            try check(a, kind: kind, depth: depth + 1)
         case let .comparison(a, op, b):
             if op != .equal && op != .notEqual {
                 for operand in [a, b] {

@@ -5,8 +5,9 @@ struct ExpressionParser {
     static let maxExpressionBytes = 4096
     static let maxInOperands = 100
     static let maxPathDepth = 32
-    /// Cap on nested parentheses and NOTs, so a hostile expression cannot exhaust the stack.
-    static let maxNesting = 256
+    /// Cap on nested parentheses and NOTs, so a hostile expression cannot exhaust the stack (the
+    /// 300-operator limit is normally reached first).
+    static let maxNesting = 400
     /// DynamoDB's limit on operators and functions in one expression.
     static let maxOperators = 300
 
@@ -131,15 +132,33 @@ struct ExpressionParser {
         if nesting > ExpressionParser.maxNesting { throw invalid("The expression has too many nested levels") }
     }
 
+    /// The position of the `)` that closes the `(` at `open`.
+    private func matchingClose(of open: Int) -> Int? {
+        var depth = 0
+        for i in open..<tokens.count {
+            if tokens[i].isSymbol("(") { depth += 1 }
+            if tokens[i].isSymbol(")") {
+                depth -= 1
+                if depth == 0 { return i }
+            }
+        }
+        return nil
+    }
+
     private static let conditionFunctions: Set<String> = ["attribute_exists", "attribute_not_exists", "attribute_type", "begins_with", "contains"]
     private static let updateFunctions: Set<String> = ["if_not_exists", "list_append"]
 
     private mutating func parsePrimary() throws(ShoalError) -> Condition {
         if peek.isSymbol("(") {
+            let open = position
             advance()
             try enter()
             defer { nesting -= 1 }
             let inner = try parseOr()
+            // `((x))`: the group holds nothing but another group.
+            if tokens[open + 1].isSymbol("("), matchingClose(of: open + 1) == position - 1 {
+                throw invalid("The expression has redundant parentheses")
+            }
             try expect(")")
             return inner
         }

@@ -4,6 +4,8 @@ public enum ItemValidation {
     public static let maxItemSize = 400 * 1024
     /// Maps and lists nest at most this deep.
     public static let maxNestingDepth = 32
+    /// DynamoDB's message for values nested deeper than ``maxNestingDepth``.
+    public static let nestingMessage = "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit"
 
     /// Checks every value of `item`.
     /// - Throws: ``ShoalError`` (`ValidationException`) naming the first problem.
@@ -45,10 +47,10 @@ public enum ItemValidation {
                 throw .invalidParameter("Input collection contains duplicates.")
             }
         case .m(let map):
-            guard depth < maxNestingDepth else { throw .validation("Nesting Levels have exceeded supported limits") }
+            guard depth < maxNestingDepth else { throw .validation(nestingMessage) }
             for (_, v) in map { try validate(v, depth: depth + 1) }
         case .l(let list):
-            guard depth < maxNestingDepth else { throw .validation("Nesting Levels have exceeded supported limits") }
+            guard depth < maxNestingDepth else { throw .validation(nestingMessage) }
             for v in list { try validate(v, depth: depth + 1) }
         }
     }

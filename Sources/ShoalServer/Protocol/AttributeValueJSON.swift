@@ -45,7 +45,7 @@ enum AttributeValueJSON {
         guard present.count == 1 else {
             throw .validation("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes")
         }
-        guard depth <= 32 else { throw .validation("Nesting Levels have exceeded supported limits") }
+        guard depth <= ItemValidation.maxNestingDepth else { throw .validation(ItemValidation.nestingMessage) }
         let (type, payload) = present[0]
         switch type {
         case "S": return .s(try string(payload, type))

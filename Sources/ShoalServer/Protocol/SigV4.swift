@@ -88,9 +88,9 @@ struct SigV4Verifier: Sendable {
             let past = requestDate < now
             let edge = now.addingTimeInterval(past ? -SigV4Verifier.maxSkew : SigV4Verifier.maxSkew)
             if past {
-                throw .invalidSignature("Signature expired: \(amzDate) is now earlier than \(edge.formatted(format)) (\(now.formatted(format)) - 15 min.)")
+                throw .invalidSignature("Signature expired: \(amzDate) is now earlier than \(edge.formatted(format))Z (\(now.formatted(format))Z - 15 min.)")
             }
-            throw .invalidSignature("Signature not yet current: \(amzDate) is still later than \(edge.formatted(format)) (\(now.formatted(format)) + 15 min.)")
+            throw .invalidSignature("Signature not yet current: \(amzDate) is still later than \(edge.formatted(format))Z (\(now.formatted(format))Z + 15 min.)")
         }
         guard let auth = SigV4Verifier.parse(header) else {
             throw .invalidSignature("Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters. Authorization=\(header)")
