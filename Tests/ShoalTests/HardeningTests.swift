@@ -8,7 +8,7 @@ import Testing
         let (db, dir) = try makeDatabase(shards: 1)
         defer { withExtendedLifetime(dir) {} }
         _ = try await db.createTable(CreateTableRequest(tableName: "Legacy", partitionKey: ("id", .s)))
-        var expected: [String: ExpectedAttributeValue] = [:]
+        var expected: [AttributeName: ExpectedAttributeValue] = [:]
         for i in 0..<30_000 { expected["a\(i)"] = ExpectedAttributeValue(exists: false) }
         _ = try await db.putItem(PutItemRequest(tableName: "Legacy", item: ["id": "x", "a7": 1], expected: expected))
         // Now a7 exists, so the same conditions fail (the last of 30,000 joined by AND).

@@ -60,7 +60,7 @@ enum Generate {
         case 7: return .bs(Array(Set((0..<Int.random(in: 1...4, using: &g)).map { _ in bytes(&g) })))
         case 8: return .l((0..<Int.random(in: 0...4, using: &g)).map { _ in value(&g, depth: depth + 1) })
         default:
-            var map: [String: AttributeValue] = [:]
+            var map: Item = [:]
             for _ in 0..<Int.random(in: 0...4, using: &g) { map[string(&g, maxLength: 5)] = value(&g, depth: depth + 1) }
             return .m(map)
         }

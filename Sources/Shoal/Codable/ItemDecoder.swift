@@ -77,9 +77,9 @@ private struct AttributeValueDecoder: Decoder {
     }
 
     struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
-        let map: [String: AttributeValue]
+        let map: Item
         let codingPath: [any CodingKey]
-        var allKeys: [Key] { map.keys.compactMap { Key(stringValue: $0) } }
+        var allKeys: [Key] { map.keys.compactMap { Key(stringValue: $0.string) } }
 
         func contains(_ key: Key) -> Bool { map[key.stringValue] != nil }
 

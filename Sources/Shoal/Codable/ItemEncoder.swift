@@ -34,7 +34,7 @@ private final class EncodedNode {
     enum Content {
         case empty
         case value(AttributeValue)
-        case map([String: EncodedNode])
+        case map([AttributeName: EncodedNode])
         case list([EncodedNode])
     }
     var content: Content = .empty
@@ -44,7 +44,7 @@ private final class EncodedNode {
         case .empty: return nil
         case .value(let v): return v
         case .map(let m):
-            var result: [String: AttributeValue] = [:]
+            var result: Item = [:]
             for (k, node) in m { if let v = node.attributeValue { result[k] = v } }
             return .m(result)
         case .list(let l): return .l(l.map { $0.attributeValue ?? .null })

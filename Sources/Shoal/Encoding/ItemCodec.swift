@@ -36,11 +36,11 @@ public enum ItemCodec {
         return item
     }
 
-    private static func encodeMap(_ map: [String: AttributeValue], into w: inout ByteWriter) {
+    private static func encodeMap(_ map: Item, into w: inout ByteWriter) {
         w.varint(map.count)
         // Dictionary order: readers look attributes up by name, so no order is needed on disk.
         for (name, value) in map {
-            w.lengthPrefixed(name)
+            w.lengthPrefixed(name.string)
             encodeValue(value, into: &w)
         }
     }
@@ -82,10 +82,10 @@ public enum ItemCodec {
         }
     }
 
-    private static func decodeMap(_ r: inout ByteReader, depth: Int) throws(ShoalError) -> [String: AttributeValue] {
+    private static func decodeMap(_ r: inout ByteReader, depth: Int) throws(ShoalError) -> Item {
         let count = try r.varint()
         guard count <= r.bytes.count else { throw ByteReader.corrupt }
-        var map = [String: AttributeValue](minimumCapacity: count)
+        var map = Item(minimumCapacity: count)
         for _ in 0..<count {
             let name = try r.lengthPrefixedString()
             map[name] = try decodeValue(&r, depth: depth)
@@ -144,9 +144,9 @@ public enum ItemCodec {
 
     /// Top-level attribute names to decode, with their UTF-8 bytes for matching without allocating.
     struct AttributeSelection: Sendable {
-        let names: [(name: String, bytes: [UInt8])]
+        let names: [(name: AttributeName, bytes: [UInt8])]
 
-        init(_ names: Set<String>) {
+        init(_ names: Set<AttributeName>) {
             self.names = names.sorted().map { ($0, Array($0.utf8)) }
         }
     }
@@ -161,7 +161,7 @@ public enum ItemCodec {
             let length = try r.varint()
             let start = r.offset
             try r.skip(length)
-            var match: String?
+            var match: AttributeName?
             for candidate in selection.names where candidate.bytes.count == length {
                 if bytes[start..<start + length].elementsEqual(candidate.bytes) {
                     match = candidate.name

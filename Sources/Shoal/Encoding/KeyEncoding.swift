@@ -156,7 +156,7 @@ struct ItemKey: Sendable, Hashable {
     var sort: AttributeValue?
 
     func asItem(_ schema: PrimaryKey) -> Item {
-        var item: Item = [schema.partition.name: partition]
+        var item: Item = [AttributeName(schema.partition.name): partition]
         if let sortPart = schema.sort, let sort { item[sortPart.name] = sort }
         return item
     }

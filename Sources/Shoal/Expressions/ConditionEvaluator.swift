@@ -92,7 +92,7 @@ enum ConditionEvaluator {
         switch (container, element) {
         case let (.s(s), .s(sub)): return containsBytes(Array(s.utf8), Array(sub.utf8))
         case let (.b(bytes), .b(sub)): return containsBytes(bytes, sub)
-        case let (.ss(set), .s(v)): return set.contains(v)
+        case let (.ss(set), .s(v)): return set.contains { Bytewise.equal($0, v) }
         case let (.ns(set), .n(v)): return set.contains(v)
         case let (.bs(set), .b(v)): return set.contains(v)
         case let (.l(list), v): return list.contains(v)

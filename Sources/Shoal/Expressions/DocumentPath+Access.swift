@@ -131,7 +131,7 @@ enum Projection {
         if subpaths.contains(where: \.isEmpty) { return value }
         switch value {
         case .m(let map):
-            var out: [String: AttributeValue] = [:]
+            var out: Item = [:]
             for (element, rest) in group(subpaths) {
                 guard case .name(let key) = element, let child = map[key] else { continue }
                 if let projected = project(child, rest) { out[key] = projected }

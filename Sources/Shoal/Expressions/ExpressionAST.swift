@@ -1,7 +1,27 @@
 /// One step of a document path: a map key (or top-level attribute) or a list index.
+/// Names compare by their UTF-8 bytes, as attribute names do (see ``AttributeName``).
 public enum PathElement: Sendable, Hashable {
     case name(String)
     case index(Int)
+
+    public static func == (lhs: PathElement, rhs: PathElement) -> Bool {
+        switch (lhs, rhs) {
+        case let (.name(a), .name(b)): return Bytewise.equal(a, b)
+        case let (.index(a), .index(b)): return a == b
+        default: return false
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .name(let n):
+            hasher.combine(0)
+            Bytewise.hash(n, into: &hasher)
+        case .index(let i):
+            hasher.combine(1)
+            hasher.combine(i)
+        }
+    }
 }
 
 /// A document path such as `a.b[2].c`: a top-level attribute name, then map keys and list indexes.

@@ -70,7 +70,10 @@ enum ExpressionLexer {
                 }
             } else if isWordByte(c) {
                 while i < source.count && isWordByte(source[i]) { i += 1 }
-                tokens.append(ExpressionToken(kind: .word, text: text(start, i), start: start, end: i))
+                let word = ExpressionToken(kind: .word, text: text(start, i), start: start, end: i)
+                // DynamoDB's names start with a letter: `_a` is a syntax error there.
+                if c == UInt8(ascii: "_") { throw syntaxError(kind, source, tokens + [word], at: tokens.count) }
+                tokens.append(word)
             } else {
                 let next = i + 1 < source.count ? source[i + 1] : 0
                 if (c == UInt8(ascii: "<") && (next == UInt8(ascii: ">") || next == UInt8(ascii: "="))) || (c == UInt8(ascii: ">") && next == UInt8(ascii: "=")) {

@@ -60,18 +60,18 @@ enum LegacyParameters {
     static let mixed = ShoalError.validation("Can not use both expression and non-expression parameters in the same request")
 
     /// `QueryFilter` / `ScanFilter` / `KeyConditions` entries joined by `ConditionalOperator`.
-    static func condition(_ filter: [String: LegacyCondition], conditionalOperator: ConditionalOperator?) throws(ShoalError) -> Condition? {
+    static func condition(_ filter: [AttributeName: LegacyCondition], conditionalOperator: ConditionalOperator?) throws(ShoalError) -> Condition? {
         var parts: [Condition] = []
-        for name in filter.keys.sorted() {
-            parts.append(try condition(name: name, filter[name]!, argumentError: "The attempted filter operation is not supported for the provided filter argument count"))
+        for name in filter.keys.sorted().map(\.string) {
+            parts.append(try condition(name: name, filter[name]!))
         }
         return join(parts, conditionalOperator)
     }
 
     /// `Expected` joined by `ConditionalOperator`.
-    static func condition(_ expected: [String: ExpectedAttributeValue], conditionalOperator: ConditionalOperator?) throws(ShoalError) -> Condition? {
+    static func condition(_ expected: [AttributeName: ExpectedAttributeValue], conditionalOperator: ConditionalOperator?) throws(ShoalError) -> Condition? {
         var parts: [Condition] = []
-        for name in expected.keys.sorted() {
+        for name in expected.keys.sorted().map(\.string) {
             let entry = expected[name]!
             let path = Operand.path(DocumentPath(attribute: name))
             if let op = entry.comparisonOperator {
@@ -81,8 +81,7 @@ enum LegacyParameters {
                 if entry.exists != nil {
                     throw .invalidParameter("Exists and ComparisonOperator cannot be used together for Attribute: \(name)")
                 }
-                parts.append(try condition(name: name, LegacyCondition(op, entry.attributeValueList ?? []),
-                                           argumentError: "One or more parameter values were invalid: Invalid number of argument(s) for the \(op.rawValue) ComparisonOperator"))
+                parts.append(try condition(name: name, LegacyCondition(op, entry.attributeValueList ?? [])))
             } else if entry.attributeValueList != nil {
                 throw .invalidParameter("AttributeValueList can only be used with a ComparisonOperator for Attribute: \(name)")
             } else if entry.exists == false {
@@ -124,13 +123,18 @@ enum LegacyParameters {
         try ItemValidation.validate(value)
     }
 
-    private static func condition(name: String, _ c: LegacyCondition, argumentError: String) throws(ShoalError) -> Condition {
+    /// DynamoDB's message for a legacy operator given the wrong number of values.
+    static func argumentCountError(_ op: LegacyComparisonOperator) -> ShoalError {
+        .invalidParameter("Invalid number of argument(s) for the \(op.rawValue) ComparisonOperator")
+    }
+
+    private static func condition(name: String, _ c: LegacyCondition) throws(ShoalError) -> Condition {
         let path = DocumentPath(attribute: name)
         let attribute = Operand.path(path)
         let args = c.attributeValueList
         for value in args { try validate(value) }
         func count(_ n: Int) throws(ShoalError) {
-            guard args.count == n else { throw .validation(argumentError) }
+            guard args.count == n else { throw argumentCountError(c.comparisonOperator) }
         }
         func scalar(_ allowed: [AttributeType]) throws(ShoalError) {
             for value in args where !allowed.contains(value.type) {
@@ -166,8 +170,11 @@ enum LegacyParameters {
             try scalar([.s, .b])
             return .beginsWith(attribute, .value(args[0]))
         case .isIn:
-            guard !args.isEmpty else { throw .validation(argumentError) }
+            guard !args.isEmpty else { throw argumentCountError(c.comparisonOperator) }
             try scalar([.s, .n, .b])
+            guard args.allSatisfy({ $0.type == args[0].type }) else {
+                throw .invalidParameter("AttributeValues inside AttributeValueList must be of same type")
+            }
             return .isIn(attribute, args.map { .value($0) })
         case .between:
             try count(2)
@@ -183,9 +190,9 @@ enum LegacyParameters {
     }
 
     /// `AttributeUpdates` as an update expression. ADD of a list to a list appends, as the legacy API does.
-    static func update(_ updates: [String: AttributeValueUpdate]) throws(ShoalError) -> UpdateExpression {
+    static func update(_ updates: [AttributeName: AttributeValueUpdate]) throws(ShoalError) -> UpdateExpression {
         var update = UpdateExpression()
-        for name in updates.keys.sorted() {
+        for name in updates.keys.sorted().map(\.string) {
             let entry = updates[name]!
             let path = DocumentPath(attribute: name)
             if let value = entry.value { try validate(value) }
@@ -226,8 +233,9 @@ enum LegacyParameters {
         guard !attributesToGet.isEmpty else {
             throw .validation("1 validation error detected: Value '[]' at 'attributesToGet' failed to satisfy constraint: Member must have length greater than or equal to 1")
         }
-        if Set(attributesToGet).count != attributesToGet.count {
-            throw .validation("One or more parameter values were invalid: Duplicate value in attribute name: \(attributesToGet.first { n in attributesToGet.filter { $0 == n }.count > 1 }!)")
+        var seen = Set<AttributeName>()
+        for name in attributesToGet where !seen.insert(AttributeName(name)).inserted {
+            throw .validation("One or more parameter values were invalid: Duplicate value in attribute name: \(name)")
         }
         return attributesToGet.map { DocumentPath(attribute: $0) }
     }

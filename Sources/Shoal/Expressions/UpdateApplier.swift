@@ -29,7 +29,8 @@ enum UpdateApplier {
             case let (.n(a)?, .n(b)):
                 try action.path.set(.n(try arithmetic { () throws(NumberError) in try a + b }), in: &item)
             case let (.ss(a)?, .ss(b)):
-                try action.path.set(.ss(a + b.filter { !a.contains($0) }), in: &item)
+                let present = Set(a.map { AttributeName($0) })
+                try action.path.set(.ss(a + b.filter { !present.contains(AttributeName($0)) }), in: &item)
             case let (.ns(a)?, .ns(b)):
                 try action.path.set(.ns(a + b.filter { !a.contains($0) }), in: &item)
             case let (.bs(a)?, .bs(b)):
@@ -46,7 +47,8 @@ enum UpdateApplier {
             case (nil, _):
                 continue
             case let (.ss(a)?, .ss(b)):
-                let left = a.filter { !b.contains($0) }
+                let removed = Set(b.map { AttributeName($0) })
+                let left = a.filter { !removed.contains(AttributeName($0)) }
                 remaining = left.isEmpty ? nil : .ss(left)
             case let (.ns(a)?, .ns(b)):
                 let left = a.filter { !b.contains($0) }

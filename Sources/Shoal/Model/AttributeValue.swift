@@ -1,13 +1,14 @@
 /// One DynamoDB attribute value, of one of DynamoDB's ten types.
 ///
-/// Sets are arrays whose order carries no meaning: `==` compares them as sets.
+/// Sets are arrays whose order carries no meaning: `==` compares them as sets. Strings, map keys
+/// and string-set members compare by their UTF-8 bytes, as in DynamoDB (see ``AttributeName``).
 public enum AttributeValue: Sendable, CustomStringConvertible {
     case s(String)
     case n(Number)
     case b([UInt8])
     case bool(Bool)
     case null
-    case m([String: AttributeValue])
+    case m([AttributeName: AttributeValue])
     case l([AttributeValue])
     case ss([String])
     case ns([Number])
@@ -45,7 +46,7 @@ public enum AttributeValue: Sendable, CustomStringConvertible {
 }
 
 /// An item: attribute names to values.
-public typealias Item = [String: AttributeValue]
+public typealias Item = [AttributeName: AttributeValue]
 
 /// DynamoDB's type descriptors.
 public enum AttributeType: String, Sendable, Codable, CaseIterable {
@@ -55,14 +56,14 @@ public enum AttributeType: String, Sendable, Codable, CaseIterable {
 extension AttributeValue: Equatable, Hashable {
     public static func == (lhs: AttributeValue, rhs: AttributeValue) -> Bool {
         switch (lhs, rhs) {
-        case let (.s(a), .s(b)): return a == b
+        case let (.s(a), .s(b)): return Bytewise.equal(a, b)
         case let (.n(a), .n(b)): return a == b
         case let (.b(a), .b(b)): return a == b
         case let (.bool(a), .bool(b)): return a == b
         case (.null, .null): return true
         case let (.m(a), .m(b)): return a == b
         case let (.l(a), .l(b)): return a == b
-        case let (.ss(a), .ss(b)): return a.count == b.count && Set(a) == Set(b)
+        case let (.ss(a), .ss(b)): return a.count == b.count && Set(a.map { AttributeName($0) }) == Set(b.map { AttributeName($0) })
         case let (.ns(a), .ns(b)): return a.count == b.count && Set(a) == Set(b)
         case let (.bs(a), .bs(b)): return a.count == b.count && Set(a) == Set(b)
         default: return false
@@ -72,14 +73,14 @@ extension AttributeValue: Equatable, Hashable {
     public func hash(into hasher: inout Hasher) {
         hasher.combine(type)
         switch self {
-        case .s(let v): hasher.combine(v)
+        case .s(let v): Bytewise.hash(v, into: &hasher)
         case .n(let v): hasher.combine(v)
         case .b(let v): hasher.combine(v)
         case .bool(let v): hasher.combine(v)
         case .null: break
         case .m(let v): hasher.combine(v)
         case .l(let v): hasher.combine(v)
-        case .ss(let v): hasher.combine(Set(v))
+        case .ss(let v): hasher.combine(Set(v.map { AttributeName($0) }))
         case .ns(let v): hasher.combine(Set(v))
         case .bs(let v): hasher.combine(Set(v))
         }

@@ -33,7 +33,7 @@ public enum ItemValidation {
             return
         case .ss(let set):
             guard !set.isEmpty else { throw .invalidParameter("An string set  may not be empty") }
-            if Set(set).count != set.count {
+            if Bytewise.hasDuplicates(set) {
                 throw .invalidParameter("Input collection \(listText(set)) contains duplicates.")
             }
         case .ns(let set):

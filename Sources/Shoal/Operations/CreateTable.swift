@@ -104,14 +104,14 @@ extension Database {
             guard schema[1].keyType == .range else {
                 throw .validation("Too many hash keys specified.  All Dynamo DB tables must have exactly one hash key")
             }
-            guard schema[0].attributeName != schema[1].attributeName else {
+            guard !Bytewise.equal(schema[0].attributeName, schema[1].attributeName) else {
                 throw .validation("Both the Hash Key and the Range Key element in the KeySchema have the same name")
             }
         }
-        var types: [String: ScalarAttributeType] = [:]
+        var types: [AttributeName: ScalarAttributeType] = [:]
         for definition in request.attributeDefinitions {
             guard types[definition.attributeName] == nil else {
-                throw .validation("Cannot have two attributes with the same name")
+                throw .validation("Attribute Name is duplicated: \(definition.attributeName)")
             }
             types[definition.attributeName] = definition.attributeType
         }

@@ -6,13 +6,13 @@ public struct DeleteItemRequest: Sendable {
     public var condition: Condition?
     public var expressionAttributeNames: [String: String]?
     public var expressionAttributeValues: [String: AttributeValue]?
-    public var expected: [String: ExpectedAttributeValue]?
+    public var expected: [AttributeName: ExpectedAttributeValue]?
     public var conditionalOperator: ConditionalOperator?
     public var returnValuesOnConditionCheckFailure: ReturnValuesOnConditionCheckFailure?
 
     public init(tableName: String, key: Item, returnValues: ReturnValue = .none, conditionExpression: String? = nil,
                 condition: Condition? = nil, expressionAttributeNames: [String: String]? = nil,
-                expressionAttributeValues: [String: AttributeValue]? = nil, expected: [String: ExpectedAttributeValue]? = nil,
+                expressionAttributeValues: [String: AttributeValue]? = nil, expected: [AttributeName: ExpectedAttributeValue]? = nil,
                 conditionalOperator: ConditionalOperator? = nil,
                 returnValuesOnConditionCheckFailure: ReturnValuesOnConditionCheckFailure? = nil) {
         self.tableName = tableName

@@ -41,7 +41,7 @@ struct ExpressionInput {
 struct WriteConditionParameters {
     var expression: String?
     var typed: Condition?
-    var expected: [String: ExpectedAttributeValue]?
+    var expected: [AttributeName: ExpectedAttributeValue]?
     var conditionalOperator: ConditionalOperator?
 
     /// The condition to check, from the expression, the typed value or the legacy `Expected`.

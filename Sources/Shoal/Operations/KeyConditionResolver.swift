@@ -70,18 +70,20 @@ enum KeyConditionResolver {
     }
 
     /// Legacy `KeyConditions`.
-    static func resolve(_ conditions: [String: LegacyCondition], schema: PrimaryKey) throws(ShoalError) -> KeyCondition {
+    static func resolve(_ conditions: [AttributeName: LegacyCondition], schema: PrimaryKey) throws(ShoalError) -> KeyCondition {
         guard (1...2).contains(conditions.count) else { throw .validation("Conditions can be of length 1 or 2 only") }
         var parts: [(name: String, op: SortKeyCondition.Operator)] = []
-        for name in conditions.keys.sorted() {
+        for name in conditions.keys.sorted().map(\.string) {
             let c = conditions[name]!
             let args = c.attributeValueList
             let counts: [LegacyComparisonOperator: Int] = [.eq: 1, .le: 1, .lt: 1, .ge: 1, .gt: 1, .beginsWith: 1, .between: 2]
             guard let expected = counts[c.comparisonOperator] else {
                 throw .validation("Attempted conditional constraint is not an indexable operation")
             }
-            guard args.count == expected else {
-                throw .validation("The attempted filter operation is not supported for the provided filter argument count")
+            guard args.count == expected else { throw LegacyParameters.argumentCountError(c.comparisonOperator) }
+            let allowed: [AttributeType] = c.comparisonOperator == .beginsWith ? [.s, .b] : [.s, .n, .b]
+            for value in args where !allowed.contains(value.type) {
+                throw .invalidParameter("ComparisonOperator \(c.comparisonOperator.rawValue) is not valid for \(value.type.rawValue) AttributeValue type")
             }
             let op: SortKeyCondition.Operator
             switch c.comparisonOperator {
@@ -99,15 +101,15 @@ enum KeyConditionResolver {
     }
 
     private static func assemble(_ parts: [(name: String, op: SortKeyCondition.Operator)], schema: PrimaryKey) throws(ShoalError) -> KeyCondition {
-        guard let partition = parts.first(where: { $0.name == schema.partition.name }) else {
+        guard let partition = parts.first(where: { Bytewise.equal($0.name, schema.partition.name) }) else {
             throw .validation("Query condition missed key schema element: \(schema.partition.name)")
         }
         guard case .equal(let value) = partition.op else {
             throw .validation("Query key condition not supported")
         }
         var condition = KeyCondition(partitionKeyName: partition.name, partitionKeyValue: value)
-        for part in parts where part.name != schema.partition.name {
-            guard let sort = schema.sort, part.name == sort.name else {
+        for part in parts where !Bytewise.equal(part.name, schema.partition.name) {
+            guard let sort = schema.sort, Bytewise.equal(part.name, sort.name) else {
                 throw .validation("Query condition missed key schema element: \(schema.sort?.name ?? part.name)")
             }
             condition.sortKey = SortKeyCondition(name: part.name, part.op)

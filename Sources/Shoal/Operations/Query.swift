@@ -5,11 +5,11 @@ public struct QueryRequest: Sendable {
     /// The typed key condition; or give `keyConditionExpression`, or legacy `keyConditions`.
     public var keyCondition: KeyCondition?
     public var keyConditionExpression: String?
-    public var keyConditions: [String: LegacyCondition]?
+    public var keyConditions: [AttributeName: LegacyCondition]?
     /// Applied after `Limit` counts evaluated items: `Count` drops filtered items, `ScannedCount` does not.
     public var filterExpression: String?
     public var filter: Condition?
-    public var queryFilter: [String: LegacyCondition]?
+    public var queryFilter: [AttributeName: LegacyCondition]?
     public var conditionalOperator: ConditionalOperator?
     public var projectionExpression: String?
     public var projection: [DocumentPath]?
@@ -23,8 +23,8 @@ public struct QueryRequest: Sendable {
     public var consistentRead: Bool
 
     public init(tableName: String, keyCondition: KeyCondition? = nil, keyConditionExpression: String? = nil,
-                keyConditions: [String: LegacyCondition]? = nil, filterExpression: String? = nil, filter: Condition? = nil,
-                queryFilter: [String: LegacyCondition]? = nil, conditionalOperator: ConditionalOperator? = nil,
+                keyConditions: [AttributeName: LegacyCondition]? = nil, filterExpression: String? = nil, filter: Condition? = nil,
+                queryFilter: [AttributeName: LegacyCondition]? = nil, conditionalOperator: ConditionalOperator? = nil,
                 projectionExpression: String? = nil, projection: [DocumentPath]? = nil, attributesToGet: [String]? = nil,
                 expressionAttributeNames: [String: String]? = nil, expressionAttributeValues: [String: AttributeValue]? = nil,
                 scanIndexForward: Bool = true, limit: Int? = nil,
@@ -125,7 +125,7 @@ struct QueryPlan {
         try PrimaryKey.checkNotEmpty(condition.partitionKeyValue, name: schema.partition.name)
         partition = condition.partitionKeyValue
         if let sortCondition = condition.sortKey {
-            guard let sort = schema.sort, sortCondition.name == sort.name else {
+            guard let sort = schema.sort, Bytewise.equal(sortCondition.name, sort.name) else {
                 throw .validation("Query condition missed key schema element: \(schema.sort?.name ?? schema.partition.name)")
             }
             for operand in sortCondition.op.operands where operand.type != sort.type.attributeType {

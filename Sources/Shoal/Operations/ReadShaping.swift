@@ -12,10 +12,10 @@ struct ReadShaping {
         self.filter = filter
         self.projection = projection
         self.countOnly = countOnly
-        let keyNames = Set(schema.names)
+        let keyNames = Set(schema.names.map { AttributeName($0) })
         keySelection = ItemCodec.AttributeSelection(keyNames)
         filterSelection = filter.map { ItemCodec.AttributeSelection(ReadShaping.attributes(of: $0).union(keyNames)) }
-        projectionSelection = projection.map { ItemCodec.AttributeSelection(Set($0.map(\.attribute)).union(keyNames)) }
+        projectionSelection = projection.map { ItemCodec.AttributeSelection(Set($0.map { AttributeName($0.attribute) }).union(keyNames)) }
     }
 
     /// The entry for one stored value: its key, size, and what the response gets.
@@ -52,12 +52,12 @@ struct ReadShaping {
     }
 
     /// The top-level attributes a condition reads (for the Query filter's key-attribute rule).
-    static func attributes(of condition: Condition) -> Set<String> {
-        func names(_ operand: Operand) -> Set<String> {
+    static func attributes(of condition: Condition) -> Set<AttributeName> {
+        func names(_ operand: Operand) -> Set<AttributeName> {
             switch operand {
-            case .path(let p), .size(let p): return [p.attribute]
+            case .path(let p), .size(let p): return [AttributeName(p.attribute)]
             case .value: return []
-            case let .ifNotExists(p, o): return names(o).union([p.attribute])
+            case let .ifNotExists(p, o): return names(o).union([AttributeName(p.attribute)])
             case let .listAppend(a, b), let .plus(a, b), let .minus(a, b): return names(a).union(names(b))
             }
         }
@@ -67,13 +67,13 @@ struct ReadShaping {
         case let .isIn(a, list): return list.reduce(names(a)) { $0.union(names($1)) }
         case let .and(a, b), let .or(a, b): return attributes(of: a).union(attributes(of: b))
         case .not(let a): return attributes(of: a)
-        case .attributeExists(let p), .attributeNotExists(let p): return [p.attribute]
-        case let .attributeType(p, o): return names(o).union([p.attribute])
+        case .attributeExists(let p), .attributeNotExists(let p): return [AttributeName(p.attribute)]
+        case let .attributeType(p, o): return names(o).union([AttributeName(p.attribute)])
         }
     }
 
     /// The filter of a Query or Scan, from `FilterExpression`, the typed value, or the legacy filter.
-    static func filter(expression: String?, typed: Condition?, legacy: [String: LegacyCondition]?,
+    static func filter(expression: String?, typed: Condition?, legacy: [AttributeName: LegacyCondition]?,
                        conditionalOperator: ConditionalOperator?, input: inout ExpressionInput) throws(ShoalError) -> Condition? {
         if (expression != nil || typed != nil) && (legacy != nil || conditionalOperator != nil) {
             throw LegacyParameters.mixed
@@ -95,7 +95,7 @@ struct ReadShaping {
 struct ReadParameters {
     var filterExpression: String?
     var filter: Condition?
-    var legacyFilter: [String: LegacyCondition]?
+    var legacyFilter: [AttributeName: LegacyCondition]?
     /// `QueryFilter` or `ScanFilter`, for messages.
     var legacyFilterName: String
     var conditionalOperator: ConditionalOperator?
@@ -112,7 +112,8 @@ struct ReadParameters {
     func shaping(schema: PrimaryKey, input: inout ExpressionInput, keysInFilter: Bool) throws(ShoalError) -> ReadShaping {
         let filter = try ReadShaping.filter(expression: filterExpression, typed: self.filter, legacy: legacyFilter,
                                             conditionalOperator: conditionalOperator, input: &input)
-        if !keysInFilter, let filter, let keyName = schema.names.first(where: ReadShaping.attributes(of: filter).contains) {
+        if !keysInFilter, let filter,
+           let keyName = schema.names.first(where: { ReadShaping.attributes(of: filter).contains(AttributeName($0)) }) {
             let parameter = legacyFilter != nil ? legacyFilterName : "Filter Expression"
             throw .validation("\(parameter) can only contain non-primary key attributes: Primary key attribute: \(keyName)")
         }

@@ -12,7 +12,7 @@ public struct ScanRequest: Sendable {
     /// Applied after `Limit` counts evaluated items.
     public var filterExpression: String?
     public var filter: Condition?
-    public var scanFilter: [String: LegacyCondition]?
+    public var scanFilter: [AttributeName: LegacyCondition]?
     public var conditionalOperator: ConditionalOperator?
     public var projectionExpression: String?
     public var projection: [DocumentPath]?
@@ -22,7 +22,7 @@ public struct ScanRequest: Sendable {
 
     public init(tableName: String, limit: Int? = nil, exclusiveStartKey: Item? = nil, segment: Int? = nil,
                 totalSegments: Int? = nil, select: Select? = nil, consistentRead: Bool = false,
-                filterExpression: String? = nil, filter: Condition? = nil, scanFilter: [String: LegacyCondition]? = nil,
+                filterExpression: String? = nil, filter: Condition? = nil, scanFilter: [AttributeName: LegacyCondition]? = nil,
                 conditionalOperator: ConditionalOperator? = nil, projectionExpression: String? = nil,
                 projection: [DocumentPath]? = nil, attributesToGet: [String]? = nil,
                 expressionAttributeNames: [String: String]? = nil, expressionAttributeValues: [String: AttributeValue]? = nil) {

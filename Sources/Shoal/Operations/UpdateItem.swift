@@ -10,8 +10,8 @@ public struct UpdateItemRequest: Sendable {
     public var expressionAttributeNames: [String: String]?
     public var expressionAttributeValues: [String: AttributeValue]?
     /// Legacy updates and conditions; cannot be combined with expressions.
-    public var attributeUpdates: [String: AttributeValueUpdate]?
-    public var expected: [String: ExpectedAttributeValue]?
+    public var attributeUpdates: [AttributeName: AttributeValueUpdate]?
+    public var expected: [AttributeName: ExpectedAttributeValue]?
     public var conditionalOperator: ConditionalOperator?
     public var returnValues: ReturnValue
     public var returnValuesOnConditionCheckFailure: ReturnValuesOnConditionCheckFailure?
@@ -19,7 +19,7 @@ public struct UpdateItemRequest: Sendable {
     public init(tableName: String, key: Item, updateExpression: String? = nil, update: UpdateExpression? = nil,
                 conditionExpression: String? = nil, condition: Condition? = nil,
                 expressionAttributeNames: [String: String]? = nil, expressionAttributeValues: [String: AttributeValue]? = nil,
-                attributeUpdates: [String: AttributeValueUpdate]? = nil, expected: [String: ExpectedAttributeValue]? = nil,
+                attributeUpdates: [AttributeName: AttributeValueUpdate]? = nil, expected: [AttributeName: ExpectedAttributeValue]? = nil,
                 conditionalOperator: ConditionalOperator? = nil, returnValues: ReturnValue = .none,
                 returnValuesOnConditionCheckFailure: ReturnValuesOnConditionCheckFailure? = nil) {
         self.tableName = tableName

@@ -76,7 +76,7 @@ private struct WriteConditionFields {
     let expression: String?
     let names: [String: String]?
     let values: [String: AttributeValue]?
-    let expected: [String: ExpectedAttributeValue]?
+    let expected: [AttributeName: ExpectedAttributeValue]?
     let conditionalOperator: ConditionalOperator?
     let onFailure: ReturnValuesOnConditionCheckFailure?
 

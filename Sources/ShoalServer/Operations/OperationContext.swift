@@ -80,9 +80,9 @@ enum ResponseJSON {
 
 /// Reading the legacy parameters' JSON.
 extension RequestReader {
-    func legacyConditions(_ key: String) throws(ProtocolError) -> [String: LegacyCondition]? {
+    func legacyConditions(_ key: String) throws(ProtocolError) -> [AttributeName: LegacyCondition]? {
         guard let entries = try map(key) else { return nil }
-        var result: [String: LegacyCondition] = [:]
+        var result: [AttributeName: LegacyCondition] = [:]
         for (name, value) in entries {
             let entry = try RequestReader(value)
             guard let op = try entry.enumeration("ComparisonOperator", LegacyComparisonOperator.self) else {
@@ -94,9 +94,9 @@ extension RequestReader {
         return result
     }
 
-    func expected() throws(ProtocolError) -> [String: ExpectedAttributeValue]? {
+    func expected() throws(ProtocolError) -> [AttributeName: ExpectedAttributeValue]? {
         guard let entries = try map("Expected") else { return nil }
-        var result: [String: ExpectedAttributeValue] = [:]
+        var result: [AttributeName: ExpectedAttributeValue] = [:]
         for (name, value) in entries {
             let entry = try RequestReader(value)
             result[name] = ExpectedAttributeValue(
@@ -110,9 +110,9 @@ extension RequestReader {
         return result
     }
 
-    func attributeUpdates() throws(ProtocolError) -> [String: AttributeValueUpdate]? {
+    func attributeUpdates() throws(ProtocolError) -> [AttributeName: AttributeValueUpdate]? {
         guard let entries = try map("AttributeUpdates") else { return nil }
-        var result: [String: AttributeValueUpdate] = [:]
+        var result: [AttributeName: AttributeValueUpdate] = [:]
         for (name, value) in entries {
             let entry = try RequestReader(value)
             result[name] = AttributeValueUpdate(

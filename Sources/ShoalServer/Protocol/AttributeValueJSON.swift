@@ -5,7 +5,7 @@ import Shoal
 enum AttributeValueJSON {
     static func encode(_ item: Item) -> JSONValue {
         // Member order carries no meaning in DynamoDB's JSON; dictionary order saves a sort per item.
-        .object(item.map { ($0.key, encode($0.value)) })
+        .object(item.map { ($0.key.string, encode($0.value)) })
     }
 
     static func encode(_ value: AttributeValue) -> JSONValue {
@@ -60,7 +60,7 @@ enum AttributeValueJSON {
             return .null
         case "M":
             guard case .object(let entries) = payload else { throw .serialization("Unexpected \(payload.typeName) for M, expected a map") }
-            var map = [String: AttributeValue](minimumCapacity: entries.count)
+            var map = Item(minimumCapacity: entries.count)
             for (k, v) in entries { map[k] = try decode(v, depth: depth + 1) }
             return .m(map)
         case "L":

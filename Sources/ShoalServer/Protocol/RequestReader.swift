@@ -104,8 +104,15 @@ struct RequestReader {
         return item
     }
 
+    /// `ExpressionAttributeValues`: placeholders to values.
     func attributeValueMap(_ key: String) throws(ProtocolError) -> [String: AttributeValue]? {
-        try item(key)
+        guard let json = members[key], json != .null else { return nil }
+        guard case .object(let entries) = json else {
+            throw .serialization("Unexpected \(json.typeName) for \(key), expected a map")
+        }
+        var values: [String: AttributeValue] = [:]
+        for (placeholder, value) in entries { values[placeholder] = try AttributeValueJSON.decode(value, depth: 0) }
+        return values
     }
 
     /// An enum member, with DynamoDB's message for a value outside the set.
