@@ -52,3 +52,14 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer targets, built only by tools/fuzz (SHOAL_FUZZ=1 with -sanitize=fuzzer): they need
+// libFuzzer's driver, which a normal build does not link.
+if Context.environment["SHOAL_FUZZ"] != nil {
+    package.targets.append(.target(name: "FuzzDriver", path: "Tests/Fuzz/FuzzDriver"))
+    for name in ["FuzzJSON", "FuzzAttributeValue", "FuzzExpressions", "FuzzNumber", "FuzzSigV4", "FuzzItemCodec"] {
+        package.targets.append(.executableTarget(
+            name: name, dependencies: ["FuzzDriver", "Shoal", "ShoalServer"], path: "Tests/Fuzz/\(name)"))
+    }
+}
+

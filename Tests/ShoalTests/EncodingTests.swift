@@ -64,6 +64,16 @@ import Testing
         }
     }
 
+    /// Found by FuzzItemCodec: a name length near Int.max overflowed `offset + count`.
+    @Test func hugeLengthsAreCorruptNotOverflows() {
+        let crash: [UInt8] = [0x07, 0x01, 0x00, 0x0A, 0x09, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F,
+                              0xFF, 0x00, 0x01, 0x02, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x1D, 0x07, 0x01]
+        #expect(throws: ShoalError.self) { _ = try ItemCodec.decode(crash) }
+        let names: [UInt8] = [0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F]
+        #expect(throws: ShoalError.self) { _ = try ItemCodec.decode(names) }
+        #expect(throws: ShoalError.self) { _ = try ItemCodec.decode(names, from: 0, only: .init(["a"])) }
+    }
+
     private func sortPartOrder(_ a: AttributeValue, _ b: AttributeValue) -> Int {
         KeyEncoding.compareBytes(KeyEncoding.sortPart(a), KeyEncoding.sortPart(b)).signum()
     }

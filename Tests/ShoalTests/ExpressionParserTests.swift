@@ -40,11 +40,11 @@ private func path(_ s: DocumentPath) -> Operand { .path(s) }
         ("NOT a = :a AND b = :b", .and(.not(.comparison(path("a"), .equal, .value(1))), .comparison(path("b"), .equal, .value(2)))),
         ("NOT NOT attribute_exists(a)", .not(.not(.attributeExists("a")))),
         ("attribute_exists(a) and attribute_not_exists(b.c)", .and(.attributeExists("a"), .attributeNotExists("b.c"))),
-        ("attribute_type(a, :t)", .attributeType("a", .value("SS"))),
+        ("attribute_type(a, :t)", .attributeType(.path("a"), .value("SS"))),
         ("begins_with(a, :s)", .beginsWith(path("a"), .value("x"))),
         ("contains(a, :s)", .contains(path("a"), .value("x"))),
-        ("size(a) > :a", .comparison(.size("a"), .greater, .value(1))),
-        ("size(a) between :a and :b", .between(.size("a"), .value(1), .value(2))),
+        ("size(a) > :a", .comparison(.size(.path("a")), .greater, .value(1))),
+        ("size(a) between :a and :b", .between(.size(.path("a")), .value(1), .value(2))),
     ])
     func conditionGrammar(text: String, expected: Condition) throws {
         var values = v

@@ -67,13 +67,13 @@ struct ByteReader {
     }
 
     mutating func bytes(count: Int) throws(ShoalError) -> [UInt8] {
-        guard count >= 0, offset + count <= bytes.count else { throw ByteReader.corrupt }
+        guard count >= 0, count <= bytes.count - offset else { throw ByteReader.corrupt }
         defer { offset += count }
         return Array(bytes[offset..<offset + count])
     }
 
     mutating func skip(_ count: Int) throws(ShoalError) {
-        guard count >= 0, offset + count <= bytes.count else { throw ByteReader.corrupt }
+        guard count >= 0, count <= bytes.count - offset else { throw ByteReader.corrupt }
         offset += count
     }
 
@@ -83,7 +83,7 @@ struct ByteReader {
 
     mutating func lengthPrefixedString() throws(ShoalError) -> String {
         let count = try varint()
-        guard count >= 0, offset + count <= bytes.count else { throw ByteReader.corrupt }
+        guard count >= 0, count <= bytes.count - offset else { throw ByteReader.corrupt }
         defer { offset += count }
         return String(decoding: bytes[offset..<offset + count], as: UTF8.self)
     }

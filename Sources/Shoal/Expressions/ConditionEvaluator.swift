@@ -20,8 +20,8 @@ enum ConditionEvaluator {
             return list.contains { resolve($0, item) == v }
         case .attributeExists(let path): return path.value(in: item) != nil
         case .attributeNotExists(let path): return path.value(in: item) == nil
-        case let .attributeType(path, type):
-            guard let v = path.value(in: item), case .s(let name)? = resolve(type, item) else { return false }
+        case let .attributeType(operand, type):
+            guard let v = resolve(operand, item), case .s(let name)? = resolve(type, item) else { return false }
             return v.type.rawValue == name
         case let .beginsWith(a, b):
             switch (resolve(a, item), resolve(b, item)) {
@@ -40,8 +40,8 @@ enum ConditionEvaluator {
         switch operand {
         case .path(let p): return p.value(in: item)
         case .value(let v): return v
-        case .size(let p):
-            guard let v = p.value(in: item), let n = size(of: v) else { return nil }
+        case .size(let o):
+            guard let v = resolve(o, item), let n = size(of: v) else { return nil }
             return .n(Number(n))
         case .ifNotExists, .listAppend, .plus, .minus:
             // The parser keeps these out of conditions.

@@ -91,8 +91,8 @@ public struct DocumentPath: Sendable, Hashable, CustomStringConvertible, Express
 public indirect enum Operand: Sendable, Hashable {
     case path(DocumentPath)
     case value(AttributeValue)
-    /// `size(path)`: conditions only.
-    case size(DocumentPath)
+    /// `size(path)` or `size(:value)`: conditions only.
+    case size(Operand)
     /// `if_not_exists(path, operand)`: update expressions only.
     case ifNotExists(DocumentPath, Operand)
     /// `list_append(a, b)`: update expressions only.
@@ -133,7 +133,8 @@ public indirect enum Condition: Sendable, Hashable {
     case not(Condition)
     case attributeExists(DocumentPath)
     case attributeNotExists(DocumentPath)
-    case attributeType(DocumentPath, Operand)
+    /// `attribute_type(path or :value, :type)`.
+    case attributeType(Operand, Operand)
     case beginsWith(Operand, Operand)
     case contains(Operand, Operand)
 }

@@ -18,13 +18,13 @@ extension DocumentPath {
     public var exists: Condition { .attributeExists(self) }
     public var notExists: Condition { .attributeNotExists(self) }
     /// `size(path)` as an operand: `DocumentPath("tags").size > 3`.
-    public var size: Operand { .size(self) }
+    public var size: Operand { .size(.path(self)) }
 
     public func between(_ low: AttributeValue, _ high: AttributeValue) -> Condition { .between(.path(self), .value(low), .value(high)) }
     public func isIn(_ values: [AttributeValue]) -> Condition { .isIn(.path(self), values.map { .value($0) }) }
     public func beginsWith(_ prefix: AttributeValue) -> Condition { .beginsWith(.path(self), .value(prefix)) }
     public func contains(_ value: AttributeValue) -> Condition { .contains(.path(self), .value(value)) }
-    public func hasType(_ type: AttributeType) -> Condition { .attributeType(self, .value(.s(type.rawValue))) }
+    public func hasType(_ type: AttributeType) -> Condition { .attributeType(.path(self), .value(.s(type.rawValue))) }
 }
 
 extension Operand {

@@ -50,7 +50,11 @@ enum ExpressionChecks {
                     throw invalid("Invalid attribute type name found in type parameter: \(name)")
                 }
             }
-        case .isIn, .attributeExists, .attributeNotExists, .contains:
+        case let .contains(a, b):
+            if case .path(let first) = a, a == b {
+                throw invalid("The first operand must be distinct from the remaining operands for this operator or function; operator: contains, first operand: \(first.bracketed)")
+            }
+        case .isIn, .attributeExists, .attributeNotExists:
             return
         }
     }

@@ -230,7 +230,15 @@ struct ExpressionParser {
         switch name {
         case "attribute_exists": return .attributeExists(try path(arguments[0]))
         case "attribute_not_exists": return .attributeNotExists(try path(arguments[0]))
-        case "attribute_type": return .attributeType(try path(arguments[0]), arguments[1])
+        case "attribute_type":
+            switch arguments[0] {
+            case .path, .value: break
+            default: throw invalid("Operator or function requires a document path; operator or function: attribute_type")
+            }
+            guard case .value = arguments[1] else {
+                throw invalid("Incorrect operand type for operator or function; operator or function: attribute_type, operand type: a document path; the type operand must be a value")
+            }
+            return .attributeType(arguments[0], arguments[1])
         case "begins_with": return .beginsWith(arguments[0], arguments[1])
         default: return .contains(arguments[0], arguments[1])
         }
@@ -251,10 +259,18 @@ struct ExpressionParser {
                 guard arguments.count == 1 else {
                     throw invalid("Incorrect number of operands for operator or function; operator or function: size, number of operands: \(arguments.count)")
                 }
-                guard case .path(let p) = arguments[0] else {
-                    throw invalid("Operator or function requires a document path; operator or function: size")
+                switch arguments[0] {
+                case .path:
+                    return .size(arguments[0])
+                case .value(let v):
+                    // A literal's size is known now.
+                    guard let n = ConditionEvaluator.size(of: v) else {
+                        throw invalid("Incorrect operand type for operator or function; operator or function: size, operand type: \(v.type.rawValue)")
+                    }
+                    return .value(.n(Number(n)))
+                default:
+                    throw invalid("The function is not allowed to be used this way in an expression; function: size")
                 }
-                return .size(p)
             }
             if ExpressionParser.conditionFunctions.contains(name) {
                 throw invalid("The function is not allowed to be used this way in an expression; function: \(name)")
@@ -398,6 +414,11 @@ struct ExpressionParser {
                     throw invalid("Operator or function requires a document path; operator or function: if_not_exists")
                 }
                 return .ifNotExists(path, arguments[1])
+            }
+            for argument in arguments {
+                if case .listAppend = argument {
+                    throw invalid("The function is not allowed to be used this way in an expression; function: list_append")
+                }
             }
             return .listAppend(arguments[0], arguments[1])
         case .word, .name:

@@ -78,7 +78,7 @@ public struct ExpressionPrinter {
         switch o {
         case .path(let p): return path(p)
         case .value(let v): return value(v)
-        case .size(let p): return "size(\(path(p)))"
+        case .size(let o): return "size(\(operand(o)))"
         case let .ifNotExists(p, fallback): return "if_not_exists(\(path(p)), \(operand(fallback)))"
         case let .listAppend(a, b): return "list_append(\(operand(a)), \(operand(b)))"
         case let .plus(a, b): return "\(operand(a)) + \(operand(b))"
@@ -96,7 +96,7 @@ public struct ExpressionPrinter {
         case .not(let a): return "NOT (\(condition(a)))"
         case .attributeExists(let p): return "attribute_exists(\(path(p)))"
         case .attributeNotExists(let p): return "attribute_not_exists(\(path(p)))"
-        case let .attributeType(p, t): return "attribute_type(\(path(p)), \(operand(t)))"
+        case let .attributeType(a, t): return "attribute_type(\(operand(a)), \(operand(t)))"
         case let .beginsWith(a, b): return "begins_with(\(operand(a)), \(operand(b)))"
         case let .contains(a, b): return "contains(\(operand(a)), \(operand(b)))"
         }

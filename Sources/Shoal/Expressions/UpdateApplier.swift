@@ -16,7 +16,7 @@ enum UpdateApplier {
         for action in update.set {
             values.append((action.path, try evaluate(action.value, in: base)))
         }
-        for (path, value) in values { try path.set(value, in: &item) }
+        for (path, value) in appendOrder(values) { try path.set(value, in: &item) }
 
         // Remove list elements from the highest index down, so earlier removals do not shift later ones.
         for path in update.remove.sorted(by: removalOrder) { try path.remove(from: &item) }
@@ -63,6 +63,27 @@ enum UpdateApplier {
             if let remaining { try action.path.set(remaining, in: &item) } else { try action.path.remove(from: &item) }
         }
         return item
+    }
+
+    /// SETs of elements of one list in ascending index order (each keeping the slot of the
+    /// group), so that several elements set past the end are appended as DynamoDB appends them:
+    /// by index, whatever order they were written in.
+    static func appendOrder(_ values: [(DocumentPath, AttributeValue)]) -> [(DocumentPath, AttributeValue)] {
+        var groups: [DocumentPath: [Int]] = [:]
+        for (position, (path, _)) in values.enumerated() {
+            if case .index = path.elements.last!, path.elements.count > 1 {
+                groups[DocumentPath(Array(path.elements.dropLast())), default: []].append(position)
+            }
+        }
+        var ordered = values
+        for positions in groups.values where positions.count > 1 {
+            let byIndex = positions.sorted { a, b in
+                guard case .index(let x) = values[a].0.elements.last!, case .index(let y) = values[b].0.elements.last! else { return false }
+                return x < y
+            }
+            for (slot, source) in zip(positions, byIndex) { ordered[slot] = values[source] }
+        }
+        return ordered
     }
 
     /// The value of a SET operand.

@@ -55,7 +55,8 @@ struct ReadShaping {
     static func attributes(of condition: Condition) -> Set<AttributeName> {
         func names(_ operand: Operand) -> Set<AttributeName> {
             switch operand {
-            case .path(let p), .size(let p): return [AttributeName(p.attribute)]
+            case .path(let p): return [AttributeName(p.attribute)]
+            case .size(let o): return names(o)
             case .value: return []
             case let .ifNotExists(p, o): return names(o).union([AttributeName(p.attribute)])
             case let .listAppend(a, b), let .plus(a, b), let .minus(a, b): return names(a).union(names(b))
@@ -68,7 +69,7 @@ struct ReadShaping {
         case let .and(a, b), let .or(a, b): return attributes(of: a).union(attributes(of: b))
         case .not(let a): return attributes(of: a)
         case .attributeExists(let p), .attributeNotExists(let p): return [AttributeName(p.attribute)]
-        case let .attributeType(p, o): return names(o).union([AttributeName(p.attribute)])
+        case let .attributeType(a, o): return names(o).union(names(a))
         }
     }
 

@@ -74,6 +74,8 @@ struct PreparedUpdate: Sendable {
     let condition: Condition?
     let returnValues: ReturnValue
     let returnOldOnFailure: Bool
+    /// From legacy `AttributeUpdates`, whose type errors DynamoDB words differently.
+    let isLegacy: Bool
 
     init(handle: TableHandle, request: UpdateItemRequest) throws(ShoalError) {
         tableID = handle.definition.id
@@ -104,6 +106,7 @@ struct PreparedUpdate: Sendable {
         if let legacy = request.attributeUpdates {
             update = try LegacyParameters.update(legacy)
         }
+        isLegacy = request.attributeUpdates != nil
         condition = try WriteConditionParameters(
             expression: request.conditionExpression, typed: request.condition,
             expected: request.expected, conditionalOperator: request.conditionalOperator).resolve(&input)
@@ -112,6 +115,15 @@ struct PreparedUpdate: Sendable {
             throw .invalidParameter("Cannot update attribute \(path.attribute). This attribute is part of the key")
         }
         self.update = update
+    }
+
+    private func applyUpdate(to old: Item?) throws(ShoalError) -> Item {
+        do {
+            return try UpdateApplier.apply(update, to: old, key: keyItem)
+        } catch {
+            if isLegacy && error == UpdateApplier.incorrectType { throw .invalidParameter("Type mismatch for attribute to update") }
+            throw error
+        }
     }
 
     /// Reads the current item, checks the condition, applies the update, writes the result.
@@ -123,7 +135,11 @@ struct PreparedUpdate: Sendable {
         if let condition, !ConditionEvaluator.evaluate(condition, on: old?.item) {
             throw ShoalError.conditionalCheckFailed(item: returnOldOnFailure ? old?.item : nil)
         }
-        let new = try UpdateApplier.apply(update, to: old?.item, key: keyItem)
+        // On a missing item, an update that only removes creates nothing (as DynamoDB).
+        if old == nil && update.set.isEmpty && update.add.isEmpty && !(update.remove.isEmpty && update.delete.isEmpty) {
+            return (nil, 0)
+        }
+        let new = try applyUpdate(to: old?.item)
         let size = ItemValidation.size(of: new)
         if size > ItemValidation.maxItemSize {
             throw ShoalError.validation("Item size to update has exceeded the maximum allowed size")
