@@ -46,7 +46,7 @@ import Zlib
         #expect(throws: ProtocolError.validation("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes")) {
             _ = try AttributeValueJSON.decode(.object([("S", .string("a")), ("N", .string("1"))]), depth: 0)
         }
-        #expect(throws: ProtocolError.validation("A value provided cannot be converted into a number")) {
+        #expect(throws: ProtocolError.validation("The parameter cannot be converted to a numeric value: x")) {
             _ = try AttributeValueJSON.decode(.object([("N", .string("x"))]), depth: 0)
         }
         #expect(throws: ProtocolError.validation("One or more parameter values were invalid: Null attribute value types must have the value of true")) {

@@ -32,7 +32,13 @@ import Testing
         #expect(NumberError.tooManyDigits.description == "Attempting to store more than 38 significant digits in a Number")
         #expect(NumberError.overflow.description == "Number overflow. Attempting to store a number with magnitude larger than supported range")
         #expect(NumberError.underflow.description == "Number underflow. Attempting to store a number with magnitude smaller than supported range")
-        #expect(NumberError.notANumber.description == "A value provided cannot be converted into a number")
+        #expect(NumberError.notANumber.description == "The parameter cannot be converted to a numeric value")
+        #expect(NumberError.notANumber.message(parsing: "NaN") == "The parameter cannot be converted to a numeric value: NaN")
+    }
+
+    @Test(arguments: ["3", "-7.1234", "-17e5", "-17.4E37", "+3", ".123", "0001.23", "1e+5"])
+    func acceptsDynamoDBsForms(text: String) throws {
+        _ = try Number(text)
     }
 
     @Test func numericEqualityIgnoresForm() throws {

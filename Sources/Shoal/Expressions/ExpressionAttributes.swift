@@ -25,8 +25,13 @@ struct ExpressionAttributes {
                 throw .validation("ExpressionAttributeValues contains invalid value: \(detail) for key \(key)")
             }
         }
-        for (key, name) in names ?? [:] where name.isEmpty {
-            throw .validation("ExpressionAttributeNames contains invalid value: Empty attribute name for key \(key)")
+        for key in (names ?? [:]).keys.sorted() {
+            do {
+                try ItemValidation.checkName(names![key]!)
+            } catch {
+                let detail = error.message.replacingOccurrences(of: "One or more parameter values were invalid: ", with: "")
+                throw .validation("ExpressionAttributeNames contains invalid value: \(detail) for key \(key)")
+            }
         }
         self.names = names ?? [:]
         self.values = values ?? [:]

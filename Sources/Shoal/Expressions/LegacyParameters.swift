@@ -63,6 +63,7 @@ enum LegacyParameters {
     static func condition(_ filter: [AttributeName: LegacyCondition], conditionalOperator: ConditionalOperator?) throws(ShoalError) -> Condition? {
         var parts: [Condition] = []
         for name in filter.keys.sorted().map(\.string) {
+            try ItemValidation.checkName(name)
             parts.append(try condition(name: name, filter[name]!))
         }
         return join(parts, conditionalOperator)
@@ -72,6 +73,7 @@ enum LegacyParameters {
     static func condition(_ expected: [AttributeName: ExpectedAttributeValue], conditionalOperator: ConditionalOperator?) throws(ShoalError) -> Condition? {
         var parts: [Condition] = []
         for name in expected.keys.sorted().map(\.string) {
+            try ItemValidation.checkName(name)
             let entry = expected[name]!
             let path = Operand.path(DocumentPath(attribute: name))
             if let op = entry.comparisonOperator {
@@ -193,6 +195,7 @@ enum LegacyParameters {
     static func update(_ updates: [AttributeName: AttributeValueUpdate]) throws(ShoalError) -> UpdateExpression {
         var update = UpdateExpression()
         for name in updates.keys.sorted().map(\.string) {
+            try ItemValidation.checkName(name)
             let entry = updates[name]!
             let path = DocumentPath(attribute: name)
             if let value = entry.value { try validate(value) }
@@ -234,6 +237,7 @@ enum LegacyParameters {
             throw .validation("1 validation error detected: Value '[]' at 'attributesToGet' failed to satisfy constraint: Member must have length greater than or equal to 1")
         }
         var seen = Set<AttributeName>()
+        for name in attributesToGet { try ItemValidation.checkName(name) }
         for name in attributesToGet where !seen.insert(AttributeName(name)).inserted {
             throw .validation("One or more parameter values were invalid: Duplicate value in attribute name: \(name)")
         }

@@ -113,6 +113,9 @@ enum UpdateApplier {
     private static func arithmetic(_ body: () throws(NumberError) -> Number) throws(ShoalError) -> Number {
         do {
             return try body()
+        } catch .tooManyDigits {
+            // DynamoDB reports a result that needs more than 38 digits as an overflow.
+            throw .validation(NumberError.overflow.description)
         } catch {
             throw .validation(error.description)
         }

@@ -14,9 +14,7 @@ public enum ItemValidation {
     public static func validate(item: Item) throws(ShoalError) -> Int {
         var size = 0
         for (name, value) in item {
-            guard !name.isEmpty else {
-                throw .invalidParameter("An attribute name cannot be empty")
-            }
+            try checkName(name.string)
             try validate(value, depth: 0)
             size += name.utf8.count + self.size(of: value)
         }
@@ -24,6 +22,18 @@ public enum ItemValidation {
             throw .validation("Item size has exceeded the maximum allowed size")
         }
         return size
+    }
+
+    /// Attribute names are 1 to 65,535 bytes long.
+    public static let maxAttributeNameBytes = 65535
+
+    /// Checks an attribute name's length, wherever a request names an attribute.
+    public static func checkName(_ name: String) throws(ShoalError) {
+        if name.isEmpty { throw .invalidParameter("Empty attribute name") }
+        let size = name.utf8.count
+        if size > maxAttributeNameBytes {
+            throw .invalidParameter("Attribute name is too large, must be at most \(maxAttributeNameBytes) bytes; size: \(size)")
+        }
     }
 
     /// Checks one value (sets non-empty and without duplicates, nesting depth, map keys).

@@ -286,11 +286,18 @@ public enum NumberError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .empty: return "The parameter cannot be converted to a numeric value"
-        case .notANumber: return "A value provided cannot be converted into a number"
+        case .empty, .notANumber: return "The parameter cannot be converted to a numeric value"
         case .tooManyDigits: return "Attempting to store more than 38 significant digits in a Number"
         case .overflow: return "Number overflow. Attempting to store a number with magnitude larger than supported range"
         case .underflow: return "Number underflow. Attempting to store a number with magnitude smaller than supported range"
+        }
+    }
+
+    /// DynamoDB's message for `text` failing to parse: the value is named when it is not a number.
+    public func message(parsing text: String) -> String {
+        switch self {
+        case .empty, .notANumber: return "\(description): \(text)"
+        default: return description
         }
     }
 }

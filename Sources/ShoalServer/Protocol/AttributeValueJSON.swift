@@ -37,8 +37,9 @@ enum AttributeValueJSON {
         guard case .object(let members) = json else {
             throw .serialization("Unexpected \(json.typeName) where an AttributeValue was expected")
         }
-        // JSON null members count as absent, as the AWS SDKs treat them.
-        let present = members.filter { $0.1 != .null }
+        // JSON null members count as absent, as the AWS SDKs treat them; members that are not type
+        // descriptors are ignored, as DynamoDB ignores them (so `{"dog": "cat"}` has no type set).
+        let present = members.filter { $0.1 != .null && AttributeValueJSON.typeNames.contains($0.0) }
         guard !present.isEmpty else {
             throw .validation("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
         }
@@ -72,9 +73,11 @@ enum AttributeValueJSON {
         case "BS":
             return .bs(try array(payload, type).map { v throws(ProtocolError) in try binary(v) })
         default:
-            throw .serialization("Unknown AttributeValue type \(type)")
+            throw .validation("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
         }
     }
+
+    static let typeNames: Set<String> = ["S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS"]
 
     private static func string(_ json: JSONValue, _ type: String) throws(ProtocolError) -> String {
         guard case .string(let s) = json else { throw .serialization("Unexpected \(json.typeName) for \(type), expected a string") }
@@ -90,7 +93,7 @@ enum AttributeValueJSON {
         do {
             return try Number(text)
         } catch {
-            throw .validation(error.description)
+            throw .validation(error.message(parsing: text))
         }
     }
 

@@ -111,7 +111,14 @@ struct RequestReader {
             throw .serialization("Unexpected \(json.typeName) for \(key), expected a map")
         }
         var values: [String: AttributeValue] = [:]
-        for (placeholder, value) in entries { values[placeholder] = try AttributeValueJSON.decode(value, depth: 0) }
+        for (placeholder, value) in entries {
+            do {
+                values[placeholder] = try AttributeValueJSON.decode(value, depth: 0)
+            } catch where error.status == 400 && error.type.hasSuffix("ValidationException") {
+                let detail = error.message.replacingOccurrences(of: "One or more parameter values were invalid: ", with: "")
+                throw .validation("ExpressionAttributeValues contains invalid value: \(detail) for key \(placeholder)")
+            }
+        }
         return values
     }
 
