@@ -56,7 +56,7 @@ import Testing
             _ = try await db.updateItem(UpdateItemRequest(tableName: "Things", key: key, updateExpression: "SET big = :v",
                                                           expressionAttributeValues: [":v": .s(String(repeating: "x", count: 410_000))]))
         }
-        await expectError(.validation, "Can not use both expression and non-expression parameters in the same request") {
+        await expectError(.validation, "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {Expected} Expression parameters: {UpdateExpression}") {
             _ = try await db.updateItem(UpdateItemRequest(tableName: "Things", key: key, updateExpression: "SET a = :v",
                                                           expressionAttributeValues: [":v": 2], expected: ["a": .init(exists: false)]))
         }
@@ -146,7 +146,7 @@ import Testing
         #expect(query.count == 3 && query.scannedCount == 4)
         let scan = try await db.scan(ScanRequest(tableName: "Things", scanFilter: ["t": LegacyCondition(.notNull)]))
         #expect(scan.items.count == 1 && scan.scannedCount == 6)
-        await expectError(.validation, "Can not use both expression and non-expression parameters in the same request") {
+        await expectError(.validation, "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {QueryFilter} Expression parameters: {KeyConditionExpression}") {
             _ = try await db.query(QueryRequest(tableName: "Things", keyConditionExpression: "pk = :a", queryFilter: ["n": LegacyCondition(.notNull)],
                                                 expressionAttributeValues: [":a": "a"]))
         }

@@ -57,7 +57,14 @@ public struct AttributeValueUpdate: Sendable, Equatable {
 
 /// Maps the legacy parameters onto the same AST as the expressions.
 enum LegacyParameters {
-    static let mixed = ShoalError.validation("Can not use both expression and non-expression parameters in the same request")
+    /// DynamoDB's error for a request that mixes the two styles; each list holds the parameters
+    /// of its style that the request carries, in the order given.
+    static func checkNotMixed(legacy: [(String, Bool)], expressions: [(String, Bool)]) throws(ShoalError) {
+        let old = legacy.filter(\.1).map(\.0)
+        let new = expressions.filter(\.1).map(\.0)
+        guard !old.isEmpty, !new.isEmpty else { return }
+        throw .validation("Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {\(old.joined(separator: ", "))} Expression parameters: {\(new.joined(separator: ", "))}")
+    }
 
     /// `QueryFilter` / `ScanFilter` / `KeyConditions` entries joined by `ConditionalOperator`.
     static func condition(_ filter: [AttributeName: LegacyCondition], conditionalOperator: ConditionalOperator?) throws(ShoalError) -> Condition? {

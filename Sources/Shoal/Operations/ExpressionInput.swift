@@ -46,10 +46,10 @@ struct WriteConditionParameters {
 
     /// The condition to check, from the expression, the typed value or the legacy `Expected`.
     func resolve(_ input: inout ExpressionInput) throws(ShoalError) -> Condition? {
-        if (expression != nil || typed != nil) && (expected != nil || conditionalOperator != nil) {
-            throw LegacyParameters.mixed
-        }
-        if conditionalOperator != nil && expected == nil {
+        try LegacyParameters.checkNotMixed(legacy: [("Expected", expected != nil), ("ConditionalOperator", conditionalOperator != nil)],
+                                           expressions: [("ConditionExpression", expression != nil || typed != nil)])
+        // An empty Expected is no condition at all: ConditionalOperator has nothing to join.
+        if conditionalOperator != nil && expected?.isEmpty ?? true {
             throw .validation("ConditionalOperator cannot be used without Filter or Expected")
         }
         if let expected {
@@ -72,9 +72,7 @@ struct ProjectionParameters {
 
     func resolve(_ input: inout ExpressionInput) throws(ShoalError) -> [DocumentPath]? {
         if let attributesToGet {
-            if expression != nil {
-                throw LegacyParameters.mixed
-            }
+            try LegacyParameters.checkNotMixed(legacy: [("AttributesToGet", true)], expressions: [("ProjectionExpression", expression != nil)])
             return try LegacyParameters.projection(attributesToGet)
         }
         if let parsed = try input.projection(expression) {

@@ -1,3 +1,4 @@
+import Foundation
 import LMDB
 
 public struct QueryRequest: Sendable {
@@ -97,9 +98,13 @@ struct QueryPlan {
             projectionExpression: request.projectionExpression, projection: request.projection,
             attributesToGet: request.attributesToGet, select: request.select)
         let usesExpressions = request.keyConditionExpression != nil || read.usesExpressions
-        if (request.keyConditions != nil || read.usesLegacy) && usesExpressions {
-            throw LegacyParameters.mixed
-        }
+        // KeyConditions combine with FilterExpression and ProjectionExpression, as in DynamoDB.
+        try LegacyParameters.checkNotMixed(
+            legacy: [("KeyConditions", request.keyConditions != nil && request.keyConditionExpression != nil),
+                     ("QueryFilter", request.queryFilter != nil), ("AttributesToGet", request.attributesToGet != nil),
+                     ("ConditionalOperator", request.conditionalOperator != nil)],
+            expressions: [("FilterExpression", request.filterExpression != nil), ("ProjectionExpression", request.projectionExpression != nil),
+                          ("KeyConditionExpression", request.keyConditionExpression != nil)])
         var input = try ExpressionInput(names: request.expressionAttributeNames, values: request.expressionAttributeValues,
                                         usesExpressions: usesExpressions)
         let condition: KeyCondition
@@ -149,6 +154,11 @@ struct QueryPlan {
         limit = request.limit
         consistent = request.consistentRead
         if let start = request.exclusiveStartKey {
+            // A partition of a table without a sort key holds one item: there is nothing to resume.
+            guard schema.sort != nil else {
+                let shown = start.sorted { $0.key < $1.key }.map { "\($0.key)=AttributeValue: {\($0.value.type.rawValue):\(QueryPlan.shown($0.value))}" }
+                throw .validation("The provided exclusive start key is invalid: ExclusiveStartKey: {\(shown.joined(separator: ", "))}")
+            }
             let key: ItemKey
             do {
                 key = try schema.key(fromKey: start)
@@ -164,6 +174,16 @@ struct QueryPlan {
             startAfter = key.sort
         } else {
             startAfter = nil
+        }
+    }
+
+    /// A key value as DynamoDB shows it in this message.
+    static func shown(_ value: AttributeValue) -> String {
+        switch value {
+        case .s(let s): return s
+        case .n(let n): return n.description
+        case .b(let b): return Data(b).base64EncodedString()
+        default: return value.description
         }
     }
 

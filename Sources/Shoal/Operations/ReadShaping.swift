@@ -76,10 +76,9 @@ struct ReadShaping {
     /// The filter of a Query or Scan, from `FilterExpression`, the typed value, or the legacy filter.
     static func filter(expression: String?, typed: Condition?, legacy: [AttributeName: LegacyCondition]?,
                        conditionalOperator: ConditionalOperator?, input: inout ExpressionInput) throws(ShoalError) -> Condition? {
-        if (expression != nil || typed != nil) && (legacy != nil || conditionalOperator != nil) {
-            throw LegacyParameters.mixed
-        }
-        if conditionalOperator != nil && legacy == nil {
+        try LegacyParameters.checkNotMixed(legacy: [("Filter", legacy != nil), ("ConditionalOperator", conditionalOperator != nil)],
+                                           expressions: [("FilterExpression", expression != nil || typed != nil)])
+        if conditionalOperator != nil && legacy?.isEmpty ?? true {
             throw .validation("ConditionalOperator cannot be used without Filter or Expected")
         }
         if let legacy { return try LegacyParameters.condition(legacy, conditionalOperator: conditionalOperator) }

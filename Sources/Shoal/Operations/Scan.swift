@@ -105,7 +105,10 @@ struct ScanPlan {
             legacyFilterName: "ScanFilter", conditionalOperator: request.conditionalOperator,
             projectionExpression: request.projectionExpression, projection: request.projection,
             attributesToGet: request.attributesToGet, select: request.select)
-        if read.usesLegacy && read.usesExpressions { throw LegacyParameters.mixed }
+        try LegacyParameters.checkNotMixed(
+            legacy: [("ScanFilter", request.scanFilter != nil), ("AttributesToGet", request.attributesToGet != nil),
+                     ("ConditionalOperator", request.conditionalOperator != nil)],
+            expressions: [("FilterExpression", request.filterExpression != nil), ("ProjectionExpression", request.projectionExpression != nil)])
         var input = try ExpressionInput(names: request.expressionAttributeNames, values: request.expressionAttributeValues,
                                         usesExpressions: read.usesExpressions)
         shaping = try read.shaping(schema: schema, input: &input, keysInFilter: true)

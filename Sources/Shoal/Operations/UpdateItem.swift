@@ -87,12 +87,10 @@ struct PreparedUpdate: Sendable {
         returnOldOnFailure = request.returnValuesOnConditionCheckFailure == .allOld
 
         let usesExpressions = request.updateExpression != nil || request.conditionExpression != nil
-        if request.attributeUpdates != nil && (request.updateExpression != nil || request.conditionExpression != nil) {
-            throw LegacyParameters.mixed
-        }
-        if request.expected != nil && request.updateExpression != nil {
-            throw LegacyParameters.mixed
-        }
+        try LegacyParameters.checkNotMixed(
+            legacy: [("AttributeUpdates", request.attributeUpdates != nil), ("Expected", request.expected != nil),
+                     ("ConditionalOperator", request.conditionalOperator != nil)],
+            expressions: [("UpdateExpression", request.updateExpression != nil), ("ConditionExpression", request.conditionExpression != nil)])
         var input = try ExpressionInput(names: request.expressionAttributeNames, values: request.expressionAttributeValues,
                                         usesExpressions: usesExpressions)
         var update = try input.update(request.updateExpression) ?? UpdateExpression()
