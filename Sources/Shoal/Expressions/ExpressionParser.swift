@@ -315,7 +315,11 @@ struct ExpressionParser {
                 elements.append(.name(try pathName()))
             } else if peek.isSymbol("[") {
                 advance()
-                guard peek.kind == .number, let index = Int(peek.text) else { throw syntaxError() }
+                guard peek.kind == .number else { throw syntaxError() }
+                // DynamoDB's list indexes are 32-bit.
+                guard let index = Int32(peek.text).map(Int.init) else {
+                    throw invalid("List index is not within the allowable range; index: [\(peek.text)]")
+                }
                 advance()
                 try expect("]")
                 elements.append(.index(index))

@@ -40,18 +40,48 @@ public struct CreateTableResponse: Sendable {
 enum TableNameRule {
     /// DynamoDB's table name rule: 3 to 255 characters of `[a-zA-Z0-9_.-]`.
     static func validate(_ name: String, field: String = "tableName") throws(ShoalError) {
+        var violations = ConstraintViolations()
+        check(name, field: field, into: &violations)
+        try violations.throwIfAny()
+    }
+
+    static func check(_ name: String, field: String, into violations: inout ConstraintViolations) {
         if name.utf8.count < 3 {
-            throw .validation("1 validation error detected: Value '\(name)' at '\(field)' failed to satisfy constraint: Member must have length greater than or equal to 3")
-        }
-        if name.utf8.count > 255 {
-            throw .validation("1 validation error detected: Value '\(name)' at '\(field)' failed to satisfy constraint: Member must have length less than or equal to 255")
+            violations.add("Value '\(name)' at '\(field)' failed to satisfy constraint: Member must have length greater than or equal to 3")
+        } else if name.utf8.count > 255 {
+            violations.add("Value '\(name)' at '\(field)' failed to satisfy constraint: Member must have length less than or equal to 255")
         }
         let allowed = name.utf8.allSatisfy { c in
             (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c == 95 || c == 46 || c == 45
         }
         if !allowed {
-            throw .validation("1 validation error detected: Value '\(name)' at '\(field)' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+")
+            violations.add("Value '\(name)' at '\(field)' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+")
         }
+    }
+}
+
+/// The request-shape checks DynamoDB's framework makes before the operation's own: all of them
+/// are reported together, as `N validation errors detected: …; …`.
+public struct ConstraintViolations: Sendable {
+    public private(set) var messages: [String] = []
+    public init() {}
+
+    public mutating func add(_ message: String) { messages.append(message) }
+
+    /// Lengths of a name member: `field` is DynamoDB's path to it (`keySchema.1.member.attributeName`).
+    mutating func checkLength(_ value: String, field: String, min: Int, max: Int) {
+        let count = value.utf8.count
+        if count < min {
+            add("Value '\(value)' at '\(field)' failed to satisfy constraint: Member must have length greater than or equal to \(min)")
+        } else if count > max {
+            add("Value '\(value)' at '\(field)' failed to satisfy constraint: Member must have length less than or equal to \(max)")
+        }
+    }
+
+    public func throwIfAny() throws(ShoalError) {
+        guard !messages.isEmpty else { return }
+        let count = messages.count == 1 ? "1 validation error detected" : "\(messages.count) validation errors detected"
+        throw .validation("\(count): \(messages.joined(separator: "; "))")
     }
 }
 
@@ -83,19 +113,24 @@ extension Database {
     }
 
     private func validate(_ request: CreateTableRequest) throws(ShoalError) -> TableDefinition {
-        try TableNameRule.validate(request.tableName)
+        // First the shape of every member, all reported at once, as DynamoDB's framework does.
+        var violations = ConstraintViolations()
+        TableNameRule.check(request.tableName, field: "tableName", into: &violations)
+        let schema = request.keySchema
+        if schema.isEmpty {
+            violations.add("Value null at 'keySchema' failed to satisfy constraint: Member must not be null")
+        } else if schema.count > 2 {
+            violations.add("Value '\(schema.map(\.attributeName))' at 'keySchema' failed to satisfy constraint: Member must have length less than or equal to 2")
+        }
+        for (i, element) in schema.enumerated() {
+            violations.checkLength(element.attributeName, field: "keySchema.\(i + 1).member.attributeName", min: 1, max: 255)
+        }
+        for (i, definition) in request.attributeDefinitions.enumerated() {
+            violations.checkLength(definition.attributeName, field: "attributeDefinitions.\(i + 1).member.attributeName", min: 1, max: 255)
+        }
+        try violations.throwIfAny()
         if lookup(request.tableName) != nil {
             throw ShoalError(.resourceInUse, "Table already exists: \(request.tableName)")
-        }
-        let schema = request.keySchema
-        guard !schema.isEmpty else {
-            throw .validation("1 validation error detected: Value null at 'keySchema' failed to satisfy constraint: Member must not be null")
-        }
-        guard schema.count <= 2 else {
-            throw .validation("1 validation error detected: Value '\(schema.map(\.attributeName))' at 'keySchema' failed to satisfy constraint: Member must have length less than or equal to 2")
-        }
-        for element in schema where element.attributeName.isEmpty || element.attributeName.utf8.count > 255 {
-            throw .validation("1 validation error detected: Value '\(element.attributeName)' at 'keySchema.member.attributeName' failed to satisfy constraint: Member must have length between 1 and 255")
         }
         guard schema[0].keyType == .hash else {
             throw .validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")

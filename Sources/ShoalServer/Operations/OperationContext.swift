@@ -75,6 +75,15 @@ enum ResponseJSON {
         return .object(members)
     }
 
+    /// The cut-down description DeleteTable returns: no key schema, attribute definitions or
+    /// creation time, as DynamoDB's.
+    static func deletedTableDescription(_ d: TableDescription, region: String) -> JSONValue {
+        guard case .object(let full) = tableDescription(d, region: region) else { return .object([]) }
+        let kept: Set<String> = ["TableName", "TableStatus", "ProvisionedThroughput", "TableSizeBytes", "ItemCount", "TableArn",
+                                 "TableId", "BillingModeSummary", "DeletionProtectionEnabled"]
+        return .object(full.filter { kept.contains($0.0) })
+    }
+
     static func items(_ items: [Item]) -> JSONValue { .array(items.map(AttributeValueJSON.encode)) }
 }
 

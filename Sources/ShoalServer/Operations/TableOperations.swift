@@ -13,34 +13,46 @@ struct TableOperations: Sendable {
         if let stream = try r.object("StreamSpecification"), try stream.bool("StreamEnabled") == true {
             throw .validation("One or more parameter values were invalid: StreamSpecification is not supported by this Shoal version yet")
         }
-        let keySchema = try (r.array("KeySchema") ?? []).map { json throws(ProtocolError) -> KeySchemaElement in
+        // Missing members are framework errors, all reported together with their positions.
+        var missing = ConstraintViolations()
+        func null(_ field: String) { missing.add("Value null at '\(field)' failed to satisfy constraint: Member must not be null") }
+        var keySchema: [KeySchemaElement] = []
+        for (i, json) in (try r.array("KeySchema") ?? []).enumerated() {
             let e = try RequestReader(json)
-            guard let type = try e.enumeration("KeyType", KeyType.self) else {
-                throw .validation("1 validation error detected: Value null at 'keySchema.1.member.keyType' failed to satisfy constraint: Member must not be null")
-            }
-            return KeySchemaElement(attributeName: try e.requiredString("AttributeName"), keyType: type)
+            let name = try e.string("AttributeName")
+            let type = try e.enumeration("KeyType", KeyType.self)
+            if name == nil { null("keySchema.\(i + 1).member.attributeName") }
+            if type == nil { null("keySchema.\(i + 1).member.keyType") }
+            if let name, let type { keySchema.append(KeySchemaElement(attributeName: name, keyType: type)) }
         }
-        let definitions = try (r.array("AttributeDefinitions") ?? []).map { json throws(ProtocolError) -> AttributeDefinition in
+        var definitions: [AttributeDefinition] = []
+        for (i, json) in (try r.array("AttributeDefinitions") ?? []).enumerated() {
             let e = try RequestReader(json)
-            guard let type = try e.enumeration("AttributeType", ScalarAttributeType.self) else {
-                throw .validation("1 validation error detected: Value null at 'attributeDefinitions.1.member.attributeType' failed to satisfy constraint: Member must not be null")
-            }
-            return AttributeDefinition(attributeName: try e.requiredString("AttributeName"), attributeType: type)
+            let name = try e.string("AttributeName")
+            let type = try e.enumeration("AttributeType", ScalarAttributeType.self)
+            if name == nil { null("attributeDefinitions.\(i + 1).member.attributeName") }
+            if type == nil { null("attributeDefinitions.\(i + 1).member.attributeType") }
+            if let name, let type { definitions.append(AttributeDefinition(attributeName: name, attributeType: type)) }
         }
+        let throughput = try throughput(r, missing: &missing)
+        try engine { () throws(ShoalError) in try missing.throwIfAny() }
         let tags = try parseTags(r)
         let request = CreateTableRequest(
             tableName: name, keySchema: keySchema, attributeDefinitions: definitions,
             billingMode: try r.enumeration("BillingMode", BillingMode.self),
-            provisionedThroughput: try throughput(r), tags: tags)
+            provisionedThroughput: throughput, tags: tags)
         let description = try await engine { () async throws(ShoalError) in try await database.createTable(request).tableDescription }
         return .object([("TableDescription", ResponseJSON.tableDescription(description, region: context.region))])
     }
 
-    private func throughput(_ r: RequestReader) throws(ProtocolError) -> ProvisionedThroughput? {
+    private func throughput(_ r: RequestReader, missing: inout ConstraintViolations) throws(ProtocolError) -> ProvisionedThroughput? {
         guard let t = try r.object("ProvisionedThroughput") else { return nil }
-        guard let read = try t.int64("ReadCapacityUnits"), let write = try t.int64("WriteCapacityUnits") else {
-            throw .validation("One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified")
+        let read = try t.int64("ReadCapacityUnits")
+        let write = try t.int64("WriteCapacityUnits")
+        for (value, field) in [(read, "readCapacityUnits"), (write, "writeCapacityUnits")] where value == nil {
+            missing.add("Value null at 'provisionedThroughput.\(field)' failed to satisfy constraint: Member must not be null")
         }
+        guard let read, let write else { return nil }
         return ProvisionedThroughput(readCapacityUnits: read, writeCapacityUnits: write)
     }
 
@@ -57,7 +69,7 @@ struct TableOperations: Sendable {
     func deleteTable(_ r: RequestReader, _ context: OperationContext) async throws(ProtocolError) -> JSONValue {
         let name = try r.requiredString("TableName")
         let description = try await engine { () async throws(ShoalError) in try await database.deleteTable(name).tableDescription }
-        return .object([("TableDescription", ResponseJSON.tableDescription(description, region: context.region))])
+        return .object([("TableDescription", ResponseJSON.deletedTableDescription(description, region: context.region))])
     }
 
     func describeTable(_ r: RequestReader, _ context: OperationContext) throws(ProtocolError) -> JSONValue {
@@ -79,8 +91,11 @@ struct TableOperations: Sendable {
         for unsupported in ["GlobalSecondaryIndexUpdates", "StreamSpecification", "ReplicaUpdates", "SSESpecification", "TableClass"] where r.has(unsupported) {
             throw .validation("One or more parameter values were invalid: \(unsupported) is not supported by this Shoal version yet")
         }
+        var missing = ConstraintViolations()
+        let throughput = try throughput(r, missing: &missing)
+        try engine { () throws(ShoalError) in try missing.throwIfAny() }
         let request = UpdateTableRequest(tableName: name, billingMode: try r.enumeration("BillingMode", BillingMode.self),
-                                         provisionedThroughput: try throughput(r))
+                                         provisionedThroughput: throughput)
         let description = try engine { () throws(ShoalError) in try database.updateTable(request) }
         return .object([("TableDescription", ResponseJSON.tableDescription(description, region: context.region))])
     }
