@@ -81,3 +81,21 @@ def test_missing_stale_and_tampered(sigv4_server):
     assert status == 200
     got = client(sigv4_server).get_item(TableName="signed", Key={"k": {"S": "sneakz"}})
     assert "Item" not in got
+
+
+def test_16_authorization_parts_separated_by_spaces_only(sigv4_server):
+    body = json.dumps({"TableName": "signed", "Item": {"k": {"S": "spaces"}}}).encode()
+    headers = signed_headers(sigv4_server, body)
+    headers["Authorization"] = headers["Authorization"].replace(", ", " ")
+    status, _ = raw(sigv4_server, headers, body)
+    assert status == 200
+    assert "Item" in client(sigv4_server).get_item(TableName="signed", Key={"k": {"S": "spaces"}})
+
+
+@pytest.mark.parametrize("date,message", [("20170101T010101Z", "Signature expired"), ("30200101T010101Z", "Signature not yet current")])
+def test_17_the_date_is_checked_first(sigv4_server, date, message):
+    headers = {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "DynamoDB_20120810.ListTables", "X-Amz-Date": date,
+               "Authorization": "AWS4-HMAC-SHA256 Credential=nobody/2/3/4/aws4_request, SignedHeaders=x-amz-date;host, Signature=123"}
+    status, error = raw(sigv4_server, headers, b"{}")
+    assert status == 400 and error["__type"].endswith("#InvalidSignatureException")
+    assert message in error["message"]
