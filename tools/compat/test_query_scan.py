@@ -54,7 +54,8 @@ def test_legacy_parameters(ddb, songs):
     with pytest.raises(ClientError) as e:
         ddb.query(TableName=songs, KeyConditionExpression="Artist = :a", ExpressionAttributeValues={":a": {"S": "A"}},
                   QueryFilter={"n": {"ComparisonOperator": "NOT_NULL"}})
-    assert error_message(e) == "Can not use both expression and non-expression parameters in the same request"
+    assert error_message(e) == ("Can not use both expression and non-expression parameters in the same request: "
+                                "Non-expression parameters: {QueryFilter} Expression parameters: {KeyConditionExpression}")
 
 
 def test_expression_errors(ddb, songs):
