@@ -48,7 +48,7 @@ import Testing
         #expect(try ItemCodec.decode(ItemCodec.encode(item)) == item)
     }
 
-    @Test func corruptBytesThrowInsteadOfCrashing() {
+    @Test func corruptBytesThrowInsteadOfCrashing() throws {
         var g = SeededGenerator(seed: 3)
         let valid = ItemCodec.encode(["a": .l([.s("text"), .n(12345)]), "b": .m(["c": .bs([[1, 2]])])])
         for _ in 0..<2000 {
@@ -59,8 +59,13 @@ import Testing
             } else {
                 bytes[cut] = UInt8.random(in: 0...255, using: &g)
             }
-            // Either decodes to something or throws; never traps.
-            _ = try? ItemCodec.decode(bytes)
+            if bytes.count < valid.count {
+                // A cut-short item never decodes.
+                #expect(throws: ShoalError.self) { _ = try ItemCodec.decode(bytes) }
+            } else if let item = try? ItemCodec.decode(bytes) {
+                // A changed byte may still decode; what it decodes to is stable through the codec.
+                #expect(try ItemCodec.decode(ItemCodec.encode(item)) == item)
+            }
         }
     }
 
@@ -85,7 +90,14 @@ import Testing
             let b = AttributeValue.s(Generate.string(&g))
             #expect(sortPartOrder(a, b) == KeyEncoding.compare(a, b).signum(), "\(a) vs \(b)")
         }
-        // UTF-8 byte order, not Swift's String order: U+FFFD sorts before U+1F600 in both UTF-8 and UTF-16... check a known case.
+        // The comparator itself against an independent oracle: unsigned UTF-8 bytes.
+        for _ in 0..<2000 {
+            let a = Generate.string(&g)
+            let b = Generate.string(&g)
+            let oracle = Array(a.utf8).lexicographicallyPrecedes(Array(b.utf8)) ? -1 : Array(a.utf8) == Array(b.utf8) ? 0 : 1
+            #expect(KeyEncoding.compare(.s(a), .s(b)).signum() == oracle, "\(a) vs \(b)")
+        }
+        // UTF-8 order differs from UTF-16 order here: U+E000 (EE 80 80) before U+1F600 (F0 9F 98 80).
         #expect(KeyEncoding.compare(.s("\u{E000}"), .s("😀")) < 0)
         #expect(KeyEncoding.compare(.s("Z"), .s("a")) < 0)
         #expect(KeyEncoding.compare(.s("a"), .s("ab")) < 0)
@@ -100,6 +112,12 @@ import Testing
             let x = AttributeValue.n(Generate.number(&g))
             let y = AttributeValue.n(Generate.number(&g))
             #expect(sortPartOrder(x, y) == KeyEncoding.compare(x, y).signum(), "\(x) vs \(y)")
+            // Independent oracles: unsigned bytes for binary, Double for numbers that differ as Doubles.
+            let oracle = a.binaryValue!.lexicographicallyPrecedes(b.binaryValue!) ? -1 : a == b ? 0 : 1
+            #expect(KeyEncoding.compare(a, b).signum() == oracle)
+            let dx = Double(x.numberValue!.description)!
+            let dy = Double(y.numberValue!.description)!
+            if dx != dy { #expect(KeyEncoding.compare(x, y).signum() == (dx < dy ? -1 : 1), "\(x) vs \(y)") }
         }
     }
 

@@ -36,12 +36,29 @@ import Testing
         #expect(abs(fraction - ideal) <= 0.02, "moved \(fraction), ideal \(ideal)")
     }
 
-    @Test func lookupWrapsAroundTheRing() {
-        let ring = HashRing(shardCount: 3)
-        // Past the last point a token belongs to the first point, as does token 0
-        // (no point sits at UInt64.max for these shard names).
-        #expect(ring.shard(for: UInt64.max) == ring.shard(for: 0))
-        #expect((0..<3).contains(ring.shard(for: UInt64.max)))
-        #expect(HashRing(shardCount: 3) == ring)
+    /// The documented ring, built here from its definition: shard `s` owns the points
+    /// xxHash64("shard/s/vnode/v"), and a token belongs to the first point at or after it.
+    private func owner(of token: UInt64, shards: Int, virtualNodes: Int) -> Int {
+        var best: (point: UInt64, shard: Int)?
+        var lowest: (point: UInt64, shard: Int)?
+        for shard in 0..<shards {
+            for vnode in 0..<virtualNodes {
+                let point = XXHash64.hash(Array("shard/\(shard)/vnode/\(vnode)".utf8))
+                if point >= token, best.map({ point < $0.point }) ?? true { best = (point, shard) }
+                if lowest.map({ point < $0.point }) ?? true { lowest = (point, shard) }
+            }
+        }
+        return (best ?? lowest!).shard
+    }
+
+    @Test func lookupFollowsTheDefinitionAndWrapsAround() {
+        let ring = HashRing(shardCount: 3, virtualNodes: 16)
+        var g = SeededGenerator(seed: 41)
+        let probes = [0, 1, UInt64.max - 1, UInt64.max] + (0..<300).map { _ in g.next() }
+        for token in probes {
+            #expect(ring.shard(for: token) == owner(of: token, shards: 3, virtualNodes: 16), "token \(token)")
+        }
+        // Past the last point the lookup wraps to the owner of the lowest point.
+        #expect(ring.shard(for: UInt64.max) == owner(of: 0, shards: 3, virtualNodes: 16))
     }
 }

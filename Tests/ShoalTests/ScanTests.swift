@@ -31,9 +31,14 @@ import Testing
             start = page.lastEvaluatedKey
         } while start != nil
         #expect(values(all).sorted() == (0..<500).map(Int64.init))
-        // Token order: partitions by token, each partition in sort-key order.
-        let tokens = all.map { KeyEncoding.token($0["p"]!) }
-        #expect(tokens == tokens.sorted())
+        // Token order: partitions by their documented token (xxHash64 of the key's UTF-8 bytes
+        // seeded with the S type tag, 1), each partition in sort-key order.
+        let order = all.map { item -> (UInt64, Int64) in
+            (XXHash64.hash(Array(item["p"]!.stringValue!.utf8), seed: 1), item["s"]!.numberValue!.int64Value!)
+        }
+        #expect(order.map(\.0) == order.map(\.0).sorted())
+        for (a, b) in zip(order, order.dropFirst()) where a.0 == b.0 { #expect(a.1 < b.1) }
+        #expect(Set(order.map(\.0)).count == 37)
         let unpaged = try await db.scan(ScanRequest(tableName: "Tbl"))
         #expect(unpaged.items == all && unpaged.lastEvaluatedKey == nil)
         let counted = try await db.scan(ScanRequest(tableName: "Tbl", select: .count))

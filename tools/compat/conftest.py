@@ -35,11 +35,12 @@ def free_port():
 class Server:
     """A `shoal serve` process with its own data directory."""
 
-    def __init__(self, *extra):
+    def __init__(self, *extra, data=None):
+        """`data`: an existing temporary folder to serve again (its `db` directory)."""
         self.port = free_port()
-        self.data = tempfile.mkdtemp(prefix="shoal-compat-")
+        self.data = data or tempfile.mkdtemp(prefix="shoal-compat-")
         self.endpoint = f"http://127.0.0.1:{self.port}"
-        self.log = open(os.path.join(self.data, "server.log"), "w+")
+        self.log = open(os.path.join(self.data, "server.log"), "a+")
         self.process = subprocess.Popen(
             [shoal_binary(), "serve", "--data", os.path.join(self.data, "db"), "--port", str(self.port),
              "--durability", "nosync", *extra],

@@ -108,7 +108,7 @@ struct TableOperations: Sendable {
 
     func describeContinuousBackups(_ r: RequestReader) throws(ProtocolError) -> JSONValue {
         let name = try r.requiredString("TableName")
-        guard (try? database.describeTable(name)) != nil else {
+        guard try exists(name) else {
             throw ProtocolError(type: ProtocolError.dynamoNamespace + "TableNotFoundException", message: "Table not found: \(name)")
         }
         return .object([("ContinuousBackupsDescription", .object([
@@ -124,10 +124,24 @@ struct TableOperations: Sendable {
             throw .validation("Invalid TableArn: Invalid ResourceArn provided as input \(arn)")
         }
         let name = String(parts[5].dropFirst("table/".count))
-        guard (try? database.describeTable(name)) != nil else {
+        guard try exists(name) else {
             throw ProtocolError(ShoalError(.resourceNotFound, "Requested resource not found: ResourcArn: \(arn) not found"))
         }
         return name
+    }
+
+    /// Whether the table exists; any other failure is reported as itself, never as "not found".
+    private func exists(_ name: String) throws(ProtocolError) -> Bool {
+        do {
+            _ = try database.describeTable(name)
+            return true
+        } catch where error.kind == .resourceNotFound {
+            return false
+        } catch where error.kind == .validation {
+            return false
+        } catch {
+            throw ProtocolError(error)
+        }
     }
 
     func tagResource(_ r: RequestReader) throws(ProtocolError) -> JSONValue {

@@ -1,0 +1,85 @@
+"""One process owns a data directory; `shoal stats` only reads; a killed server loses no acknowledged write."""
+import os
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+
+import boto3
+
+from conftest import Server, client_config, shoal_binary
+
+
+def test_a_second_server_on_the_same_directory_fails_at_once(server):
+    directory = os.path.join(server.data, "db")
+    result = subprocess.run([shoal_binary(), "serve", "--data", directory, "--port", "0"], capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "is in use by another process" in result.stdout + result.stderr
+
+
+def test_stats_reads_a_live_directory_and_never_creates_one(server, ddb, table_name):
+    ddb.create_table(TableName=table_name, KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    for i in range(3):
+        ddb.put_item(TableName=table_name, Item={"k": {"S": str(i)}})
+    result = subprocess.run([shoal_binary(), "stats", "--data", os.path.join(server.data, "db")], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert f"{table_name}\titems: 3" in result.stdout
+    missing = os.path.join(tempfile.mkdtemp(prefix="shoal-missing-"), "typo")
+    result = subprocess.run([shoal_binary(), "stats", "--data", missing], capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and "No Shoal data directory" in result.stdout + result.stderr
+    assert not os.path.exists(missing)
+
+
+def test_kill_9_keeps_every_acknowledged_write():
+    s = Server("--durability", "sync")
+    data = os.path.join(s.data, "db")
+    ddb = boto3.client("dynamodb", endpoint_url=s.endpoint, region_name="us-east-1", aws_access_key_id="a",
+                       aws_secret_access_key="b", config=client_config())
+    ddb.create_table(TableName="crash", KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    acknowledged = []
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def writer(n):
+        client = boto3.client("dynamodb", endpoint_url=s.endpoint, region_name="us-east-1", aws_access_key_id="a",
+                              aws_secret_access_key="b", config=client_config())
+        i = 0
+        while not stop.is_set():
+            key = f"w{n}-{i}"
+            try:
+                client.batch_write_item(RequestItems={"crash": [{"PutRequest": {"Item": {"k": {"S": f"{key}-{j}"}}}} for j in range(5)]})
+            except Exception:
+                return
+            with lock:
+                acknowledged.extend(f"{key}-{j}" for j in range(5))
+            i += 1
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    deadline = time.time() + 60
+    while len(acknowledged) < 500 and time.time() < deadline:
+        time.sleep(0.01)
+    assert len(acknowledged) >= 500
+    os.kill(s.process.pid, signal.SIGKILL)
+    stop.set()
+    for t in threads:
+        t.join()
+    s.process.wait()
+    s.log.close()
+    # The kernel released the directory lock with the process: a new server opens it, and every
+    # write acknowledged before the kill is there.
+    again = Server("--durability", "sync", data=s.data)
+    try:
+        client = boto3.client("dynamodb", endpoint_url=again.endpoint, region_name="us-east-1", aws_access_key_id="a",
+                              aws_secret_access_key="b", config=client_config())
+        for start in range(0, len(acknowledged), 100):
+            keys = [{"k": {"S": k}} for k in acknowledged[start:start + 100]]
+            found = client.batch_get_item(RequestItems={"crash": {"Keys": keys}})
+            assert not found["UnprocessedKeys"]
+            assert len(found["Responses"]["crash"]) == len(keys)
+    finally:
+        again.stop()
