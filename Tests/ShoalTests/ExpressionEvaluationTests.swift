@@ -212,3 +212,26 @@ import Testing
         }
     }
 }
+
+@Suite struct SubstringSearchTests {
+    /// Against a naive search, on small alphabets where partial matches abound.
+    @Test func agreesWithNaiveSearch() {
+        var g = SeededGenerator(seed: 77)
+        func naive(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+            b.isEmpty || (b.count <= a.count && (0...(a.count - b.count)).contains { a[$0..<$0 + b.count].elementsEqual(b) })
+        }
+        for _ in 0..<5000 {
+            let a = (0..<Int.random(in: 0...30, using: &g)).map { _ in UInt8.random(in: 0...2, using: &g) }
+            let b = (0..<Int.random(in: 0...6, using: &g)).map { _ in UInt8.random(in: 0...2, using: &g) }
+            #expect(ConditionEvaluator.containsBytes(a, b) == naive(a, b), "\(a) \(b)")
+        }
+    }
+
+    /// The pathological case for a naive search: 300 KB of "a" against 150 KB of "a…ab".
+    @Test func isLinear() {
+        let haystack = [UInt8](repeating: 0x61, count: 300_000)
+        let needle = [UInt8](repeating: 0x61, count: 150_000) + [0x62]
+        #expect(!ConditionEvaluator.containsBytes(haystack, needle))
+        #expect(ConditionEvaluator.containsBytes(haystack + needle, needle))
+    }
+}

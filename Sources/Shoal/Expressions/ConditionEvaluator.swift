@@ -100,10 +100,25 @@ enum ConditionEvaluator {
         }
     }
 
-    /// Substring search on bytes (UTF-8 for strings, so no Unicode normalisation gets in the way).
-    private static func containsBytes(_ bytes: [UInt8], _ sub: [UInt8]) -> Bool {
+    /// Substring search on bytes (UTF-8 for strings, so no Unicode normalisation gets in the way),
+    /// in linear time (Knuth–Morris–Pratt): both sides can be hundreds of kilobytes from a request.
+    static func containsBytes(_ bytes: [UInt8], _ sub: [UInt8]) -> Bool {
         guard !sub.isEmpty else { return true }
         guard sub.count <= bytes.count else { return false }
-        return (0...(bytes.count - sub.count)).contains { bytes[$0..<$0 + sub.count].elementsEqual(sub) }
+        // failure[i]: length of the longest proper prefix of sub[0...i] that is also its suffix.
+        var failure = [Int](repeating: 0, count: sub.count)
+        var k = 0
+        for i in 1..<sub.count {
+            while k > 0 && sub[i] != sub[k] { k = failure[k - 1] }
+            if sub[i] == sub[k] { k += 1 }
+            failure[i] = k
+        }
+        var matched = 0
+        for byte in bytes {
+            while matched > 0 && byte != sub[matched] { matched = failure[matched - 1] }
+            if byte == sub[matched] { matched += 1 }
+            if matched == sub.count { return true }
+        }
+        return false
     }
 }

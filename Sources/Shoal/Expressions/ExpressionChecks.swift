@@ -62,7 +62,8 @@ enum ExpressionChecks {
     /// Literal operand types of an update, key attributes aside (checked by UpdateItem).
     static func check(_ update: UpdateExpression) throws(ShoalError) {
         func invalid(_ detail: String) -> ShoalError { .validation("Invalid UpdateExpression: \(detail)") }
-        func checkValue(_ operand: Operand) throws(ShoalError) {
+        func checkValue(_ operand: Operand, depth: Int = 0) throws(ShoalError) {
+            guard depth <= maxConditionDepth else { throw invalid("The expression has too many nested levels") }
             switch operand {
             case .path:
                 return
@@ -71,13 +72,16 @@ enum ExpressionChecks {
             case .size:
                 throw invalid("The function is not allowed in an update expression; function: size")
             case let .ifNotExists(_, fallback):
-                try checkValue(fallback)
+                try checkValue(fallback, depth: depth + 1)
             case let .listAppend(a, b):
                 for argument in [a, b] {
                     if case .value(let v) = argument, v.type != .l {
                         throw invalid("Incorrect operand type for operator or function; operator or function: list_append, operand type: \(v.type.rawValue)")
                     }
-                    try checkValue(argument)
+                    if case .listAppend = argument {
+                        throw invalid("The function is not allowed to be used this way in an expression; function: list_append")
+                    }
+                    try checkValue(argument, depth: depth + 1)
                 }
             case let .plus(a, b), let .minus(a, b):
                 let op: String
@@ -88,7 +92,7 @@ enum ExpressionChecks {
                     }
                     switch argument {
                     case .plus, .minus: throw invalid("Syntax error; token: \"\(op)\", near: \"\(op)\"")
-                    default: try checkValue(argument)
+                    default: try checkValue(argument, depth: depth + 1)
                     }
                 }
             }
@@ -112,9 +116,19 @@ enum ExpressionChecks {
 
     /// DynamoDB rejects two paths of one expression when one contains the other (overlap) or
     /// when they treat the same step as both a map key and a list index (conflict).
+    /// Only paths under the same top-level attribute can overlap, so they are compared within
+    /// those groups (legacy maps of thousands of distinct attributes stay linear).
     static func checkOverlaps(_ paths: [DocumentPath], kind: ExpressionKind) throws(ShoalError) {
-        for i in paths.indices {
-            for j in paths.indices where j > i {
+        var groups: [PathElement: [Int]] = [:]
+        for (i, path) in paths.enumerated() { groups[path.elements[0], default: []].append(i) }
+        for group in groups.values.sorted(by: { $0[0] < $1[0] }) where group.count > 1 {
+            try checkOverlaps(paths, among: group, kind: kind)
+        }
+    }
+
+    private static func checkOverlaps(_ paths: [DocumentPath], among group: [Int], kind: ExpressionKind) throws(ShoalError) {
+        for (position, i) in group.enumerated() {
+            for j in group[(position + 1)...] {
                 let a = paths[i].elements
                 let b = paths[j].elements
                 var diverged = false

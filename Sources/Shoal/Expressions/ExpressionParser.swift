@@ -419,11 +419,6 @@ struct ExpressionParser {
                 }
                 return .ifNotExists(path, arguments[1])
             }
-            for argument in arguments {
-                if case .listAppend = argument {
-                    throw invalid("The function is not allowed to be used this way in an expression; function: list_append")
-                }
-            }
             return .listAppend(arguments[0], arguments[1])
         case .word, .name:
             return .path(try parsePath())

@@ -32,9 +32,11 @@ enum UpdateApplier {
                 let present = Set(a.map { AttributeName($0) })
                 try action.path.set(.ss(a + b.filter { !present.contains(AttributeName($0)) }), in: &item)
             case let (.ns(a)?, .ns(b)):
-                try action.path.set(.ns(a + b.filter { !a.contains($0) }), in: &item)
+                let present = Set(a)
+                try action.path.set(.ns(a + b.filter { !present.contains($0) }), in: &item)
             case let (.bs(a)?, .bs(b)):
-                try action.path.set(.bs(a + b.filter { !a.contains($0) }), in: &item)
+                let present = Set(a)
+                try action.path.set(.bs(a + b.filter { !present.contains($0) }), in: &item)
             default:
                 throw incorrectType
             }
@@ -51,10 +53,12 @@ enum UpdateApplier {
                 let left = a.filter { !removed.contains(AttributeName($0)) }
                 remaining = left.isEmpty ? nil : .ss(left)
             case let (.ns(a)?, .ns(b)):
-                let left = a.filter { !b.contains($0) }
+                let removed = Set(b)
+                let left = a.filter { !removed.contains($0) }
                 remaining = left.isEmpty ? nil : .ns(left)
             case let (.bs(a)?, .bs(b)):
-                let left = a.filter { !b.contains($0) }
+                let removed = Set(b)
+                let left = a.filter { !removed.contains($0) }
                 remaining = left.isEmpty ? nil : .bs(left)
             default:
                 throw incorrectType
