@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "Shoal", targets: ["Shoal"]),
         .library(name: "LMDB", targets: ["LMDB"]),
+        .library(name: "Zlib", targets: ["Zlib"]),
         .library(name: "ShoalServer", targets: ["ShoalServer"]),
         .executable(name: "shoal", targets: ["shoal"]),
     ],

@@ -19,6 +19,7 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Shoal", package: "Shoal"),
                 .product(name: "LMDB", package: "Shoal"),
+                .product(name: "Zlib", package: "Shoal"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Benchmarks/ShoalBenchmarks",

@@ -48,6 +48,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "With --auth none: web origins allowed to call the server, comma-separated, or '*' (default: none, CORS off).")
     var corsOrigins: String?
 
+    @Option(help: "With --auth none: host names clients may use besides IP addresses and localhost, comma-separated (e.g. a container's service name).")
+    var allowedHosts: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
@@ -72,6 +75,7 @@ struct Serve: AsyncParsableCommand {
         let database = try Database.open(at: data, options: DatabaseOptions(shardCount: shards, durability: durability == .sync ? .sync : .noSync))
         logger.info("Shoal serving \(data) on http://\(host):\(port) (\(database.shardCount) shards, \(durability.rawValue), auth \(auth.rawValue))")
         var configuration = ServerConfiguration(host: host, port: port, authentication: authentication)
+        configuration.allowedHosts = allowedHosts?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } ?? []
         configuration.corsOrigins = corsOrigins?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let app = ShoalHTTPServer.application(database: database, configuration: configuration, logger: logger)
         try await app.runService()

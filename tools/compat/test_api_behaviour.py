@@ -303,3 +303,16 @@ def test_49_arithmetic_beyond_38_digits(ddb, hash_table):
     for op in ("-", "+"):
         fails(lambda: ddb.update_item(TableName=hash_table, Key={"p": {"S": "k"}}, UpdateExpression=f"SET n = n {op} :one",
                                       ExpressionAttributeValues={":one": {"N": "1"}}), r"ValidationException.*number")
+
+
+# 43
+def test_43_scan_and_query_capacity(ddb, sorted_table):
+    for c in range(3):
+        ddb.put_item(TableName=sorted_table, Item={"p": {"S": "a"}, "c": {"N": str(c)}})
+    scan = ddb.scan(TableName=sorted_table, ReturnConsumedCapacity="TOTAL")
+    assert scan["ConsumedCapacity"] == {"TableName": sorted_table, "CapacityUnits": 0.5}
+    scan = ddb.scan(TableName=sorted_table, ReturnConsumedCapacity="INDEXES", ConsistentRead=True)
+    assert scan["ConsumedCapacity"] == {"TableName": sorted_table, "CapacityUnits": 1.0, "Table": {"CapacityUnits": 1.0}}
+    query = ddb.query(TableName=sorted_table, KeyConditionExpression="p = :p", ExpressionAttributeValues={":p": {"S": "a"}},
+                      ReturnConsumedCapacity="TOTAL")
+    assert query["ConsumedCapacity"] == {"TableName": sorted_table, "CapacityUnits": 0.5}

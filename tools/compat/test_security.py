@@ -58,6 +58,17 @@ def test_dns_rebinding_is_refused(server):
         assert status == 200
 
 
+def test_allowed_hosts():
+    s = Server("--allowed-hosts", "shoal.internal")
+    try:
+        status, _, _ = request(s, "POST", LIST, {}, host=f"shoal.internal:{s.port}")
+        assert status == 200
+        status, _, _ = request(s, "POST", LIST, {}, host=f"other.internal:{s.port}")
+        assert status == 403
+    finally:
+        s.stop()
+
+
 def test_named_origins(cors_server):
     status, headers, _ = request(cors_server, "POST", {**LIST, "Origin": "http://app.example"}, {})
     assert status == 200 and headers["Access-Control-Allow-Origin"] == "http://app.example"

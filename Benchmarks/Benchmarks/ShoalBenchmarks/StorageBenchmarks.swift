@@ -263,6 +263,7 @@ let benchmarks: @Sendable () -> Void = {
     }, setup: openFixture)
 
     registerExpressionBenchmarks(openFixture: openFixture)
+    registerChecksumBenchmarks()
 }
 
 func report(_ benchmark: Benchmark, count: Int, shoal: Duration, raw: Duration, grdb: Duration?, grdbDecoded: Duration? = nil) {

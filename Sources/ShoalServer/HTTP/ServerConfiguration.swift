@@ -17,6 +17,10 @@ public struct ServerConfiguration: Sendable {
     /// `--auth none`; with SigV4 the server answers CORS as DynamoDB does (any origin, since
     /// the signature protects the data).
     public var corsOrigins: [String]?
+    /// With `--auth none`, host names (besides IP addresses and `localhost`) that clients may use
+    /// to address the server, e.g. a container's service name. Everything else is refused, so a
+    /// web page cannot reach the server through DNS rebinding.
+    public var allowedHosts: [String] = []
 
     public init(host: String = "127.0.0.1", port: Int = 8000, authentication: Authentication = .none) {
         self.host = host

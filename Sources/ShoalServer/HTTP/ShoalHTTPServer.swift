@@ -92,11 +92,13 @@ struct FrontDoor<Next: HTTPResponder>: HTTPResponder where Next.Context == Basic
     private func refusalOfHost(_ authority: String?) -> Response? {
         guard let authority else { return FrontDoor.plain(.badRequest, "Missing Host header") }
         let (host, port) = FrontDoor.split(authority)
-        let hostAllowed = host == "localhost" || host.lowercased() == configuration.host.lowercased()
+        let name = host.lowercased()
+        let hostAllowed = name == "localhost" || name == configuration.host.lowercased()
+            || configuration.allowedHosts.contains { $0.lowercased() == name }
             || IPv4Address(host) != nil || IPv6Address(host) != nil
         let portAllowed = configuration.port == 0 || (port ?? 80) == configuration.port
         if hostAllowed && portAllowed { return nil }
-        return FrontDoor.plain(.forbidden, "Host \(authority) is not an address of this server (DNS rebinding protection; use an IP address or localhost)")
+        return FrontDoor.plain(.forbidden, "Host \(authority) is not an address of this server (DNS rebinding protection; use an IP address or localhost, or name the host with --allowed-hosts)")
     }
 
     static func split(_ authority: String) -> (host: String, port: Int?) {

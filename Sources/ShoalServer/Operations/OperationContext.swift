@@ -28,14 +28,13 @@ enum ResponseJSON {
 
     static func number(_ value: Int) -> JSONValue { .number(String(value)) }
 
-    /// `ConsumedCapacity` for one table, or nil when not asked for.
+    /// `ConsumedCapacity` for one table, or nil when not asked for. As DynamoDB: TOTAL is one
+    /// figure with no read/write split; INDEXES adds the table's own share under `Table`.
     static func capacity(_ units: Double, table: String, mode: ReturnConsumedCapacity?, read: Bool) -> JSONValue? {
         guard let mode, mode != .none else { return nil }
         var members: [(String, JSONValue)] = [("TableName", .string(table)), ("CapacityUnits", number(units))]
-        members.append((read ? "ReadCapacityUnits" : "WriteCapacityUnits", number(units)))
         if mode == .indexes {
-            members.append(("Table", .object([("CapacityUnits", number(units)),
-                                              (read ? "ReadCapacityUnits" : "WriteCapacityUnits", number(units))])))
+            members.append(("Table", .object([("CapacityUnits", number(units))])))
         }
         return .object(members)
     }
