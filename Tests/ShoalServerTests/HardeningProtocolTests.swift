@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ShoalServer
+import Shoal
 import Zlib
 
 @Suite struct SigV4HardeningTests {
@@ -119,5 +120,15 @@ import Zlib
         for header in gzip { #expect(ContentCoding.negotiate(header) == .gzip, "\(header)") }
         for header in deflate { #expect(ContentCoding.negotiate(header) == .deflate, "\(header)") }
         #expect(ContentCoding.negotiate(nil) == nil)
+    }
+}
+
+@Suite struct InternalErrorTests {
+    @Test func detailsStayInTheLog() {
+        let error = ProtocolError(ShoalError.internalError("map size limit reached at /srv/shoal/shards/003"))
+        #expect(error.status == 500)
+        #expect(error.message == "Internal server error")
+        #expect(!"\(error.json)".contains("/srv/shoal"))
+        #expect(error.logMessage == "map size limit reached at /srv/shoal/shards/003")
     }
 }
