@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Shoal
 
@@ -77,6 +78,28 @@ import Testing
         let names: [UInt8] = [0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F]
         #expect(throws: ShoalError.self) { _ = try ItemCodec.decode(names) }
         #expect(throws: ShoalError.self) { _ = try ItemCodec.decode(names, from: 0, only: .init(["a"])) }
+    }
+
+    /// Found by FuzzItemCodec: bytes whose full and partial decodings disagreed (a name written
+    /// twice, or not UTF-8). Such bytes are corrupt for both decoders now.
+    @Test func duplicateOrInvalidNamesAreCorrupt() throws {
+        let found = [UInt8](Data(base64Encoded: "LQcBAAoJAAQABAIBZQoEAgFhCgMBYgQCAWEKAQIAQAAdKAAAAAAALP8AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAJAQBWTEp0qGAKBAIBYQoDAWIEAgFhCgIHAQOPgiEBAgBAAB0oAAAAAAAsAAAAAAAAAAIHAQOPgiEAAAAABgIBAQAAAERpYwAAAAAGAgEBAHRpbwAAAAABAAoJAAAABAIBAAAEAgFhCgQCAWEKAwFiBAIBYQoCBwEDj4IhAQIAQAAdKAAAAAAALAAAAAAAAAACBwEDj4IhAAADAAQ7dP8n////aW5nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAYQr///////////////////////////////////////////////////////////////////9hCgMBYgQCAWEKAQIAQAD9HSgAAAAAACwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAJAAAAAAQCAWEKBAIBYQoDAWIEAgFhCgIHAQOPgiEBAgBAAB0oAAAAAAAsAAAAAAAAAAIHAQOPgiEAAAAABgIBAQAAAERpYwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACAWEICgEBBQAAAAkZAgcBAgAAAAIACAQCHQAAAAEAAAAAAAAAAAAA")!)
+        let selection = ItemCodec.AttributeSelection(["a", "b", "\u{E9}"])
+        if let full = try? ItemCodec.decode(found) {
+            #expect(try ItemCodec.decode(found, from: 0, only: selection) == full.filter { selection.names.map(\.name).contains($0.key) })
+        }
+        // Two attributes "a" (count 2, then name and a true value, twice).
+        let twice: [UInt8] = [0x02, 0x01, 0x61, 0x02, 0x01, 0x61, 0x02]
+        #expect(try ItemCodec.decode([0x01, 0x01, 0x61, 0x02]) == ["a": true])
+        #expect(throws: ShoalError.self) { _ = try ItemCodec.decode(twice) }
+        // Partial decoding stops once it has every selected name, so it reads only the first "a";
+        // with two selected names it meets the second "a" and refuses it.
+        #expect(try ItemCodec.decode(twice, from: 0, only: .init(["a"])) == ["a": true])
+        #expect(throws: ShoalError.self) { _ = try ItemCodec.decode(twice, from: 0, only: .init(["a", "b"])) }
+        var valid = ItemCodec.encode(["\u{E9}": .bool(true)])
+        #expect(try ItemCodec.decode(valid) == ["\u{E9}": .bool(true)])
+        valid[valid.firstIndex(of: 0xA9)!] = 0x28  // C3 28: not UTF-8
+        #expect(throws: ShoalError.self) { _ = try ItemCodec.decode(valid) }
     }
 
     private func sortPartOrder(_ a: AttributeValue, _ b: AttributeValue) -> Int {

@@ -84,8 +84,10 @@ struct ByteReader {
     mutating func lengthPrefixedString() throws(ShoalError) -> String {
         let count = try varint()
         guard count >= 0, count <= bytes.count - offset else { throw ByteReader.corrupt }
-        defer { offset += count }
-        return String(decoding: bytes[offset..<offset + count], as: UTF8.self)
+        // Stored strings are valid UTF-8; anything else is corruption, never silently repaired.
+        guard let text = String(validating: bytes[offset..<offset + count], as: UTF8.self) else { throw ByteReader.corrupt }
+        offset += count
+        return text
     }
 
     static let corrupt = ShoalError.internalError("Stored data is corrupt: unexpected end or malformed encoding")

@@ -88,7 +88,10 @@ public enum ItemCodec {
         var map = Item(minimumCapacity: count)
         for _ in 0..<count {
             let name = try r.lengthPrefixedString()
-            map[name] = try decodeValue(&r, depth: depth)
+            // The encoder never writes a name twice: two are corruption, not "last one wins".
+            guard map.updateValue(try decodeValue(&r, depth: depth), forKey: AttributeName(name)) == nil else {
+                throw ByteReader.corrupt
+            }
         }
         return map
     }
@@ -169,7 +172,7 @@ public enum ItemCodec {
                 }
             }
             if let match {
-                item[match] = try decodeValue(&r, depth: 0)
+                guard item.updateValue(try decodeValue(&r, depth: 0), forKey: match) == nil else { throw ByteReader.corrupt }
                 found += 1
                 if found == selection.names.count { break }
             } else {
