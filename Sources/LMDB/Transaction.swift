@@ -20,8 +20,6 @@ public struct PutFlags: OptionSet, Sendable {
 /// ``Environment/write(_:)`` and must not escape that closure or cross threads.
 public final class Transaction {
     let handle: OpaquePointer
-    /// The environment's handle, for nested transactions.
-    private let environmentHandle: OpaquePointer
     public let isReadOnly: Bool
     private var finished = false
     private var cursors: [Cursor] = []
@@ -46,34 +44,6 @@ public final class Transaction {
         }
         isReadOnly = readOnly
         pool = readOnly ? environment.readers : nil
-        environmentHandle = environment.handle
-    }
-
-    private init(child: OpaquePointer, environmentHandle: OpaquePointer) {
-        handle = child
-        self.environmentHandle = environmentHandle
-        isReadOnly = false
-        pool = nil
-    }
-
-    /// Runs `body` in a transaction nested in this write transaction: its writes become part of
-    /// this one when `body` returns, and are undone entirely when it throws. This transaction
-    /// must not be used until `body` has returned.
-    /// - Throws: the error of `body` (after undoing its writes), or ``LMDBError``.
-    public func nested<R>(_ body: (Transaction) throws -> R) throws -> R {
-        precondition(!isReadOnly && !finished, "nested transactions need an open write transaction")
-        var child: OpaquePointer?
-        try check(mdb_txn_begin(environmentHandle, handle, 0, &child), "begin nested transaction")
-        let transaction = Transaction(child: child!, environmentHandle: environmentHandle)
-        let result: R
-        do {
-            result = try body(transaction)
-        } catch {
-            transaction.abort()
-            throw error
-        }
-        try transaction.commit()
-        return result
     }
 
     deinit {

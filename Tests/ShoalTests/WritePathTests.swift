@@ -31,6 +31,11 @@ import Testing
         let handle = try db.handle("Mixed")
         let tableID = handle.definition.id
         let writer = db.shards[0].writer
+        try await writer.perform { context in
+            let db = try context.items(tableID)
+            try context.put(db, key: Array("pre".utf8), value: [9])
+            try context.put(db, key: Array("gone".utf8), value: [7])
+        }
         // Hold the writer so that the next writes queue up into one group.
         let gate = Task { try await writer.perform { _ in Thread.sleep(forTimeInterval: 0.2) } }
         try await Task.sleep(for: .milliseconds(50))
@@ -46,15 +51,18 @@ import Testing
                                 throw ShoalError(.conditionalCheckFailed, "The conditional request failed")
                             case 6:
                                 // Fails in LMDB after a first write: that write alone is undone.
-                                try context.transaction.put(db, key: Array("partial".utf8), value: [1])
-                                try context.transaction.put(db, key: [UInt8](repeating: 1, count: 600), value: [1])
+                                try context.put(db, key: Array("partial".utf8), value: [1])
+                                try context.put(db, key: [UInt8](repeating: 1, count: 600), value: [1])
                             case 8:
-                                // Throws its own error after writing and counting: no trace is left.
-                                try context.transaction.put(db, key: Array("halfway".utf8), value: [1])
+                                // Throws its own error after overwriting, deleting, inserting and
+                                // counting: every change is undone.
+                                try context.put(db, key: Array("pre".utf8), value: [1])
+                                try context.delete(db, key: Array("gone".utf8))
+                                try context.put(db, key: Array("halfway".utf8), value: [1])
                                 context.addSize(1_000_000, table: tableID)
                                 throw ShoalError.validation("changed its mind")
                             default:
-                                try context.transaction.put(db, key: Array("k\(i)".utf8), value: [UInt8(i)])
+                                try context.put(db, key: Array("k\(i)".utf8), value: [UInt8(i)])
                             }
                         }
                         return (i, true)
@@ -71,11 +79,14 @@ import Testing
         for i in 0..<10 { #expect(results[i] == (i != 3 && i != 6 && i != 8), "write \(i)") }
         let stored = try db.shards[0].environment.read { txn in
             (try txn.get(handle.databases[0], key: Array("partial".utf8)), try txn.get(handle.databases[0], key: Array("halfway".utf8)),
-             try txn.statistics(handle.databases[0]).entries)
+             try txn.statistics(handle.databases[0]).entries,
+             try txn.get(handle.databases[0], key: Array("pre".utf8)), try txn.get(handle.databases[0], key: Array("gone".utf8)))
         }
         #expect(stored.0 == nil)
         #expect(stored.1 == nil)
-        #expect(stored.2 == 7)
+        #expect(stored.2 == 9)
+        #expect(stored.3 == [9])
+        #expect(stored.4 == [7])
         #expect(try db.describeTable("Mixed").table.tableSizeBytes == 0)
     }
 

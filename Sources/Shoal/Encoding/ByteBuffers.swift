@@ -85,7 +85,7 @@ struct ByteReader {
         let count = try varint()
         guard count >= 0, count <= bytes.count - offset else { throw ByteReader.corrupt }
         // Stored strings are valid UTF-8; anything else is corruption, never silently repaired.
-        guard let text = String(validating: bytes[offset..<offset + count], as: UTF8.self) else { throw ByteReader.corrupt }
+        guard let text = Bytewise.string(validating: bytes[offset..<offset + count]) else { throw ByteReader.corrupt }
         offset += count
         return text
     }

@@ -29,21 +29,23 @@ public enum Bytewise {
         a.utf8.lexicographicallyPrecedes(b.utf8)
     }
 
+    /// String's own hash: strings with equal bytes are equal `String`s, so they hash alike; the
+    /// rare canonically equivalent pairs with different bytes merely collide. (It is much faster
+    /// than hashing the bytes one by one.)
     public static func hash(_ s: String, into hasher: inout Hasher) {
-        // Eight bytes at a time: far fewer hasher rounds than one per byte.
-        var word: UInt64 = 0
-        var filled = 0
-        for byte in s.utf8 {
-            word = word << 8 | UInt64(byte)
-            filled += 1
-            if filled == 8 {
-                hasher.combine(word)
-                word = 0
-                filled = 0
-            }
-        }
-        hasher.combine(word)
-        hasher.combine(s.utf8.count)
+        hasher.combine(s)
+    }
+
+    /// The string whose UTF-8 is exactly `bytes`, or nil when they are not valid UTF-8.
+    /// (`String(validating:as:)` is generic and costs a runtime metadata lookup per call on this
+    /// hot path; decoding and comparing back is cheaper for the short strings items hold.)
+    public static func string(validating bytes: ArraySlice<UInt8>) -> String? {
+        let text = String(decoding: bytes, as: UTF8.self)
+        // ASCII (most names) is always valid; otherwise a repair shows as different bytes.
+        var high: UInt8 = 0
+        for byte in bytes { high |= byte }
+        if high < 0x80 { return text }
+        return text.utf8.elementsEqual(bytes) ? text : nil
     }
 
     /// Whether `strings` has two byte-equal members.

@@ -83,13 +83,13 @@ struct PreparedDelete: Sendable {
     /// Deletes the item; returns it (when asked) and its size.
     func apply(in context: WriteContext, returningOld: Bool) throws -> (Item?, Int) {
         let db = try context.items(tableID)
-        let old = try StoredItem.read(db, key: encodedKey, expecting: key, schema: schema, in: context.transaction,
+        let old = try StoredItem.read(db, key: encodedKey, expecting: key, schema: schema, in: context,
                                       decode: returningOld || condition != nil, forWrite: false)
         if let condition, !ConditionEvaluator.evaluate(condition, on: old?.item) {
             throw ShoalError.conditionalCheckFailed(item: returnOldOnFailure ? old?.item : nil)
         }
         guard let old else { return (nil, 0) }
-        try context.transaction.delete(db, key: encodedKey)
+        try context.delete(db, key: encodedKey)
         context.addSize(-old.size, table: tableID)
         return (returningOld ? old.item : nil, old.size)
     }

@@ -94,23 +94,22 @@ struct PreparedPut: Sendable {
     /// Writes the item; returns the item it replaced (when asked) and that item's size.
     func apply(in context: WriteContext, returningOld: Bool) throws -> (Item?, Int) {
         let db = try context.items(tableID)
-        let txn = context.transaction!
         if let condition {
-            let old = try StoredItem.read(db, key: encodedKey, expecting: key, schema: schema, in: txn, decode: true)
+            let old = try StoredItem.read(db, key: encodedKey, expecting: key, schema: schema, in: context, decode: true)
             guard ConditionEvaluator.evaluate(condition, on: old?.item) else {
                 throw ShoalError.conditionalCheckFailed(item: returnOldOnFailure ? old?.item : nil)
             }
-            try txn.put(db, key: encodedKey, value: value)
+            try context.put(db, key: encodedKey, value: value)
             context.addSize(size - (old?.size ?? 0), table: tableID)
             return (returningOld ? old?.item : nil, old?.size ?? 0)
         }
-        // A new key is written in one step; an existing one is inspected, then overwritten.
-        guard let old = try txn.insert(db, key: encodedKey, value: value, existing: { $0.array }) else {
+        // A new key is written in one descent; a replaced one is inspected after (a digest
+        // collision throws, and the unit's log puts the other item back).
+        guard let old = try context.put(db, key: encodedKey, value: value) else {
             context.addSize(size, table: tableID)
             return (nil, 0)
         }
         let found = try StoredItem.inspect(old, key: encodedKey, expecting: key, schema: schema, decode: returningOld, forWrite: true)
-        try txn.put(db, key: encodedKey, value: value)
         context.addSize(size - (found?.size ?? 0), table: tableID)
         return (found?.item, found?.size ?? 0)
     }
@@ -129,6 +128,13 @@ enum StoredItem {
     static func read(_ db: LMDB.Database, key: [UInt8], expecting expected: ItemKey, schema: PrimaryKey,
                      in txn: Transaction, decode: Bool, forWrite: Bool = true) throws -> Found? {
         guard let bytes = try txn.get(db, key: key) else { return nil }
+        return try inspect(bytes, key: key, expecting: expected, schema: schema, decode: decode, forWrite: forWrite)
+    }
+
+    /// The same on a shard writer, seeing the group's earlier writes.
+    static func read(_ db: LMDB.Database, key: [UInt8], expecting expected: ItemKey, schema: PrimaryKey,
+                     in context: WriteContext, decode: Bool, forWrite: Bool = true) throws -> Found? {
+        guard let bytes = try context.get(db, key: key) else { return nil }
         return try inspect(bytes, key: key, expecting: expected, schema: schema, decode: decode, forWrite: forWrite)
     }
 

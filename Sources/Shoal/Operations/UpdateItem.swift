@@ -128,8 +128,7 @@ struct PreparedUpdate: Sendable {
     /// - Returns: what `ReturnValues` asks for, and the larger of the old and new sizes.
     func apply(in context: WriteContext) throws -> (Item?, Int) {
         let db = try context.items(tableID)
-        let txn = context.transaction!
-        let old = try StoredItem.read(db, key: encodedKey, expecting: key, schema: schema, in: txn, decode: true)
+        let old = try StoredItem.read(db, key: encodedKey, expecting: key, schema: schema, in: context, decode: true)
         if let condition, !ConditionEvaluator.evaluate(condition, on: old?.item) {
             throw ShoalError.conditionalCheckFailed(item: returnOldOnFailure ? old?.item : nil)
         }
@@ -143,7 +142,7 @@ struct PreparedUpdate: Sendable {
             throw ShoalError.validation("Item size to update has exceeded the maximum allowed size")
         }
         try ItemValidation.validate(item: new)
-        try txn.put(db, key: encodedKey, value: ShardLayout.encodeValue(item: new, size: size))
+        try context.put(db, key: encodedKey, value: ShardLayout.encodeValue(item: new, size: size))
         context.addSize(size - (old?.size ?? 0), table: tableID)
         let bytes = max(size, old?.size ?? 0)
         switch returnValues {

@@ -5,9 +5,10 @@ import Synchronization
 /// The single writer of one shard: a dedicated thread that drains queued writes into one
 /// LMDB write transaction and commits once (group commit), so concurrent writers share a sync.
 ///
-/// A write's closure runs on the writer thread in its own transaction nested in the group's: when
-/// it throws, at whatever point, everything it wrote is undone and it fails alone; its
-/// neighbours in the group commit. A full map aborts the group, grows the map, and the group reruns.
+/// A write's closure runs on the writer thread as a unit of the group's transaction (see
+/// ``WriteContext``): when it throws, at whatever point, everything it wrote is undone and it fails
+/// alone; its neighbours in the group commit. A full map aborts the group, grows the map, and the
+/// group reruns.
 final class ShardWriter: @unchecked Sendable {
     // @unchecked: `queue` and `stopped` are guarded by `condition`; `databases` and everything a
     // `WriteContext` touches is used only on the writer thread.
@@ -96,35 +97,54 @@ final class ShardWriter: @unchecked Sendable {
         }
     }
 
+    /// Thrown inside the group transaction to abort it when a write left the transaction in a
+    /// state its undo log cannot repair (an LMDB error mid-write): the group then runs again
+    /// without that write.
+    private struct WriteFailed: Error {
+        let position: Int
+        let error: any Error
+    }
+
     private func commit(_ group: [any PendingWrite]) {
-        let context = WriteContext(writer: self)
-        do {
-            try environment.write { txn in
-                context.begin(txn)
-                for write in group {
-                    do {
-                        try context.unit { try write.run(context) }
-                    } catch let error as LMDBError where error.code == LMDBError.mapFull.code {
-                        throw error
-                    } catch {
-                        write.fail(error)
+        var remaining = group
+        while !remaining.isEmpty {
+            let context = WriteContext(writer: self)
+            do {
+                try environment.write { txn in
+                    context.begin(txn)
+                    for (position, write) in remaining.enumerated() {
+                        do {
+                            try context.unit { try write.run(context) }
+                        } catch let error as LMDBError where error.code == LMDBError.mapFull.code {
+                            throw error
+                        } catch let unrecoverable as WriteContext.Unrecoverable {
+                            throw WriteFailed(position: position, error: unrecoverable.error)
+                        } catch {
+                            // Undone by the unit's log: this write alone fails.
+                            write.fail(error)
+                        }
                     }
+                    try context.finish()
                 }
-                try context.finish()
+                context.committed()
+                committedGroups.add(1, ordering: .relaxed)
+                committedWrites.add(remaining.count, ordering: .relaxed)
+                for write in remaining { write.complete(nil) }
+                return
+            } catch let failed as WriteFailed {
+                remaining[failed.position].complete(failed.error)
+                remaining.remove(at: failed.position)
+            } catch {
+                for write in remaining { write.complete(error) }
+                return
             }
-            context.committed()
-            committedGroups.add(1, ordering: .relaxed)
-            committedWrites.add(group.count, ordering: .relaxed)
-            for write in group { write.complete(nil) }
-        } catch {
-            for write in group { write.complete(error) }
         }
     }
 
     // MARK: Writer-thread state
 
-    fileprivate func database(for tableID: String) -> LMDB.Database? { databases[tableID] }
-    fileprivate func adopt(opened: [String: LMDB.Database], dropped: [String: LMDB.Database]) {
+    func database(for tableID: String) -> LMDB.Database? { databases[tableID] }
+    func adopt(opened: [String: LMDB.Database], dropped: [String: LMDB.Database]) {
         for (id, db) in opened { databases[id] = db }
         let now = ContinuousClock.now
         for (id, db) in dropped {
@@ -135,100 +155,11 @@ final class ShardWriter: @unchecked Sendable {
 
     /// Quarantined databases that no reader can still use (reads are single short transactions,
     /// far shorter than the grace period): their handles may now be closed and their slots reused.
-    fileprivate func takeExpiredQuarantine() -> [LMDB.Database] {
+    func takeExpiredQuarantine() -> [LMDB.Database] {
         let now = ContinuousClock.now
         let expired = quarantine.filter { now - $0.since >= deletedTableGrace }.map(\.db)
         quarantine.removeAll { now - $0.since >= deletedTableGrace }
         return expired
-    }
-}
-
-/// What a write sees on the writer thread: the group's transaction and the shard's tables.
-final class WriteContext {
-    private unowned let writer: ShardWriter
-    private(set) var transaction: Transaction!
-    private var opened: [String: LMDB.Database] = [:]
-    private var dropped: [String: LMDB.Database] = [:]
-    private var sizeDeltas: [String: Int] = [:]
-
-    fileprivate init(writer: ShardWriter) { self.writer = writer }
-
-    fileprivate func begin(_ txn: Transaction) {
-        transaction = txn
-        opened = [:]
-        dropped = [:]
-        sizeDeltas = [:]
-    }
-
-    /// Runs one pending write as a unit: in a nested transaction, with the context's own
-    /// bookkeeping restored when it throws, so a failed write leaves no trace in the group.
-    fileprivate func unit(_ body: () throws -> Void) throws {
-        let group = transaction!
-        let saved = (opened, dropped, sizeDeltas)
-        defer { transaction = group }
-        do {
-            try group.nested { child in
-                transaction = child
-                try body()
-            }
-        } catch {
-            (opened, dropped, sizeDeltas) = saved
-            throw error
-        }
-    }
-
-    /// The items database of a live table in this shard.
-    /// - Throws: `ResourceNotFoundException` when the table was deleted meanwhile.
-    func items(_ tableID: String) throws -> LMDB.Database {
-        if dropped[tableID] != nil { throw ShoalError.resourceNotFound }
-        if let db = opened[tableID] ?? writer.database(for: tableID) { return db }
-        throw ShoalError.resourceNotFound
-    }
-
-    /// Creates (or opens) the table's databases in this shard, first deleting deleted tables'
-    /// databases whose quarantine is over, so their handle slots can be reused.
-    func openTable(_ tableID: String) throws -> LMDB.Database {
-        // mdb_drop(delete) closes the handle at once; should this transaction abort, the emptied
-        // database stays in the file unreferenced, and the next open deletes it.
-        for expired in writer.takeExpiredQuarantine() {
-            try transaction.drop(expired, delete: true)
-        }
-        let db = try transaction.openDatabase(named: ShardLayout.itemsName(tableID), create: true)!
-        opened[tableID] = db
-        dropped[tableID] = nil
-        return db
-    }
-
-    /// Empties the table's databases and forgets them. The handle stays open (and empty) for a
-    /// grace period, so a reader that looked the table up just before it was deleted can never
-    /// reach another table's data through a reused handle slot.
-    func dropTable(_ tableID: String) throws {
-        let db = try items(tableID)
-        try transaction.drop(db, delete: false)
-        try transaction.delete(writer.statistics, key: ShardLayout.sizeKey(tableID))
-        dropped[tableID] = db
-        opened[tableID] = nil
-        sizeDeltas[tableID] = nil
-    }
-
-    /// Records a change of the table's total item size in this shard (written once per group).
-    func addSize(_ delta: Int, table tableID: String) {
-        guard delta != 0 else { return }
-        sizeDeltas[tableID, default: 0] += delta
-    }
-
-    fileprivate func finish() throws {
-        guard !sizeDeltas.isEmpty else { return }
-        let stats = writer.statistics
-        for (table, delta) in sizeDeltas {
-            let key = ShardLayout.sizeKey(table)
-            let current = try transaction.get(stats, key: key).map(ShardLayout.decodeInt) ?? 0
-            try transaction.put(stats, key: key, value: ShardLayout.encodeInt(current + delta))
-        }
-    }
-
-    fileprivate func committed() {
-        writer.adopt(opened: opened, dropped: dropped)
     }
 }
 

@@ -1,3 +1,5 @@
+import Shoal
+
 /// A strict JSON parser (RFC 8259) over UTF-8 bytes, with a nesting limit.
 struct JSONParser {
     static let maxDepth = 512
@@ -144,7 +146,7 @@ struct JSONParser {
         while index < bytes.count {
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
-                guard let text = String(validating: bytes[start..<index], as: UTF8.self) else {
+                guard let text = Bytewise.string(validating: bytes[start..<index]) else {
                     throw error("Invalid UTF-8 in a string")
                 }
                 index += 1
@@ -158,7 +160,7 @@ struct JSONParser {
         while index < bytes.count {
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
-                guard let text = String(validating: scalars, as: UTF8.self) else { throw error("Invalid UTF-8 in a string") }
+                guard let text = Bytewise.string(validating: scalars[...]) else { throw error("Invalid UTF-8 in a string") }
                 index += 1
                 return text
             }
