@@ -21,7 +21,7 @@ final class DirectoryLock: Sendable {
         let path = directory + "/LOCK"
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw ShoalError.internalError("Cannot open \(path): \(String(cString: strerror(errno)))")
+            throw ShoalError.internalError("Cannot open \(path): \(DirectoryLock.describe(errno))")
         }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let reason = errno
@@ -30,13 +30,20 @@ final class DirectoryLock: Sendable {
             if reason == EWOULDBLOCK {
                 throw ShoalError.internalError("The data directory \(directory) is in use by another process\(holder.isEmpty ? "" : " (pid \(holder))")")
             }
-            throw ShoalError.internalError("Cannot lock \(path): \(String(cString: strerror(reason)))")
+            throw ShoalError.internalError("Cannot lock \(path): \(DirectoryLock.describe(reason))")
         }
-        // Record the owner for the message a second process prints.
-        let pid = Array("\(getpid())\n".utf8)
-        _ = ftruncate(fd, 0)
-        _ = pid.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+        // Record the owner for the message a second process prints (best effort: the lock, not
+        // this note, is what keeps a second process out).
+        let file = FileHandle(fileDescriptor: fd, closeOnDealloc: false)
+        do {
+            try file.truncate(atOffset: 0)
+            try file.write(contentsOf: Data("\(getpid())\n".utf8))
+        } catch {}
         descriptor = Mutex(fd)
+    }
+
+    private static func describe(_ code: Int32) -> String {
+        POSIXErrorCode(rawValue: code).map { "\($0)" } ?? "error \(code)"
     }
 
     /// Releases the lock (once; later calls do nothing).
