@@ -17,6 +17,8 @@ struct ExpressionParser {
     private var position = 0
     private var nesting = 0
     private var operators = 0
+    /// Token positions of the `(` and `)` of the group parsed last, to spot `((x))` in O(1).
+    private var lastGroup: (open: Int, close: Int)?
     private var attributes: ExpressionAttributes
 
     private init(_ text: String, kind: ExpressionKind, attributes: ExpressionAttributes) throws(ShoalError) {
@@ -132,19 +134,6 @@ struct ExpressionParser {
         if nesting > ExpressionParser.maxNesting { throw invalid("The expression has too many nested levels") }
     }
 
-    /// The position of the `)` that closes the `(` at `open`.
-    private func matchingClose(of open: Int) -> Int? {
-        var depth = 0
-        for i in open..<tokens.count {
-            if tokens[i].isSymbol("(") { depth += 1 }
-            if tokens[i].isSymbol(")") {
-                depth -= 1
-                if depth == 0 { return i }
-            }
-        }
-        return nil
-    }
-
     private static let conditionFunctions: Set<String> = ["attribute_exists", "attribute_not_exists", "attribute_type", "begins_with", "contains"]
     private static let updateFunctions: Set<String> = ["if_not_exists", "list_append"]
 
@@ -156,10 +145,11 @@ struct ExpressionParser {
             defer { nesting -= 1 }
             let inner = try parseOr()
             // `((x))`: the group holds nothing but another group.
-            if tokens[open + 1].isSymbol("("), matchingClose(of: open + 1) == position - 1 {
+            if let last = lastGroup, last.open == open + 1, last.close == position - 1 {
                 throw invalid("The expression has redundant parentheses")
             }
             try expect(")")
+            lastGroup = (open, position - 1)
             return inner
         }
         if peek.kind == .word && peek(1).isSymbol("("), ExpressionParser.conditionFunctions.contains(peek.text) {
