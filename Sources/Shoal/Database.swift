@@ -36,17 +36,30 @@ public struct DatabaseOptions: Sendable {
     }
 }
 
-/// A table as the engine uses it: its definition and its items database in each shard.
+/// A table as the engine uses it: its definition and its storage in each shard.
 final class TableHandle: Sendable {
     let definition: TableDefinition
-    let databases: [LMDB.Database]
+    /// By shard index.
+    let storages: [TableStorage]
+    /// The rules of the indexes writes maintain.
+    let indexRules: [IndexRules]
 
-    init(definition: TableDefinition, databases: [LMDB.Database]) {
+    init(definition: TableDefinition, storages: [TableStorage]) {
         self.definition = definition
-        self.databases = databases
+        self.storages = storages
+        indexRules = definition.maintainedIndexRules
     }
 
     var key: PrimaryKey { definition.primaryKey }
+
+    /// The items database in shard `index`.
+    func items(_ index: Int) -> LMDB.Database { storages[index].items }
+}
+
+extension TableDefinition {
+    var maintainedIndexRules: [IndexRules] {
+        allIndexes.filter(\.isMaintained).map { IndexRules($0, table: primaryKey) }
+    }
 }
 
 /// An open Shoal data directory: the catalog and the shards. Its methods are DynamoDB's
@@ -101,8 +114,16 @@ public final class Database: Sendable {
         let layout = options.readOnly ? try catalog.storedLayout()
             : try catalog.layout(proposing: .init(shardCount: options.shardCount, virtualNodes: HashRing.defaultVirtualNodes))
         ring = HashRing(shardCount: layout.shardCount, virtualNodes: layout.virtualNodes)
-        let definitions = try catalog.allTables()
-        let live = Set(definitions.map(\.id))
+        var definitions = try catalog.allTables()
+        if !options.readOnly {
+            // An index deletion a crash interrupted: its databases go with the shards' open below.
+            for (i, definition) in definitions.enumerated() where definition.allIndexes.contains(where: { $0.status == .deleting }) {
+                definitions[i].indexes = definition.allIndexes.filter { $0.status != .deleting }
+                if definitions[i].indexes?.isEmpty == true { definitions[i].indexes = nil }
+                try catalog.replace(definitions[i])
+            }
+        }
+        let live = Dictionary(definitions.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         var shards: [Shard] = []
         for index in 0..<layout.shardCount {
             shards.append(try Shard(path: path + "/shards/" + Database.shardFolder(index), index: index, options: options, liveTables: live))
@@ -110,23 +131,26 @@ public final class Database: Sendable {
         self.shards = shards
         var tables: [String: TableHandle] = [:]
         for definition in definitions {
-            var dbs: [LMDB.Database] = []
+            var storages: [TableStorage] = []
             for shard in shards {
-                if let db = shard.tableDatabases[definition.id] {
-                    dbs.append(db)
+                if let storage = shard.tableStorage[definition.id] {
+                    storages.append(storage)
                 } else if options.readOnly {
                     break
                 } else {
-                    // Created in the catalog but not yet in this shard (a crash mid-CreateTable).
+                    // Created in the catalog but not yet (or not with all its indexes) in this
+                    // shard: a crash mid-CreateTable or mid-UpdateTable.
                     let id = definition.id
-                    dbs.append(try shard.writer.performSync { try $0.openTable(id) })
+                    let rules = definition.maintainedIndexRules
+                    storages.append(try shard.writer.performSync { try $0.openTable(id, indexes: rules) })
                 }
             }
             // Read-only, a table a crash left half-created is skipped (the owner completes it on open).
-            guard dbs.count == shards.count else { continue }
-            tables[definition.name] = TableHandle(definition: definition, databases: dbs)
+            guard storages.count == shards.count else { continue }
+            tables[definition.name] = TableHandle(definition: definition, storages: storages)
         }
         registry = Mutex(tables)
+        resumeBackfills()
     }
 
     static func shardFolder(_ index: Int) -> String {
@@ -179,15 +203,17 @@ public final class Database: Sendable {
         }
     }
 
-    /// Stores a changed definition (same table, same databases) in the catalog and the registry.
-    /// Definition changes are serialized by `definitionLock` so concurrent ones do not lose each other.
-    func changeDefinition(_ name: String, _ change: (inout TableDefinition) throws(ShoalError) -> Void) throws(ShoalError) -> TableHandle {
+    /// Stores a changed definition in the catalog and the registry, with the table's storage
+    /// (unchanged, or as `storages` gives it). Definition changes are serialized by
+    /// `definitionLock` so concurrent ones do not lose each other.
+    func changeDefinition(_ name: String, storages: [TableStorage]? = nil,
+                          _ change: (inout TableDefinition) throws(ShoalError) -> Void) throws(ShoalError) -> TableHandle {
         try definitionLock.withLock { (_: inout Void) throws(ShoalError) -> TableHandle in
             guard let handle = lookup(name) else { throw .tableNotFound(name) }
             var definition = handle.definition
             try change(&definition)
             try runSync { try catalog.replace(definition) }
-            let updated = TableHandle(definition: definition, databases: handle.databases)
+            let updated = TableHandle(definition: definition, storages: storages ?? handle.storages)
             registry.withLock { $0[name] = updated }
             return updated
         }

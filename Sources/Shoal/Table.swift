@@ -95,6 +95,55 @@ public struct Table: Sendable {
         } while start != nil
         return items
     }
+
+    /// A handle on one of the table's secondary indexes.
+    ///
+    /// ```swift
+    /// let ada = try await users.index("byEmail").query(["email": "ada@example.com"])
+    /// ```
+    public func index(_ indexName: String) -> TableIndex { TableIndex(table: self, name: indexName) }
+}
+
+/// A secondary index of a table: Query and Scan with the same typed conditions as the table.
+public struct TableIndex: Sendable {
+    public let table: Table
+    public let name: String
+
+    /// The items of one index partition (every page): `partition` names every partition attribute
+    /// of the index with its value; `sortEquals` fixes leading sort attributes (multi-attribute
+    /// keys) and `sortKey` constrains the next one.
+    public func query(_ partition: Item, sortEquals: Item = [:], where sortKey: SortKeyCondition? = nil,
+                      filter: Condition? = nil, forward: Bool = true, limit: Int? = nil) async throws(ShoalError) -> [Item] {
+        let keys = partition.sorted { $0.key < $1.key }
+        guard let first = keys.first else { throw .validation("Query condition missed key schema element: a partition key of index \(name)") }
+        let others = keys.dropFirst().map { SortKeyCondition(name: $0.key.string, .equal($0.value)) }
+            + sortEquals.sorted { $0.key < $1.key }.map { SortKeyCondition(name: $0.key.string, .equal($0.value)) }
+        let condition = KeyCondition(partitionKeyName: first.key.string, partitionKeyValue: first.value, sortKey: sortKey, otherKeys: others)
+        var items: [Item] = []
+        var start: Item?
+        repeat {
+            let remaining = limit.map { $0 - items.count }
+            let page = try await table.database.query(QueryRequest(
+                tableName: table.name, keyCondition: condition, filter: filter, scanIndexForward: forward,
+                limit: remaining, exclusiveStartKey: start, indexName: name))
+            items += page.items
+            start = page.lastEvaluatedKey
+        } while start != nil && (limit.map { items.count < $0 } ?? true)
+        return items
+    }
+
+    /// Every entry of the index (every page), as the index projects it.
+    public func scan(filter: Condition? = nil) async throws(ShoalError) -> [Item] {
+        var items: [Item] = []
+        var start: Item?
+        repeat {
+            let page = try await table.database.scan(ScanRequest(tableName: table.name, exclusiveStartKey: start, filter: filter,
+                                                                 indexName: name))
+            items += page.items
+            start = page.lastEvaluatedKey
+        } while start != nil
+        return items
+    }
 }
 
 extension Database {

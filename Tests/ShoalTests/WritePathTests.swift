@@ -32,7 +32,7 @@ import Testing
         let tableID = handle.definition.id
         let writer = db.shards[0].writer
         try await writer.perform { context in
-            let db = try context.items(tableID)
+            let db = try context.table(tableID).items
             try context.put(db, key: Array("pre".utf8), value: [9])
             try context.put(db, key: Array("gone".utf8), value: [7])
         }
@@ -44,7 +44,7 @@ import Testing
                 group.addTask {
                     do {
                         try await writer.perform { context in
-                            let db = try context.items(tableID)
+                            let db = try context.table(tableID).items
                             switch i {
                             case 3:
                                 // Fails its check before writing.
@@ -78,9 +78,9 @@ import Testing
         try await gate.value
         for i in 0..<10 { #expect(results[i] == (i != 3 && i != 6 && i != 8), "write \(i)") }
         let stored = try db.shards[0].environment.read { txn in
-            (try txn.get(handle.databases[0], key: Array("partial".utf8)), try txn.get(handle.databases[0], key: Array("halfway".utf8)),
-             try txn.statistics(handle.databases[0]).entries,
-             try txn.get(handle.databases[0], key: Array("pre".utf8)), try txn.get(handle.databases[0], key: Array("gone".utf8)))
+            (try txn.get(handle.items(0), key: Array("partial".utf8)), try txn.get(handle.items(0), key: Array("halfway".utf8)),
+             try txn.statistics(handle.items(0)).entries,
+             try txn.get(handle.items(0), key: Array("pre".utf8)), try txn.get(handle.items(0), key: Array("gone".utf8)))
         }
         #expect(stored.0 == nil)
         #expect(stored.1 == nil)

@@ -35,6 +35,8 @@ struct TableDefinition: Sendable, Codable, Equatable {
     var creationDate: Double
     /// TagResource's tags (absent in catalogs written before tags existed).
     var tags: [String: String]?
+    /// Global and local secondary indexes (absent in catalogs written before indexes existed).
+    var indexes: [IndexDefinition]?
 }
 
 /// What DescribeTable, CreateTable and DeleteTable return.
@@ -50,15 +52,32 @@ public struct TableDescription: Sendable, Equatable {
     public var creationDateTime: Date
     public var tableArn: String
     public var tableId: String
+    public var globalSecondaryIndexes: [IndexDescription]?
+    public var localSecondaryIndexes: [IndexDescription]?
 }
 
 extension TableDefinition {
-    func describe(status: TableStatus, itemCount: Int, sizeBytes: Int, region: String) -> TableDescription {
-        TableDescription(
+    /// - Parameter indexStatistics: each index's entry count and size, by index id.
+    func describe(status: TableStatus, itemCount: Int, sizeBytes: Int, region: String,
+                  indexStatistics: [String: (count: Int, size: Int)] = [:]) -> TableDescription {
+        let arn = "arn:aws:dynamodb:\(region):000000000000:table/\(name)"
+        func description(_ index: IndexDefinition) -> IndexDescription {
+            let stats = indexStatistics[index.id] ?? (0, 0)
+            return IndexDescription(
+                indexName: index.name, keySchema: index.keySchema, projection: index.projection,
+                indexStatus: index.isGlobal ? index.status : nil,
+                backfilling: index.isGlobal && index.status == .creating ? true : nil,
+                indexSizeBytes: stats.size, itemCount: stats.count, indexArn: arn + "/index/" + index.name,
+                provisionedThroughput: index.isGlobal ? index.provisionedThroughput : nil)
+        }
+        let globals = allIndexes.filter(\.isGlobal).map(description)
+        let locals = allIndexes.filter { !$0.isGlobal }.map(description)
+        return TableDescription(
             tableName: name, tableStatus: status, keySchema: primaryKey.keySchema,
             attributeDefinitions: attributeDefinitions, billingMode: billingMode,
             provisionedThroughput: provisionedThroughput, itemCount: itemCount, tableSizeBytes: sizeBytes,
             creationDateTime: Date(timeIntervalSince1970: creationDate),
-            tableArn: "arn:aws:dynamodb:\(region):000000000000:table/\(name)", tableId: id)
+            tableArn: arn, tableId: id,
+            globalSecondaryIndexes: globals.isEmpty ? nil : globals, localSecondaryIndexes: locals.isEmpty ? nil : locals)
     }
 }

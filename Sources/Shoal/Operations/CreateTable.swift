@@ -9,16 +9,23 @@ public struct CreateTableRequest: Sendable {
     public var provisionedThroughput: ProvisionedThroughput?
     /// Tags the table is created with (validated with the rest: invalid tags create no table).
     public var tags: [String: String]?
+    /// Up to 20 global secondary indexes (each key: up to four partition and four sort attributes).
+    public var globalSecondaryIndexes: [GlobalSecondaryIndex]?
+    /// Up to 5 local secondary indexes (only at creation; the table needs a sort key).
+    public var localSecondaryIndexes: [LocalSecondaryIndex]?
 
     public init(tableName: String, keySchema: [KeySchemaElement], attributeDefinitions: [AttributeDefinition],
                 billingMode: BillingMode? = nil, provisionedThroughput: ProvisionedThroughput? = nil,
-                tags: [String: String]? = nil) {
+                tags: [String: String]? = nil, globalSecondaryIndexes: [GlobalSecondaryIndex]? = nil,
+                localSecondaryIndexes: [LocalSecondaryIndex]? = nil) {
         self.tableName = tableName
         self.keySchema = keySchema
         self.attributeDefinitions = attributeDefinitions
         self.billingMode = billingMode
         self.provisionedThroughput = provisionedThroughput
         self.tags = tags
+        self.globalSecondaryIndexes = globalSecondaryIndexes
+        self.localSecondaryIndexes = localSecondaryIndexes
     }
 
     /// A table keyed by `partitionKey` and, optionally, `sortKey`, billed on demand.
@@ -92,12 +99,13 @@ extension Database {
         let definition = try validate(request)
         return try await run {
             let id = definition.id
-            var databases: [LMDB.Database] = []
+            let rules = definition.maintainedIndexRules
+            var storages: [TableStorage] = []
             // Shards first, catalog last: a crash in between leaves only unreferenced databases,
             // which the next open deletes.
             for shard in shards {
                 do {
-                    databases.append(try await shard.writer.perform { try $0.openTable(id) })
+                    storages.append(try await shard.writer.perform { try $0.openTable(id, indexes: rules) })
                 } catch LMDBError.databasesFull {
                     throw ShoalError(.limitExceeded, "Subscriber limit exceeded: this data directory holds at most \(options.maxTablesPerShard - 1) tables (a deleted table counts for \(options.deletedTableGrace) after its deletion)")
                 }
@@ -105,7 +113,7 @@ extension Database {
             guard try catalog.insert(definition) else {
                 throw ShoalError(.resourceInUse, "Table already exists: \(definition.name)")
             }
-            guard register(TableHandle(definition: definition, databases: databases)) else {
+            guard register(TableHandle(definition: definition, storages: storages)) else {
                 throw ShoalError(.resourceInUse, "Table already exists: \(definition.name)")
             }
             return CreateTableResponse(tableDescription: definition.describe(status: .active, itemCount: 0, sizeBytes: 0, region: options.region))
@@ -127,6 +135,15 @@ extension Database {
         }
         for (i, definition) in request.attributeDefinitions.enumerated() {
             violations.checkLength(definition.attributeName, field: "attributeDefinitions.\(i + 1).member.attributeName", min: 1, max: 255)
+        }
+        if let globals = request.globalSecondaryIndexes {
+            IndexValidation.checkShape(names: globals.map(\.indexName), keySchemas: globals.map(\.keySchema),
+                                       field: "globalSecondaryIndexes", maxKeySchema: 2 * IndexValidation.maxKeyAttributesPerRole,
+                                       into: &violations)
+        }
+        if let locals = request.localSecondaryIndexes {
+            IndexValidation.checkShape(names: locals.map(\.indexName), keySchemas: locals.map(\.keySchema),
+                                       field: "localSecondaryIndexes", maxKeySchema: 2, into: &violations)
         }
         try violations.throwIfAny()
         if lookup(request.tableName) != nil {
@@ -155,7 +172,8 @@ extension Database {
             _ = missing
             throw .invalidParameter("Some index key attributes are not defined in AttributeDefinitions. Keys: [\(keyNames.joined(separator: ", "))], AttributeDefinitions: [\(request.attributeDefinitions.map(\.attributeName).joined(separator: ", "))]")
         }
-        guard request.attributeDefinitions.count == keyNames.count else {
+        let hasIndexes = request.globalSecondaryIndexes != nil || request.localSecondaryIndexes != nil
+        guard hasIndexes || request.attributeDefinitions.count == keyNames.count else {
             throw .invalidParameter("Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions")
         }
         let billing = request.billingMode ?? .provisioned
@@ -180,12 +198,23 @@ extension Database {
         }
         let partition = PrimaryKey.Part(name: schema[0].attributeName, type: types[schema[0].attributeName]!)
         let sort = schema.count == 2 ? PrimaryKey.Part(name: schema[1].attributeName, type: types[schema[1].attributeName]!) : nil
+        let primaryKey = PrimaryKey(partition: partition, sort: sort)
+        let indexes = try IndexValidation.definitions(globals: request.globalSecondaryIndexes, locals: request.localSecondaryIndexes,
+                                                      table: primaryKey, types: types, billing: billing)
+        if hasIndexes {
+            var used = Set(keyNames.map { AttributeName($0) })
+            for index in indexes { for name in index.keyNames { used.insert(AttributeName(name)) } }
+            if used.count != types.count {
+                throw .invalidParameter("Some AttributeDefinitions are not used. AttributeDefinitions: [\(types.keys.sorted().map(\.string).joined(separator: ", "))], keys used: [\(used.sorted().map(\.string).joined(separator: ", "))]")
+            }
+        }
         return TableDefinition(
             name: request.tableName, id: UUID().uuidString.lowercased(),
-            primaryKey: PrimaryKey(partition: partition, sort: sort),
+            primaryKey: primaryKey,
             attributeDefinitions: request.attributeDefinitions, billingMode: billing,
             provisionedThroughput: request.provisionedThroughput,
             creationDate: (Date().timeIntervalSince1970 * 1000).rounded() / 1000,
-            tags: request.tags?.isEmpty == false ? request.tags : nil)
+            tags: request.tags?.isEmpty == false ? request.tags : nil,
+            indexes: indexes.isEmpty ? nil : indexes)
     }
 }

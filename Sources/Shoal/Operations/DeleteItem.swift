@@ -82,15 +82,18 @@ struct PreparedDelete: Sendable {
 
     /// Deletes the item; returns it (when asked) and its size.
     func apply(in context: WriteContext, returningOld: Bool) throws -> (Item?, Int) {
-        let db = try context.items(tableID)
-        let old = try StoredItem.read(db, key: encodedKey, expecting: key, schema: schema, in: context,
-                                      decode: returningOld || condition != nil, forWrite: false)
+        let table = try context.table(tableID)
+        let old = try StoredItem.read(table.items, key: encodedKey, expecting: key, schema: schema, in: context,
+                                      decode: returningOld || condition != nil || table.needsOldImage, forWrite: false)
         if let condition, !ConditionEvaluator.evaluate(condition, on: old?.item) {
             throw ShoalError.conditionalCheckFailed(item: returnOldOnFailure ? old?.item : nil)
         }
         guard let old else { return (nil, 0) }
-        try context.delete(db, key: encodedKey)
-        context.addSize(-old.size, table: tableID)
+        if let item = old.item {
+            try context.writeItem(table, tableID: tableID, key: encodedKey, old: OldItem(item: item, size: old.size), new: nil)
+        } else {
+            try context.removeItem(table, tableID: tableID, key: encodedKey, size: old.size)
+        }
         return (returningOld ? old.item : nil, old.size)
     }
 }

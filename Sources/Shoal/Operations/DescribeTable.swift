@@ -14,17 +14,29 @@ extension Database {
 
     func describe(_ handle: TableHandle, status: TableStatus) throws(ShoalError) -> TableDescription {
         try runSync {
+            let tableID = handle.definition.id
             var count = 0
             var size = 0
+            var indexStatistics: [String: (count: Int, size: Int)] = [:]
             for (index, shard) in shards.enumerated() {
                 try shard.environment.read { txn in
-                    count += try txn.statistics(handle.databases[index]).entries
-                    if let bytes = try txn.get(shard.statistics, key: ShardLayout.sizeKey(handle.definition.id)) {
+                    let storage = handle.storages[index]
+                    count += try txn.statistics(storage.items).entries
+                    if let bytes = try txn.get(shard.statistics, key: ShardLayout.sizeKey(tableID)) {
                         size += ShardLayout.decodeInt(bytes)
+                    }
+                    for shardIndex in storage.indexes {
+                        var stats = indexStatistics[shardIndex.id] ?? (0, 0)
+                        stats.count += try txn.statistics(shardIndex.db).entries
+                        if let bytes = try txn.get(shard.statistics, key: ShardLayout.indexSizeKey(tableID, shardIndex.id)) {
+                            stats.size += ShardLayout.decodeInt(bytes)
+                        }
+                        indexStatistics[shardIndex.id] = stats
                     }
                 }
             }
-            return handle.definition.describe(status: status, itemCount: count, sizeBytes: size, region: options.region)
+            return handle.definition.describe(status: status, itemCount: count, sizeBytes: size, region: options.region,
+                                              indexStatistics: indexStatistics)
         }
     }
 }

@@ -4,11 +4,16 @@ public struct KeyCondition: Sendable, Equatable {
     public var partitionKeyName: String
     public var partitionKeyValue: AttributeValue
     public var sortKey: SortKeyCondition?
+    /// For an index with multi-attribute keys: the conditions on its other key attributes
+    /// (equality on every other partition attribute and on leading sort attributes).
+    public var otherKeys: [SortKeyCondition]
 
-    public init(partitionKeyName: String, partitionKeyValue: AttributeValue, sortKey: SortKeyCondition? = nil) {
+    public init(partitionKeyName: String, partitionKeyValue: AttributeValue, sortKey: SortKeyCondition? = nil,
+                otherKeys: [SortKeyCondition] = []) {
         self.partitionKeyName = partitionKeyName
         self.partitionKeyValue = partitionKeyValue
         self.sortKey = sortKey
+        self.otherKeys = otherKeys
     }
 }
 

@@ -2,13 +2,19 @@
 /// that Query executes, with DynamoDB's rules and messages.
 enum KeyConditionResolver {
     static func resolve(_ condition: Condition, schema: PrimaryKey) throws(ShoalError) -> KeyCondition {
+        try assemble(try parts(condition), schema: schema)
+    }
+
+    /// The conditions on each key attribute, one per attribute (a Query on an index matches them
+    /// to the index's key attributes).
+    static func parts(_ condition: Condition) throws(ShoalError) -> [(name: String, op: SortKeyCondition.Operator)] {
         var parts: [(name: String, op: SortKeyCondition.Operator)] = []
         try collect(condition, into: &parts)
-        var seen: Set<String> = []
-        for part in parts where !seen.insert(part.name).inserted {
+        var seen: Set<AttributeName> = []
+        for part in parts where !seen.insert(AttributeName(part.name)).inserted {
             throw .validation("Invalid KeyConditionExpression: KeyConditionExpressions must only contain one condition per key")
         }
-        return try assemble(parts, schema: schema)
+        return parts
     }
 
     private static func collect(_ condition: Condition, into parts: inout [(name: String, op: SortKeyCondition.Operator)]) throws(ShoalError) {
@@ -72,6 +78,14 @@ enum KeyConditionResolver {
     /// Legacy `KeyConditions`.
     static func resolve(_ conditions: [AttributeName: LegacyCondition], schema: PrimaryKey) throws(ShoalError) -> KeyCondition {
         guard (1...2).contains(conditions.count) else { throw .validation("Conditions can be of length 1 or 2 only") }
+        return try assemble(try parts(conditions), schema: schema)
+    }
+
+    /// Legacy `KeyConditions` as one condition per attribute.
+    static func parts(_ conditions: [AttributeName: LegacyCondition], maxCount: Int = 2) throws(ShoalError) -> [(name: String, op: SortKeyCondition.Operator)] {
+        guard (1...maxCount).contains(conditions.count) else {
+            throw .validation(maxCount == 2 ? "Conditions can be of length 1 or 2 only" : "Conditions can be of length 1 to \(maxCount) only")
+        }
         var parts: [(name: String, op: SortKeyCondition.Operator)] = []
         for name in conditions.keys.sorted().map(\.string) {
             let c = conditions[name]!
@@ -97,7 +111,7 @@ enum KeyConditionResolver {
             }
             parts.append((name, op))
         }
-        return try assemble(parts, schema: schema)
+        return parts
     }
 
     private static func assemble(_ parts: [(name: String, op: SortKeyCondition.Operator)], schema: PrimaryKey) throws(ShoalError) -> KeyCondition {

@@ -76,6 +76,7 @@ struct PreparedPut: Sendable {
     let encodedKey: [UInt8]
     /// The partition token, which picks the shard.
     let token: UInt64
+    let item: Item
     let value: [UInt8]
     let size: Int
     /// Checked against the current item before writing.
@@ -87,31 +88,29 @@ struct PreparedPut: Sendable {
         tableID = handle.definition.id
         schema = handle.key
         key = try schema.key(ofItem: item)
+        for rules in handle.indexRules { try rules.validate(item) }
         (token, encodedKey) = KeyEncoding.encode(partition: key.partition, sort: key.sort)
+        self.item = item
         value = ShardLayout.encodeValue(item: item, size: size)
     }
 
     /// Writes the item; returns the item it replaced (when asked) and that item's size.
     func apply(in context: WriteContext, returningOld: Bool) throws -> (Item?, Int) {
-        let db = try context.items(tableID)
-        if let condition {
-            let old = try StoredItem.read(db, key: encodedKey, expecting: key, schema: schema, in: context, decode: true)
-            guard ConditionEvaluator.evaluate(condition, on: old?.item) else {
-                throw ShoalError.conditionalCheckFailed(item: returnOldOnFailure ? old?.item : nil)
-            }
-            try context.put(db, key: encodedKey, value: value)
-            context.addSize(size - (old?.size ?? 0), table: tableID)
-            return (returningOld ? old?.item : nil, old?.size ?? 0)
+        let table = try context.table(tableID)
+        let new = NewItem(item: item, value: value, size: size)
+        guard condition != nil || table.needsOldImage else {
+            // A new key is written in one descent; a replaced one is inspected after (a digest
+            // collision throws, and the unit's log puts the other item back).
+            guard let old = try context.replaceItem(table, tableID: tableID, key: encodedKey, new: new) else { return (nil, 0) }
+            let found = try StoredItem.inspect(old, key: encodedKey, expecting: key, schema: schema, decode: returningOld, forWrite: true)
+            return (found?.item, found?.size ?? 0)
         }
-        // A new key is written in one descent; a replaced one is inspected after (a digest
-        // collision throws, and the unit's log puts the other item back).
-        guard let old = try context.put(db, key: encodedKey, value: value) else {
-            context.addSize(size, table: tableID)
-            return (nil, 0)
+        let old = try StoredItem.readOld(table, key: encodedKey, expecting: key, schema: schema, in: context)
+        if let condition, !ConditionEvaluator.evaluate(condition, on: old?.item) {
+            throw ShoalError.conditionalCheckFailed(item: returnOldOnFailure ? old?.item : nil)
         }
-        let found = try StoredItem.inspect(old, key: encodedKey, expecting: key, schema: schema, decode: returningOld, forWrite: true)
-        context.addSize(size - (found?.size ?? 0), table: tableID)
-        return (found?.item, found?.size ?? 0)
+        try context.writeItem(table, tableID: tableID, key: encodedKey, old: old, new: new)
+        return (returningOld ? old?.item : nil, old?.size ?? 0)
     }
 }
 
@@ -136,6 +135,14 @@ enum StoredItem {
                      in context: WriteContext, decode: Bool, forWrite: Bool = true) throws -> Found? {
         guard let bytes = try context.get(db, key: key) else { return nil }
         return try inspect(bytes, key: key, expecting: expected, schema: schema, decode: decode, forWrite: forWrite)
+    }
+
+    /// The decoded item a write replaces, read on the shard writer.
+    static func readOld(_ table: TableStorage, key: [UInt8], expecting expected: ItemKey, schema: PrimaryKey,
+                        in context: WriteContext) throws -> OldItem? {
+        guard let found = try read(table.items, key: key, expecting: expected, schema: schema, in: context, decode: true),
+              let item = found.item else { return nil }
+        return OldItem(item: item, size: found.size)
     }
 
     /// Checks and (when asked) decodes a stored value found under `key`.

@@ -22,6 +22,8 @@ public struct QueryRequest: Sendable {
     public var exclusiveStartKey: Item?
     public var select: Select?
     public var consistentRead: Bool
+    /// Query this secondary index instead of the table.
+    public var indexName: String?
 
     public init(tableName: String, keyCondition: KeyCondition? = nil, keyConditionExpression: String? = nil,
                 keyConditions: [AttributeName: LegacyCondition]? = nil, filterExpression: String? = nil, filter: Condition? = nil,
@@ -29,7 +31,8 @@ public struct QueryRequest: Sendable {
                 projectionExpression: String? = nil, projection: [DocumentPath]? = nil, attributesToGet: [String]? = nil,
                 expressionAttributeNames: [String: String]? = nil, expressionAttributeValues: [String: AttributeValue]? = nil,
                 scanIndexForward: Bool = true, limit: Int? = nil,
-                exclusiveStartKey: Item? = nil, select: Select? = nil, consistentRead: Bool = false) {
+                exclusiveStartKey: Item? = nil, select: Select? = nil, consistentRead: Bool = false,
+                indexName: String? = nil) {
         self.tableName = tableName
         self.keyCondition = keyCondition
         self.keyConditionExpression = keyConditionExpression
@@ -48,6 +51,7 @@ public struct QueryRequest: Sendable {
         self.exclusiveStartKey = exclusiveStartKey
         self.select = select
         self.consistentRead = consistentRead
+        self.indexName = indexName
     }
 }
 
@@ -67,11 +71,12 @@ extension Database {
     /// narrowed by a sort-key condition, in pages of `Limit` items or 1 MB.
     public func query(_ request: QueryRequest) async throws(ShoalError) -> QueryResponse {
         let handle = try handle(request.tableName)
+        if let indexName = request.indexName { return try queryIndex(handle, request, indexName: indexName) }
         let plan = try QueryPlan(handle: handle, request: request)
         let shard = shard(for: plan.partition)
         return try runSync {
             try shard.environment.read { txn in
-                try txn.withCursor(handle.databases[shard.index]) { cursor in
+                try txn.withCursor(handle.items(shard.index)) { cursor in
                     try plan.run(cursor)
                 }
             }
@@ -114,6 +119,9 @@ struct QueryPlan {
         } else if let legacy = request.keyConditions {
             condition = try KeyConditionResolver.resolve(legacy, schema: schema)
         } else if let typed = request.keyCondition {
+            if let other = typed.otherKeys.first {
+                throw .validation("Query condition missed key schema element: \(other.name) is not a key attribute of table \(request.tableName)")
+            }
             condition = typed
         } else {
             throw .validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")

@@ -109,17 +109,21 @@ struct ReadParameters {
 
     /// Resolves everything through the request's placeholders.
     /// - Parameter keysInFilter: whether the filter may read key attributes (Scan) or not (Query).
-    func shaping(schema: PrimaryKey, input: inout ExpressionInput, keysInFilter: Bool) throws(ShoalError) -> ReadShaping {
+    /// - Parameter filterKeyNames: the key attributes a Query filter may not read (default: the table's).
+    /// - Parameter indexName: the index read, for the Select rules.
+    func shaping(schema: PrimaryKey, input: inout ExpressionInput, keysInFilter: Bool,
+                 filterKeyNames: [String]? = nil, indexName: String? = nil) throws(ShoalError) -> ReadShaping {
         let filter = try ReadShaping.filter(expression: filterExpression, typed: self.filter, legacy: legacyFilter,
                                             conditionalOperator: conditionalOperator, input: &input)
         if !keysInFilter, let filter,
-           let keyName = schema.names.first(where: { ReadShaping.attributes(of: filter).contains(AttributeName($0)) }) {
+           let keyName = (filterKeyNames ?? schema.names).first(where: { ReadShaping.attributes(of: filter).contains(AttributeName($0)) }) {
             let parameter = legacyFilter != nil ? legacyFilterName : "Filter Expression"
             throw .validation("\(parameter) can only contain non-primary key attributes: Primary key attribute: \(keyName)")
         }
         let projection = try ProjectionParameters(expression: projectionExpression, typed: self.projection,
                                                   attributesToGet: attributesToGet).resolve(&input)
-        let countOnly = try SelectRule.countOnly(select, projection: projection, usedAttributesToGet: attributesToGet != nil)
+        let countOnly = try SelectRule.countOnly(select, projection: projection, usedAttributesToGet: attributesToGet != nil,
+                                                 indexName: indexName)
         return ReadShaping(filter: filter, projection: projection, countOnly: countOnly, schema: schema)
     }
 }

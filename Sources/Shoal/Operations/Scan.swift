@@ -13,6 +13,8 @@ public struct ScanRequest: Sendable {
     public var filterExpression: String?
     public var filter: Condition?
     public var scanFilter: [AttributeName: LegacyCondition]?
+    /// Scan this secondary index instead of the table.
+    public var indexName: String?
     public var conditionalOperator: ConditionalOperator?
     public var projectionExpression: String?
     public var projection: [DocumentPath]?
@@ -25,7 +27,8 @@ public struct ScanRequest: Sendable {
                 filterExpression: String? = nil, filter: Condition? = nil, scanFilter: [AttributeName: LegacyCondition]? = nil,
                 conditionalOperator: ConditionalOperator? = nil, projectionExpression: String? = nil,
                 projection: [DocumentPath]? = nil, attributesToGet: [String]? = nil,
-                expressionAttributeNames: [String: String]? = nil, expressionAttributeValues: [String: AttributeValue]? = nil) {
+                expressionAttributeNames: [String: String]? = nil, expressionAttributeValues: [String: AttributeValue]? = nil,
+                indexName: String? = nil) {
         self.tableName = tableName
         self.limit = limit
         self.exclusiveStartKey = exclusiveStartKey
@@ -42,6 +45,7 @@ public struct ScanRequest: Sendable {
         self.attributesToGet = attributesToGet
         self.expressionAttributeNames = expressionAttributeNames
         self.expressionAttributeValues = expressionAttributeValues
+        self.indexName = indexName
     }
 }
 
@@ -60,13 +64,14 @@ extension Database {
     /// `[i·2⁶⁴/n, (i+1)·2⁶⁴/n)` over all shards, so each item is in exactly one segment.
     public func scan(_ request: ScanRequest) async throws(ShoalError) -> ScanResponse {
         let handle = try handle(request.tableName)
+        if let indexName = request.indexName { return try scanIndex(handle, request, indexName: indexName) }
         let plan = try ScanPlan(handle: handle, request: request)
         return try runSync {
             try withSnapshots(shards[...]) { txns in
                 var cursors: [Cursor] = []
                 defer { cursors.removeAll() }
                 for (index, txn) in txns.enumerated() {
-                    cursors.append(try txn.openCursor(handle.databases[index]))
+                    cursors.append(try txn.openCursor(handle.items(index)))
                 }
                 return try plan.run(cursors)
             }
@@ -113,28 +118,9 @@ struct ScanPlan {
                                         usesExpressions: read.usesExpressions)
         shaping = try read.shaping(schema: schema, input: &input, keysInFilter: true)
         try input.finish()
-        switch (request.segment, request.totalSegments) {
-        case (nil, nil):
-            tokenStart = 0
-            tokenEnd = nil
-        case (.some, nil):
-            throw .validation("The TotalSegments parameter is required but was not present in the request when Segment parameter is present")
-        case (nil, .some):
-            throw .validation("The Segment parameter is required but was not present in the request when parameter TotalSegments is present")
-        case let (.some(segment), .some(total)):
-            guard (1...1_000_000).contains(total) else {
-                throw .validation("1 validation error detected: Value '\(total)' at 'totalSegments' failed to satisfy constraint: Member must have value \(total < 1 ? "greater than or equal to 1" : "less than or equal to 1000000")")
-            }
-            guard segment >= 0 else {
-                throw .validation("1 validation error detected: Value '\(segment)' at 'segment' failed to satisfy constraint: Member must have value greater than or equal to 0")
-            }
-            guard segment < total else {
-                throw .validation("The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: \(segment) is not less than TotalSegments: \(total)")
-            }
-            let space = UInt128(1) << 64
-            tokenStart = UInt64(space * UInt128(segment) / UInt128(total))
-            tokenEnd = segment + 1 == total ? nil : UInt64(space * UInt128(segment + 1) / UInt128(total))
-        }
+        let segment = try ScanSegment(segment: request.segment, totalSegments: request.totalSegments)
+        tokenStart = segment.tokenStart
+        tokenEnd = segment.tokenEnd
         if let esk = request.exclusiveStartKey {
             do {
                 start = try schema.key(fromKey: esk)

@@ -127,8 +127,8 @@ struct PreparedUpdate: Sendable {
     /// Reads the current item, checks the condition, applies the update, writes the result.
     /// - Returns: what `ReturnValues` asks for, and the larger of the old and new sizes.
     func apply(in context: WriteContext) throws -> (Item?, Int) {
-        let db = try context.items(tableID)
-        let old = try StoredItem.read(db, key: encodedKey, expecting: key, schema: schema, in: context, decode: true)
+        let table = try context.table(tableID)
+        let old = try StoredItem.readOld(table, key: encodedKey, expecting: key, schema: schema, in: context)
         if let condition, !ConditionEvaluator.evaluate(condition, on: old?.item) {
             throw ShoalError.conditionalCheckFailed(item: returnOldOnFailure ? old?.item : nil)
         }
@@ -142,8 +142,7 @@ struct PreparedUpdate: Sendable {
             throw ShoalError.validation("Item size to update has exceeded the maximum allowed size")
         }
         try ItemValidation.validate(item: new)
-        try context.put(db, key: encodedKey, value: ShardLayout.encodeValue(item: new, size: size))
-        context.addSize(size - (old?.size ?? 0), table: tableID)
+        try context.writeItem(table, tableID: tableID, key: encodedKey, old: old, new: NewItem(new, size: size))
         let bytes = max(size, old?.size ?? 0)
         switch returnValues {
         case .none: return (nil, bytes)

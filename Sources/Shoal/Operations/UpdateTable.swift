@@ -1,41 +1,178 @@
+import Foundation
+
+/// One entry of UpdateTable's `GlobalSecondaryIndexUpdates`.
+public enum GlobalSecondaryIndexUpdate: Sendable, Equatable {
+    /// Adds a global index; existing items are indexed in the background (CREATING, then ACTIVE).
+    case create(GlobalSecondaryIndex)
+    /// Removes a global index and frees its storage.
+    case delete(indexName: String)
+    /// Changes a global index's provisioned throughput (recorded; Shoal throttles nothing).
+    case update(indexName: String, provisionedThroughput: ProvisionedThroughput)
+}
+
 public struct UpdateTableRequest: Sendable {
     public var tableName: String
     public var billingMode: BillingMode?
     public var provisionedThroughput: ProvisionedThroughput?
+    /// Definitions of the key attributes of an index being created.
+    public var attributeDefinitions: [AttributeDefinition]?
+    public var globalSecondaryIndexUpdates: [GlobalSecondaryIndexUpdate]?
 
-    public init(tableName: String, billingMode: BillingMode? = nil, provisionedThroughput: ProvisionedThroughput? = nil) {
+    public init(tableName: String, billingMode: BillingMode? = nil, provisionedThroughput: ProvisionedThroughput? = nil,
+                attributeDefinitions: [AttributeDefinition]? = nil, globalSecondaryIndexUpdates: [GlobalSecondaryIndexUpdate]? = nil) {
         self.tableName = tableName
         self.billingMode = billingMode
         self.provisionedThroughput = provisionedThroughput
+        self.attributeDefinitions = attributeDefinitions
+        self.globalSecondaryIndexUpdates = globalSecondaryIndexUpdates
     }
 }
 
 extension Database {
-    /// DynamoDB's UpdateTable for what a Shoal table has to change so far: its billing mode and
-    /// provisioned throughput (recorded and reported; Shoal throttles nothing).
-    public func updateTable(_ request: UpdateTableRequest) throws(ShoalError) -> TableDescription {
-        guard request.billingMode != nil || request.provisionedThroughput != nil else {
+    /// DynamoDB's UpdateTable: billing mode and provisioned throughput (recorded and reported;
+    /// Shoal throttles nothing), and one global index created or deleted per call.
+    public func updateTable(_ request: UpdateTableRequest) async throws(ShoalError) -> TableDescription {
+        let updates = request.globalSecondaryIndexUpdates ?? []
+        guard request.billingMode != nil || request.provisionedThroughput != nil || !updates.isEmpty else {
             throw .validation("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required")
         }
-        let handle = try changeDefinition(request.tableName) { definition throws(ShoalError) in
-            let mode = request.billingMode ?? definition.billingMode
-            switch mode {
-            case .payPerRequest:
-                if request.provisionedThroughput != nil {
-                    throw .invalidParameter("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST")
+        let structural = updates.filter { if case .update = $0 { return false } else { return true } }
+        if structural.count > 1 {
+            throw ShoalError(.limitExceeded, "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table")
+        }
+        guard let current = lookup(request.tableName) else { throw .tableNotFound(request.tableName) }
+        if !structural.isEmpty, current.definition.allIndexes.contains(where: { $0.isGlobal && $0.status != .active }) {
+            throw ShoalError(.limitExceeded, "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table")
+        }
+        if request.attributeDefinitions != nil, !structural.contains(where: { if case .create = $0 { return true } else { return false } }) {
+            throw .invalidParameter("AttributeDefinitions can only be given with a GlobalSecondaryIndexUpdates Create action")
+        }
+        var handle = try changeDefinition(request.tableName) { definition throws(ShoalError) in
+            try Database.applyBilling(request, to: &definition)
+            for update in updates {
+                guard case let .update(name, throughput) = update else { continue }
+                guard let position = definition.allIndexes.firstIndex(where: { $0.isGlobal && Bytewise.equal($0.name, name) }) else {
+                    throw .validation("Requested resource not found: Index: \(name) not found for table: \(definition.name)")
                 }
-                definition.provisionedThroughput = nil
-            case .provisioned:
-                guard let throughput = request.provisionedThroughput ?? definition.provisionedThroughput else {
-                    throw .invalidParameter("ProvisionedThroughput must be specified when BillingMode is PROVISIONED")
+                guard definition.billingMode == .provisioned else {
+                    throw .invalidParameter("ProvisionedThroughput should not be specified for index: \(name) when BillingMode is PAY_PER_REQUEST")
                 }
-                guard throughput.readCapacityUnits >= 1, throughput.writeCapacityUnits >= 1 else {
-                    throw .invalidParameter("Each ReadCapacityUnits and WriteCapacityUnits must be greater than or equal to 1")
-                }
-                definition.provisionedThroughput = throughput
+                definition.indexes![position].provisionedThroughput = throughput
             }
-            definition.billingMode = mode
+        }
+        switch structural.first {
+        case .create(let index)?:
+            handle = try await createIndex(index, attributeDefinitions: request.attributeDefinitions ?? [], table: handle)
+        case .delete(let name)?:
+            return try await deleteIndex(name, table: handle)
+        default:
+            break
         }
         return try describe(handle, status: .active)
+    }
+
+    private static func applyBilling(_ request: UpdateTableRequest, to definition: inout TableDefinition) throws(ShoalError) {
+        guard request.billingMode != nil || request.provisionedThroughput != nil else { return }
+        let mode = request.billingMode ?? definition.billingMode
+        switch mode {
+        case .payPerRequest:
+            if request.provisionedThroughput != nil {
+                throw .invalidParameter("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST")
+            }
+            definition.provisionedThroughput = nil
+        case .provisioned:
+            guard let throughput = request.provisionedThroughput ?? definition.provisionedThroughput else {
+                throw .invalidParameter("ProvisionedThroughput must be specified when BillingMode is PROVISIONED")
+            }
+            guard throughput.readCapacityUnits >= 1, throughput.writeCapacityUnits >= 1 else {
+                throw .invalidParameter("Each ReadCapacityUnits and WriteCapacityUnits must be greater than or equal to 1")
+            }
+            definition.provisionedThroughput = throughput
+        }
+        definition.billingMode = mode
+    }
+
+    /// Adds a global index: recorded CREATING, opened in every shard (from then on every write
+    /// maintains it), then backfilled in the background.
+    private func createIndex(_ index: GlobalSecondaryIndex, attributeDefinitions: [AttributeDefinition],
+                             table: TableHandle) async throws(ShoalError) -> TableHandle {
+        var violations = ConstraintViolations()
+        IndexValidation.checkShape(names: [index.indexName], keySchemas: [index.keySchema],
+                                   field: "globalSecondaryIndexUpdates.1.member.create", maxKeySchema: 2 * IndexValidation.maxKeyAttributesPerRole,
+                                   into: &violations)
+        try violations.throwIfAny()
+        var created: IndexDefinition?
+        let recorded = try changeDefinition(table.definition.name) { definition throws(ShoalError) in
+            var types: [AttributeName: ScalarAttributeType] = [:]
+            for known in definition.attributeDefinitions { types[AttributeName(known.attributeName)] = known.attributeType }
+            var added: [AttributeDefinition] = []
+            for given in attributeDefinitions {
+                if let known = types[AttributeName(given.attributeName)] {
+                    guard known == given.attributeType else {
+                        throw .invalidParameter("Cannot change the type of existing attribute \(given.attributeName) from \(known.rawValue) to \(given.attributeType.rawValue)")
+                    }
+                } else {
+                    types[AttributeName(given.attributeName)] = given.attributeType
+                    added.append(given)
+                }
+            }
+            if definition.index(named: index.indexName) != nil {
+                throw .validation("Attempting to create an index which already exists")
+            }
+            if definition.allIndexes.filter(\.isGlobal).count >= IndexValidation.maxGlobalIndexes {
+                throw ShoalError(.limitExceeded, "Subscriber limit exceeded: The table already has \(IndexValidation.maxGlobalIndexes) global secondary indexes")
+            }
+            var resolved = try IndexValidation.resolveGlobal(index, types: types, billing: definition.billingMode)
+            resolved.status = .creating
+            try IndexValidation.checkProjectedTotal(definition.allIndexes + [resolved])
+            // Keep only the definitions some key uses, as DynamoDB does.
+            definition.attributeDefinitions += added.filter { a in index.keySchema.contains { Bytewise.equal($0.attributeName, a.attributeName) } }
+            definition.indexes = definition.allIndexes + [resolved]
+            created = resolved
+        }
+        guard let created else { return recorded }
+        let rules = IndexRules(created, table: recorded.key)
+        let tableID = recorded.definition.id
+        let storages = try await run {
+            var storages: [TableStorage] = []
+            for shard in shards {
+                storages.append(try await shard.writer.perform { try $0.openIndex(tableID, rules: rules) })
+            }
+            return storages
+        }
+        let handle = try changeDefinition(recorded.definition.name, storages: storages) { _ throws(ShoalError) in }
+        let name = recorded.definition.name
+        Task.detached { [self] in await backfill(tableName: name, tableID: tableID, indexID: created.id) }
+        return handle
+    }
+
+    /// Deletes a global index: DELETING in the answer, its databases dropped in every shard,
+    /// then gone from the table's definition.
+    private func deleteIndex(_ name: String, table: TableHandle) async throws(ShoalError) -> TableDescription {
+        guard let index = table.definition.index(named: name), index.isGlobal else {
+            throw ShoalError(.resourceNotFound, "Requested resource not found: Index: \(name) not found for table: \(table.definition.name)")
+        }
+        let marked = try changeDefinition(table.definition.name) { definition throws(ShoalError) in
+            definition.indexes = definition.allIndexes.map { var i = $0; if i.id == index.id { i.status = .deleting }; return i }
+        }
+        let answer = try describe(marked, status: .active)
+        let tableID = table.definition.id
+        let storages = try await run {
+            var storages: [TableStorage] = []
+            for shard in shards {
+                storages.append(try await shard.writer.perform { context in
+                    try context.dropIndex(tableID, indexID: index.id)
+                    return try context.table(tableID)
+                })
+            }
+            return storages
+        }
+        _ = try changeDefinition(table.definition.name, storages: storages) { definition throws(ShoalError) in
+            definition.indexes = definition.allIndexes.filter { $0.id != index.id }
+            if definition.indexes?.isEmpty == true { definition.indexes = nil }
+            let used = Set((definition.primaryKey.names + definition.allIndexes.flatMap(\.keyNames)).map { AttributeName($0) })
+            definition.attributeDefinitions = definition.attributeDefinitions.filter { used.contains(AttributeName($0.attributeName)) }
+        }
+        return answer
     }
 }

@@ -8,6 +8,24 @@ struct StoredEntry {
     var result: Item?
     /// For a truncated sort key, the stored bytes its run shares (see ``PageAssembler``).
     var run: [UInt8]?
+    /// On an index read: the entry's place in index order, and its LastEvaluatedKey.
+    var position: IndexPosition?
+}
+
+/// Where an index entry sorts: by its index sort values, then by the digest of its base key.
+struct IndexPosition {
+    var sort: [AttributeValue]
+    var digest: [UInt8]
+    /// The table's and the index's key attributes: the LastEvaluatedKey of a page ending here.
+    var keyItem: Item
+
+    static func compare(_ a: IndexPosition, _ b: IndexPosition) -> Int {
+        for (x, y) in zip(a.sort, b.sort) {
+            let c = KeyEncoding.compare(x, y)
+            if c != 0 { return c }
+        }
+        return KeyEncoding.compareBytes(a.digest, b.digest)
+    }
 }
 
 /// Assembles one page of Query or Scan results from entries in stored order.
@@ -24,6 +42,7 @@ struct PageAssembler {
     private(set) var items: [Item] = []
     private(set) var matched = 0
     private(set) var lastKey: ItemKey?
+    private(set) var lastPosition: IndexPosition?
     private(set) var stoppedEarly = false
 
     init(ascending: Bool, limit: Int?, countOnly: Bool) {
@@ -68,7 +87,8 @@ struct PageAssembler {
         guard !pending.isEmpty else { return true }
         let ascending = self.ascending
         let run = pending.sorted { a, b in
-            let c = KeyEncoding.compare(a.key.sort ?? .null, b.key.sort ?? .null)
+            let c = if let x = a.position, let y = b.position { IndexPosition.compare(x, y) }
+                else { KeyEncoding.compare(a.key.sort ?? .null, b.key.sort ?? .null) }
             return ascending ? c < 0 : c > 0
         }
         pending.removeAll()
@@ -85,6 +105,7 @@ struct PageAssembler {
         }
         budget.record(size: entry.size)
         lastKey = entry.key
+        lastPosition = entry.position
         if let shaped = entry.result {
             matched += 1
             if !countOnly { items.append(shaped) }

@@ -9,9 +9,10 @@ struct Shard: Sendable {
     /// The `stats` database (see ``ShardLayout``).
     let statistics: LMDB.Database
 
-    /// Opens the shard, opening the databases of `liveTables` and deleting those of any other
-    /// table (left behind by a DeleteTable that emptied them, or by a crash mid-CreateTable).
-    init(path: String, index: Int, options: DatabaseOptions, liveTables: Set<String>) throws {
+    /// Opens the shard, opening the databases of `liveTables` (by table id) and their maintained
+    /// indexes, and deleting every other table or index database (left behind by a DeleteTable or
+    /// an index deletion that emptied them, or by a crash mid-CreateTable).
+    init(path: String, index: Int, options: DatabaseOptions, liveTables: [String: TableDefinition]) throws {
         var envOptions = EnvironmentOptions()
         envOptions.mapSize = options.initialMapSize
         envOptions.maxMapSize = options.maxMapSize
@@ -21,7 +22,7 @@ struct Shard: Sendable {
         let environment = try Environment(path: path, options: envOptions)
         let (statistics, tables) = options.readOnly
             ? try Shard.openReadOnly(environment, liveTables: liveTables)
-            : try environment.write { txn -> (LMDB.Database, [String: LMDB.Database]) in
+            : try environment.write { txn -> (LMDB.Database, [String: TableStorage]) in
             let statistics = try txn.openDatabase(named: ShardLayout.statisticsName, create: true)!
             var names: [String] = []
             let main = try txn.openDatabase(named: nil)!
@@ -32,41 +33,80 @@ struct Shard: Sendable {
                     more = try cursor.next()
                 }
             }
-            var tables: [String: LMDB.Database] = [:]
-            for name in names where name.hasPrefix(ShardLayout.itemsPrefix) {
-                let id = String(name.dropFirst(ShardLayout.itemsPrefix.count))
+            let wanted = Shard.wantedDatabases(liveTables)
+            var opened: [String: LMDB.Database] = [:]
+            for name in names where name.hasPrefix(ShardLayout.itemsPrefix) || name.hasPrefix(ShardLayout.indexPrefix) {
                 let db = try txn.openDatabase(named: name)!
-                if liveTables.contains(id) {
-                    tables[id] = db
+                if wanted.contains(name) {
+                    opened[name] = db
                 } else {
                     try txn.drop(db, delete: true)
-                    try txn.delete(statistics, key: ShardLayout.sizeKey(id))
+                    try txn.delete(statistics, key: Shard.statisticsKey(ofDatabase: name))
                 }
             }
-            return (statistics, tables)
+            return (statistics, Shard.assemble(liveTables, opened))
         }
         self.index = index
         self.environment = environment
         self.statistics = statistics
         self.writer = ShardWriter(environment: environment, index: index, statistics: statistics, tables: tables,
                                   deletedTableGrace: options.deletedTableGrace)
-        self.tableDatabases = tables
+        self.tableStorage = tables
     }
 
-    /// The table databases found when the shard was opened.
-    let tableDatabases: [String: LMDB.Database]
+    /// The tables' storage found when the shard was opened (complete tables only).
+    let tableStorage: [String: TableStorage]
+
+    /// The names of the databases the live tables use.
+    private static func wantedDatabases(_ liveTables: [String: TableDefinition]) -> Set<String> {
+        var names: Set<String> = []
+        for (id, definition) in liveTables {
+            names.insert(ShardLayout.itemsName(id))
+            for index in definition.allIndexes where index.isMaintained {
+                names.insert(ShardLayout.indexName(id, index.id))
+            }
+        }
+        return names
+    }
+
+    /// The `stats` key of a table or index database (by its name).
+    private static func statisticsKey(ofDatabase name: String) -> [UInt8] {
+        if name.hasPrefix(ShardLayout.itemsPrefix) { return ShardLayout.sizeKey(String(name.dropFirst(ShardLayout.itemsPrefix.count))) }
+        let parts = name.dropFirst(ShardLayout.indexPrefix.count).split(separator: ":", maxSplits: 1)
+        guard parts.count == 2 else { return Array(name.utf8) }
+        return ShardLayout.indexSizeKey(String(parts[0]), String(parts[1]))
+    }
+
+    /// Each table whose items database and maintained indexes' databases are all present.
+    private static func assemble(_ liveTables: [String: TableDefinition], _ opened: [String: LMDB.Database]) -> [String: TableStorage] {
+        var tables: [String: TableStorage] = [:]
+        for (id, definition) in liveTables {
+            guard let items = opened[ShardLayout.itemsName(id)] else { continue }
+            var storage = TableStorage(items: items, indexes: [])
+            var complete = true
+            for index in definition.allIndexes where index.isMaintained {
+                guard let db = opened[ShardLayout.indexName(id, index.id)] else {
+                    complete = false
+                    continue
+                }
+                storage.indexes.append(ShardIndex(rules: IndexRules(index, table: definition.primaryKey), db: db))
+            }
+            if complete { tables[id] = storage }
+        }
+        return tables
+    }
 
     /// Opens the databases of `liveTables` without changing anything.
-    private static func openReadOnly(_ environment: Environment, liveTables: Set<String>) throws -> (LMDB.Database, [String: LMDB.Database]) {
+    private static func openReadOnly(_ environment: Environment, liveTables: [String: TableDefinition]) throws -> (LMDB.Database, [String: TableStorage]) {
         try environment.read { txn in
             guard let statistics = try txn.openDatabase(named: ShardLayout.statisticsName) else {
                 throw ShoalError.internalError("\(environment.path) is not a Shoal shard")
             }
-            var tables: [String: LMDB.Database] = [:]
-            for id in liveTables {
-                if let db = try txn.openDatabase(named: ShardLayout.itemsName(id)) { tables[id] = db }
+            var opened: [String: LMDB.Database] = [:]
+            for name in wantedDatabases(liveTables) {
+                if let db = try txn.openDatabase(named: name) { opened[name] = db }
             }
-            return (statistics, tables)
+            return (statistics, assemble(liveTables, opened))
         }
     }
 }

@@ -4,13 +4,19 @@ import LMDB
 ///
 /// - `items:<tableID>`: the table's items, keyed by ``KeyEncoding``; each value is the item's
 ///   DynamoDB size as a varint followed by its ``ItemCodec`` bytes.
-/// - `stats`: `size:<tableID>` → the table's total item bytes in this shard (8 bytes, big-endian).
+/// - `index:<tableID>:<indexID>`: a secondary index's entries, keyed by ``IndexKeyEncoding``;
+///   each value is the base item's stored key.
+/// - `stats`: `size:<tableID>` → the table's total item bytes in this shard, and
+///   `size:<tableID>:<indexID>` → the index's total entry bytes by DynamoDB's rules (8 bytes, big-endian).
 enum ShardLayout {
     static let itemsPrefix = "items:"
+    static let indexPrefix = "index:"
     static let statisticsName = "stats"
 
     static func itemsName(_ tableID: String) -> String { itemsPrefix + tableID }
+    static func indexName(_ tableID: String, _ indexID: String) -> String { indexPrefix + tableID + ":" + indexID }
     static func sizeKey(_ tableID: String) -> [UInt8] { Array("size:\(tableID)".utf8) }
+    static func indexSizeKey(_ tableID: String, _ indexID: String) -> [UInt8] { Array("size:\(tableID):\(indexID)".utf8) }
 
     static func encodeInt(_ value: Int) -> [UInt8] {
         var w = ByteWriter(capacity: 8)

@@ -10,7 +10,7 @@ import Synchronization
 /// alone; its neighbours in the group commit. A full map aborts the group, grows the map, and the
 /// group reruns.
 final class ShardWriter: @unchecked Sendable {
-    // @unchecked: `queue` and `stopped` are guarded by `condition`; `databases` and everything a
+    // @unchecked: `queue` and `stopped` are guarded by `condition`; `tables` and everything a
     // `WriteContext` touches is used only on the writer thread.
     let environment: Environment
     let index: Int
@@ -20,7 +20,7 @@ final class ShardWriter: @unchecked Sendable {
     private var queue: [any PendingWrite] = []
     private var stopped = false
     private var finished = false
-    private var databases: [String: LMDB.Database] = [:]
+    private var tables: [String: TableStorage] = [:]
     /// Emptied databases of deleted tables, kept open until no reader can still hold them.
     private var quarantine: [(db: LMDB.Database, since: ContinuousClock.Instant)] = []
     private let deletedTableGrace: Duration
@@ -29,12 +29,12 @@ final class ShardWriter: @unchecked Sendable {
     let committedGroups = Atomic<Int>(0)
     let committedWrites = Atomic<Int>(0)
 
-    init(environment: Environment, index: Int, statistics: LMDB.Database, tables: [String: LMDB.Database],
+    init(environment: Environment, index: Int, statistics: LMDB.Database, tables: [String: TableStorage],
          deletedTableGrace: Duration) {
         self.environment = environment
         self.index = index
         self.statistics = statistics
-        self.databases = tables
+        self.tables = tables
         self.deletedTableGrace = deletedTableGrace
         let thread = Thread { [self] in self.run() }
         thread.stackSize = 1 << 20
@@ -143,14 +143,11 @@ final class ShardWriter: @unchecked Sendable {
 
     // MARK: Writer-thread state
 
-    func database(for tableID: String) -> LMDB.Database? { databases[tableID] }
-    func adopt(opened: [String: LMDB.Database], dropped: [String: LMDB.Database]) {
-        for (id, db) in opened { databases[id] = db }
+    func storage(for tableID: String) -> TableStorage? { tables[tableID] }
+    func adopt(changed: [String: TableStorage?], quarantined: [LMDB.Database]) {
+        for (id, storage) in changed { tables[id] = storage }
         let now = ContinuousClock.now
-        for (id, db) in dropped {
-            databases[id] = nil
-            quarantine.append((db, now))
-        }
+        for db in quarantined { quarantine.append((db, now)) }
     }
 
     /// Quarantined databases that no reader can still use (reads are single short transactions,

@@ -15,9 +15,13 @@ import LMDB
 final class WriteContext {
     private unowned let writer: ShardWriter
     private var transaction: Transaction!
-    private var opened: [String: LMDB.Database] = [:]
-    private var dropped: [String: LMDB.Database] = [:]
-    private var sizeDeltas: [String: Int] = [:]
+    /// Tables whose storage this group changed: opened, given or relieved of an index (a value),
+    /// or dropped (nil).
+    private var changed: [String: TableStorage?] = [:]
+    /// Emptied databases to keep open for the grace period.
+    private var quarantined: [LMDB.Database] = []
+    /// Changes of the byte totals in `stats`, by key, written once per group.
+    private var sizeDeltas: [[UInt8]: Int] = [:]
 
     private enum Undo {
         case restore(LMDB.Database, key: [UInt8], value: [UInt8])
@@ -38,8 +42,8 @@ final class WriteContext {
 
     func begin(_ txn: Transaction) {
         transaction = txn
-        opened = [:]
-        dropped = [:]
+        changed = [:]
+        quarantined = []
         sizeDeltas = [:]
     }
 
@@ -47,11 +51,11 @@ final class WriteContext {
     func unit(_ body: () throws -> Void) throws {
         undo.removeAll(keepingCapacity: true)
         irreversible = false
-        let saved = (opened, dropped, sizeDeltas)
+        let saved = (changed, quarantined, sizeDeltas)
         do {
             try body()
         } catch {
-            (opened, dropped, sizeDeltas) = saved
+            (changed, quarantined, sizeDeltas) = saved
             // A full map aborts the group anyway: it grows and the group reruns.
             if let lmdb = error as? LMDBError, lmdb.code == LMDBError.mapFull.code { throw error }
             // LMDB marks its transaction failed after an error inside a put or delete.
@@ -104,61 +108,131 @@ final class WriteContext {
         return old
     }
 
+    /// Up to `limit` entries of `db` after `key` (from the start when nil), as this group left them.
+    func entries(_ db: LMDB.Database, after key: [UInt8]?, limit: Int) throws -> [(key: [UInt8], value: [UInt8])] {
+        try transaction.withCursor(db) { cursor in
+            var result: [(key: [UInt8], value: [UInt8])] = []
+            var more = try key.map { try cursor.seek(atOrAfter: $0) } ?? cursor.first()
+            if more, let key, cursor.key.compare(key) == 0 { more = try cursor.next() }
+            while more && result.count < limit {
+                result.append((cursor.key.array, cursor.value.array))
+                more = try cursor.next()
+            }
+            return result
+        }
+    }
+
     // MARK: Tables
 
-    /// The items database of a live table in this shard.
+    /// The storage of a live table in this shard, as this group has left it.
     /// - Throws: `ResourceNotFoundException` when the table was deleted meanwhile.
-    func items(_ tableID: String) throws -> LMDB.Database {
-        if dropped[tableID] != nil { throw ShoalError.resourceNotFound }
-        if let db = opened[tableID] ?? writer.database(for: tableID) { return db }
+    func table(_ tableID: String) throws -> TableStorage {
+        if let change = changed[tableID] {
+            guard let storage = change else { throw ShoalError.resourceNotFound }
+            return storage
+        }
+        if let storage = writer.storage(for: tableID) { return storage }
         throw ShoalError.resourceNotFound
     }
 
-    /// Creates (or opens) the table's databases in this shard, first deleting deleted tables'
-    /// databases whose quarantine is over, so their handle slots can be reused.
-    func openTable(_ tableID: String) throws -> LMDB.Database {
+    /// Creates (or opens) the table's databases in this shard, its indexes' too, first deleting
+    /// deleted tables' databases whose quarantine is over, so their handle slots can be reused.
+    @discardableResult
+    func openTable(_ tableID: String, indexes: [IndexRules]) throws -> TableStorage {
         irreversible = true
         // mdb_drop(delete) closes the handle at once; should this transaction abort, the emptied
         // database stays in the file unreferenced, and the next open deletes it.
         for expired in writer.takeExpiredQuarantine() {
             try transaction.drop(expired, delete: true)
         }
-        let db = try transaction.openDatabase(named: ShardLayout.itemsName(tableID), create: true)!
-        opened[tableID] = db
-        dropped[tableID] = nil
-        return db
+        let items = try transaction.openDatabase(named: ShardLayout.itemsName(tableID), create: true)!
+        var storage = TableStorage(items: items, indexes: [])
+        for rules in indexes {
+            let db = try transaction.openDatabase(named: ShardLayout.indexName(tableID, rules.definition.id), create: true)!
+            storage.indexes.append(ShardIndex(rules: rules, db: db))
+        }
+        changed[tableID] = storage
+        return storage
     }
 
-    /// Empties the table's databases and forgets them. The handle stays open (and empty) for a
+    /// Adds an index to the table in this shard: from the next write on, writes maintain it.
+    @discardableResult
+    func openIndex(_ tableID: String, rules: IndexRules) throws -> TableStorage {
+        var storage = try table(tableID)
+        if storage.indexes.contains(where: { $0.id == rules.definition.id }) { return storage }
+        irreversible = true
+        for expired in writer.takeExpiredQuarantine() {
+            try transaction.drop(expired, delete: true)
+        }
+        let db = try transaction.openDatabase(named: ShardLayout.indexName(tableID, rules.definition.id), create: true)!
+        storage.indexes.append(ShardIndex(rules: rules, db: db))
+        changed[tableID] = storage
+        return storage
+    }
+
+    /// Replaces the rules of the table's indexes (same databases), e.g. when an index turns ACTIVE.
+    func updateIndexRules(_ tableID: String, _ rules: [IndexRules]) throws {
+        var storage = try table(tableID)
+        storage.indexes = storage.indexes.map { index in
+            rules.first { $0.definition.id == index.id }.map { ShardIndex(rules: $0, db: index.db) } ?? index
+        }
+        changed[tableID] = storage
+    }
+
+    /// Empties an index's database and stops maintaining it; the handle is quarantined as a table's.
+    func dropIndex(_ tableID: String, indexID: String) throws {
+        var storage = try table(tableID)
+        guard let position = storage.indexes.firstIndex(where: { $0.id == indexID }) else { return }
+        irreversible = true
+        let db = storage.indexes.remove(at: position).db
+        try transaction.drop(db, delete: false)
+        let key = ShardLayout.indexSizeKey(tableID, indexID)
+        try transaction.delete(writer.statistics, key: key)
+        sizeDeltas[key] = nil
+        quarantined.append(db)
+        changed[tableID] = storage
+    }
+
+    /// Empties the table's databases and forgets them. The handles stay open (and empty) for a
     /// grace period, so a reader that looked the table up just before it was deleted can never
     /// reach another table's data through a reused handle slot.
     func dropTable(_ tableID: String) throws {
-        let db = try items(tableID)
+        let storage = try table(tableID)
         irreversible = true
-        try transaction.drop(db, delete: false)
-        try transaction.delete(writer.statistics, key: ShardLayout.sizeKey(tableID))
-        dropped[tableID] = db
-        opened[tableID] = nil
-        sizeDeltas[tableID] = nil
+        for db in storage.allDatabases {
+            try transaction.drop(db, delete: false)
+            quarantined.append(db)
+        }
+        var keys = [ShardLayout.sizeKey(tableID)]
+        keys += storage.indexes.map { ShardLayout.indexSizeKey(tableID, $0.id) }
+        for key in keys {
+            try transaction.delete(writer.statistics, key: key)
+            sizeDeltas[key] = nil
+        }
+        changed[tableID] = .some(nil)
     }
 
-    /// Records a change of the table's total item size in this shard (written once per group).
-    func addSize(_ delta: Int, table tableID: String) {
+    /// Records a change of a byte total in `stats` (written once per group).
+    func addSize(_ delta: Int, key: [UInt8]) {
         guard delta != 0 else { return }
-        sizeDeltas[tableID, default: 0] += delta
+        sizeDeltas[key, default: 0] += delta
+    }
+
+    /// Records a change of the table's total item size in this shard.
+    func addSize(_ delta: Int, table tableID: String) {
+        addSize(delta, key: ShardLayout.sizeKey(tableID))
     }
 
     func finish() throws {
         guard !sizeDeltas.isEmpty else { return }
         let stats = writer.statistics
-        for (table, delta) in sizeDeltas {
-            let key = ShardLayout.sizeKey(table)
+        for (key, delta) in sizeDeltas where delta != 0 {
             let current = try transaction.get(stats, key: key).map(ShardLayout.decodeInt) ?? 0
             try transaction.put(stats, key: key, value: ShardLayout.encodeInt(current + delta))
         }
     }
 
     func committed() {
-        writer.adopt(opened: opened, dropped: dropped)
+        writer.adopt(changed: changed, quarantined: quarantined)
     }
 }

@@ -43,6 +43,38 @@ enum ResponseJSON {
         "arn:aws:dynamodb:\(region):000000000000:table/\(name)"
     }
 
+    static func keySchema(_ schema: [KeySchemaElement]) -> JSONValue {
+        .array(schema.map { .object([("AttributeName", .string($0.attributeName)), ("KeyType", .string($0.keyType.rawValue))]) })
+    }
+
+    static func projection(_ p: IndexProjection) -> JSONValue {
+        var members: [(String, JSONValue)] = [("ProjectionType", .string(p.projectionType.rawValue))]
+        if let names = p.nonKeyAttributes { members.append(("NonKeyAttributes", .array(names.map { .string($0) }))) }
+        return .object(members)
+    }
+
+    /// One entry of `GlobalSecondaryIndexes` or `LocalSecondaryIndexes`.
+    static func index(_ d: IndexDescription, global: Bool) -> JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("IndexName", .string(d.indexName)),
+            ("KeySchema", keySchema(d.keySchema)),
+            ("Projection", projection(d.projection)),
+        ]
+        if let status = d.indexStatus { members.append(("IndexStatus", .string(status.rawValue))) }
+        if let backfilling = d.backfilling { members.append(("Backfilling", .bool(backfilling))) }
+        if global {
+            members.append(("ProvisionedThroughput", .object([
+                ("NumberOfDecreasesToday", .number("0")),
+                ("ReadCapacityUnits", .number(String(d.provisionedThroughput?.readCapacityUnits ?? 0))),
+                ("WriteCapacityUnits", .number(String(d.provisionedThroughput?.writeCapacityUnits ?? 0))),
+            ])))
+        }
+        members.append(("IndexSizeBytes", number(d.indexSizeBytes)))
+        members.append(("ItemCount", number(d.itemCount)))
+        members.append(("IndexArn", .string(d.indexArn)))
+        return .object(members)
+    }
+
     static func tableDescription(_ d: TableDescription, region: String) -> JSONValue {
         var members: [(String, JSONValue)] = [
             ("AttributeDefinitions", .array(d.attributeDefinitions.map {
@@ -65,6 +97,12 @@ enum ResponseJSON {
             ("TableId", .string(d.tableId)),
             ("DeletionProtectionEnabled", .bool(false)),
         ]
+        if let globals = d.globalSecondaryIndexes {
+            members.append(("GlobalSecondaryIndexes", .array(globals.map { index($0, global: true) })))
+        }
+        if let locals = d.localSecondaryIndexes {
+            members.append(("LocalSecondaryIndexes", .array(locals.map { index($0, global: false) })))
+        }
         if d.billingMode == .payPerRequest {
             members.append(("BillingModeSummary", .object([
                 ("BillingMode", .string(d.billingMode.rawValue)),

@@ -37,7 +37,7 @@ struct OperationDispatcher: Sendable {
         case "DeleteTable": return try await tables.deleteTable(r, context)
         case "DescribeTable": return try tables.describeTable(r, context)
         case "ListTables": return try tables.listTables(r)
-        case "UpdateTable": return try tables.updateTable(r, context)
+        case "UpdateTable": return try await tables.updateTable(r, context)
         case "DescribeTimeToLive": return try tables.describeTimeToLive(r)
         case "DescribeContinuousBackups": return try tables.describeContinuousBackups(r)
         case "TagResource": return try tables.tagResource(r)

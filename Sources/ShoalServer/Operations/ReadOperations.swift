@@ -4,14 +4,6 @@ import Shoal
 struct ReadOperations: Sendable {
     let database: Database
 
-    private func checkIndex(_ r: RequestReader, table: String) throws(ProtocolError) {
-        if let index = try r.string("IndexName") {
-            // No secondary indexes exist yet, so every index name is unknown, as DynamoDB reports it.
-            _ = try engine { () throws(ShoalError) in try database.describeTable(table) }
-            throw .validation("The table does not have the specified index: \(index)")
-        }
-    }
-
     private func page(items: [Item], count: Int, scanned: Int, last: Item?, capacity: Double, table: String,
                       mode: ReturnConsumedCapacity?, countOnly: Bool) -> JSONValue {
         var members: [(String, JSONValue)] = []
@@ -25,7 +17,6 @@ struct ReadOperations: Sendable {
 
     func query(_ r: RequestReader) async throws(ProtocolError) -> JSONValue {
         let table = try r.requiredString("TableName")
-        try checkIndex(r, table: table)
         let select = try r.enumeration("Select", Select.self)
         let request = QueryRequest(
             tableName: table,
@@ -42,7 +33,8 @@ struct ReadOperations: Sendable {
             limit: try r.int("Limit"),
             exclusiveStartKey: try r.item("ExclusiveStartKey"),
             select: select,
-            consistentRead: try r.bool("ConsistentRead") ?? false)
+            consistentRead: try r.bool("ConsistentRead") ?? false,
+            indexName: try r.string("IndexName"))
         let mode = try r.enumeration("ReturnConsumedCapacity", ReturnConsumedCapacity.self)
         let result = try await engine { () async throws(ShoalError) in try await database.query(request) }
         return page(items: result.items, count: result.count, scanned: result.scannedCount, last: result.lastEvaluatedKey,
@@ -51,7 +43,6 @@ struct ReadOperations: Sendable {
 
     func scan(_ r: RequestReader) async throws(ProtocolError) -> JSONValue {
         let table = try r.requiredString("TableName")
-        try checkIndex(r, table: table)
         let select = try r.enumeration("Select", Select.self)
         let request = ScanRequest(
             tableName: table, limit: try r.int("Limit"), exclusiveStartKey: try r.item("ExclusiveStartKey"),
@@ -63,7 +54,8 @@ struct ReadOperations: Sendable {
             projectionExpression: try r.string("ProjectionExpression"),
             attributesToGet: try r.stringArray("AttributesToGet"),
             expressionAttributeNames: try r.stringMap("ExpressionAttributeNames"),
-            expressionAttributeValues: try r.attributeValueMap("ExpressionAttributeValues"))
+            expressionAttributeValues: try r.attributeValueMap("ExpressionAttributeValues"),
+            indexName: try r.string("IndexName"))
         let mode = try r.enumeration("ReturnConsumedCapacity", ReturnConsumedCapacity.self)
         let result = try await engine { () async throws(ShoalError) in try await database.scan(request) }
         return page(items: result.items, count: result.count, scanned: result.scannedCount, last: result.lastEvaluatedKey,

@@ -7,24 +7,13 @@ struct TableOperations: Sendable {
 
     func createTable(_ r: RequestReader, _ context: OperationContext) async throws(ProtocolError) -> JSONValue {
         let name = try r.requiredString("TableName")
-        for unsupported in ["GlobalSecondaryIndexes", "LocalSecondaryIndexes"] where r.has(unsupported) {
-            throw .validation("One or more parameter values were invalid: \(unsupported) are not supported by this Shoal version yet")
-        }
         if let stream = try r.object("StreamSpecification"), try stream.bool("StreamEnabled") == true {
             throw .validation("One or more parameter values were invalid: StreamSpecification is not supported by this Shoal version yet")
         }
         // Missing members are framework errors, all reported together with their positions.
         var missing = ConstraintViolations()
         func null(_ field: String) { missing.add("Value null at '\(field)' failed to satisfy constraint: Member must not be null") }
-        var keySchema: [KeySchemaElement] = []
-        for (i, json) in (try r.array("KeySchema") ?? []).enumerated() {
-            let e = try RequestReader(json)
-            let name = try e.string("AttributeName")
-            let type = try e.enumeration("KeyType", KeyType.self)
-            if name == nil { null("keySchema.\(i + 1).member.attributeName") }
-            if type == nil { null("keySchema.\(i + 1).member.keyType") }
-            if let name, let type { keySchema.append(KeySchemaElement(attributeName: name, keyType: type)) }
-        }
+        let tableKeySchema = try keySchema(r, field: "keySchema", missing: &missing)
         var definitions: [AttributeDefinition] = []
         for (i, json) in (try r.array("AttributeDefinitions") ?? []).enumerated() {
             let e = try RequestReader(json)
@@ -35,22 +24,76 @@ struct TableOperations: Sendable {
             if let name, let type { definitions.append(AttributeDefinition(attributeName: name, attributeType: type)) }
         }
         let throughput = try throughput(r, missing: &missing)
+        var globals: [GlobalSecondaryIndex]?
+        if let list = try r.array("GlobalSecondaryIndexes") {
+            globals = []
+            for (i, json) in list.enumerated() {
+                globals!.append(try globalIndex(try RequestReader(json), field: "globalSecondaryIndexes.\(i + 1).member", missing: &missing))
+            }
+        }
+        var locals: [LocalSecondaryIndex]?
+        if let list = try r.array("LocalSecondaryIndexes") {
+            locals = []
+            for (i, json) in list.enumerated() {
+                let e = try RequestReader(json)
+                let field = "localSecondaryIndexes.\(i + 1).member"
+                let indexName = try e.string("IndexName")
+                if indexName == nil { null("\(field).indexName") }
+                let schema = try keySchema(e, field: "\(field).keySchema", missing: &missing)
+                let projection = try projection(e, field: field, missing: &missing)
+                locals!.append(LocalSecondaryIndex(indexName: indexName ?? "", keySchema: schema, projection: projection))
+            }
+        }
         try engine { () throws(ShoalError) in try missing.throwIfAny() }
         let tags = try parseTags(r)
         let request = CreateTableRequest(
-            tableName: name, keySchema: keySchema, attributeDefinitions: definitions,
+            tableName: name, keySchema: tableKeySchema, attributeDefinitions: definitions,
             billingMode: try r.enumeration("BillingMode", BillingMode.self),
-            provisionedThroughput: throughput, tags: tags)
+            provisionedThroughput: throughput, tags: tags, globalSecondaryIndexes: globals, localSecondaryIndexes: locals)
         let description = try await engine { () async throws(ShoalError) in try await database.createTable(request).tableDescription }
         return .object([("TableDescription", ResponseJSON.tableDescription(description, region: context.region))])
     }
 
-    private func throughput(_ r: RequestReader, missing: inout ConstraintViolations) throws(ProtocolError) -> ProvisionedThroughput? {
+    private func keySchema(_ r: RequestReader, field: String, missing: inout ConstraintViolations) throws(ProtocolError) -> [KeySchemaElement] {
+        var keySchema: [KeySchemaElement] = []
+        for (i, json) in (try r.array("KeySchema") ?? []).enumerated() {
+            let e = try RequestReader(json)
+            let name = try e.string("AttributeName")
+            let type = try e.enumeration("KeyType", KeyType.self)
+            if name == nil { missing.add("Value null at '\(field).\(i + 1).member.attributeName' failed to satisfy constraint: Member must not be null") }
+            if type == nil { missing.add("Value null at '\(field).\(i + 1).member.keyType' failed to satisfy constraint: Member must not be null") }
+            if let name, let type { keySchema.append(KeySchemaElement(attributeName: name, keyType: type)) }
+        }
+        return keySchema
+    }
+
+    private func projection(_ r: RequestReader, field: String, missing: inout ConstraintViolations) throws(ProtocolError) -> IndexProjection {
+        guard let p = try r.object("Projection") else {
+            missing.add("Value null at '\(field).projection' failed to satisfy constraint: Member must not be null")
+            return .all
+        }
+        guard let type = try p.enumeration("ProjectionType", ProjectionType.self) else {
+            throw .validation("One or more parameter values were invalid: Unknown ProjectionType: null")
+        }
+        return IndexProjection(type, nonKeyAttributes: try p.stringArray("NonKeyAttributes"))
+    }
+
+    private func globalIndex(_ e: RequestReader, field: String, missing: inout ConstraintViolations) throws(ProtocolError) -> GlobalSecondaryIndex {
+        let indexName = try e.string("IndexName")
+        if indexName == nil { missing.add("Value null at '\(field).indexName' failed to satisfy constraint: Member must not be null") }
+        let schema = try keySchema(e, field: "\(field).keySchema", missing: &missing)
+        let projection = try projection(e, field: field, missing: &missing)
+        let throughput = try throughput(e, missing: &missing, field: "\(field).provisionedThroughput")
+        return GlobalSecondaryIndex(indexName: indexName ?? "", keySchema: schema, projection: projection, provisionedThroughput: throughput)
+    }
+
+    private func throughput(_ r: RequestReader, missing: inout ConstraintViolations,
+                            field prefix: String = "provisionedThroughput") throws(ProtocolError) -> ProvisionedThroughput? {
         guard let t = try r.object("ProvisionedThroughput") else { return nil }
         let read = try t.int64("ReadCapacityUnits")
         let write = try t.int64("WriteCapacityUnits")
         for (value, field) in [(read, "readCapacityUnits"), (write, "writeCapacityUnits")] where value == nil {
-            missing.add("Value null at 'provisionedThroughput.\(field)' failed to satisfy constraint: Member must not be null")
+            missing.add("Value null at '\(prefix).\(field)' failed to satisfy constraint: Member must not be null")
         }
         guard let read, let write else { return nil }
         return ProvisionedThroughput(readCapacityUnits: read, writeCapacityUnits: write)
@@ -86,17 +129,50 @@ struct TableOperations: Sendable {
         return .object(members)
     }
 
-    func updateTable(_ r: RequestReader, _ context: OperationContext) throws(ProtocolError) -> JSONValue {
+    func updateTable(_ r: RequestReader, _ context: OperationContext) async throws(ProtocolError) -> JSONValue {
         let name = try r.requiredString("TableName")
-        for unsupported in ["GlobalSecondaryIndexUpdates", "StreamSpecification", "ReplicaUpdates", "SSESpecification", "TableClass"] where r.has(unsupported) {
+        for unsupported in ["StreamSpecification", "ReplicaUpdates", "SSESpecification", "TableClass"] where r.has(unsupported) {
             throw .validation("One or more parameter values were invalid: \(unsupported) is not supported by this Shoal version yet")
         }
         var missing = ConstraintViolations()
         let throughput = try throughput(r, missing: &missing)
+        var updates: [GlobalSecondaryIndexUpdate]?
+        if let list = try r.array("GlobalSecondaryIndexUpdates") {
+            updates = []
+            for (i, json) in list.enumerated() {
+                let u = try RequestReader(json)
+                let field = "globalSecondaryIndexUpdates.\(i + 1).member"
+                if let create = try u.object("Create") {
+                    updates!.append(.create(try globalIndex(create, field: "\(field).create", missing: &missing)))
+                } else if let delete = try u.object("Delete") {
+                    updates!.append(.delete(indexName: try delete.requiredString("IndexName")))
+                } else if let update = try u.object("Update") {
+                    let indexName = try update.requiredString("IndexName")
+                    guard let t = try self.throughput(update, missing: &missing, field: "\(field).update.provisionedThroughput") else {
+                        throw .validation("1 validation error detected: Value null at '\(field).update.provisionedThroughput' failed to satisfy constraint: Member must not be null")
+                    }
+                    updates!.append(.update(indexName: indexName, provisionedThroughput: t))
+                } else {
+                    throw .validation("One or more parameter values were invalid: One of GlobalSecondaryIndexUpdate.Create, Update or Delete must be specified")
+                }
+            }
+        }
+        var definitions: [AttributeDefinition]?
+        if let list = try r.array("AttributeDefinitions") {
+            definitions = []
+            for json in list {
+                let e = try RequestReader(json)
+                guard let type = try e.enumeration("AttributeType", ScalarAttributeType.self) else {
+                    throw .validation("1 validation error detected: Value null at 'attributeDefinitions.member.attributeType' failed to satisfy constraint: Member must not be null")
+                }
+                definitions!.append(AttributeDefinition(attributeName: try e.requiredString("AttributeName"), attributeType: type))
+            }
+        }
         try engine { () throws(ShoalError) in try missing.throwIfAny() }
         let request = UpdateTableRequest(tableName: name, billingMode: try r.enumeration("BillingMode", BillingMode.self),
-                                         provisionedThroughput: throughput)
-        let description = try engine { () throws(ShoalError) in try database.updateTable(request) }
+                                         provisionedThroughput: throughput, attributeDefinitions: definitions,
+                                         globalSecondaryIndexUpdates: updates)
+        let description = try await engine { () async throws(ShoalError) in try await database.updateTable(request) }
         return .object([("TableDescription", ResponseJSON.tableDescription(description, region: context.region))])
     }
 

@@ -1,0 +1,67 @@
+import LMDB
+
+extension Database {
+    /// Items indexed per writer unit: small enough that other writes interleave with the backfill.
+    static let backfillBatch = 256
+
+    /// Indexes every existing item into a new global index, shard by shard, in batches that run
+    /// as units of the shards' write groups, then marks it ACTIVE. Writes made meanwhile maintain
+    /// the index themselves, and a batch never overwrites their entries, so each item is indexed
+    /// exactly once. Restartable: after a crash the backfill runs again from the start.
+    func backfill(tableName: String, tableID: String, indexID: String) async {
+        do {
+            for shard in shards {
+                var after: [UInt8]?
+                while true {
+                    let last = try await shard.writer.perform { [after] context -> [UInt8]? in
+                        let table = try context.table(tableID)
+                        guard let index = table.indexes.first(where: { $0.id == indexID }) else { return nil }
+                        let batch = try context.entries(table.items, after: after, limit: Database.backfillBatch)
+                        for (key, value) in batch {
+                            try context.backfill(index, tableID: tableID, key: key, value: value)
+                        }
+                        return batch.count < Database.backfillBatch ? nil : batch.last?.key
+                    }
+                    guard let last else { break }
+                    after = last
+                }
+            }
+            try await activate(tableName: tableName, tableID: tableID, indexID: indexID)
+        } catch {
+            // The table or index was deleted, or the database closed: the next open resumes it.
+            return
+        }
+    }
+
+    /// Marks a backfilled index ACTIVE in every shard writer and in the catalog.
+    private func activate(tableName: String, tableID: String, indexID: String) async throws {
+        guard let handle = lookup(tableName), handle.definition.id == tableID,
+              var definition = handle.definition.allIndexes.first(where: { $0.id == indexID }) else { return }
+        definition.status = .active
+        let rules = IndexRules(definition, table: handle.key)
+        for shard in shards {
+            try await shard.writer.perform { try $0.updateIndexRules(tableID, [rules]) }
+        }
+        let storages = handle.storages.map { storage in
+            var updated = storage
+            updated.indexes = storage.indexes.map { $0.id == indexID ? ShardIndex(rules: rules, db: $0.db) : $0 }
+            return updated
+        }
+        _ = try changeDefinition(tableName, storages: storages) { table throws(ShoalError) in
+            guard table.id == tableID else { throw .resourceNotFound }
+            table.indexes = table.allIndexes.map { $0.id == indexID ? definition : $0 }
+        }
+    }
+
+    /// Starts the backfill of every index a previous run left CREATING.
+    func resumeBackfills() {
+        guard !options.readOnly else { return }
+        for name in tableNames() {
+            guard let handle = lookup(name) else { continue }
+            for index in handle.definition.allIndexes where index.status == .creating {
+                let (tableID, indexID) = (handle.definition.id, index.id)
+                Task.detached { [self] in await backfill(tableName: name, tableID: tableID, indexID: indexID) }
+            }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import LMDB
+
+/// An item about to be stored: the item, its stored value and its DynamoDB size.
+struct NewItem {
+    let item: Item
+    let value: [UInt8]
+    let size: Int
+
+    init(_ item: Item, size: Int) {
+        self.item = item
+        self.size = size
+        value = ShardLayout.encodeValue(item: item, size: size)
+    }
+
+    init(item: Item, value: [UInt8], size: Int) {
+        self.item = item
+        self.value = value
+        self.size = size
+    }
+}
+
+/// The item a write replaces, as read in the same transaction.
+struct OldItem {
+    let item: Item
+    let size: Int
+}
+
+extension WriteContext {
+    /// The one place an item changes: writes `new` (or deletes the item when nil) under `key` and
+    /// brings every index of the table into step — an entry inserted, moved when its index key
+    /// changed, deleted, or left alone when nothing it holds changed — and the size totals, all in
+    /// this write's unit of the group transaction.
+    ///
+    /// `old` must be the item currently stored under `key`, decoded (read in this unit).
+    /// - Throws: `ValidationException` when `new` has an index key attribute of the wrong type,
+    ///   empty or too large; nothing is written then.
+    func writeItem(_ table: TableStorage, tableID: String, key: [UInt8], old: OldItem?, new: NewItem?) throws {
+        // Every index key is checked before anything is written.
+        var moves: [(index: ShardIndex, old: [UInt8]?, new: [UInt8]?)] = []
+        moves.reserveCapacity(table.indexes.count)
+        for index in table.indexes {
+            let newEntry = try new.flatMap { (n: NewItem) throws(ShoalError) in try index.rules.entryKey(of: n.item, baseKey: key) }
+            // A stored item was valid when written; an index added since may still not accept it.
+            let oldEntry = try? old.flatMap { (o: OldItem) throws(ShoalError) in try index.rules.entryKey(of: o.item, baseKey: key) }
+            moves.append((index, oldEntry ?? nil, newEntry))
+        }
+        if let new {
+            try put(table.items, key: key, value: new.value)
+        } else if old != nil {
+            try delete(table.items, key: key)
+        }
+        addSize((new?.size ?? 0) - (old?.size ?? 0), table: tableID)
+        for move in moves {
+            if move.index.rules.definition.status == .creating {
+                // Being backfilled: an entry may not exist yet, so count what is really there.
+                var delta = 0
+                if let oldEntry = move.old, try delete(move.index.db, key: oldEntry) != nil {
+                    delta -= move.index.rules.entrySize(of: old!.item, itemSize: old!.size)
+                }
+                if let newEntry = move.new {
+                    try put(move.index.db, key: newEntry, value: key)
+                    delta += move.index.rules.entrySize(of: new!.item, itemSize: new!.size)
+                }
+                addSize(delta, key: ShardLayout.indexSizeKey(tableID, move.index.id))
+                continue
+            }
+            if move.old != move.new {
+                if let oldEntry = move.old { try delete(move.index.db, key: oldEntry) }
+                if let newEntry = move.new { try put(move.index.db, key: newEntry, value: key) }
+            }
+            let before = move.old == nil ? 0 : move.index.rules.entrySize(of: old!.item, itemSize: old!.size)
+            let after = move.new == nil ? 0 : move.index.rules.entrySize(of: new!.item, itemSize: new!.size)
+            addSize(after - before, key: ShardLayout.indexSizeKey(tableID, move.index.id))
+        }
+    }
+
+    /// The fast path of a put on a table without indexes: one B-tree descent when the key is new,
+    /// without reading the item first.
+    /// - Returns: the bytes it replaced, or nil when the key was new.
+    func replaceItem(_ table: TableStorage, tableID: String, key: [UInt8], new: NewItem) throws -> [UInt8]? {
+        precondition(!table.needsOldImage, "a table with indexes must write through writeItem")
+        let old = try put(table.items, key: key, value: new.value)
+        let oldSize = try old.map { try ShardLayout.storedSize($0) } ?? 0
+        addSize(new.size - oldSize, table: tableID)
+        return old
+    }
+
+    /// The fast path of a delete on a table without indexes: the item need not be decoded.
+    func removeItem(_ table: TableStorage, tableID: String, key: [UInt8], size: Int) throws {
+        precondition(!table.needsOldImage, "a table with indexes must write through writeItem")
+        try delete(table.items, key: key)
+        addSize(-size, table: tableID)
+    }
+
+    /// Indexes one stored item into a new index (backfill); an entry already written by a
+    /// concurrent write is left as it is.
+    func backfill(_ index: ShardIndex, tableID: String, key: [UInt8], value: [UInt8]) throws {
+        let (item, size) = try ShardLayout.decodeValue(value)
+        // DynamoDB leaves out items whose index key has the wrong type; so does the backfill.
+        guard let entry = try? index.rules.entryKey(of: item, baseKey: key) else { return }
+        if try get(index.db, key: entry) == nil {
+            try put(index.db, key: entry, value: key)
+            addSize(index.rules.entrySize(of: item, itemSize: size), key: ShardLayout.indexSizeKey(tableID, index.id))
+        }
+    }
+}
