@@ -24,8 +24,9 @@ public struct DatabaseOptions: Sendable {
     /// Open an existing directory for reading only: nothing is created or changed, writes fail,
     /// and no lock is taken, so it works beside the process that owns the directory.
     public var readOnly: Bool = false
-    /// LMDB databases per shard environment (one per table, plus deleted tables in quarantine).
-    var maxTablesPerShard: UInt32 = 4096
+    /// LMDB databases per shard environment: one per table and one per secondary index, plus those
+    /// of deleted tables and indexes in quarantine.
+    var maxDatabasesPerShard: UInt32 = 4096
     /// How long a deleted table's emptied database stays open before its slot may be reused.
     var deletedTableGrace: Duration = .seconds(30)
 

@@ -55,7 +55,7 @@ private let decomposed = "e\u{301}"    // e + combining acute, 65 CC 81
                                                               conditionExpression: expression,
                                                               expressionAttributeValues: [":v": value, ":t": true]))
                 return true
-            } catch let error as ShoalError where error.kind == .conditionalCheckFailed {
+            } catch where error.kind == .conditionalCheckFailed {
                 return false
             }
         }

@@ -120,7 +120,7 @@ import Testing
 @Suite struct DeletedTableSlotTests {
     private func open(grace: Duration, dir: TemporaryDirectory) throws -> Database {
         var options = DatabaseOptions(shardCount: 1, durability: .noSync)
-        options.maxTablesPerShard = 16
+        options.maxDatabasesPerShard = 16
         options.deletedTableGrace = grace
         return try Database.open(at: dir.path, options: options)
     }
@@ -135,6 +135,24 @@ import Testing
         }
         _ = try await db.createTable(CreateTableRequest(tableName: "last", partitionKey: ("id", .s)))
         #expect(try await db.table("last").scan().isEmpty)
+    }
+
+    @Test func indexesCountAgainstTheDatabaseBudget() async throws {
+        let dir = TemporaryDirectory()
+        let db = try open(grace: .seconds(30), dir: dir)
+        func request(_ name: String) -> CreateTableRequest {
+            var r = CreateTableRequest(tableName: name, partitionKey: ("id", .s))
+            r.attributeDefinitions.append(AttributeDefinition(attributeName: "g", attributeType: .s))
+            r.globalSecondaryIndexes = (0..<4).map { GlobalSecondaryIndex("gsi\($0)", partitionKey: "g") }
+            return r
+        }
+        // 16 named databases: `stats`, then five per table (items and four indexes).
+        for name in ["one", "two", "three"] { _ = try await db.createTable(request(name)) }
+        await expectError(.limitExceeded, "Subscriber limit exceeded: this data directory holds at most 15 databases: one per table and one per secondary index (a deleted table or index counts for 30.0 seconds after its deletion)") {
+            _ = try await db.createTable(request("four"))
+        }
+        try await db.table("three").put(["id": "a", "g": "x"])
+        #expect(try await db.table("three").index("gsi3").query(["g": "x"]).count == 1)
     }
 
     @Test func quarantinedSlotsAreNotReusedEarly() async throws {

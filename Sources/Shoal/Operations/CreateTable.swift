@@ -93,6 +93,11 @@ public struct ConstraintViolations: Sendable {
 }
 
 extension Database {
+    /// The answer when a shard has no database slot left for a table or index.
+    static func databasesFull(_ options: DatabaseOptions) -> ShoalError {
+        ShoalError(.limitExceeded, "Subscriber limit exceeded: this data directory holds at most \(options.maxDatabasesPerShard - 1) databases: one per table and one per secondary index (a deleted table or index counts for \(options.deletedTableGrace) after its deletion)")
+    }
+
     /// DynamoDB's CreateTable. The table is ACTIVE when this returns.
     /// - Throws: `ResourceInUseException` when the name is taken, `ValidationException` for an invalid definition.
     public func createTable(_ request: CreateTableRequest) async throws(ShoalError) -> CreateTableResponse {
@@ -107,7 +112,7 @@ extension Database {
                 do {
                     storages.append(try await shard.writer.perform { try $0.openTable(id, indexes: rules) })
                 } catch LMDBError.databasesFull {
-                    throw ShoalError(.limitExceeded, "Subscriber limit exceeded: this data directory holds at most \(options.maxTablesPerShard - 1) tables (a deleted table counts for \(options.deletedTableGrace) after its deletion)")
+                    throw Database.databasesFull(options)
                 }
             }
             guard try catalog.insert(definition) else {

@@ -1,4 +1,5 @@
 import Foundation
+import LMDB
 
 /// One entry of UpdateTable's `GlobalSecondaryIndexUpdates`.
 public enum GlobalSecondaryIndexUpdate: Sendable, Equatable {
@@ -136,7 +137,11 @@ extension Database {
         let storages = try await run {
             var storages: [TableStorage] = []
             for shard in shards {
-                storages.append(try await shard.writer.perform { try $0.openIndex(tableID, rules: rules) })
+                do {
+                    storages.append(try await shard.writer.perform { try $0.openIndex(tableID, rules: rules) })
+                } catch LMDBError.databasesFull {
+                    throw Database.databasesFull(options)
+                }
             }
             return storages
         }

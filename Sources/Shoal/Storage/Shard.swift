@@ -16,7 +16,7 @@ struct Shard: Sendable {
         var envOptions = EnvironmentOptions()
         envOptions.mapSize = options.initialMapSize
         envOptions.maxMapSize = options.maxMapSize
-        envOptions.maxDatabases = options.maxTablesPerShard
+        envOptions.maxDatabases = options.maxDatabasesPerShard
         envOptions.noSync = options.durability == .noSync
         envOptions.readOnly = options.readOnly
         let environment = try Environment(path: path, options: envOptions)
