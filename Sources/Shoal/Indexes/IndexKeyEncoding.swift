@@ -62,12 +62,6 @@ enum IndexKeyEncoding {
         return w.bytes
     }
 
-    /// Whether the partition part at `offset` of a stored key is a digest.
-    static func partitionPrefixLength(_ key: [UInt8]) -> Int {
-        let flag = key[KeyEncoding.tokenSize]
-        return KeyEncoding.tokenSize + (flag == longPartition ? 1 + digestSize : 1 + Int(flag))
-    }
-
     /// The stored sort part of a tuple of sort values (empty for an index without a sort key).
     static func sortPart(_ values: [AttributeValue]) -> [UInt8] {
         let bytes = components(values)
@@ -79,7 +73,11 @@ enum IndexKeyEncoding {
     static func baseDigest(_ baseKey: [UInt8]) -> [UInt8] { KeyEncoding.digest(baseKey) }
 
     static func entryKey(partition: [AttributeValue], sort: [AttributeValue], baseKey: [UInt8]) -> [UInt8] {
-        partitionPrefix(partition) + sortPart(sort) + baseDigest(baseKey)
+        entryKey(partition: partition, sort: sort, baseDigest: baseDigest(baseKey))
+    }
+
+    static func entryKey(partition: [AttributeValue], sort: [AttributeValue], baseDigest: [UInt8]) -> [UInt8] {
+        partitionPrefix(partition) + sortPart(sort) + baseDigest
     }
 
     /// A stored key's sort part, or nil when it holds only a prefix of the sort components; then

@@ -19,20 +19,7 @@ struct IndexQueryPlan {
     init(handle: TableHandle, request: QueryRequest, indexName: String) throws(ShoalError) {
         let rules = try IndexRead.index(handle, named: indexName, consistentRead: request.consistentRead)
         let definition = rules.definition
-        let parameters = ReadParameters(
-            filterExpression: request.filterExpression, filter: request.filter, legacyFilter: request.queryFilter,
-            legacyFilterName: "QueryFilter", conditionalOperator: request.conditionalOperator,
-            projectionExpression: request.projectionExpression, projection: request.projection,
-            attributesToGet: request.attributesToGet, select: request.select)
-        let usesExpressions = request.keyConditionExpression != nil || parameters.usesExpressions
-        try LegacyParameters.checkNotMixed(
-            legacy: [("KeyConditions", request.keyConditions != nil && request.keyConditionExpression != nil),
-                     ("QueryFilter", request.queryFilter != nil), ("AttributesToGet", request.attributesToGet != nil),
-                     ("ConditionalOperator", request.conditionalOperator != nil)],
-            expressions: [("FilterExpression", request.filterExpression != nil), ("ProjectionExpression", request.projectionExpression != nil),
-                          ("KeyConditionExpression", request.keyConditionExpression != nil)])
-        var input = try ExpressionInput(names: request.expressionAttributeNames, values: request.expressionAttributeValues,
-                                        usesExpressions: usesExpressions)
+        var input = try request.expressionInput()
         var parts: [(name: String, op: SortKeyCondition.Operator)]
         if let text = request.keyConditionExpression {
             parts = try KeyConditionResolver.parts(try input.condition(text, kind: .keyCondition)!)
@@ -45,13 +32,11 @@ struct IndexQueryPlan {
         } else {
             throw .validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
         }
-        read = try IndexRead(rules: rules, schema: handle.key, read: parameters, input: &input, keysInFilter: false)
+        read = try IndexRead(rules: rules, schema: handle.key, read: request.readParameters, input: &input, keysInFilter: false)
         try input.finish()
         (partition, equalSort, lastSort) = try IndexQueryPlan.match(parts, to: definition)
         forward = request.scanIndexForward
-        if let limit = request.limit, limit < 1 {
-            throw .validation("1 validation error detected: Value '\(limit)' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1")
-        }
+        try PageBudget.checkLimit(request.limit)
         limit = request.limit
         consistent = request.consistentRead
         if let exclusiveStart = request.exclusiveStartKey {
@@ -170,14 +155,11 @@ struct IndexQueryPlan {
                 if KeyEncoding.compareBytes(bound, upper) < 0 { upper = bound }
             }
         }
-        var cursors: [Cursor] = []
+        var cursors = try read.openCursors(txns, storages)
         defer { cursors.removeAll() }
         var live: [Bool] = []
-        for (txn, storage) in zip(txns, storages) {
-            guard let index = storage.index(named: read.rules.name) else { throw ShoalError.internalError("Index storage is missing") }
-            let cursor = try txn.openCursor(index.db)
+        for cursor in cursors {
             let positioned = forward ? try cursor.seek(atOrAfter: prefix + lower) : try cursor.seek(atOrBefore: prefix + upper)
-            cursors.append(cursor)
             live.append(positioned && inRange(cursor.key, prefix: prefix, lower: lower, upper: upper))
         }
         var page = PageAssembler(ascending: forward, limit: limit, countOnly: read.shaping.countOnly)

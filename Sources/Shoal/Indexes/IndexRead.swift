@@ -70,6 +70,14 @@ struct IndexRead {
         return StoredEntry(key: key, size: size, result: result, run: run, position: position)
     }
 
+    /// A cursor on this index's database in each shard read.
+    func openCursors(_ txns: [Transaction], _ storages: [TableStorage]) throws -> [Cursor] {
+        try zip(txns, storages).map { txn, storage in
+            guard let index = storage.index(named: rules.name) else { throw ShoalError.internalError("Index storage is missing") }
+            return try txn.openCursor(index.db)
+        }
+    }
+
     /// The position a page continues after: from an ExclusiveStartKey naming the table's and the
     /// index's key attributes.
     func startPosition(_ start: Item) throws(ShoalError) -> (partition: [AttributeValue], position: IndexPosition, entryKey: [UInt8]) {

@@ -5,14 +5,12 @@ struct IndexRules: Sendable {
     let table: PrimaryKey
     /// Every attribute the index holds (nil: all of them).
     let projected: Set<AttributeName>?
-    let keyNames: Set<AttributeName>
 
     init(_ definition: IndexDefinition, table: PrimaryKey) {
         self.definition = definition
         self.table = table
         var keys = Set(table.names.map { AttributeName($0) })
         for name in definition.keyNames { keys.insert(AttributeName(name)) }
-        keyNames = keys
         switch definition.projection.projectionType {
         case .all: projected = nil
         case .keysOnly: projected = keys
@@ -69,8 +67,13 @@ struct IndexRules: Sendable {
 
     /// The stored key of the item's entry, or nil when the item is not indexed.
     func entryKey(of item: Item, baseKey: [UInt8]) throws(ShoalError) -> [UInt8]? {
+        try entryKey(of: item, baseDigest: IndexKeyEncoding.baseDigest(baseKey))
+    }
+
+    /// The same, with the digest of the base key computed once for all of a write's indexes.
+    func entryKey(of item: Item, baseDigest: [UInt8]) throws(ShoalError) -> [UInt8]? {
         guard let values = try keyValues(of: item) else { return nil }
-        return IndexKeyEncoding.entryKey(partition: values.partition, sort: values.sort, baseKey: baseKey)
+        return IndexKeyEncoding.entryKey(partition: values.partition, sort: values.sort, baseDigest: baseDigest)
     }
 
     /// The item as the index holds it.

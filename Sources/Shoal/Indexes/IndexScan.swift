@@ -12,23 +12,11 @@ struct IndexScanPlan {
 
     init(handle: TableHandle, request: ScanRequest, indexName: String) throws(ShoalError) {
         let rules = try IndexRead.index(handle, named: indexName, consistentRead: request.consistentRead)
-        if let limit = request.limit, limit < 1 {
-            throw .validation("1 validation error detected: Value '\(limit)' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1")
-        }
+        try PageBudget.checkLimit(request.limit)
         limit = request.limit
         consistent = request.consistentRead
-        let parameters = ReadParameters(
-            filterExpression: request.filterExpression, filter: request.filter, legacyFilter: request.scanFilter,
-            legacyFilterName: "ScanFilter", conditionalOperator: request.conditionalOperator,
-            projectionExpression: request.projectionExpression, projection: request.projection,
-            attributesToGet: request.attributesToGet, select: request.select)
-        try LegacyParameters.checkNotMixed(
-            legacy: [("ScanFilter", request.scanFilter != nil), ("AttributesToGet", request.attributesToGet != nil),
-                     ("ConditionalOperator", request.conditionalOperator != nil)],
-            expressions: [("FilterExpression", request.filterExpression != nil), ("ProjectionExpression", request.projectionExpression != nil)])
-        var input = try ExpressionInput(names: request.expressionAttributeNames, values: request.expressionAttributeValues,
-                                        usesExpressions: parameters.usesExpressions)
-        read = try IndexRead(rules: rules, schema: handle.key, read: parameters, input: &input, keysInFilter: true)
+        var input = try request.expressionInput()
+        read = try IndexRead(rules: rules, schema: handle.key, read: request.readParameters, input: &input, keysInFilter: true)
         try input.finish()
         segment = try ScanSegment(segment: request.segment, totalSegments: request.totalSegments)
         if let start = request.exclusiveStartKey {
@@ -44,15 +32,12 @@ struct IndexScanPlan {
 
     func run(_ txns: [Transaction], storages: [TableStorage]) throws -> ScanResponse {
         let seek = startAfter ?? KeyEncoding.tokenBytes(segment.tokenStart)
-        var cursors: [Cursor] = []
+        var cursors = try read.openCursors(txns, storages)
         defer { cursors.removeAll() }
         var live: [Bool] = []
-        for (txn, storage) in zip(txns, storages) {
-            guard let index = storage.index(named: read.rules.name) else { throw ShoalError.internalError("Index storage is missing") }
-            let cursor = try txn.openCursor(index.db)
+        for cursor in cursors {
             var positioned = try cursor.seek(atOrAfter: seek)
             if positioned, let startAfter, cursor.key.compare(startAfter) == 0 { positioned = try cursor.next() }
-            cursors.append(cursor)
             live.append(positioned && segment.admits(cursor.key))
         }
         var page = PageAssembler(ascending: true, limit: limit, countOnly: read.shaping.countOnly)

@@ -97,21 +97,8 @@ struct QueryPlan {
 
     init(handle: TableHandle, request: QueryRequest) throws(ShoalError) {
         schema = handle.key
-        let read = ReadParameters(
-            filterExpression: request.filterExpression, filter: request.filter, legacyFilter: request.queryFilter,
-            legacyFilterName: "QueryFilter", conditionalOperator: request.conditionalOperator,
-            projectionExpression: request.projectionExpression, projection: request.projection,
-            attributesToGet: request.attributesToGet, select: request.select)
-        let usesExpressions = request.keyConditionExpression != nil || read.usesExpressions
-        // KeyConditions combine with FilterExpression and ProjectionExpression, as in DynamoDB.
-        try LegacyParameters.checkNotMixed(
-            legacy: [("KeyConditions", request.keyConditions != nil && request.keyConditionExpression != nil),
-                     ("QueryFilter", request.queryFilter != nil), ("AttributesToGet", request.attributesToGet != nil),
-                     ("ConditionalOperator", request.conditionalOperator != nil)],
-            expressions: [("FilterExpression", request.filterExpression != nil), ("ProjectionExpression", request.projectionExpression != nil),
-                          ("KeyConditionExpression", request.keyConditionExpression != nil)])
-        var input = try ExpressionInput(names: request.expressionAttributeNames, values: request.expressionAttributeValues,
-                                        usesExpressions: usesExpressions)
+        let read = request.readParameters
+        var input = try request.expressionInput()
         let condition: KeyCondition
         if let text = request.keyConditionExpression {
             let parsed = try input.condition(text, kind: .keyCondition)!
@@ -156,9 +143,7 @@ struct QueryPlan {
         }
         sortCondition = condition.sortKey
         forward = request.scanIndexForward
-        if let limit = request.limit, limit < 1 {
-            throw .validation("1 validation error detected: Value '\(limit)' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1")
-        }
+        try PageBudget.checkLimit(request.limit)
         limit = request.limit
         consistent = request.consistentRead
         if let start = request.exclusiveStartKey {

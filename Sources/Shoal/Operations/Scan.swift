@@ -100,22 +100,11 @@ struct ScanPlan {
 
     init(handle: TableHandle, request: ScanRequest) throws(ShoalError) {
         schema = handle.key
-        if let limit = request.limit, limit < 1 {
-            throw .validation("1 validation error detected: Value '\(limit)' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1")
-        }
+        try PageBudget.checkLimit(request.limit)
         limit = request.limit
         consistent = request.consistentRead
-        let read = ReadParameters(
-            filterExpression: request.filterExpression, filter: request.filter, legacyFilter: request.scanFilter,
-            legacyFilterName: "ScanFilter", conditionalOperator: request.conditionalOperator,
-            projectionExpression: request.projectionExpression, projection: request.projection,
-            attributesToGet: request.attributesToGet, select: request.select)
-        try LegacyParameters.checkNotMixed(
-            legacy: [("ScanFilter", request.scanFilter != nil), ("AttributesToGet", request.attributesToGet != nil),
-                     ("ConditionalOperator", request.conditionalOperator != nil)],
-            expressions: [("FilterExpression", request.filterExpression != nil), ("ProjectionExpression", request.projectionExpression != nil)])
-        var input = try ExpressionInput(names: request.expressionAttributeNames, values: request.expressionAttributeValues,
-                                        usesExpressions: read.usesExpressions)
+        let read = request.readParameters
+        var input = try request.expressionInput()
         shaping = try read.shaping(schema: schema, input: &input, keysInFilter: true)
         try input.finish()
         let segment = try ScanSegment(segment: request.segment, totalSegments: request.totalSegments)

@@ -38,10 +38,11 @@ extension WriteContext {
         // Every index key is checked before anything is written.
         var moves: [(index: ShardIndex, old: [UInt8]?, new: [UInt8]?)] = []
         moves.reserveCapacity(table.indexes.count)
+        let digest = table.indexes.isEmpty ? [] : IndexKeyEncoding.baseDigest(key)
         for index in table.indexes {
-            let newEntry = try new.flatMap { (n: NewItem) throws(ShoalError) in try index.rules.entryKey(of: n.item, baseKey: key) }
+            let newEntry = try new.flatMap { (n: NewItem) throws(ShoalError) in try index.rules.entryKey(of: n.item, baseDigest: digest) }
             // A stored item was valid when written; an index added since may still not accept it.
-            let oldEntry = try? old.flatMap { (o: OldItem) throws(ShoalError) in try index.rules.entryKey(of: o.item, baseKey: key) }
+            let oldEntry = try? old.flatMap { (o: OldItem) throws(ShoalError) in try index.rules.entryKey(of: o.item, baseDigest: digest) }
             moves.append((index, oldEntry ?? nil, newEntry))
         }
         if let new {

@@ -54,7 +54,8 @@ enum ResponseJSON {
     }
 
     /// One entry of `GlobalSecondaryIndexes` or `LocalSecondaryIndexes`.
-    static func index(_ d: IndexDescription, global: Bool) -> JSONValue {
+    /// - Parameter tableArn: the table's ARN in the request's region (the index ARN extends it).
+    static func index(_ d: IndexDescription, global: Bool, tableArn: String) -> JSONValue {
         var members: [(String, JSONValue)] = [
             ("IndexName", .string(d.indexName)),
             ("KeySchema", keySchema(d.keySchema)),
@@ -71,7 +72,7 @@ enum ResponseJSON {
         }
         members.append(("IndexSizeBytes", number(d.indexSizeBytes)))
         members.append(("ItemCount", number(d.itemCount)))
-        members.append(("IndexArn", .string(d.indexArn)))
+        members.append(("IndexArn", .string(tableArn + "/index/" + d.indexName)))
         return .object(members)
     }
 
@@ -98,10 +99,10 @@ enum ResponseJSON {
             ("DeletionProtectionEnabled", .bool(false)),
         ]
         if let globals = d.globalSecondaryIndexes {
-            members.append(("GlobalSecondaryIndexes", .array(globals.map { index($0, global: true) })))
+            members.append(("GlobalSecondaryIndexes", .array(globals.map { index($0, global: true, tableArn: tableArn(d.tableName, region: region)) })))
         }
         if let locals = d.localSecondaryIndexes {
-            members.append(("LocalSecondaryIndexes", .array(locals.map { index($0, global: false) })))
+            members.append(("LocalSecondaryIndexes", .array(locals.map { index($0, global: false, tableArn: tableArn(d.tableName, region: region)) })))
         }
         if d.billingMode == .payPerRequest {
             members.append(("BillingModeSummary", .object([
