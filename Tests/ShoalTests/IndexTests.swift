@@ -192,6 +192,50 @@ import Testing
         #expect(projected.items == [["pk": "a", "sk": 1, "day": "d1"]])
     }
 
+    /// Reads decode only what an index holds: filters and projections see the projected attributes
+    /// of a global index, an ALL index or a local one reading the base item sees everything asked for,
+    /// and the consumed capacity counts the projected size.
+    @Test func readsSeeWhatTheIndexProjects() async throws {
+        let (db, dir) = try makeDatabase(shards: 2)
+        defer { withExtendedLifetime(dir) {} }
+        _ = try await db.createTable(IndexTests.request("Tbl"))
+        let big = String(repeating: "x", count: 5000)
+        try await db.table("Tbl").put(["pk": "a", "sk": 1, "email": "e", "region": "eu", "score": 3, "tier": 1, "day": "d1",
+                                       "note": "n", "big": .s(big), "extra": "x"])
+        func query(_ index: String, _ partition: [String: AttributeValue], projection: String? = nil, filter: String? = nil,
+                   values: [String: AttributeValue]? = nil, select: Select? = nil) async throws -> QueryResponse {
+            let names = partition.keys.sorted()
+            let condition = names.map { "#k_\($0) = :k_\($0)" }.joined(separator: " AND ")
+            var allValues = values ?? [:]
+            var allNames: [String: String] = [:]
+            for name in names {
+                allValues[":k_\(name)"] = partition[name]
+                allNames["#k_\(name)"] = name
+            }
+            return try await db.query(QueryRequest(tableName: "Tbl", keyConditionExpression: condition, filterExpression: filter,
+                                                   projectionExpression: projection, expressionAttributeNames: allNames,
+                                                   expressionAttributeValues: allValues, select: select, indexName: index))
+        }
+        // KEYS_ONLY: a projection of a non-projected attribute finds nothing; a filter on it fails.
+        #expect(try await query("byEmail", ["email": "e"], projection: "pk, extra").items == [["pk": "a"]])
+        #expect(try await query("byEmail", ["email": "e"], filter: "extra = :x", values: [":x": "x"]).count == 0)
+        let keysOnly = try await query("byEmail", ["email": "e"])
+        #expect(keysOnly.items == [["pk": "a", "sk": 1, "email": "e"]])
+        // INCLUDE: the included attribute is there, the others are not.
+        #expect(try await query("byRegionScore", ["region": "eu"], filter: "note = :n", values: [":n": "n"]).count == 1)
+        #expect(try await query("byRegionScore", ["region": "eu"]).items == [["pk": "a", "sk": 1, "region": "eu", "score": 3, "note": "n"]])
+        #expect(try await query("byRegionScore", ["region": "eu"], select: .count).count == 1)
+        // ALL: a projection and a filter read any attribute.
+        let all = try await query("byRegionTier", ["region": "eu", "tier": 1], projection: "extra, note", filter: "big = :b", values: [":b": .s(big)])
+        #expect(all.items == [["extra": "x", "note": "n"]])
+        // A local KEYS_ONLY index asked for more reads it from the base item.
+        #expect(try await query("byDay", ["pk": "a"], projection: "extra").items == [["extra": "x"]])
+        #expect(try await query("byDay", ["pk": "a"], filter: "extra = :x", values: [":x": "x"], select: .count).count == 1)
+        // Capacity: the KEYS_ONLY entry is small (0.5 unit), the ALL one carries the 5 KB item (1 unit, eventually consistent).
+        #expect(keysOnly.consumedCapacity == 0.5)
+        #expect(try await query("byRegionTier", ["region": "eu", "tier": 1]).consumedCapacity == 1)
+    }
+
     @Test func globalIndexAddedToALoadedTableIsBackfilled() async throws {
         let (db, dir) = try makeDatabase(shards: 3)
         defer { withExtendedLifetime(dir) {} }

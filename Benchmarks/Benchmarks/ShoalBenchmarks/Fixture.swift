@@ -46,7 +46,7 @@ struct Fixture: @unchecked Sendable {
         if !FileManager.default.fileExists(atPath: ready) {
             try? FileManager.default.removeItem(atPath: directory)
             try await build()
-            FileManager.default.createFile(atPath: ready, contents: Data())
+            _ = FileManager.default.createFile(atPath: ready, contents: Data())
         }
         return try connect()
     }

@@ -264,6 +264,7 @@ let benchmarks: @Sendable () -> Void = {
 
     registerExpressionBenchmarks(openFixture: openFixture)
     registerChecksumBenchmarks()
+    registerIndexBenchmarks()
 }
 
 func report(_ benchmark: Benchmark, count: Int, shoal: Duration, raw: Duration, grdb: Duration?, grdbDecoded: Duration? = nil) {

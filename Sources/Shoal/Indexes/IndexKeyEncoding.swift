@@ -1,3 +1,5 @@
+import LMDB
+
 /// The LMDB key of an index entry: `token ‖ partition part ‖ sort part ‖ base digest`.
 ///
 /// - Each key attribute value becomes a *component*: its ordered bytes (``KeyEncoding/orderedBytes(_:)``)
@@ -82,10 +84,10 @@ enum IndexKeyEncoding {
 
     /// A stored key's sort part, or nil when it holds only a prefix of the sort components; then
     /// `run` is the bytes the prefix's run shares.
-    static func run(ofEntry key: [UInt8], prefixLength: Int) -> [UInt8]? {
+    static func run(ofEntry key: BorrowedBytes, prefixLength: Int) -> [UInt8]? {
         let sortLength = key.count - prefixLength - digestSize
         guard sortLength > sortInlineLimit else { return nil }
-        return Array(key[0..<(prefixLength + sortInlineLimit)])
+        return key.array(0..<(prefixLength + sortInlineLimit))
     }
 
     /// A seek position (inclusive) no stored sort part `>= bytes` precedes.

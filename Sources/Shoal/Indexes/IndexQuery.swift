@@ -172,9 +172,9 @@ struct IndexQueryPlan {
             }
             guard best >= 0 else { break }
             let cursor = cursors[best]
-            let entryKey = cursor.key.array
+            let entryKey = cursor.key
             let run = IndexKeyEncoding.run(ofEntry: entryKey, prefixLength: prefix.count)
-            let digest = Array(entryKey.suffix(IndexKeyEncoding.digestSize))
+            let digest = entryKey.array((entryKey.count - IndexKeyEncoding.digestSize)..<entryKey.count)
             let entry = try read.entry(baseKey: cursor.value.array, items: storages[best].items, txn: txns[best], run: run,
                                        entryDigest: digest) { values, position in
                 zip(values, partition).allSatisfy { KeyEncoding.compare($0, $1) == 0 } && matchesSort(position.sort)

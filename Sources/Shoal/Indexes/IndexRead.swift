@@ -8,6 +8,10 @@ struct IndexRead {
     let shaping: ReadShaping
     /// Whether reads see the whole base item (a local index asked for more than it projects).
     let wholeItem: Bool
+    /// The top-level attributes each read decodes (nil: all of them).
+    private let selection: ItemCodec.AttributeSelection?
+    /// The table's and the index's key attribute names (a LastEvaluatedKey's attributes).
+    private let keyNames: [AttributeName]
 
     /// The index a read names, if it can be read.
     static func index(_ handle: TableHandle, named name: String, consistentRead: Bool) throws(ShoalError) -> IndexRules {
@@ -33,14 +37,26 @@ struct IndexRead {
         }
         shaping = try read.shaping(schema: schema, input: &input, keysInFilter: keysInFilter,
                                    filterKeyNames: definition.keyNames, indexName: definition.name)
+        var keys: [AttributeName] = schema.names.map { AttributeName($0) }
+        for name in definition.keyNames where !keys.contains(AttributeName(name)) { keys.append(AttributeName(name)) }
+        keyNames = keys
+        var wanted: Set<AttributeName> = []
+        for path in shaping.projection ?? [] { wanted.insert(AttributeName(path.attribute)) }
+        if let filter = shaping.filter { wanted.formUnion(ReadShaping.attributes(of: filter)) }
         if definition.isGlobal || definition.projection.projectionType == .all {
             wholeItem = false
         } else {
             // A local index answers from the base item what it does not project, as DynamoDB does.
-            var wanted: Set<AttributeName> = []
-            for path in shaping.projection ?? [] { wanted.insert(AttributeName(path.attribute)) }
-            if let filter = shaping.filter { wanted.formUnion(ReadShaping.attributes(of: filter)) }
             wholeItem = read.select == .allAttributes || !rules.projects(wanted)
+        }
+        // What to decode: a projected index decodes what it holds (its entry size is their size);
+        // an item read whole decodes only what the projection, filter and keys need, if it can.
+        if let projected = rules.projected, !wholeItem {
+            selection = ItemCodec.AttributeSelection(projected)
+        } else if shaping.projection != nil || shaping.countOnly {
+            selection = ItemCodec.AttributeSelection(wanted.union(keys))
+        } else {
+            selection = nil
         }
     }
 
@@ -49,23 +65,24 @@ struct IndexRead {
     func entry(baseKey: [UInt8], items: LMDB.Database, txn: Transaction, run: [UInt8]?, entryDigest: [UInt8],
                accept: (_ partition: [AttributeValue], _ position: IndexPosition) -> Bool) throws -> StoredEntry? {
         guard let bytes = try txn.get(items, key: baseKey) else { return nil }
-        let (item, itemSize) = try ShardLayout.decodeValue(bytes)
-        // An item whose index key is missing (or, for an index added since, invalid) has no entry.
-        guard let values = try? rules.keyValues(of: item) else { return nil }
-        let key = try schema.storedKey(of: item)
-        var keyItem = key.asItem(schema)
-        for name in rules.definition.keyNames { keyItem[name] = item[name] }
-        let position = IndexPosition(sort: values.sort, digest: entryDigest, keyItem: keyItem)
+        var reader = ByteReader(bytes)
+        let itemSize = try reader.varint()
+        // What the index holds of the item (all of it, or its projection).
+        let item = if let selection { try ItemCodec.decode(bytes, from: reader.offset, only: selection) }
+            else { try ItemCodec.decode(bytes, from: reader.offset) }
+        // The entry and the item come from one snapshot: the item has the index key values.
+        guard let values = rules.storedKeyValues(of: item) else { return nil }
+        let position = IndexPosition(sort: values.sort, digest: entryDigest, source: item, keyNames: keyNames)
         guard accept(values.partition, position) else { return nil }
-        let visible = wholeItem ? item : rules.project(item)
-        let size = wholeItem ? itemSize : ItemValidation.size(of: visible)
-        var result: Item? = visible
-        if let filter = shaping.filter, !ConditionEvaluator.evaluate(filter, on: visible) {
+        let key = try schema.storedKey(of: item)
+        let size = rules.projected == nil || wholeItem ? itemSize : ItemValidation.size(of: item)
+        var result: Item? = item
+        if let filter = shaping.filter, !ConditionEvaluator.evaluate(filter, on: item) {
             result = nil
         } else if shaping.countOnly {
             result = [:]
         } else if let projection = shaping.projection {
-            result = Projection.apply(projection, to: visible)
+            result = Projection.apply(projection, to: item)
         }
         return StoredEntry(key: key, size: size, result: result, run: run, position: position)
     }
@@ -95,7 +112,7 @@ struct IndexRead {
             let baseKey = KeyEncoding.itemKey(key)
             let digest = IndexKeyEncoding.baseDigest(baseKey)
             let entryKey = IndexKeyEncoding.entryKey(partition: values.partition, sort: values.sort, baseKey: baseKey)
-            return (values.partition, IndexPosition(sort: values.sort, digest: digest, keyItem: start), entryKey)
+            return (values.partition, IndexPosition(sort: values.sort, digest: digest, source: start, keyNames: nil), entryKey)
         } catch {
             throw .validation("The provided starting key is invalid: \(error.message)")
         }

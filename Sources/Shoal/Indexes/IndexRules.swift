@@ -39,6 +39,24 @@ struct IndexRules: Sendable {
         return missing ? nil : (partition, sort)
     }
 
+    /// The index key values of an item read through one of its entries: the values were checked
+    /// when the entry was written, so this only extracts them (nil if one is missing).
+    func storedKeyValues(of item: Item) -> (partition: [AttributeValue], sort: [AttributeValue])? {
+        var partition: [AttributeValue] = []
+        partition.reserveCapacity(definition.partition.count)
+        for part in definition.partition {
+            guard let value = item[part.name] else { return nil }
+            partition.append(value)
+        }
+        var sort: [AttributeValue] = []
+        sort.reserveCapacity(definition.sort.count)
+        for part in definition.sort {
+            guard let value = item[part.name] else { return nil }
+            sort.append(value)
+        }
+        return (partition, sort)
+    }
+
     /// Checks every index key attribute the item has, whether or not the item is indexed.
     func validate(_ item: Item) throws(ShoalError) {
         _ = try keyValues(of: item)

@@ -16,8 +16,19 @@ struct StoredEntry {
 struct IndexPosition {
     var sort: [AttributeValue]
     var digest: [UInt8]
+    /// The item the entry was read from (or the ExclusiveStartKey).
+    var source: Item
+    /// The table's and the index's key attribute names; nil when `source` holds nothing else.
+    var keyNames: [AttributeName]?
+
     /// The table's and the index's key attributes: the LastEvaluatedKey of a page ending here.
-    var keyItem: Item
+    /// Built on demand: only the last entry of a page needs it.
+    var keyItem: Item {
+        guard let keyNames else { return source }
+        var key = Item(minimumCapacity: keyNames.count)
+        for name in keyNames { key[name] = source[name] }
+        return key
+    }
 
     static func compare(_ a: IndexPosition, _ b: IndexPosition) -> Int {
         for (x, y) in zip(a.sort, b.sort) {
