@@ -228,3 +228,51 @@ def test_gsi_added_to_a_loaded_table_while_a_writer_runs(ddb, resource):
         table.query(IndexName="byG", KeyConditionExpression=Key("g").eq("g0"))
     assert error_message(e) == "The table does not have the specified index: byG"
     ddb.delete_table(TableName=name)
+
+
+def test_consumed_capacity_by_index(ddb, indexed):
+    item = {"pk": {"S": "cap"}, "sk": {"N": "1"}, "email": {"S": "e@x"}, "region": {"S": "eu"}, "score": {"N": "2"},
+            "tier": {"N": "1"}, "day": {"S": "d1"}, "note": {"S": "n"}}
+    put = ddb.put_item(TableName=indexed, Item=item, ReturnConsumedCapacity="INDEXES")["ConsumedCapacity"]
+    # One write to the table and one to each index the item is in.
+    assert put["TableName"] == indexed
+    assert put["Table"] == {"CapacityUnits": 1.0}
+    assert put["GlobalSecondaryIndexes"] == {"byEmail": {"CapacityUnits": 1.0}, "byRegionScore": {"CapacityUnits": 1.0},
+                                             "byRegionTier": {"CapacityUnits": 1.0}}
+    assert put["LocalSecondaryIndexes"] == {"byDay": {"CapacityUnits": 1.0}}
+    assert put["CapacityUnits"] == 5.0
+    total = ddb.put_item(TableName=indexed, Item=item, ReturnConsumedCapacity="TOTAL")["ConsumedCapacity"]
+    assert total == {"TableName": indexed, "CapacityUnits": 1.0}  # nothing indexed changed
+    # Moving the email: delete and put in byEmail; byRegionTier (ALL) rewrites its entry.
+    moved = ddb.update_item(TableName=indexed, Key={"pk": {"S": "cap"}, "sk": {"N": "1"}}, UpdateExpression="SET email = :e",
+                            ExpressionAttributeValues={":e": {"S": "f@x"}}, ReturnConsumedCapacity="INDEXES")["ConsumedCapacity"]
+    assert moved["GlobalSecondaryIndexes"] == {"byEmail": {"CapacityUnits": 2.0}, "byRegionTier": {"CapacityUnits": 1.0}}
+    assert "LocalSecondaryIndexes" not in moved
+    query = ddb.query(TableName=indexed, IndexName="byEmail", KeyConditionExpression="email = :e",
+                      ExpressionAttributeValues={":e": {"S": "f@x"}}, ReturnConsumedCapacity="INDEXES")["ConsumedCapacity"]
+    assert query == {"TableName": indexed, "CapacityUnits": 0.5, "Table": {"CapacityUnits": 0.0},
+                     "GlobalSecondaryIndexes": {"byEmail": {"CapacityUnits": 0.5}}}
+    batch = ddb.batch_write_item(RequestItems={indexed: [{"DeleteRequest": {"Key": {"pk": {"S": "cap"}, "sk": {"N": "1"}}}}]},
+                                 ReturnConsumedCapacity="INDEXES")["ConsumedCapacity"]
+    assert batch[0]["CapacityUnits"] == 5.0
+    assert batch[0]["LocalSecondaryIndexes"] == {"byDay": {"CapacityUnits": 1.0}}
+
+
+def test_item_collection_metrics(ddb, resource, indexed):
+    key = {"pk": {"S": "col"}, "sk": {"N": "1"}}
+    put = ddb.put_item(TableName=indexed, Item={**key, "day": {"S": "d"}}, ReturnItemCollectionMetrics="SIZE")
+    assert put["ItemCollectionMetrics"] == {"ItemCollectionKey": {"pk": {"S": "col"}}, "SizeEstimateRangeGB": [0.0, 1.0]}
+    assert "ItemCollectionMetrics" not in ddb.put_item(TableName=indexed, Item=key)
+    deleted = ddb.delete_item(TableName=indexed, Key=key, ReturnItemCollectionMetrics="SIZE")
+    assert deleted["ItemCollectionMetrics"]["ItemCollectionKey"] == {"pk": {"S": "col"}}
+    batch = ddb.batch_write_item(RequestItems={indexed: [{"PutRequest": {"Item": {"pk": {"S": "a"}, "sk": {"N": "1"}}}},
+                                                         {"PutRequest": {"Item": {"pk": {"S": "b"}, "sk": {"N": "1"}}}}]},
+                                 ReturnItemCollectionMetrics="SIZE")
+    keys = sorted(m["ItemCollectionKey"]["pk"]["S"] for m in batch["ItemCollectionMetrics"][indexed])
+    assert keys == ["a", "b"]
+    # A table without local indexes reports none.
+    plain = "plain-" + uuid.uuid4().hex[:8]
+    ddb.create_table(TableName=plain, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    assert "ItemCollectionMetrics" not in resource.Table(plain).put_item(Item={"pk": "x"}, ReturnItemCollectionMetrics="SIZE")
+    ddb.delete_table(TableName=plain)

@@ -188,7 +188,7 @@ struct IndexQueryPlan {
         }
         page.finish()
         return QueryResponse(
-            consumedCapacity: CapacityUnits.read(bytes: page.scannedBytes, consistent: consistent),
+            capacity: read.capacity(page, consistent: consistent),
             items: page.items, count: page.matched, scannedCount: page.scannedCount,
             lastEvaluatedKey: page.stoppedEarly ? page.lastPosition?.keyItem : nil)
     }

@@ -54,7 +54,8 @@ struct IndexRead {
         if let projected = rules.projected, !wholeItem {
             selection = ItemCodec.AttributeSelection(projected)
         } else if shaping.projection != nil || shaping.countOnly {
-            selection = ItemCodec.AttributeSelection(wanted.union(keys))
+            // A fetching local index also decodes what it projects: its entry size is their size.
+            selection = ItemCodec.AttributeSelection(wanted.union(keys).union(rules.projected ?? []))
         } else {
             selection = nil
         }
@@ -75,7 +76,8 @@ struct IndexRead {
         let position = IndexPosition(sort: values.sort, digest: entryDigest, source: item, keyNames: keyNames)
         guard accept(values.partition, position) else { return nil }
         let key = try schema.storedKey(of: item)
-        let size = rules.projected == nil || wholeItem ? itemSize : ItemValidation.size(of: item)
+        // The index entry's size is what it projects; a fetch also reads the whole item from the table.
+        let size = rules.projected == nil ? itemSize : ItemValidation.size(of: wholeItem ? rules.project(item) : item)
         var result: Item? = item
         if let filter = shaping.filter, !ConditionEvaluator.evaluate(filter, on: item) {
             result = nil
@@ -84,7 +86,17 @@ struct IndexRead {
         } else if let projection = shaping.projection {
             result = Projection.apply(projection, to: item)
         }
-        return StoredEntry(key: key, size: size, result: result, run: run, position: position)
+        return StoredEntry(key: key, size: size, result: result, run: run, position: position, fetchedSize: wholeItem ? itemSize : 0)
+    }
+
+    /// A page's read units: the index's, by the entries read, and, for a local index that fetched
+    /// base items, the table's by the items fetched (DynamoDB's rules).
+    func capacity(_ page: PageAssembler, consistent: Bool) -> ConsumedCapacity {
+        var capacity = ConsumedCapacity()
+        capacity.add(index: rules.name, global: rules.definition.isGlobal,
+                     units: CapacityUnits.read(bytes: page.scannedBytes, consistent: consistent))
+        if page.fetchedBytes > 0 { capacity.table = CapacityUnits.read(bytes: page.fetchedBytes, consistent: consistent) }
+        return capacity
     }
 
     /// A cursor on this index's database in each shard read.

@@ -106,7 +106,33 @@ struct IndexRules: Sendable {
 
     /// DynamoDB's size of an index entry: the projected attributes (keys included) plus 100 bytes.
     func entrySize(of item: Item, itemSize: Int) -> Int {
-        (projected == nil ? itemSize : ItemValidation.size(of: project(item))) + 100
+        projectedSize(of: item, itemSize: itemSize) + 100
+    }
+
+    /// The size of what the index holds of an item (keys included): what its reads and writes cost.
+    func projectedSize(of item: Item, itemSize: Int) -> Int {
+        projected == nil ? itemSize : ItemValidation.size(of: project(item))
+    }
+
+    /// Write capacity units a table write costs this index, by DynamoDB's rules: one write to add
+    /// or remove an entry, two when its index key changed (delete, then put), one when only
+    /// projected attributes changed, none when the index holds nothing that changed. Each write
+    /// costs 1 unit per KB of the entry.
+    func writeUnits(old: OldItem?, new: NewItem?, oldEntry: [UInt8]?, newEntry: [UInt8]?, itemChanged: () -> Bool) -> Double {
+        func units(_ item: Item, _ size: Int) -> Double { CapacityUnits.write(bytes: projectedSize(of: item, itemSize: size)) }
+        switch (oldEntry, newEntry) {
+        case (nil, nil):
+            return 0
+        case (_?, nil):
+            return units(old!.item, old!.size)
+        case (nil, _?):
+            return units(new!.item, new!.size)
+        case let (a?, b?) where a != b:
+            return units(old!.item, old!.size) + units(new!.item, new!.size)
+        default:
+            let changed = projected == nil ? itemChanged() : project(old!.item) != project(new!.item)
+            return changed ? units(new!.item, new!.size) : 0
+        }
     }
 
     /// Whether a read that asks for these attributes can be answered from the index alone.

@@ -57,7 +57,7 @@ struct IndexScanPlan {
             live[best] = try cursor.next() && segment.admits(cursor.key)
         }
         page.finish()
-        return ScanResponse(consumedCapacity: CapacityUnits.read(bytes: page.scannedBytes, consistent: consistent),
+        return ScanResponse(capacity: read.capacity(page, consistent: consistent),
                             items: page.items, count: page.matched, scannedCount: page.scannedCount,
                             lastEvaluatedKey: page.stoppedEarly ? page.lastPosition?.keyItem : nil)
     }

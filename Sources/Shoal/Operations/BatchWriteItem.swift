@@ -5,6 +5,8 @@ public enum WriteRequest: Sendable, Equatable {
 
 public struct BatchWriteItemRequest: Sendable {
     public var requestItems: [String: [WriteRequest]]
+    /// `.size`: report the size of each written item collection (tables with local secondary indexes).
+    public var returnItemCollectionMetrics: ReturnItemCollectionMetrics = .none
 
     public init(requestItems: [String: [WriteRequest]]) { self.requestItems = requestItems }
 }
@@ -13,8 +15,13 @@ public struct BatchWriteItemResponse: Sendable, Equatable {
     /// Writes left undone: the requests of a shard that could not apply its part (for example a
     /// table deleted while the batch ran). Retry them, as with DynamoDB.
     public var unprocessedItems: [String: [WriteRequest]]
-    /// Write capacity units per table.
-    public var consumedCapacity: [String: Double] = [:]
+    /// Write capacity units per table (the table's and its indexes').
+    public var consumedCapacity: [String: Double] { capacity.mapValues(\.total) }
+    /// The units per table, split between the table and its indexes (`ReturnConsumedCapacity: INDEXES`).
+    public var capacity: [String: ConsumedCapacity] = [:]
+    /// With `returnItemCollectionMetrics: .size`: per table with local secondary indexes, the size
+    /// of each item collection the batch wrote to.
+    public var itemCollectionMetrics: [String: [ItemCollectionMetrics]] = [:]
 }
 
 extension Database {
@@ -34,11 +41,13 @@ extension Database {
             throw .validation("1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]")
         }
         var byShard: [Int: [(table: String, write: PreparedWrite, request: WriteRequest)]] = [:]
+        var handles: [String: TableHandle] = [:]
         for (table, writes) in request.requestItems.sorted(by: { $0.key < $1.key }) {
             guard !writes.isEmpty else {
                 throw .validation("1 validation error detected: Value '[]' at 'requestItems.\(table).member' failed to satisfy constraint: Member must have length greater than or equal to 1")
             }
             let handle = try handle(table)
+            handles[table] = handle
             var seen = Set<ItemKey>()
             for write in writes {
                 let prepared: PreparedWrite
@@ -52,7 +61,7 @@ extension Database {
                 byShard[ring.shard(for: prepared.token), default: []].append((table, prepared, write))
             }
         }
-        typealias ShardOutcome = Result<[String: Double], any Error>
+        typealias ShardOutcome = Result<[String: ConsumedCapacity], any Error>
         let outcomes = await withTaskGroup(of: (Int, ShardOutcome).self) { group in
             for (index, writes) in byShard {
                 let writer = shards[index].writer
@@ -60,8 +69,8 @@ extension Database {
                 group.addTask {
                     do {
                         let units = try await writer.perform { context in
-                            var units: [String: Double] = [:]
-                            for (table, write) in prepared { units[table, default: 0] += try write.apply(in: context) }
+                            var units: [String: ConsumedCapacity] = [:]
+                            for (table, write) in prepared { units[table, default: ConsumedCapacity()].add(try write.apply(in: context)) }
                             return units
                         }
                         return (index, .success(units))
@@ -74,13 +83,17 @@ extension Database {
             for await outcome in group { all.append(outcome) }
             return all
         }
-        var consumed: [String: Double] = [:]
+        var consumed: [String: ConsumedCapacity] = [:]
         var unprocessed: [String: [WriteRequest]] = [:]
         var firstError: (any Error)?
         for (index, outcome) in outcomes {
             switch outcome {
             case .success(let units):
-                consumed.merge(units, uniquingKeysWith: +)
+                consumed.merge(units) { a, b in
+                    var sum = a
+                    sum.add(b)
+                    return sum
+                }
             case .failure(let error):
                 firstError = firstError ?? error
                 for entry in byShard[index]! { unprocessed[entry.table, default: []].append(entry.request) }
@@ -90,7 +103,32 @@ extension Database {
         if let firstError, consumed.isEmpty {
             throw (firstError as? ShoalError) ?? .internalError("Internal error: \(firstError)")
         }
-        return BatchWriteItemResponse(unprocessedItems: unprocessed, consumedCapacity: consumed)
+        var response = BatchWriteItemResponse(unprocessedItems: unprocessed, capacity: consumed)
+        if request.returnItemCollectionMetrics == .size {
+            response.itemCollectionMetrics = try batchCollectionMetrics(outcomes: outcomes, byShard: byShard, handles: handles)
+        }
+        return response
+    }
+
+    /// The item collection metrics of every partition a batch wrote to, per table with local indexes.
+    private func batchCollectionMetrics(outcomes: [(Int, Result<[String: ConsumedCapacity], any Error>)],
+                                        byShard: [Int: [(table: String, write: PreparedWrite, request: WriteRequest)]],
+                                        handles: [String: TableHandle]) throws(ShoalError) -> [String: [ItemCollectionMetrics]] {
+        var partitions: [String: [AttributeValue]] = [:]
+        for (index, outcome) in outcomes.sorted(by: { $0.0 < $1.0 }) {
+            guard case .success = outcome else { continue }
+            for entry in byShard[index]! where !(partitions[entry.table]?.contains(entry.write.key.partition) ?? false) {
+                partitions[entry.table, default: []].append(entry.write.key.partition)
+            }
+        }
+        var metrics: [String: [ItemCollectionMetrics]] = [:]
+        for (table, values) in partitions {
+            for partition in values {
+                guard let m = try itemCollectionMetrics(handles[table]!, partition: partition) else { break }
+                metrics[table, default: []].append(m)
+            }
+        }
+        return metrics
     }
 }
 
@@ -120,14 +158,11 @@ enum PreparedWrite: Sendable {
         }
     }
 
-    /// Applies the write. - Returns: its write capacity units.
-    func apply(in context: WriteContext) throws -> Double {
+    /// Applies the write. - Returns: the capacity it consumed.
+    func apply(in context: WriteContext) throws -> ConsumedCapacity {
         switch self {
-        case .put(let p):
-            let (_, oldSize) = try p.apply(in: context, returningOld: false)
-            return CapacityUnits.write(bytes: max(oldSize, p.size))
-        case .delete(let d):
-            return CapacityUnits.write(bytes: try d.apply(in: context, returningOld: false).1)
+        case .put(let p): return try p.apply(in: context, returningOld: false).capacity
+        case .delete(let d): return try d.apply(in: context, returningOld: false).capacity
         }
     }
 }

@@ -1,6 +1,8 @@
 public struct DeleteItemRequest: Sendable {
     public var tableName: String
     public var key: Item
+    /// `.size`: report the size of the item's collection (tables with local secondary indexes).
+    public var returnItemCollectionMetrics: ReturnItemCollectionMetrics = .none
     public var returnValues: ReturnValue
     public var conditionExpression: String?
     public var condition: Condition?
@@ -32,7 +34,12 @@ public struct DeleteItemResponse: Sendable, Equatable {
     /// The deleted item, with `ReturnValues: ALL_OLD` (nil when there was none).
     public var attributes: Item?
     /// Write capacity units by DynamoDB's rules (`ReturnConsumedCapacity`).
-    public var consumedCapacity: Double = 0
+    public var consumedCapacity: Double { capacity.total }
+    /// The units split between the table and its indexes (`ReturnConsumedCapacity: INDEXES`).
+    public var capacity = ConsumedCapacity()
+    /// With `returnItemCollectionMetrics: .size` on a table with local secondary indexes: the
+    /// size of the written item's collection.
+    public var itemCollectionMetrics: ItemCollectionMetrics?
 }
 
 extension Database {
@@ -52,12 +59,16 @@ extension Database {
         delete.returnOldOnFailure = request.returnValuesOnConditionCheckFailure == .allOld
         let prepared = delete
         let wantOld = request.returnValues == .allOld
-        let (old, oldSize) = try await run {
+        let outcome = try await run {
             try await shards[ring.shard(for: prepared.token)].writer.perform { context in
                 try prepared.apply(in: context, returningOld: wantOld)
             }
         }
-        return DeleteItemResponse(attributes: old, consumedCapacity: CapacityUnits.write(bytes: oldSize))
+        var response = DeleteItemResponse(attributes: outcome.item, capacity: outcome.capacity)
+        if request.returnItemCollectionMetrics == .size {
+            response.itemCollectionMetrics = try itemCollectionMetrics(handle, partition: prepared.key.partition)
+        }
+        return response
     }
 }
 
@@ -80,20 +91,21 @@ struct PreparedDelete: Sendable {
         (token, encodedKey) = KeyEncoding.encode(partition: self.key.partition, sort: self.key.sort)
     }
 
-    /// Deletes the item; returns it (when asked) and its size.
-    func apply(in context: WriteContext, returningOld: Bool) throws -> (Item?, Int) {
+    /// Deletes the item; returns it (when asked) and the capacity consumed.
+    func apply(in context: WriteContext, returningOld: Bool) throws -> WriteOutcome {
         let table = try context.table(tableID)
         let old = try StoredItem.read(table.items, key: encodedKey, expecting: key, schema: schema, in: context,
                                       decode: returningOld || condition != nil || table.needsOldImage, forWrite: false)
         if let condition, !ConditionEvaluator.evaluate(condition, on: old?.item) {
             throw ShoalError.conditionalCheckFailed(item: returnOldOnFailure ? old?.item : nil)
         }
-        guard let old else { return (nil, 0) }
+        guard let old else { return WriteOutcome(item: nil, tableBytes: 0) }
+        var indexes = ConsumedCapacity()
         if let item = old.item {
-            try context.writeItem(table, tableID: tableID, key: encodedKey, old: OldItem(item: item, size: old.size), new: nil)
+            indexes = try context.writeItem(table, tableID: tableID, key: encodedKey, old: OldItem(item: item, size: old.size), new: nil)
         } else {
             try context.removeItem(table, tableID: tableID, key: encodedKey, size: old.size)
         }
-        return (returningOld ? old.item : nil, old.size)
+        return WriteOutcome(item: returningOld ? old.item : nil, tableBytes: old.size, indexes: indexes)
     }
 }

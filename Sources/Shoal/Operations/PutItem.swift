@@ -3,6 +3,8 @@ import LMDB
 public struct PutItemRequest: Sendable {
     public var tableName: String
     public var item: Item
+    /// `.size`: report the size of the item's collection (tables with local secondary indexes).
+    public var returnItemCollectionMetrics: ReturnItemCollectionMetrics = .none
     public var returnValues: ReturnValue
     /// A condition the current item must meet (`ConditionExpression`).
     public var conditionExpression: String?
@@ -37,7 +39,12 @@ public struct PutItemResponse: Sendable, Equatable {
     /// The replaced item, with `ReturnValues: ALL_OLD`.
     public var attributes: Item?
     /// Write capacity units by DynamoDB's rules (`ReturnConsumedCapacity`).
-    public var consumedCapacity: Double = 0
+    public var consumedCapacity: Double { capacity.total }
+    /// The units split between the table and its indexes (`ReturnConsumedCapacity: INDEXES`).
+    public var capacity = ConsumedCapacity()
+    /// With `returnItemCollectionMetrics: .size` on a table with local secondary indexes: the
+    /// size of the written item's collection.
+    public var itemCollectionMetrics: ItemCollectionMetrics?
 }
 
 extension Database {
@@ -59,12 +66,16 @@ extension Database {
         write.returnOldOnFailure = request.returnValuesOnConditionCheckFailure == .allOld
         let prepared = write
         let wantOld = request.returnValues == .allOld
-        let (old, oldSize) = try await run {
+        let outcome = try await run {
             try await shards[ring.shard(for: prepared.token)].writer.perform { context in
                 try prepared.apply(in: context, returningOld: wantOld)
             }
         }
-        return PutItemResponse(attributes: old, consumedCapacity: CapacityUnits.write(bytes: max(oldSize, prepared.size)))
+        var response = PutItemResponse(attributes: outcome.item, capacity: outcome.capacity)
+        if request.returnItemCollectionMetrics == .size {
+            response.itemCollectionMetrics = try itemCollectionMetrics(handle, partition: prepared.key.partition)
+        }
+        return response
     }
 }
 
@@ -94,23 +105,25 @@ struct PreparedPut: Sendable {
         value = ShardLayout.encodeValue(item: item, size: size)
     }
 
-    /// Writes the item; returns the item it replaced (when asked) and that item's size.
-    func apply(in context: WriteContext, returningOld: Bool) throws -> (Item?, Int) {
+    /// Writes the item; returns the item it replaced (when asked) and the capacity consumed.
+    func apply(in context: WriteContext, returningOld: Bool) throws -> WriteOutcome {
         let table = try context.table(tableID)
         let new = NewItem(item: item, value: value, size: size)
         guard condition != nil || table.needsOldImage else {
             // A new key is written in one descent; a replaced one is inspected after (a digest
             // collision throws, and the unit's log puts the other item back).
-            guard let old = try context.replaceItem(table, tableID: tableID, key: encodedKey, new: new) else { return (nil, 0) }
+            guard let old = try context.replaceItem(table, tableID: tableID, key: encodedKey, new: new) else {
+                return WriteOutcome(item: nil, tableBytes: size)
+            }
             let found = try StoredItem.inspect(old, key: encodedKey, expecting: key, schema: schema, decode: returningOld, forWrite: true)
-            return (found?.item, found?.size ?? 0)
+            return WriteOutcome(item: found?.item, tableBytes: max(size, found?.size ?? 0))
         }
         let old = try StoredItem.readOld(table, key: encodedKey, expecting: key, schema: schema, in: context)
         if let condition, !ConditionEvaluator.evaluate(condition, on: old?.item) {
             throw ShoalError.conditionalCheckFailed(item: returnOldOnFailure ? old?.item : nil)
         }
-        try context.writeItem(table, tableID: tableID, key: encodedKey, old: old, new: new)
-        return (returningOld ? old?.item : nil, old?.size ?? 0)
+        let indexes = try context.writeItem(table, tableID: tableID, key: encodedKey, old: old, new: new)
+        return WriteOutcome(item: returningOld ? old?.item : nil, tableBytes: max(size, old?.size ?? 0), indexes: indexes)
     }
 }
 

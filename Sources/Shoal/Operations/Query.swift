@@ -57,7 +57,9 @@ public struct QueryRequest: Sendable {
 
 public struct QueryResponse: Sendable, Equatable {
     /// Read capacity units by DynamoDB's rules (`ReturnConsumedCapacity`).
-    public var consumedCapacity: Double = 0
+    public var consumedCapacity: Double { capacity.total }
+    /// The units split between the table and the index read (`ReturnConsumedCapacity: INDEXES`).
+    public var capacity = ConsumedCapacity()
     /// The items (empty with `Select: COUNT`).
     public var items: [Item]
     public var count: Int
@@ -222,7 +224,7 @@ struct QueryPlan {
         }
         page.finish()
         return QueryResponse(
-            consumedCapacity: CapacityUnits.read(bytes: page.scannedBytes, consistent: consistent),
+            capacity: ConsumedCapacity(table: CapacityUnits.read(bytes: page.scannedBytes, consistent: consistent)),
             items: page.items, count: page.matched, scannedCount: page.scannedCount,
             lastEvaluatedKey: page.stoppedEarly ? page.lastKey?.asItem(schema) : nil)
     }

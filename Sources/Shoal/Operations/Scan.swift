@@ -51,7 +51,9 @@ public struct ScanRequest: Sendable {
 
 public struct ScanResponse: Sendable, Equatable {
     /// Read capacity units by DynamoDB's rules (`ReturnConsumedCapacity`).
-    public var consumedCapacity: Double = 0
+    public var consumedCapacity: Double { capacity.total }
+    /// The units split between the table and the index read (`ReturnConsumedCapacity: INDEXES`).
+    public var capacity = ConsumedCapacity()
     public var items: [Item]
     public var count: Int
     public var scannedCount: Int
@@ -171,7 +173,7 @@ struct ScanPlan {
             if live[best], let endBytes, cursor.key.compare(endBytes) >= 0 { live[best] = false }
         }
         page.finish()
-        return ScanResponse(consumedCapacity: CapacityUnits.read(bytes: page.scannedBytes, consistent: consistent),
+        return ScanResponse(capacity: ConsumedCapacity(table: CapacityUnits.read(bytes: page.scannedBytes, consistent: consistent)),
                             items: page.items, count: page.matched, scannedCount: page.scannedCount,
                             lastEvaluatedKey: page.stoppedEarly ? page.lastKey?.asItem(schema) : nil)
     }

@@ -1,6 +1,8 @@
 public struct UpdateItemRequest: Sendable {
     public var tableName: String
     public var key: Item
+    /// `.size`: report the size of the item's collection (tables with local secondary indexes).
+    public var returnItemCollectionMetrics: ReturnItemCollectionMetrics = .none
     /// `SET`, `REMOVE`, `ADD` and `DELETE` clauses.
     public var updateExpression: String?
     /// The same as a typed value (its actions are added to those of `updateExpression`).
@@ -42,7 +44,12 @@ public struct UpdateItemResponse: Sendable, Equatable {
     /// What `ReturnValues` asked for (nil for NONE, or when there is nothing to return).
     public var attributes: Item?
     /// Write capacity units by DynamoDB's rules (`ReturnConsumedCapacity`).
-    public var consumedCapacity: Double = 0
+    public var consumedCapacity: Double { capacity.total }
+    /// The units split between the table and its indexes (`ReturnConsumedCapacity: INDEXES`).
+    public var capacity = ConsumedCapacity()
+    /// With `returnItemCollectionMetrics: .size` on a table with local secondary indexes: the
+    /// size of the written item's collection.
+    public var itemCollectionMetrics: ItemCollectionMetrics?
 }
 
 extension Database {
@@ -53,12 +60,16 @@ extension Database {
     public func updateItem(_ request: UpdateItemRequest) async throws(ShoalError) -> UpdateItemResponse {
         let handle = try handle(request.tableName)
         let prepared = try PreparedUpdate(handle: handle, request: request)
-        let (attributes, bytes) = try await run {
+        let outcome = try await run {
             try await shards[ring.shard(for: prepared.token)].writer.perform { context in
                 try prepared.apply(in: context)
             }
         }
-        return UpdateItemResponse(attributes: attributes, consumedCapacity: CapacityUnits.write(bytes: bytes))
+        var response = UpdateItemResponse(attributes: outcome.item, capacity: outcome.capacity)
+        if request.returnItemCollectionMetrics == .size {
+            response.itemCollectionMetrics = try itemCollectionMetrics(handle, partition: prepared.key.partition)
+        }
+        return response
     }
 }
 
@@ -125,8 +136,9 @@ struct PreparedUpdate: Sendable {
     }
 
     /// Reads the current item, checks the condition, applies the update, writes the result.
-    /// - Returns: what `ReturnValues` asks for, and the larger of the old and new sizes.
-    func apply(in context: WriteContext) throws -> (Item?, Int) {
+    /// - Returns: what `ReturnValues` asks for, and the capacity consumed (the table's by the larger
+    ///   of the old and new sizes).
+    func apply(in context: WriteContext) throws -> WriteOutcome {
         let table = try context.table(tableID)
         let old = try StoredItem.readOld(table, key: encodedKey, expecting: key, schema: schema, in: context)
         if let condition, !ConditionEvaluator.evaluate(condition, on: old?.item) {
@@ -134,7 +146,7 @@ struct PreparedUpdate: Sendable {
         }
         // On a missing item, an update that only removes creates nothing (as DynamoDB).
         if old == nil && update.set.isEmpty && update.add.isEmpty && !(update.remove.isEmpty && update.delete.isEmpty) {
-            return (nil, 0)
+            return WriteOutcome(item: nil, tableBytes: 0)
         }
         let new = try applyUpdate(to: old?.item)
         let size = ItemValidation.size(of: new)
@@ -142,16 +154,18 @@ struct PreparedUpdate: Sendable {
             throw ShoalError.validation("Item size to update has exceeded the maximum allowed size")
         }
         try ItemValidation.validate(item: new)
-        try context.writeItem(table, tableID: tableID, key: encodedKey, old: old, new: NewItem(new, size: size))
+        let indexes = try context.writeItem(table, tableID: tableID, key: encodedKey, old: old, new: NewItem(new, size: size))
         let bytes = max(size, old?.size ?? 0)
+        let attributes: Item?
         switch returnValues {
-        case .none: return (nil, bytes)
-        case .allOld: return (old?.item, bytes)
-        case .allNew: return (new, bytes)
+        case .none: attributes = nil
+        case .allOld: attributes = old?.item
+        case .allNew: attributes = new
         case .updatedOld, .updatedNew:
             let source = returnValues == .updatedOld ? (old?.item ?? [:]) : new
             let projected = Projection.apply(update.paths, to: source)
-            return (projected.isEmpty ? nil : projected, bytes)
+            attributes = projected.isEmpty ? nil : projected
         }
+        return WriteOutcome(item: attributes, tableBytes: bytes, indexes: indexes)
     }
 }

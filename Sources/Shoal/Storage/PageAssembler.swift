@@ -10,6 +10,8 @@ struct StoredEntry {
     var run: [UInt8]?
     /// On an index read: the entry's place in index order, and its LastEvaluatedKey.
     var position: IndexPosition?
+    /// On a local index read that fetched the base item: the item's size (read from the table).
+    var fetchedSize = 0
 }
 
 /// Where an index entry sorts: by its index sort values, then by the digest of its base key.
@@ -55,6 +57,8 @@ struct PageAssembler {
     private(set) var lastKey: ItemKey?
     private(set) var lastPosition: IndexPosition?
     private(set) var stoppedEarly = false
+    /// The sizes of the base items a local index read fetched from the table.
+    private(set) var fetchedBytes = 0
 
     init(ascending: Bool, limit: Int?, countOnly: Bool) {
         self.ascending = ascending
@@ -115,6 +119,7 @@ struct PageAssembler {
             return false
         }
         budget.record(size: entry.size)
+        fetchedBytes += entry.fetchedSize
         lastKey = entry.key
         lastPosition = entry.position
         if let shaped = entry.result {

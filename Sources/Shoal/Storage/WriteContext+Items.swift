@@ -34,7 +34,9 @@ extension WriteContext {
     /// `old` must be the item currently stored under `key`, decoded (read in this unit).
     /// - Throws: `ValidationException` when `new` has an index key attribute of the wrong type,
     ///   empty or too large; nothing is written then.
-    func writeItem(_ table: TableStorage, tableID: String, key: [UInt8], old: OldItem?, new: NewItem?) throws {
+    /// - Returns: the write capacity units each index consumed.
+    @discardableResult
+    func writeItem(_ table: TableStorage, tableID: String, key: [UInt8], old: OldItem?, new: NewItem?) throws -> ConsumedCapacity {
         // Every index key is checked before anything is written.
         var moves: [(index: ShardIndex, old: [UInt8]?, new: [UInt8]?)] = []
         moves.reserveCapacity(table.indexes.count)
@@ -51,7 +53,15 @@ extension WriteContext {
             try delete(table.items, key: key)
         }
         addSize((new?.size ?? 0) - (old?.size ?? 0), table: tableID)
+        var capacity = ConsumedCapacity()
+        var itemChanged: Bool?
         for move in moves {
+            let rules = move.index.rules
+            let units = rules.writeUnits(old: old, new: new, oldEntry: move.old, newEntry: move.new) {
+                if itemChanged == nil { itemChanged = old?.item != new?.item }
+                return itemChanged!
+            }
+            if units > 0 { capacity.add(index: rules.name, global: rules.definition.isGlobal, units: units) }
             if move.index.rules.definition.status == .creating {
                 // Being backfilled: an entry may not exist yet, so count what is really there.
                 var delta = 0
@@ -73,6 +83,7 @@ extension WriteContext {
             let after = move.new == nil ? 0 : move.index.rules.entrySize(of: new!.item, itemSize: new!.size)
             addSize(after - before, key: ShardLayout.indexSizeKey(tableID, move.index.id))
         }
+        return capacity
     }
 
     /// The fast path of a put on a table without indexes: one B-tree descent when the key is new,

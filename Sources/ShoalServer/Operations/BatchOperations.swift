@@ -4,9 +4,9 @@ import Shoal
 struct BatchOperations: Sendable {
     let database: Database
 
-    private func capacities(_ units: [String: Double], mode: ReturnConsumedCapacity?, read: Bool) -> JSONValue? {
+    private func capacities(_ units: [String: ConsumedCapacity], mode: ReturnConsumedCapacity?) -> JSONValue? {
         guard let mode, mode != .none else { return nil }
-        return .array(units.sorted { $0.key < $1.key }.compactMap { ResponseJSON.capacity($0.value, table: $0.key, mode: mode, read: read) })
+        return .array(units.sorted { $0.key < $1.key }.compactMap { ResponseJSON.capacity($0.value, table: $0.key, mode: mode) })
     }
 
     func batchGetItem(_ r: RequestReader) async throws(ProtocolError) -> JSONValue {
@@ -39,7 +39,7 @@ struct BatchOperations: Sendable {
                 return (table, .object(entry))
             })),
         ]
-        if let c = capacities(result.consumedCapacity, mode: mode, read: true) { members.append(("ConsumedCapacity", c)) }
+        if let c = capacities(result.consumedCapacity.mapValues { ConsumedCapacity(table: $0) }, mode: mode) { members.append(("ConsumedCapacity", c)) }
         return .object(members)
     }
 
@@ -64,11 +64,25 @@ struct BatchOperations: Sendable {
                 throw .validation("1 validation error detected: Value null at 'requestItems.\(table).member.putRequest' failed to satisfy constraint: Member must not be null")
             }
         }
-        _ = try r.enumeration("ReturnItemCollectionMetrics", ReturnItemCollectionMetrics.self)
+        var request = BatchWriteItemRequest(requestItems: requestItems)
+        request.returnItemCollectionMetrics = try r.enumeration("ReturnItemCollectionMetrics", ReturnItemCollectionMetrics.self) ?? .none
         let mode = try r.enumeration("ReturnConsumedCapacity", ReturnConsumedCapacity.self)
-        let result = try await engine { () async throws(ShoalError) in try await database.batchWriteItem(BatchWriteItemRequest(requestItems: requestItems)) }
-        var members: [(String, JSONValue)] = [("UnprocessedItems", .object([]))]
-        if let c = capacities(result.consumedCapacity, mode: mode, read: false) { members.append(("ConsumedCapacity", c)) }
+        let result = try await engine { [request] () async throws(ShoalError) in try await database.batchWriteItem(request) }
+        let unprocessed = result.unprocessedItems.sorted { $0.key < $1.key }.map { table, writes -> (String, JSONValue) in
+            (table, .array(writes.map { write -> JSONValue in
+                switch write {
+                case .put(let item): return .object([("PutRequest", .object([("Item", AttributeValueJSON.encode(item))]))])
+                case .delete(let key): return .object([("DeleteRequest", .object([("Key", AttributeValueJSON.encode(key))]))])
+                }
+            }))
+        }
+        var members: [(String, JSONValue)] = [("UnprocessedItems", .object(unprocessed))]
+        if let c = capacities(result.capacity, mode: mode) { members.append(("ConsumedCapacity", c)) }
+        if !result.itemCollectionMetrics.isEmpty {
+            members.append(("ItemCollectionMetrics", .object(result.itemCollectionMetrics.sorted { $0.key < $1.key }.map {
+                ($0.key, .array($0.value.map(ResponseJSON.collectionMetrics)))
+            })))
+        }
         return .object(members)
     }
 }

@@ -5,29 +5,34 @@ struct ItemOperations: Sendable {
     let database: Database
 
     private func capacityMode(_ r: RequestReader) throws(ProtocolError) -> ReturnConsumedCapacity? {
-        _ = try r.enumeration("ReturnItemCollectionMetrics", ReturnItemCollectionMetrics.self)
-        return try r.enumeration("ReturnConsumedCapacity", ReturnConsumedCapacity.self)
+        try r.enumeration("ReturnConsumedCapacity", ReturnConsumedCapacity.self)
     }
 
-    private func response(attributes: Item?, capacity: Double, table: String, mode: ReturnConsumedCapacity?, read: Bool,
-                          attributesKey: String = "Attributes") -> JSONValue {
+    private func metricsMode(_ r: RequestReader) throws(ProtocolError) -> ReturnItemCollectionMetrics {
+        try r.enumeration("ReturnItemCollectionMetrics", ReturnItemCollectionMetrics.self) ?? .none
+    }
+
+    private func response(attributes: Item?, capacity: ConsumedCapacity, table: String, mode: ReturnConsumedCapacity?,
+                          metrics: ItemCollectionMetrics? = nil, attributesKey: String = "Attributes") -> JSONValue {
         var members: [(String, JSONValue)] = []
         if let attributes { members.append((attributesKey, AttributeValueJSON.encode(attributes))) }
-        if let c = ResponseJSON.capacity(capacity, table: table, mode: mode, read: read) { members.append(("ConsumedCapacity", c)) }
+        if let c = ResponseJSON.capacity(capacity, table: table, mode: mode) { members.append(("ConsumedCapacity", c)) }
+        if let metrics { members.append(("ItemCollectionMetrics", ResponseJSON.collectionMetrics(metrics))) }
         return .object(members)
     }
 
     func putItem(_ r: RequestReader) async throws(ProtocolError) -> JSONValue {
         let table = try r.requiredString("TableName")
         let c = try WriteConditionFields(r)
-        let request = PutItemRequest(
+        var request = PutItemRequest(
             tableName: table, item: try r.requiredItem("Item"),
             returnValues: try r.enumeration("ReturnValues", ReturnValue.self) ?? .none,
             conditionExpression: c.expression, expressionAttributeNames: c.names, expressionAttributeValues: c.values,
             expected: c.expected, conditionalOperator: c.conditionalOperator, returnValuesOnConditionCheckFailure: c.onFailure)
+        request.returnItemCollectionMetrics = try metricsMode(r)
         let mode = try capacityMode(r)
-        let result = try await engine { () async throws(ShoalError) in try await database.putItem(request) }
-        return response(attributes: result.attributes, capacity: result.consumedCapacity, table: table, mode: mode, read: false)
+        let result = try await engine { [request] () async throws(ShoalError) in try await database.putItem(request) }
+        return response(attributes: result.attributes, capacity: result.capacity, table: table, mode: mode, metrics: result.itemCollectionMetrics)
     }
 
     func getItem(_ r: RequestReader) async throws(ProtocolError) -> JSONValue {
@@ -39,35 +44,37 @@ struct ItemOperations: Sendable {
             attributesToGet: try r.stringArray("AttributesToGet"))
         let mode = try r.enumeration("ReturnConsumedCapacity", ReturnConsumedCapacity.self)
         let result = try await engine { () async throws(ShoalError) in try await database.getItem(request) }
-        return response(attributes: result.item, capacity: result.consumedCapacity, table: table, mode: mode, read: true, attributesKey: "Item")
+        return response(attributes: result.item, capacity: ConsumedCapacity(table: result.consumedCapacity), table: table, mode: mode, attributesKey: "Item")
     }
 
     func updateItem(_ r: RequestReader) async throws(ProtocolError) -> JSONValue {
         let table = try r.requiredString("TableName")
         let c = try WriteConditionFields(r)
-        let request = UpdateItemRequest(
+        var request = UpdateItemRequest(
             tableName: table, key: try r.requiredItem("Key"),
             updateExpression: try r.string("UpdateExpression"),
             conditionExpression: c.expression, expressionAttributeNames: c.names, expressionAttributeValues: c.values,
             attributeUpdates: try r.attributeUpdates(), expected: c.expected, conditionalOperator: c.conditionalOperator,
             returnValues: try r.enumeration("ReturnValues", ReturnValue.self) ?? .none,
             returnValuesOnConditionCheckFailure: c.onFailure)
+        request.returnItemCollectionMetrics = try metricsMode(r)
         let mode = try capacityMode(r)
-        let result = try await engine { () async throws(ShoalError) in try await database.updateItem(request) }
-        return response(attributes: result.attributes, capacity: result.consumedCapacity, table: table, mode: mode, read: false)
+        let result = try await engine { [request] () async throws(ShoalError) in try await database.updateItem(request) }
+        return response(attributes: result.attributes, capacity: result.capacity, table: table, mode: mode, metrics: result.itemCollectionMetrics)
     }
 
     func deleteItem(_ r: RequestReader) async throws(ProtocolError) -> JSONValue {
         let table = try r.requiredString("TableName")
         let c = try WriteConditionFields(r)
-        let request = DeleteItemRequest(
+        var request = DeleteItemRequest(
             tableName: table, key: try r.requiredItem("Key"),
             returnValues: try r.enumeration("ReturnValues", ReturnValue.self) ?? .none,
             conditionExpression: c.expression, expressionAttributeNames: c.names, expressionAttributeValues: c.values,
             expected: c.expected, conditionalOperator: c.conditionalOperator, returnValuesOnConditionCheckFailure: c.onFailure)
+        request.returnItemCollectionMetrics = try metricsMode(r)
         let mode = try capacityMode(r)
-        let result = try await engine { () async throws(ShoalError) in try await database.deleteItem(request) }
-        return response(attributes: result.attributes, capacity: result.consumedCapacity, table: table, mode: mode, read: false)
+        let result = try await engine { [request] () async throws(ShoalError) in try await database.deleteItem(request) }
+        return response(attributes: result.attributes, capacity: result.capacity, table: table, mode: mode, metrics: result.itemCollectionMetrics)
     }
 }
 

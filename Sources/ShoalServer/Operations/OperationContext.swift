@@ -14,10 +14,6 @@ enum ReturnConsumedCapacity: String, CaseIterable {
     case none = "NONE"
 }
 
-enum ReturnItemCollectionMetrics: String, CaseIterable {
-    case size = "SIZE"
-    case none = "NONE"
-}
 
 
 /// Response pieces shared by the operations.
@@ -29,14 +25,28 @@ enum ResponseJSON {
     static func number(_ value: Int) -> JSONValue { .number(String(value)) }
 
     /// `ConsumedCapacity` for one table, or nil when not asked for. As DynamoDB: TOTAL is one
-    /// figure with no read/write split; INDEXES adds the table's own share under `Table`.
-    static func capacity(_ units: Double, table: String, mode: ReturnConsumedCapacity?, read: Bool) -> JSONValue? {
+    /// figure (table and indexes) with no read/write split; INDEXES adds the table's own share
+    /// under `Table` and each index's under `GlobalSecondaryIndexes` / `LocalSecondaryIndexes`.
+    static func capacity(_ capacity: ConsumedCapacity, table: String, mode: ReturnConsumedCapacity?) -> JSONValue? {
         guard let mode, mode != .none else { return nil }
-        var members: [(String, JSONValue)] = [("TableName", .string(table)), ("CapacityUnits", number(units))]
+        var members: [(String, JSONValue)] = [("TableName", .string(table)), ("CapacityUnits", number(capacity.total))]
         if mode == .indexes {
-            members.append(("Table", .object([("CapacityUnits", number(units))])))
+            func units(_ value: Double) -> JSONValue { .object([("CapacityUnits", number(value))]) }
+            members.append(("Table", units(capacity.table)))
+            if !capacity.globalSecondaryIndexes.isEmpty {
+                members.append(("GlobalSecondaryIndexes", .object(capacity.globalSecondaryIndexes.sorted { $0.key < $1.key }.map { ($0.key, units($0.value)) })))
+            }
+            if !capacity.localSecondaryIndexes.isEmpty {
+                members.append(("LocalSecondaryIndexes", .object(capacity.localSecondaryIndexes.sorted { $0.key < $1.key }.map { ($0.key, units($0.value)) })))
+            }
         }
         return .object(members)
+    }
+
+    /// One `ItemCollectionMetrics` value.
+    static func collectionMetrics(_ m: ItemCollectionMetrics) -> JSONValue {
+        .object([("ItemCollectionKey", AttributeValueJSON.encode(m.itemCollectionKey)),
+                 ("SizeEstimateRangeGB", .array(m.sizeEstimateRangeGB.map { number($0) }))])
     }
 
     static func tableArn(_ name: String, region: String) -> String {

@@ -4,14 +4,14 @@ import Shoal
 struct ReadOperations: Sendable {
     let database: Database
 
-    private func page(items: [Item], count: Int, scanned: Int, last: Item?, capacity: Double, table: String,
+    private func page(items: [Item], count: Int, scanned: Int, last: Item?, capacity: ConsumedCapacity, table: String,
                       mode: ReturnConsumedCapacity?, countOnly: Bool) -> JSONValue {
         var members: [(String, JSONValue)] = []
         if !countOnly { members.append(("Items", ResponseJSON.items(items))) }
         members.append(("Count", ResponseJSON.number(count)))
         members.append(("ScannedCount", ResponseJSON.number(scanned)))
         if let last { members.append(("LastEvaluatedKey", AttributeValueJSON.encode(last))) }
-        if let c = ResponseJSON.capacity(capacity, table: table, mode: mode, read: true) { members.append(("ConsumedCapacity", c)) }
+        if let c = ResponseJSON.capacity(capacity, table: table, mode: mode) { members.append(("ConsumedCapacity", c)) }
         return .object(members)
     }
 
@@ -38,7 +38,7 @@ struct ReadOperations: Sendable {
         let mode = try r.enumeration("ReturnConsumedCapacity", ReturnConsumedCapacity.self)
         let result = try await engine { () async throws(ShoalError) in try await database.query(request) }
         return page(items: result.items, count: result.count, scanned: result.scannedCount, last: result.lastEvaluatedKey,
-                    capacity: result.consumedCapacity, table: table, mode: mode, countOnly: select == .count)
+                    capacity: result.capacity, table: table, mode: mode, countOnly: select == .count)
     }
 
     func scan(_ r: RequestReader) async throws(ProtocolError) -> JSONValue {
@@ -59,6 +59,6 @@ struct ReadOperations: Sendable {
         let mode = try r.enumeration("ReturnConsumedCapacity", ReturnConsumedCapacity.self)
         let result = try await engine { () async throws(ShoalError) in try await database.scan(request) }
         return page(items: result.items, count: result.count, scanned: result.scannedCount, last: result.lastEvaluatedKey,
-                    capacity: result.consumedCapacity, table: table, mode: mode, countOnly: select == .count)
+                    capacity: result.capacity, table: table, mode: mode, countOnly: select == .count)
     }
 }
