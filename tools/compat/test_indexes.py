@@ -1,13 +1,16 @@
 """Global and local secondary indexes through boto3 (client and resource) against `shoal serve`."""
+import os
+import signal
 import threading
 import time
 import uuid
 
+import boto3
 import pytest
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
-from conftest import error_code, error_message
+from conftest import Server, client_config, error_code, error_message
 
 
 def create_indexed(ddb, name):
@@ -276,3 +279,96 @@ def test_item_collection_metrics(ddb, resource, indexed):
                      AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
     assert "ItemCollectionMetrics" not in resource.Table(plain).put_item(Item={"pk": "x"}, ReturnItemCollectionMetrics="SIZE")
     ddb.delete_table(TableName=plain)
+
+
+def test_kill_9_during_a_backfill_resumes_it_on_restart():
+    """A server killed while it backfills a new GSI under a writer resumes the backfill when it
+    starts again; the index ends ACTIVE and holds exactly the entries the table's items give."""
+    s = Server("--durability", "sync")
+
+    def client(server):
+        return boto3.client("dynamodb", endpoint_url=server.endpoint, region_name="us-east-1", aws_access_key_id="a",
+                            aws_secret_access_key="b", config=client_config())
+    ddb = client(s)
+    ddb.create_table(TableName="bfill", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+
+    def g_of(i):
+        # Sparse (no g), of the wrong type (skipped by the backfill), or one of 7 groups.
+        return None if i % 11 == 0 else {"N": str(i)} if i % 13 == 0 else {"S": f"g{i % 7}"}
+
+    def load(n):
+        c = client(s)
+        for start in range(n * 15000, (n + 1) * 15000, 25):
+            items = []
+            for i in range(start, start + 25):
+                item = {"id": {"S": f"i{i}"}, "pad": {"S": "x" * 40}}
+                if g_of(i) is not None:
+                    item["g"] = g_of(i)
+                items.append({"PutRequest": {"Item": item}})
+            c.batch_write_item(RequestItems={"bfill": items})
+    loaders = [threading.Thread(target=load, args=(n,)) for n in range(4)]
+    for t in loaders:
+        t.start()
+    for t in loaders:
+        t.join()
+
+    stop = threading.Event()
+
+    def writer():
+        c = client(s)
+        n = 0
+        while not stop.is_set():
+            try:
+                c.put_item(TableName="bfill", Item={"id": {"S": f"i{n * 97 % 60000}"}, "g": {"S": f"w{n % 3}"}})
+            except Exception:
+                return
+            n += 1
+    thread = threading.Thread(target=writer)
+    thread.start()
+    ddb.update_table(TableName="bfill", AttributeDefinitions=[{"AttributeName": "g", "AttributeType": "S"}],
+                     GlobalSecondaryIndexUpdates=[{"Create": {"IndexName": "byG", "KeySchema": [
+                         {"AttributeName": "g", "KeyType": "HASH"}], "Projection": {"ProjectionType": "KEYS_ONLY"}}}])
+    index = ddb.describe_table(TableName="bfill")["Table"]["GlobalSecondaryIndexes"][0]
+    os.kill(s.process.pid, signal.SIGKILL)
+    stop.set()
+    thread.join()
+    s.process.wait()
+    s.log.close()
+    # The kill came in the middle of the backfill.
+    assert index["IndexStatus"] == "CREATING" and index["Backfilling"] is True
+
+    again = Server("--durability", "sync", data=s.data)
+    try:
+        ddb = client(again)
+        deadline = time.time() + 60
+        while ddb.describe_table(TableName="bfill")["Table"]["GlobalSecondaryIndexes"][0]["IndexStatus"] != "ACTIVE":
+            assert time.time() < deadline, "the backfill did not resume"
+            time.sleep(0.05)
+        # The index equals a rebuild from the table: every item with a string g, under that g.
+        expected = {}
+        start = None
+        while True:
+            page = ddb.scan(TableName="bfill", **({"ExclusiveStartKey": start} if start else {}))
+            for item in page["Items"]:
+                if "S" in item.get("g", {}):
+                    expected.setdefault(item["g"]["S"], set()).add(item["id"]["S"])
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                break
+        assert sum(len(ids) for ids in expected.values()) > 40000
+        for g, ids in expected.items():
+            found, start = [], None
+            while True:
+                page = ddb.query(TableName="bfill", IndexName="byG", KeyConditionExpression="g = :g",
+                                 ExpressionAttributeValues={":g": {"S": g}}, **({"ExclusiveStartKey": start} if start else {}))
+                found += [item["id"]["S"] for item in page["Items"]]
+                start = page.get("LastEvaluatedKey")
+                if not start:
+                    break
+            assert len(found) == len(set(found)) and set(found) == ids, g
+        described = ddb.describe_table(TableName="bfill")["Table"]["GlobalSecondaryIndexes"][0]
+        assert described["ItemCount"] == sum(len(ids) for ids in expected.values())
+        assert "Backfilling" not in described or described["Backfilling"] is False
+    finally:
+        again.stop()
