@@ -116,6 +116,7 @@ public final class Database: Sendable {
             : try catalog.layout(proposing: .init(shardCount: options.shardCount, virtualNodes: HashRing.defaultVirtualNodes))
         ring = HashRing(shardCount: layout.shardCount, virtualNodes: layout.virtualNodes)
         var definitions = try catalog.allTables()
+        try catalog.checkFormat(tables: definitions, readOnly: options.readOnly)
         if !options.readOnly {
             // An index deletion a crash interrupted: its databases go with the shards' open below.
             for (i, definition) in definitions.enumerated() where definition.allIndexes.contains(where: { $0.status == .deleting }) {

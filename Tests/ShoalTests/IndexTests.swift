@@ -236,6 +236,33 @@ import Testing
         #expect(try await query("byRegionTier", ["region": "eu", "tier": 1]).consumedCapacity == 1)
     }
 
+    /// Format 1 stored index entries without the projected item: a directory of that format opens
+    /// (and is upgraded) only when it has no index; a newer format is refused.
+    @Test func storageFormatIsCheckedOnOpen() async throws {
+        let dir = TemporaryDirectory()
+        let options = DatabaseOptions(shardCount: 2, durability: .noSync)
+        do {
+            let db = try Database.open(at: dir.path, options: options)
+            _ = try await db.createTable(CreateTableRequest(tableName: "Plain", partitionKey: ("pk", .s)))
+            try db.catalog.recordFormat(1)
+            db.close()
+        }
+        do {
+            let db = try Database.open(at: dir.path, options: options)
+            #expect(try db.catalog.storedFormat() == Catalog.formatVersion)
+            _ = try await db.createTable(IndexTests.request("Idx"))
+            try db.catalog.recordFormat(1)
+            db.close()
+        }
+        #expect(throws: ShoalError.self) { try Database.open(at: dir.path, options: options) }
+        do {
+            let db = try Database.open(at: dir.path, options: options)
+            Issue.record("a format-1 directory with indexes opened: \(db.shardCount)")
+        } catch {
+            #expect("\(error)".contains("storage format 1"))
+        }
+    }
+
     @Test func globalIndexAddedToALoadedTableIsBackfilled() async throws {
         let (db, dir) = try makeDatabase(shards: 3)
         defer { withExtendedLifetime(dir) {} }
@@ -406,19 +433,29 @@ func checkIndexesMatchRebuild(_ db: Database, table: String, sourceLocation: Sou
                 }
             }
             for index in storage.indexes {
-                var expected: [[UInt8]: [UInt8]] = [:]
+                // Entry key → the base key and exactly what the index projects, with its size.
+                struct Entry: Equatable {
+                    var baseKey: [UInt8]
+                    var projected: Item
+                    var size: Int
+                }
+                var expected: [[UInt8]: Entry] = [:]
                 var expectedSize = 0
                 for (key, item, size) in items {
                     if let entry = try? index.rules.entryKey(of: item, baseKey: key) {
-                        expected[entry] = key
+                        let projected = index.rules.project(item)
+                        expected[entry] = Entry(baseKey: key, projected: projected, size: ItemValidation.size(of: projected))
                         expectedSize += index.rules.entrySize(of: item, itemSize: size)
                     }
                 }
-                var actual: [[UInt8]: [UInt8]] = [:]
+                var actual: [[UInt8]: Entry] = [:]
                 try txn.withCursor(index.db) { cursor in
                     var more = try cursor.first()
                     while more {
-                        actual[cursor.key.array] = cursor.value.array
+                        let value = cursor.value.array
+                        let (baseKey, offset) = try IndexKeyEncoding.splitEntryValue(value)
+                        let (projected, size) = try ShardLayout.decodeValue(Array(value[offset...]))
+                        actual[cursor.key.array] = Entry(baseKey: baseKey, projected: projected, size: size)
                         more = try cursor.next()
                     }
                 }

@@ -3,7 +3,7 @@
 @_spi(Benchmarks)
 public enum StorageFormat {
     /// Bumped whenever stored keys or values change layout.
-    public static let version = 1
+    public static let version = 2
 
     /// The LMDB key of an item with these key values.
     public static func key(partition: AttributeValue, sort: AttributeValue?) -> [UInt8] {

@@ -15,8 +15,10 @@ import LMDB
 /// - The entry ends with a 24-byte digest of the base item's stored key, so items that share an
 ///   index key are distinct entries, in a fixed order that a LastEvaluatedKey can resume exactly.
 ///
-/// The entry's value is the base item's stored key. A key is at most 8 + 121 + 324 + 24 = 477
-/// bytes, under LMDB's 511.
+/// The entry's value is the base item's stored key (length-prefixed) followed by what the index
+/// projects of the item, stored as items are (size, then encoding): a read answers from the entry
+/// alone, as DynamoDB's indexes do, unless a local index must fetch non-projected attributes.
+/// A key is at most 8 + 121 + 324 + 24 = 477 bytes, under LMDB's 511.
 enum IndexKeyEncoding {
     static let partitionInlineLimit = 120
     static let sortInlineLimit = 300
@@ -69,6 +71,22 @@ enum IndexKeyEncoding {
         let bytes = components(values)
         if bytes.count <= sortInlineLimit { return bytes }
         return Array(bytes[0..<sortInlineLimit]) + KeyEncoding.digest(bytes)
+    }
+
+    /// An entry's value: the base item's stored key, then the projected item's stored value.
+    static func entryValue(baseKey: [UInt8], projected: [UInt8]) -> [UInt8] {
+        var w = ByteWriter(capacity: baseKey.count + projected.count + 2)
+        w.lengthPrefixed(baseKey)
+        w.append(projected)
+        return w.bytes
+    }
+
+    /// Splits an entry's value into the base item's stored key and the offset of the projected
+    /// item's stored value.
+    static func splitEntryValue(_ value: [UInt8]) throws(ShoalError) -> (baseKey: [UInt8], projectedOffset: Int) {
+        var r = ByteReader(value)
+        let baseKey = try r.lengthPrefixed()
+        return (baseKey, r.offset)
     }
 
     /// The last bytes of every entry: which base item it stands for.

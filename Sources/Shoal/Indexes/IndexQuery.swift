@@ -175,7 +175,7 @@ struct IndexQueryPlan {
             let entryKey = cursor.key
             let run = IndexKeyEncoding.run(ofEntry: entryKey, prefixLength: prefix.count)
             let digest = entryKey.array((entryKey.count - IndexKeyEncoding.digestSize)..<entryKey.count)
-            let entry = try read.entry(baseKey: cursor.value.array, items: storages[best].items, txn: txns[best], run: run,
+            let entry = try read.entry(value: cursor.value.array, items: storages[best].items, txn: txns[best], run: run,
                                        entryDigest: digest) { values, position in
                 zip(values, partition).allSatisfy { KeyEncoding.compare($0, $1) == 0 } && matchesSort(position.sort)
                     && isAfterStart(position)

@@ -49,35 +49,39 @@ struct IndexRead {
             // A local index answers from the base item what it does not project, as DynamoDB does.
             wholeItem = read.select == .allAttributes || !rules.projects(wanted)
         }
-        // What to decode: a projected index decodes what it holds (its entry size is their size);
-        // an item read whole decodes only what the projection, filter and keys need, if it can.
-        if let projected = rules.projected, !wholeItem {
-            selection = ItemCodec.AttributeSelection(projected)
-        } else if shaping.projection != nil || shaping.countOnly {
-            // A fetching local index also decodes what it projects: its entry size is their size.
-            selection = ItemCodec.AttributeSelection(wanted.union(keys).union(rules.projected ?? []))
+        // What to decode: everything the entry (or the fetched item) holds, unless a projection
+        // or a count needs less; a fetching local index also decodes what it projects (its entry
+        // size is their size).
+        if shaping.projection != nil || shaping.countOnly {
+            selection = ItemCodec.AttributeSelection(wanted.union(keys).union(wholeItem ? rules.projected ?? [] : []))
         } else {
             selection = nil
         }
     }
 
-    /// The page entry of one index entry, or nil when the base item is not (or no longer) in
-    /// this index partition. `accept` checks the entry's index key values.
-    func entry(baseKey: [UInt8], items: LMDB.Database, txn: Transaction, run: [UInt8]?, entryDigest: [UInt8],
+    /// The page entry of one index entry (its stored value), or nil when the item is not in this
+    /// index partition. `accept` checks the entry's index key values.
+    func entry(value: [UInt8], items: LMDB.Database, txn: Transaction, run: [UInt8]?, entryDigest: [UInt8],
                accept: (_ partition: [AttributeValue], _ position: IndexPosition) -> Bool) throws -> StoredEntry? {
-        guard let bytes = try txn.get(items, key: baseKey) else { return nil }
-        var reader = ByteReader(bytes)
-        let itemSize = try reader.varint()
-        // What the index holds of the item (all of it, or its projection).
+        let (baseKey, projectedOffset) = try IndexKeyEncoding.splitEntryValue(value)
+        // The entry holds what the index projects; a local index asked for more reads the item.
+        var bytes = value
+        var offset = projectedOffset
+        if wholeItem {
+            guard let item = try txn.get(items, key: baseKey) else { return nil }
+            bytes = item
+            offset = 0
+        }
+        var reader = ByteReader(bytes, offset: offset)
+        let storedSize = try reader.varint()
         let item = if let selection { try ItemCodec.decode(bytes, from: reader.offset, only: selection) }
             else { try ItemCodec.decode(bytes, from: reader.offset) }
-        // The entry and the item come from one snapshot: the item has the index key values.
         guard let values = rules.storedKeyValues(of: item) else { return nil }
         let position = IndexPosition(sort: values.sort, digest: entryDigest, source: item, keyNames: keyNames)
         guard accept(values.partition, position) else { return nil }
         let key = try schema.storedKey(of: item)
-        // The index entry's size is what it projects; a fetch also reads the whole item from the table.
-        let size = rules.projected == nil ? itemSize : ItemValidation.size(of: wholeItem ? rules.project(item) : item)
+        // The entry's size is what it projects (stored with it); a fetch also reads the item from the table.
+        let size = wholeItem ? ItemValidation.size(of: rules.project(item)) : storedSize
         var result: Item? = item
         if let filter = shaping.filter, !ConditionEvaluator.evaluate(filter, on: item) {
             result = nil
@@ -86,7 +90,7 @@ struct IndexRead {
         } else if let projection = shaping.projection {
             result = Projection.apply(projection, to: item)
         }
-        return StoredEntry(key: key, size: size, result: result, run: run, position: position, fetchedSize: wholeItem ? itemSize : 0)
+        return StoredEntry(key: key, size: size, result: result, run: run, position: position, fetchedSize: wholeItem ? storedSize : 0)
     }
 
     /// A page's read units: the index's, by the entries read, and, for a local index that fetched

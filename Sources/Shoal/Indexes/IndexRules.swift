@@ -109,6 +109,14 @@ struct IndexRules: Sendable {
         projectedSize(of: item, itemSize: itemSize) + 100
     }
 
+    /// The stored value of what the index holds of an item: the item's own stored value when it
+    /// projects everything, else its projection's.
+    func projectedValue(of item: Item, storedValue: [UInt8]) -> [UInt8] {
+        guard projected != nil else { return storedValue }
+        let projection = project(item)
+        return ShardLayout.encodeValue(item: projection, size: ItemValidation.size(of: projection))
+    }
+
     /// The size of what the index holds of an item (keys included): what its reads and writes cost.
     func projectedSize(of item: Item, itemSize: Int) -> Int {
         projected == nil ? itemSize : ItemValidation.size(of: project(item))
@@ -118,7 +126,8 @@ struct IndexRules: Sendable {
     /// or remove an entry, two when its index key changed (delete, then put), one when only
     /// projected attributes changed, none when the index holds nothing that changed. Each write
     /// costs 1 unit per KB of the entry.
-    func writeUnits(old: OldItem?, new: NewItem?, oldEntry: [UInt8]?, newEntry: [UInt8]?, itemChanged: () -> Bool) -> Double {
+    /// `projectionChanged`: whether what the entry holds changed, when its key stays.
+    func writeUnits(old: OldItem?, new: NewItem?, oldEntry: [UInt8]?, newEntry: [UInt8]?, projectionChanged: Bool) -> Double {
         func units(_ item: Item, _ size: Int) -> Double { CapacityUnits.write(bytes: projectedSize(of: item, itemSize: size)) }
         switch (oldEntry, newEntry) {
         case (nil, nil):
@@ -130,8 +139,7 @@ struct IndexRules: Sendable {
         case let (a?, b?) where a != b:
             return units(old!.item, old!.size) + units(new!.item, new!.size)
         default:
-            let changed = projected == nil ? itemChanged() : project(old!.item) != project(new!.item)
-            return changed ? units(new!.item, new!.size) : 0
+            return projectionChanged ? units(new!.item, new!.size) : 0
         }
     }
 

@@ -50,7 +50,7 @@ struct IndexScanPlan {
             let cursor = cursors[best]
             let digest = cursor.key.array(max(0, cursor.key.count - IndexKeyEncoding.digestSize)..<cursor.key.count)
             // Scan order is stored order, so no run is re-sorted.
-            if let entry = try read.entry(baseKey: cursor.value.array, items: storages[best].items, txn: txns[best], run: nil,
+            if let entry = try read.entry(value: cursor.value.array, items: storages[best].items, txn: txns[best], run: nil,
                                           entryDigest: digest, accept: { _, _ in true }) {
                 guard page.add(entry), !page.isFull else { break }
             }

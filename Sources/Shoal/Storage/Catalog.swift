@@ -9,7 +9,8 @@ final class Catalog: Sendable {
     let environment: Environment
     private let meta: LMDB.Database
     private let tables: LMDB.Database
-    static let formatVersion = 1
+    /// 2: index entries carry the projected item (1 stored only the base key).
+    static let formatVersion = 2
 
     struct Layout: Equatable {
         var shardCount: Int
@@ -60,6 +61,31 @@ final class Catalog: Sendable {
             try txn.put(meta, key: Array("vnodes".utf8), value: ShardLayout.encodeInt(proposed.virtualNodes))
             return proposed
         }
+    }
+
+    /// Checks the directory's stored format against this version's: a newer one is refused, an
+    /// older one is upgraded when nothing in it changed layout since (format 1 differs only in
+    /// index entries, so a directory without indexes is upgraded in place).
+    func checkFormat(tables: [TableDefinition], readOnly: Bool) throws {
+        let stored = try storedFormat() ?? Catalog.formatVersion
+        if stored > Catalog.formatVersion {
+            throw ShoalError.internalError("The data directory has storage format \(stored); this version of Shoal reads format \(Catalog.formatVersion) and older")
+        }
+        guard stored < Catalog.formatVersion else { return }
+        if tables.contains(where: { !$0.allIndexes.isEmpty }) {
+            throw ShoalError.internalError("The data directory has storage format \(stored), whose secondary index entries this version cannot read: export its tables with the version that wrote it and import them here")
+        }
+        if !readOnly { try recordFormat(Catalog.formatVersion) }
+    }
+
+    /// Stores the directory's format version.
+    func recordFormat(_ version: Int) throws {
+        try environment.write { txn in try txn.put(meta, key: Array("format".utf8), value: ShardLayout.encodeInt(version)) }
+    }
+
+    /// The directory's stored format version.
+    func storedFormat() throws -> Int? {
+        try environment.read { txn in try txn.get(meta, key: Array("format".utf8)).map(ShardLayout.decodeInt) }
     }
 
     func allTables() throws -> [TableDefinition] {

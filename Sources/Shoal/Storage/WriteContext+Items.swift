@@ -28,8 +28,8 @@ struct OldItem {
 extension WriteContext {
     /// The one place an item changes: writes `new` (or deletes the item when nil) under `key` and
     /// brings every index of the table into step — an entry inserted, moved when its index key
-    /// changed, deleted, or left alone when nothing it holds changed — and the size totals, all in
-    /// this write's unit of the group transaction.
+    /// changed, rewritten when only what it projects changed, deleted, or left alone when nothing
+    /// it holds changed — and the size totals, all in this write's unit of the group transaction.
     ///
     /// `old` must be the item currently stored under `key`, decoded (read in this unit).
     /// - Throws: `ValidationException` when `new` has an index key attribute of the wrong type,
@@ -57,11 +57,21 @@ extension WriteContext {
         var itemChanged: Bool?
         for move in moves {
             let rules = move.index.rules
-            let units = rules.writeUnits(old: old, new: new, oldEntry: move.old, newEntry: move.new) {
-                if itemChanged == nil { itemChanged = old?.item != new?.item }
-                return itemChanged!
+            // When the entry key stays (both items exist): whether what the entry holds changed.
+            var projectionChanged = false
+            if let entry = move.old, entry == move.new {
+                if rules.projected == nil {
+                    if itemChanged == nil { itemChanged = old!.item != new!.item }
+                    projectionChanged = itemChanged!
+                } else {
+                    projectionChanged = rules.project(old!.item) != rules.project(new!.item)
+                }
             }
+            let units = rules.writeUnits(old: old, new: new, oldEntry: move.old, newEntry: move.new, projectionChanged: projectionChanged)
             if units > 0 { capacity.add(index: rules.name, global: rules.definition.isGlobal, units: units) }
+            func entryValue() -> [UInt8] {
+                IndexKeyEncoding.entryValue(baseKey: key, projected: rules.projectedValue(of: new!.item, storedValue: new!.value))
+            }
             if move.index.rules.definition.status == .creating {
                 // Being backfilled: an entry may not exist yet, so count what is really there.
                 var delta = 0
@@ -69,7 +79,7 @@ extension WriteContext {
                     delta -= move.index.rules.entrySize(of: old!.item, itemSize: old!.size)
                 }
                 if let newEntry = move.new {
-                    try put(move.index.db, key: newEntry, value: key)
+                    try put(move.index.db, key: newEntry, value: entryValue())
                     delta += move.index.rules.entrySize(of: new!.item, itemSize: new!.size)
                 }
                 addSize(delta, key: ShardLayout.indexSizeKey(tableID, move.index.id))
@@ -77,7 +87,9 @@ extension WriteContext {
             }
             if move.old != move.new {
                 if let oldEntry = move.old { try delete(move.index.db, key: oldEntry) }
-                if let newEntry = move.new { try put(move.index.db, key: newEntry, value: key) }
+                if let newEntry = move.new { try put(move.index.db, key: newEntry, value: entryValue()) }
+            } else if let entry = move.new, projectionChanged {
+                try put(move.index.db, key: entry, value: entryValue())
             }
             let before = move.old == nil ? 0 : move.index.rules.entrySize(of: old!.item, itemSize: old!.size)
             let after = move.new == nil ? 0 : move.index.rules.entrySize(of: new!.item, itemSize: new!.size)
@@ -111,7 +123,7 @@ extension WriteContext {
         // DynamoDB leaves out items whose index key has the wrong type; so does the backfill.
         guard let entry = try? index.rules.entryKey(of: item, baseKey: key) else { return }
         if try get(index.db, key: entry) == nil {
-            try put(index.db, key: entry, value: key)
+            try put(index.db, key: entry, value: IndexKeyEncoding.entryValue(baseKey: key, projected: index.rules.projectedValue(of: item, storedValue: value)))
             addSize(index.rules.entrySize(of: item, itemSize: size), key: ShardLayout.indexSizeKey(tableID, index.id))
         }
     }
