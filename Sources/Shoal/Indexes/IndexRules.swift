@@ -5,6 +5,9 @@ struct IndexRules: Sendable {
     let table: PrimaryKey
     /// Every attribute the index holds (nil: all of them).
     let projected: Set<AttributeName>?
+    /// What to decode of a stored item to build its entry: the projected attributes, or only
+    /// the keys when the entry reuses the item's stored value.
+    let entrySelection: ItemCodec.AttributeSelection
 
     init(_ definition: IndexDefinition, table: PrimaryKey) {
         self.definition = definition
@@ -16,6 +19,7 @@ struct IndexRules: Sendable {
         case .keysOnly: projected = keys
         case .include: projected = keys.union((definition.projection.nonKeyAttributes ?? []).map { AttributeName($0) })
         }
+        entrySelection = ItemCodec.AttributeSelection(projected ?? keys)
     }
 
     var name: String { definition.name }

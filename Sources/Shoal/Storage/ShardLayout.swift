@@ -18,6 +18,14 @@ enum ShardLayout {
     static func sizeKey(_ tableID: String) -> [UInt8] { Array("size:\(tableID)".utf8) }
     static func indexSizeKey(_ tableID: String, _ indexID: String) -> [UInt8] { Array("size:\(tableID):\(indexID)".utf8) }
 
+    /// A size total a write group changes: a table's items, or one of its indexes.
+    struct SizeCounter: Hashable {
+        var tableID: String
+        var indexID: String?
+
+        var key: [UInt8] { indexID.map { ShardLayout.indexSizeKey(tableID, $0) } ?? ShardLayout.sizeKey(tableID) }
+    }
+
     static func encodeInt(_ value: Int) -> [UInt8] {
         var w = ByteWriter(capacity: 8)
         w.uint64BigEndian(UInt64(bitPattern: Int64(value)))

@@ -82,7 +82,7 @@ extension WriteContext {
                     try put(move.index.db, key: newEntry, value: entryValue())
                     delta += move.index.rules.entrySize(of: new!.item, itemSize: new!.size)
                 }
-                addSize(delta, key: ShardLayout.indexSizeKey(tableID, move.index.id))
+                addSize(delta, table: tableID, index: move.index.id)
                 continue
             }
             if move.old != move.new {
@@ -93,7 +93,7 @@ extension WriteContext {
             }
             let before = move.old == nil ? 0 : move.index.rules.entrySize(of: old!.item, itemSize: old!.size)
             let after = move.new == nil ? 0 : move.index.rules.entrySize(of: new!.item, itemSize: new!.size)
-            addSize(after - before, key: ShardLayout.indexSizeKey(tableID, move.index.id))
+            addSize(after - before, table: tableID, index: move.index.id)
         }
         return capacity
     }
@@ -116,15 +116,21 @@ extension WriteContext {
         addSize(-size, table: tableID)
     }
 
-    /// Indexes one stored item into a new index (backfill); an entry already written by a
-    /// concurrent write is left as it is.
-    func backfill(_ index: ShardIndex, tableID: String, key: [UInt8], value: [UInt8]) throws {
-        let (item, size) = try ShardLayout.decodeValue(value)
-        // DynamoDB leaves out items whose index key has the wrong type; so does the backfill.
-        guard let entry = try? index.rules.entryKey(of: item, baseKey: key) else { return }
-        if try get(index.db, key: entry) == nil {
-            try put(index.db, key: entry, value: IndexKeyEncoding.entryValue(baseKey: key, projected: index.rules.projectedValue(of: item, storedValue: value)))
-            addSize(index.rules.entrySize(of: item, itemSize: size), key: ShardLayout.indexSizeKey(tableID, index.id))
+    /// Indexes stored items into a new index (backfill); an entry already written by a concurrent
+    /// write is left as it is. Decodes only what the index holds of each item.
+    func backfill(_ index: ShardIndex, tableID: String, items: [(key: [UInt8], value: [UInt8])]) throws {
+        var added = 0
+        for (key, value) in items {
+            var reader = ByteReader(value)
+            let size = try reader.varint()
+            let item = try ItemCodec.decode(value, from: reader.offset, only: index.rules.entrySelection)
+            // DynamoDB leaves out items whose index key has the wrong type; so does the backfill.
+            guard let entry = try? index.rules.entryKey(of: item, baseKey: key) else { continue }
+            let entryValue = IndexKeyEncoding.entryValue(baseKey: key, projected: index.rules.projectedValue(of: item, storedValue: value))
+            if try insertIfAbsent(index.db, key: entry, value: entryValue) {
+                added += index.rules.entrySize(of: item, itemSize: size)
+            }
         }
+        addSize(added, table: tableID, index: index.id)
     }
 }

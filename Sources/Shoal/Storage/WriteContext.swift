@@ -21,7 +21,7 @@ final class WriteContext {
     /// Emptied databases to keep open for the grace period.
     private var quarantined: [LMDB.Database] = []
     /// Changes of the byte totals in `stats`, by key, written once per group.
-    private var sizeDeltas: [[UInt8]: Int] = [:]
+    private var sizeDeltas: [ShardLayout.SizeCounter: Int] = [:]
 
     private enum Undo {
         case restore(LMDB.Database, key: [UInt8], value: [UInt8])
@@ -97,6 +97,13 @@ final class WriteContext {
         try transaction.put(db, key: key, value: value)
         undo.append(.restore(db, key: key, value: old))
         return old
+    }
+
+    /// Stores `value` under `key` unless the key exists (one B-tree descent). - Returns: whether it stored it.
+    func insertIfAbsent(_ db: LMDB.Database, key: [UInt8], value: [UInt8]) throws -> Bool {
+        guard try transaction.insert(db, key: key, value: value, existing: { _ in () }) == nil else { return false }
+        undo.append(.remove(db, key: key))
+        return true
     }
 
     /// Deletes `key`. - Returns: the bytes it held, or nil when it was absent.
@@ -186,9 +193,9 @@ final class WriteContext {
         irreversible = true
         let db = storage.indexes.remove(at: position).db
         try transaction.drop(db, delete: false)
-        let key = ShardLayout.indexSizeKey(tableID, indexID)
-        try transaction.delete(writer.statistics, key: key)
-        sizeDeltas[key] = nil
+        let counter = ShardLayout.SizeCounter(tableID: tableID, indexID: indexID)
+        try transaction.delete(writer.statistics, key: counter.key)
+        sizeDeltas[counter] = nil
         quarantined.append(db)
         changed[tableID] = storage
     }
@@ -203,30 +210,36 @@ final class WriteContext {
             try transaction.drop(db, delete: false)
             quarantined.append(db)
         }
-        var keys = [ShardLayout.sizeKey(tableID)]
-        keys += storage.indexes.map { ShardLayout.indexSizeKey(tableID, $0.id) }
-        for key in keys {
-            try transaction.delete(writer.statistics, key: key)
-            sizeDeltas[key] = nil
+        var counters = [ShardLayout.SizeCounter(tableID: tableID)]
+        counters += storage.indexes.map { ShardLayout.SizeCounter(tableID: tableID, indexID: $0.id) }
+        for counter in counters {
+            try transaction.delete(writer.statistics, key: counter.key)
+            sizeDeltas[counter] = nil
         }
         changed[tableID] = .some(nil)
     }
 
     /// Records a change of a byte total in `stats` (written once per group).
-    func addSize(_ delta: Int, key: [UInt8]) {
+    func addSize(_ delta: Int, to counter: ShardLayout.SizeCounter) {
         guard delta != 0 else { return }
-        sizeDeltas[key, default: 0] += delta
+        sizeDeltas[counter, default: 0] += delta
     }
 
     /// Records a change of the table's total item size in this shard.
     func addSize(_ delta: Int, table tableID: String) {
-        addSize(delta, key: ShardLayout.sizeKey(tableID))
+        addSize(delta, to: ShardLayout.SizeCounter(tableID: tableID))
+    }
+
+    /// Records a change of an index's total entry size in this shard.
+    func addSize(_ delta: Int, table tableID: String, index indexID: String) {
+        addSize(delta, to: ShardLayout.SizeCounter(tableID: tableID, indexID: indexID))
     }
 
     func finish() throws {
         guard !sizeDeltas.isEmpty else { return }
         let stats = writer.statistics
-        for (key, delta) in sizeDeltas where delta != 0 {
+        for (counter, delta) in sizeDeltas where delta != 0 {
+            let key = counter.key
             let current = try transaction.get(stats, key: key).map(ShardLayout.decodeInt) ?? 0
             try transaction.put(stats, key: key, value: ShardLayout.encodeInt(current + delta))
         }
