@@ -42,12 +42,7 @@ struct Fixture: @unchecked Sendable {
     }
 
     static func open() async throws -> Fixture {
-        let ready = directory + "/ready"
-        if !FileManager.default.fileExists(atPath: ready) {
-            try? FileManager.default.removeItem(atPath: directory)
-            try await build()
-            _ = FileManager.default.createFile(atPath: ready, contents: Data())
-        }
+        try await buildOnce(directory, build)
         return try connect()
     }
 
@@ -103,6 +98,16 @@ struct Fixture: @unchecked Sendable {
         fixture.shoal.close()
         print("Fixture ready")
     }
+}
+
+/// Runs `build` for a fixture directory unless a previous run completed it (a `ready` marker);
+/// a directory left half-built is removed first.
+func buildOnce(_ directory: String, _ build: () async throws -> Void) async throws {
+    let ready = directory + "/ready"
+    guard !FileManager.default.fileExists(atPath: ready) else { return }
+    try? FileManager.default.removeItem(atPath: directory)
+    try await build()
+    _ = FileManager.default.createFile(atPath: ready, contents: Data())
 }
 
 /// Deterministic random numbers (SplitMix64) so every run reads the same keys.

@@ -43,12 +43,7 @@ struct IndexFixture: @unchecked Sendable {
     }
 
     static func open() async throws -> IndexFixture {
-        let ready = directory + "/ready"
-        if !FileManager.default.fileExists(atPath: ready) {
-            try? FileManager.default.removeItem(atPath: directory)
-            try await build()
-            _ = FileManager.default.createFile(atPath: ready, contents: Data())
-        }
+        try await buildOnce(directory, build)
         return try connect()
     }
 
