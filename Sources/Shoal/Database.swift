@@ -144,7 +144,8 @@ public final class Database: Sendable {
                     // shard: a crash mid-CreateTable or mid-UpdateTable.
                     let id = definition.id
                     let rules = definition.maintainedIndexRules
-                    storages.append(try shard.writer.performSync { try $0.openTable(id, indexes: rules) })
+                    let stream = definition.stream
+                    storages.append(try shard.writer.performSync { try $0.openTable(id, indexes: rules, stream: stream) })
                 }
             }
             // Read-only, a table a crash left half-created is skipped (the owner completes it on open).

@@ -37,6 +37,8 @@ struct TableDefinition: Sendable, Codable, Equatable {
     var tags: [String: String]?
     /// Global and local secondary indexes (absent in catalogs written before indexes existed).
     var indexes: [IndexDefinition]?
+    /// The enabled change stream (absent when streams are off).
+    var stream: StreamDefinition?
 }
 
 /// What DescribeTable, CreateTable and DeleteTable return.
@@ -54,6 +56,11 @@ public struct TableDescription: Sendable, Equatable {
     public var tableId: String
     public var globalSecondaryIndexes: [IndexDescription]?
     public var localSecondaryIndexes: [IndexDescription]?
+    /// The stream setting (absent when the table never had a stream).
+    public var streamSpecification: StreamSpecification?
+    /// The ARN and label of the table's newest stream.
+    public var latestStreamArn: String?
+    public var latestStreamLabel: String?
 }
 
 extension TableDefinition {
@@ -78,6 +85,8 @@ extension TableDefinition {
             provisionedThroughput: provisionedThroughput, itemCount: itemCount, tableSizeBytes: sizeBytes,
             creationDateTime: Date(timeIntervalSince1970: creationDate),
             tableArn: arn, tableId: id,
-            globalSecondaryIndexes: globals.isEmpty ? nil : globals, localSecondaryIndexes: locals.isEmpty ? nil : locals)
+            globalSecondaryIndexes: globals.isEmpty ? nil : globals, localSecondaryIndexes: locals.isEmpty ? nil : locals,
+            streamSpecification: stream.map { .enabled($0.viewType) }, latestStreamArn: stream?.arn(region: region),
+            latestStreamLabel: stream?.label)
     }
 }

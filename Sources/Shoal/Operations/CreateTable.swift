@@ -13,6 +13,8 @@ public struct CreateTableRequest: Sendable {
     public var globalSecondaryIndexes: [GlobalSecondaryIndex]?
     /// Up to 5 local secondary indexes (only at creation; the table needs a sort key).
     public var localSecondaryIndexes: [LocalSecondaryIndex]?
+    /// A change stream from the start (`StreamEnabled` with a `StreamViewType`).
+    public var streamSpecification: StreamSpecification?
 
     public init(tableName: String, keySchema: [KeySchemaElement], attributeDefinitions: [AttributeDefinition],
                 billingMode: BillingMode? = nil, provisionedThroughput: ProvisionedThroughput? = nil,
@@ -110,7 +112,7 @@ extension Database {
             // which the next open deletes.
             for shard in shards {
                 do {
-                    storages.append(try await shard.writer.perform { try $0.openTable(id, indexes: rules) })
+                    storages.append(try await shard.writer.perform { try $0.openTable(id, indexes: rules, stream: definition.stream) })
                 } catch LMDBError.databasesFull {
                     throw Database.databasesFull(options)
                 }
@@ -195,6 +197,7 @@ extension Database {
                 throw .invalidParameter("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST")
             }
         }
+        let streamViewType = try StreamRules.viewType(request.streamSpecification)
         if let tags = request.tags, !tags.isEmpty {
             try TagRules.validate(tags)
             guard tags.count <= Database.maxTags else {
@@ -213,13 +216,16 @@ extension Database {
                 throw .invalidParameter("Some AttributeDefinitions are not used. AttributeDefinitions: [\(types.keys.sorted().map(\.string).joined(separator: ", "))], keys used: [\(used.sorted().map(\.string).joined(separator: ", "))]")
             }
         }
+        let now = Date()
+        let id = UUID().uuidString.lowercased()
         return TableDefinition(
-            name: request.tableName, id: UUID().uuidString.lowercased(),
+            name: request.tableName, id: id,
             primaryKey: primaryKey,
             attributeDefinitions: request.attributeDefinitions, billingMode: billing,
             provisionedThroughput: request.provisionedThroughput,
-            creationDate: (Date().timeIntervalSince1970 * 1000).rounded() / 1000,
+            creationDate: (now.timeIntervalSince1970 * 1000).rounded() / 1000,
             tags: request.tags?.isEmpty == false ? request.tags : nil,
-            indexes: indexes.isEmpty ? nil : indexes)
+            indexes: indexes.isEmpty ? nil : indexes,
+            stream: streamViewType.map { StreamDefinition.new(table: request.tableName, tableID: id, viewType: $0, primaryKey: primaryKey, at: now) })
     }
 }

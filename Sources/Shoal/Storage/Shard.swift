@@ -20,9 +20,9 @@ struct Shard: Sendable {
         envOptions.noSync = options.durability == .noSync
         envOptions.readOnly = options.readOnly
         let environment = try Environment(path: path, options: envOptions)
-        let (statistics, tables) = options.readOnly
+        let (statistics, tables, counter) = options.readOnly
             ? try Shard.openReadOnly(environment, liveTables: liveTables)
-            : try environment.write { txn -> (LMDB.Database, [String: TableStorage]) in
+            : try environment.write { txn -> (LMDB.Database, [String: TableStorage], UInt64) in
             let statistics = try txn.openDatabase(named: ShardLayout.statisticsName, create: true)!
             var names: [String] = []
             let main = try txn.openDatabase(named: nil)!
@@ -35,7 +35,8 @@ struct Shard: Sendable {
             }
             let wanted = Shard.wantedDatabases(liveTables)
             var opened: [String: LMDB.Database] = [:]
-            for name in names where name.hasPrefix(ShardLayout.itemsPrefix) || name.hasPrefix(ShardLayout.indexPrefix) {
+            for name in names where name.hasPrefix(ShardLayout.itemsPrefix) || name.hasPrefix(ShardLayout.indexPrefix)
+                || name.hasPrefix(ShardLayout.streamPrefix) {
                 let db = try txn.openDatabase(named: name)!
                 if wanted.contains(name) {
                     opened[name] = db
@@ -44,12 +45,12 @@ struct Shard: Sendable {
                     try txn.delete(statistics, key: Shard.statisticsKey(ofDatabase: name))
                 }
             }
-            return (statistics, Shard.assemble(liveTables, opened))
+            return (statistics, Shard.assemble(liveTables, opened), try Shard.streamCounter(txn, statistics))
         }
         self.index = index
         self.environment = environment
         self.statistics = statistics
-        self.writer = ShardWriter(environment: environment, index: index, statistics: statistics, tables: tables,
+        self.writer = ShardWriter(environment: environment, index: index, statistics: statistics, tables: tables, streamCounter: counter,
                                   deletedTableGrace: options.deletedTableGrace)
         self.tableStorage = tables
     }
@@ -65,6 +66,7 @@ struct Shard: Sendable {
             for index in definition.allIndexes where index.isMaintained {
                 names.insert(ShardLayout.indexName(id, index.id))
             }
+            if let stream = definition.stream { names.insert(ShardLayout.streamName(stream.id)) }
         }
         return names
     }
@@ -91,13 +93,22 @@ struct Shard: Sendable {
                 }
                 storage.indexes.append(ShardIndex(rules: IndexRules(index, table: definition.primaryKey), db: db))
             }
+            if let stream = definition.stream {
+                guard let db = opened[ShardLayout.streamName(stream.id)] else { continue }
+                storage.stream = ShardStream(id: stream.id, viewType: stream.viewType, primaryKey: stream.primaryKey, db: db)
+            }
             if complete { tables[id] = storage }
         }
         return tables
     }
 
+    /// The last stream record counter the shard used.
+    private static func streamCounter(_ txn: Transaction, _ statistics: LMDB.Database) throws -> UInt64 {
+        try txn.get(statistics, key: ShardLayout.streamCounterKey).map { $0.reduce(UInt64(0)) { $0 << 8 | UInt64($1) } } ?? 0
+    }
+
     /// Opens the databases of `liveTables` without changing anything.
-    private static func openReadOnly(_ environment: Environment, liveTables: [String: TableDefinition]) throws -> (LMDB.Database, [String: TableStorage]) {
+    private static func openReadOnly(_ environment: Environment, liveTables: [String: TableDefinition]) throws -> (LMDB.Database, [String: TableStorage], UInt64) {
         try environment.read { txn in
             guard let statistics = try txn.openDatabase(named: ShardLayout.statisticsName) else {
                 throw ShoalError.internalError("\(environment.path) is not a Shoal shard")
@@ -106,7 +117,7 @@ struct Shard: Sendable {
             for name in wantedDatabases(liveTables) {
                 if let db = try txn.openDatabase(named: name) { opened[name] = db }
             }
-            return (statistics, assemble(liveTables, opened))
+            return (statistics, assemble(liveTables, opened), try streamCounter(txn, statistics))
         }
     }
 }

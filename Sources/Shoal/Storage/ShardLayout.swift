@@ -6,15 +6,21 @@ import LMDB
 ///   DynamoDB size as a varint followed by its ``ItemCodec`` bytes.
 /// - `index:<tableID>:<indexID>`: a secondary index's entries, keyed by ``IndexKeyEncoding``;
 ///   each value is the base item's stored key.
+/// - `stream:<streamID>`: a change stream's records in this shard, keyed by the shard's record
+///   counter (8 bytes, big-endian; see ``StreamRecordCodec``). It outlives its table until retention ends.
 /// - `stats`: `size:<tableID>` → the table's total item bytes in this shard, and
-///   `size:<tableID>:<indexID>` → the index's total entry bytes by DynamoDB's rules (8 bytes, big-endian).
+///   `size:<tableID>:<indexID>` → the index's total entry bytes by DynamoDB's rules (8 bytes, big-endian);
+///   `stream-counter` → the last stream record counter this shard used.
 enum ShardLayout {
     static let itemsPrefix = "items:"
     static let indexPrefix = "index:"
     static let statisticsName = "stats"
+    static let streamPrefix = "stream:"
+    static let streamCounterKey = Array("stream-counter".utf8)
 
     static func itemsName(_ tableID: String) -> String { itemsPrefix + tableID }
     static func indexName(_ tableID: String, _ indexID: String) -> String { indexPrefix + tableID + ":" + indexID }
+    static func streamName(_ streamID: String) -> String { streamPrefix + streamID }
     static func sizeKey(_ tableID: String) -> [UInt8] { Array("size:\(tableID)".utf8) }
     static func indexSizeKey(_ tableID: String, _ indexID: String) -> [UInt8] { Array("size:\(tableID):\(indexID)".utf8) }
 

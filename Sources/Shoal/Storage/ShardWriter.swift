@@ -24,17 +24,20 @@ final class ShardWriter: @unchecked Sendable {
     /// Emptied databases of deleted tables, kept open until no reader can still hold them.
     private var quarantine: [(db: LMDB.Database, since: ContinuousClock.Instant)] = []
     private let deletedTableGrace: Duration
+    /// The last stream record counter used in this shard (writer thread only; stored per group).
+    var streamCounter: UInt64
     static let maxGroupSize = 1024
     /// Committed group transactions and the writes they carried (for stats and tests).
     let committedGroups = Atomic<Int>(0)
     let committedWrites = Atomic<Int>(0)
 
     init(environment: Environment, index: Int, statistics: LMDB.Database, tables: [String: TableStorage],
-         deletedTableGrace: Duration) {
+         streamCounter: UInt64, deletedTableGrace: Duration) {
         self.environment = environment
         self.index = index
         self.statistics = statistics
         self.tables = tables
+        self.streamCounter = streamCounter
         self.deletedTableGrace = deletedTableGrace
         let thread = Thread { [self] in self.run() }
         thread.stackSize = 1 << 20

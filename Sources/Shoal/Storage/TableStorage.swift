@@ -1,14 +1,18 @@
 import LMDB
 
-/// A table's databases in one shard: its items and its secondary indexes (the change stream comes
-/// next), opened together by CreateTable and dropped together by DeleteTable.
+/// A table's databases in one shard: its items, its secondary indexes and the change stream its
+/// writes append to, opened together by CreateTable; DeleteTable drops the items and indexes (a
+/// stream stays readable until its records age out).
 struct TableStorage: Sendable {
     let items: LMDB.Database
     /// The indexes writes maintain (live or being backfilled), in definition order.
     var indexes: [ShardIndex]
+    /// The enabled stream, if any.
+    var stream: ShardStream? = nil
 
-    /// Whether a write must know the item it replaces (to move or delete index entries).
-    var needsOldImage: Bool { !indexes.isEmpty }
+    /// Whether a write must know the item it replaces (to move or delete index entries, or to
+    /// tell the stream what changed).
+    var needsOldImage: Bool { !indexes.isEmpty || stream != nil }
 
     func index(named name: String) -> ShardIndex? {
         indexes.first { Bytewise.equal($0.rules.name, name) }
@@ -16,6 +20,14 @@ struct TableStorage: Sendable {
 
     /// Every database, items first.
     var allDatabases: [LMDB.Database] { [items] + indexes.map(\.db) }
+}
+
+/// A table's enabled stream in one shard: what it records and the database of its records.
+struct ShardStream: Sendable {
+    let id: String
+    let viewType: StreamViewType
+    let primaryKey: PrimaryKey
+    let db: LMDB.Database
 }
 
 /// One secondary index in one shard: its rules and the database of its entries.

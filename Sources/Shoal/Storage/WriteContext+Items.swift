@@ -1,3 +1,4 @@
+import Foundation
 import LMDB
 
 /// An item about to be stored: the item, its stored value and its DynamoDB size.
@@ -94,6 +95,13 @@ extension WriteContext {
             let before = move.old == nil ? 0 : move.index.rules.entrySize(of: old!.item, itemSize: old!.size)
             let after = move.new == nil ? 0 : move.index.rules.entrySize(of: new!.item, itemSize: new!.size)
             addSize(after - before, table: tableID, index: move.index.id)
+        }
+        if let stream = table.stream, let event = StreamRecordCodec.change(old: old?.item, new: new?.item) {
+            let image = (new?.item ?? old?.item)!
+            var keys = Item(minimumCapacity: 2)
+            for name in stream.primaryKey.names { keys[AttributeName(name)] = image[name] }
+            try appendRecord(stream, value: StreamRecordCodec.encode(event: event, time: Date(), keys: keys, old: old?.item,
+                                                                      new: new?.item, viewType: stream.viewType))
         }
         return capacity
     }

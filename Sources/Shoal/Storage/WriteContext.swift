@@ -22,6 +22,8 @@ final class WriteContext {
     private var quarantined: [LMDB.Database] = []
     /// Changes of the byte totals in `stats`, by key, written once per group.
     private var sizeDeltas: [ShardLayout.SizeCounter: Int] = [:]
+    /// Whether this group appended stream records (the shard's counter is stored with it).
+    private var appendedRecords = false
 
     private enum Undo {
         case restore(LMDB.Database, key: [UInt8], value: [UInt8])
@@ -45,6 +47,7 @@ final class WriteContext {
         changed = [:]
         quarantined = []
         sizeDeltas = [:]
+        appendedRecords = false
     }
 
     /// Runs one pending write as a unit: all of it, or (when it throws) none of it.
@@ -145,7 +148,7 @@ final class WriteContext {
     /// Creates (or opens) the table's databases in this shard, its indexes' too, first deleting
     /// deleted tables' databases whose quarantine is over, so their handle slots can be reused.
     @discardableResult
-    func openTable(_ tableID: String, indexes: [IndexRules]) throws -> TableStorage {
+    func openTable(_ tableID: String, indexes: [IndexRules], stream: StreamDefinition? = nil) throws -> TableStorage {
         irreversible = true
         // mdb_drop(delete) closes the handle at once; should this transaction abort, the emptied
         // database stays in the file unreferenced, and the next open deletes it.
@@ -157,6 +160,10 @@ final class WriteContext {
         for rules in indexes {
             let db = try transaction.openDatabase(named: ShardLayout.indexName(tableID, rules.definition.id), create: true)!
             storage.indexes.append(ShardIndex(rules: rules, db: db))
+        }
+        if let stream {
+            let db = try transaction.openDatabase(named: ShardLayout.streamName(stream.id), create: true)!
+            storage.stream = ShardStream(id: stream.id, viewType: stream.viewType, primaryKey: stream.primaryKey, db: db)
         }
         changed[tableID] = storage
         return storage
@@ -235,7 +242,19 @@ final class WriteContext {
         addSize(delta, to: ShardLayout.SizeCounter(tableID: tableID, indexID: indexID))
     }
 
+    /// Appends a stream record under the shard's next counter. A unit undone after this leaves a
+    /// gap in the counters, never a reused one.
+    func appendRecord(_ stream: ShardStream, value: [UInt8]) throws {
+        writer.streamCounter += 1
+        appendedRecords = true
+        try put(stream.db, key: StreamRecordCodec.key(counter: writer.streamCounter), value: value)
+    }
+
     func finish() throws {
+        if appendedRecords {
+            try transaction.put(writer.statistics, key: ShardLayout.streamCounterKey,
+                                value: withUnsafeBytes(of: writer.streamCounter.bigEndian) { Array($0) })
+        }
         guard !sizeDeltas.isEmpty else { return }
         let stats = writer.statistics
         for (counter, delta) in sizeDeltas where delta != 0 {

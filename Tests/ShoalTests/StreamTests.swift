@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+@testable import Shoal
+
+@Suite struct StreamTests {
+    static func request(_ name: String, _ viewType: StreamViewType) -> CreateTableRequest {
+        var request = CreateTableRequest(tableName: name, partitionKey: ("pk", .s), sortKey: ("sk", .n))
+        request.streamSpecification = .enabled(viewType)
+        return request
+    }
+
+    /// Every record of the table's stream, shard by shard, in stream order.
+    static func records(_ db: Database, _ table: String) throws -> [[StreamRecord]] {
+        try (0..<db.shardCount).map { shard in
+            var all: [StreamRecord] = []
+            var after: UInt64 = 0
+            while true {
+                let page = try db.streamRecords(table: table, shard: shard, after: after, limit: 7)
+                all += page.records
+                guard let last = page.last else { return all }
+                after = last
+            }
+        }
+    }
+
+    @Test func everyChangingWriteAppendsOneRecordAndNoOtherWriteDoes() async throws {
+        let (db, dir) = try makeDatabase(shards: 3)
+        defer { withExtendedLifetime(dir) {} }
+        _ = try await db.createTable(StreamTests.request("Str", .newAndOldImages))
+        let t = db.table("Str")
+        try await t.put(["pk": "a", "sk": 1, "v": 1])                      // INSERT
+        try await t.put(["pk": "a", "sk": 1, "v": 1])                      // same item: nothing
+        try await t.put(["pk": "a", "sk": 1, "v": 2])                      // MODIFY
+        _ = try await db.updateItem(UpdateItemRequest(tableName: "Str", key: ["pk": "a", "sk": 1], updateExpression: "SET v = :v",
+                                                      expressionAttributeValues: [":v": 2]))   // sets what is there: nothing
+        _ = try await db.updateItem(UpdateItemRequest(tableName: "Str", key: ["pk": "a", "sk": 1], updateExpression: "SET w = :w",
+                                                      expressionAttributeValues: [":w": "x"])) // MODIFY
+        await #expect(throws: ShoalError.self) {
+            _ = try await db.putItem(PutItemRequest(tableName: "Str", item: ["pk": "a", "sk": 1, "v": 9], conditionExpression: "attribute_not_exists(pk)"))
+        }
+        _ = try await db.deleteItem(DeleteItemRequest(tableName: "Str", key: ["pk": "zz", "sk": 1]))   // missing: nothing
+        _ = try await db.deleteItem(DeleteItemRequest(tableName: "Str", key: ["pk": "a", "sk": 1]))    // REMOVE
+        _ = try await db.batchWriteItem(BatchWriteItemRequest(requestItems: ["Str": (0..<10).map { .put(["pk": .s("b\($0)"), "sk": 1]) }]))
+
+        let shards = try StreamTests.records(db, "Str")
+        let all = shards.flatMap { $0 }
+        #expect(all.count == 4 + 10)
+        let a = all.filter { $0.keys == ["pk": "a", "sk": 1] }
+        #expect(a.map(\.eventName) == [.insert, .modify, .modify, .remove])
+        #expect(a[0].newImage == ["pk": "a", "sk": 1, "v": 1] && a[0].oldImage == nil)
+        #expect(a[1].oldImage == ["pk": "a", "sk": 1, "v": 1] && a[1].newImage == ["pk": "a", "sk": 1, "v": 2])
+        #expect(a[2].newImage?["w"] == "x")
+        #expect(a[3].oldImage == ["pk": "a", "sk": 1, "v": 2, "w": "x"] && a[3].newImage == nil)
+        #expect(a.allSatisfy { $0.streamViewType == .newAndOldImages })
+        // Within a shard, sequence numbers increase; every record's is its own.
+        for records in shards {
+            let numbers = records.map { StreamRecordCodec.parse(sequenceNumber: $0.sequenceNumber)!.counter }
+            #expect(numbers == numbers.sorted() && Set(numbers).count == numbers.count)
+        }
+        #expect(Set(all.map(\.sequenceNumber)).count == all.count)
+        #expect(Set(all.map(\.eventID)).count == all.count)
+        #expect(a[1].sizeBytes == ItemValidation.size(of: a[1].keys) + ItemValidation.size(of: a[1].newImage!) + ItemValidation.size(of: a[1].oldImage!))
+    }
+
+    @Test(arguments: StreamViewType.allCases)
+    func viewTypesKeepTheirImages(_ viewType: StreamViewType) async throws {
+        let (db, dir) = try makeDatabase(shards: 2)
+        defer { withExtendedLifetime(dir) {} }
+        _ = try await db.createTable(StreamTests.request("Vue", viewType))
+        try await db.table("Vue").put(["pk": "a", "sk": 1, "v": 1])
+        try await db.table("Vue").put(["pk": "a", "sk": 1, "v": 2])
+        let records = try StreamTests.records(db, "Vue").flatMap { $0 }
+        #expect(records.count == 2)
+        let modify = records[1]
+        #expect(modify.keys == ["pk": "a", "sk": 1])
+        #expect((modify.newImage != nil) == (viewType == .newImage || viewType == .newAndOldImages))
+        #expect((modify.oldImage != nil) == (viewType == .oldImage || viewType == .newAndOldImages))
+    }
+
+    @Test func recordsSurviveReopenAndCountersKeepIncreasing() async throws {
+        let dir = TemporaryDirectory()
+        var before: [String] = []
+        do {
+            let db = try Database.open(at: dir.path, options: DatabaseOptions(shardCount: 1, durability: .noSync))
+            _ = try await db.createTable(StreamTests.request("Dur", .keysOnly))
+            for i in 0..<5 { try await db.table("Dur").put(["pk": .s("k\(i)"), "sk": 1]) }
+            before = try StreamTests.records(db, "Dur")[0].map(\.sequenceNumber)
+            db.close()
+        }
+        let db = try Database.open(at: dir.path, options: DatabaseOptions(shardCount: 1, durability: .noSync))
+        #expect(try StreamTests.records(db, "Dur")[0].map(\.sequenceNumber) == before)
+        try await db.table("Dur").put(["pk": "new", "sk": 1])
+        let after = try StreamTests.records(db, "Dur")[0]
+        #expect(after.count == 6)
+        #expect(StreamRecordCodec.parse(sequenceNumber: after[5].sequenceNumber)!.counter
+                > StreamRecordCodec.parse(sequenceNumber: before[4])!.counter)
+        db.close()
+    }
+
+    @Test func describeAndValidation() async throws {
+        let (db, dir) = try makeDatabase(shards: 2)
+        defer { withExtendedLifetime(dir) {} }
+        let created = try await db.createTable(StreamTests.request("Dsc", .newImage)).tableDescription
+        #expect(created.streamSpecification == .enabled(.newImage))
+        let label = try #require(created.latestStreamLabel)
+        #expect(created.latestStreamArn == "arn:aws:dynamodb:us-east-1:000000000000:table/Dsc/stream/\(label)")
+        #expect(label.count == 23 && label.contains("T"))
+        #expect(try db.describeTable("Dsc").table.latestStreamArn == created.latestStreamArn)
+        var plain = CreateTableRequest(tableName: "Pln", partitionKey: ("pk", .s))
+        #expect(try await db.createTable(plain).tableDescription.latestStreamArn == nil)
+        plain.tableName = "Bad"
+        plain.streamSpecification = StreamSpecification(streamEnabled: true)
+        await expectError(.validation, "StreamViewType is required when StreamEnabled is true") { _ = try await db.createTable(plain) }
+        plain.streamSpecification = StreamSpecification(streamEnabled: false, streamViewType: .keysOnly)
+        await expectError(.validation, "StreamViewType cannot be specified when StreamEnabled is false") { _ = try await db.createTable(plain) }
+    }
+
+    @Test func sequenceNumbersRoundTrip() {
+        let n = StreamRecordCodec.sequenceNumber(counter: 42, shard: 3)
+        #expect(n.count == 21 && n == "000000000000000043011")
+        #expect(StreamRecordCodec.parse(sequenceNumber: n)! == (42, 3))
+        #expect(StreamRecordCodec.parse(sequenceNumber: "12") == nil)
+        #expect(StreamRecordCodec.parse(sequenceNumber: "0000000000000000000x1") == nil)
+        #expect(StreamRecordCodec.key(counter: 258) == [0, 0, 0, 0, 0, 0, 1, 2])
+        #expect(StreamRecordCodec.counter(ofKey: [0, 0, 0, 0, 0, 0, 1, 2]) == 258)
+    }
+}
