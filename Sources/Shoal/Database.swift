@@ -78,6 +78,8 @@ public final class Database: Sendable {
     let shards: [Shard]
     let ring: HashRing
     private let registry: Mutex<[String: TableHandle]>
+    /// Every stream still readable (live, or ended and within retention), by stream id.
+    let streamRegistry: Mutex<[String: StreamHandle]>
     private let definitionLock = Mutex(())
     /// Held for the life of a writable database: one process owns a data directory.
     private let directoryLock: DirectoryLock?
@@ -126,9 +128,11 @@ public final class Database: Sendable {
             }
         }
         let live = Dictionary(definitions.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let streamDefinitions = try Database.settleStreams(try catalog.allStreams(), tables: live, catalog: options.readOnly ? nil : catalog)
         var shards: [Shard] = []
         for index in 0..<layout.shardCount {
-            shards.append(try Shard(path: path + "/shards/" + Database.shardFolder(index), index: index, options: options, liveTables: live))
+            shards.append(try Shard(path: path + "/shards/" + Database.shardFolder(index), index: index, options: options,
+                                    liveTables: live, streams: streamDefinitions))
         }
         self.shards = shards
         var tables: [String: TableHandle] = [:]
@@ -144,7 +148,7 @@ public final class Database: Sendable {
                     // shard: a crash mid-CreateTable or mid-UpdateTable.
                     let id = definition.id
                     let rules = definition.maintainedIndexRules
-                    let stream = definition.stream
+                    let stream = definition.liveStream
                     storages.append(try shard.writer.performSync { try $0.openTable(id, indexes: rules, stream: stream) })
                 }
             }
@@ -153,6 +157,7 @@ public final class Database: Sendable {
             tables[definition.name] = TableHandle(definition: definition, storages: storages)
         }
         registry = Mutex(tables)
+        streamRegistry = Mutex(Database.streamHandles(streamDefinitions, shards: shards, tables: tables))
         resumeBackfills()
     }
 

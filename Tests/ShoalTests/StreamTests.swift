@@ -9,13 +9,18 @@ import Testing
         return request
     }
 
-    /// Every record of the table's stream, shard by shard, in stream order.
+    /// Every record of the table's latest stream, shard by shard, in stream order.
     static func records(_ db: Database, _ table: String) throws -> [[StreamRecord]] {
+        try records(db, stream: try #require(try db.handle(table).definition.stream).id)
+    }
+
+    /// Every record of a stream, shard by shard, in stream order.
+    static func records(_ db: Database, stream: String) throws -> [[StreamRecord]] {
         try (0..<db.shardCount).map { shard in
             var all: [StreamRecord] = []
             var after: UInt64 = 0
             while true {
-                let page = try db.streamRecords(table: table, shard: shard, after: after, limit: 7)
+                let page = try db.streamRecords(stream: stream, shard: shard, after: after, limit: 7)
                 all += page.records
                 guard let last = page.last else { return all }
                 after = last
@@ -113,6 +118,48 @@ import Testing
         await expectError(.validation, "StreamViewType is required when StreamEnabled is true") { _ = try await db.createTable(plain) }
         plain.streamSpecification = StreamSpecification(streamEnabled: false, streamViewType: .keysOnly)
         await expectError(.validation, "StreamViewType cannot be specified when StreamEnabled is false") { _ = try await db.createTable(plain) }
+    }
+
+    /// Disabling ends the stream (its records stay readable); enabling makes a new one with a new
+    /// label and ARN; DeleteTable ends the stream too; all of it survives a reopen.
+    @Test func disableReenableAndDeleteKeepEndedStreamsReadable() async throws {
+        let dir = TemporaryDirectory()
+        let options = DatabaseOptions(shardCount: 2, durability: .noSync)
+        var first = "", second = ""
+        do {
+            let db = try Database.open(at: dir.path, options: options)
+            _ = try await db.createTable(StreamTests.request("Lfc", .keysOnly))
+            first = try db.handle("Lfc").definition.stream!.id
+            let firstArn = try db.describeTable("Lfc").table.latestStreamArn
+            try await db.table("Lfc").put(["pk": "a", "sk": 1])
+            await expectError(.validation, "Table already has an enabled stream: TableName: Lfc") {
+                _ = try await db.updateTable(UpdateTableRequest(tableName: "Lfc", streamSpecification: .enabled(.newImage)))
+            }
+            let disabled = try await db.updateTable(UpdateTableRequest(tableName: "Lfc", streamSpecification: StreamSpecification(streamEnabled: false)))
+            #expect(disabled.streamSpecification == StreamSpecification(streamEnabled: false))
+            #expect(disabled.latestStreamArn == firstArn)
+            await expectError(.validation, "Table does not have an enabled stream: TableName: Lfc") {
+                _ = try await db.updateTable(UpdateTableRequest(tableName: "Lfc", streamSpecification: StreamSpecification(streamEnabled: false)))
+            }
+            try await db.table("Lfc").put(["pk": "b", "sk": 1])              // no stream: no record anywhere
+            try await Task.sleep(for: .milliseconds(2))                       // a new label
+            let enabled = try await db.updateTable(UpdateTableRequest(tableName: "Lfc", streamSpecification: .enabled(.newImage)))
+            #expect(enabled.streamSpecification == .enabled(.newImage))
+            #expect(enabled.latestStreamArn != firstArn)
+            second = try db.handle("Lfc").definition.stream!.id
+            try await db.table("Lfc").put(["pk": "c", "sk": 1])
+            #expect(try StreamTests.records(db, stream: first).flatMap { $0 }.map { $0.keys["pk"] } == ["a"])
+            #expect(try StreamTests.records(db, stream: second).flatMap { $0 }.map { $0.keys["pk"] } == ["c"])
+            _ = try await db.deleteTable("Lfc")
+            #expect(try StreamTests.records(db, stream: second).flatMap { $0 }.count == 1)
+            db.close()
+        }
+        let db = try Database.open(at: dir.path, options: options)
+        #expect(try StreamTests.records(db, stream: first).flatMap { $0 }.map { $0.keys["pk"] } == ["a"])
+        let records = try StreamTests.records(db, stream: second).flatMap { $0 }
+        #expect(records.map { $0.newImage } == [["pk": "c", "sk": 1]])
+        #expect(db.streamHandle(second)?.definition.endedAt != nil)
+        db.close()
     }
 
     @Test func sequenceNumbersRoundTrip() {

@@ -37,8 +37,10 @@ struct TableDefinition: Sendable, Codable, Equatable {
     var tags: [String: String]?
     /// Global and local secondary indexes (absent in catalogs written before indexes existed).
     var indexes: [IndexDefinition]?
-    /// The enabled change stream (absent when streams are off).
+    /// The table's newest change stream (absent when it never had one); enabled while not ended.
     var stream: StreamDefinition?
+
+    var liveStream: StreamDefinition? { stream.flatMap { $0.endedAt == nil ? $0 : nil } }
 }
 
 /// What DescribeTable, CreateTable and DeleteTable return.
@@ -86,7 +88,8 @@ extension TableDefinition {
             creationDateTime: Date(timeIntervalSince1970: creationDate),
             tableArn: arn, tableId: id,
             globalSecondaryIndexes: globals.isEmpty ? nil : globals, localSecondaryIndexes: locals.isEmpty ? nil : locals,
-            streamSpecification: stream.map { .enabled($0.viewType) }, latestStreamArn: stream?.arn(region: region),
+            streamSpecification: stream.map { $0.endedAt == nil ? .enabled($0.viewType) : StreamSpecification(streamEnabled: false) },
+            latestStreamArn: stream?.arn(region: region),
             latestStreamLabel: stream?.label)
     }
 }

@@ -112,16 +112,23 @@ extension Database {
             // which the next open deletes.
             for shard in shards {
                 do {
-                    storages.append(try await shard.writer.perform { try $0.openTable(id, indexes: rules, stream: definition.stream) })
+                    storages.append(try await shard.writer.perform { try $0.openTable(id, indexes: rules, stream: definition.liveStream) })
                 } catch LMDBError.databasesFull {
                     throw Database.databasesFull(options)
                 }
             }
+            // The stream before the table: a crash in between leaves a stream no table has, which
+            // the next open records as ended.
+            if let stream = definition.liveStream { try catalog.putStream(stream) }
             guard try catalog.insert(definition) else {
+                if let stream = definition.liveStream { try catalog.removeStream(stream.id) }
                 throw ShoalError(.resourceInUse, "Table already exists: \(definition.name)")
             }
             guard register(TableHandle(definition: definition, storages: storages)) else {
                 throw ShoalError(.resourceInUse, "Table already exists: \(definition.name)")
+            }
+            if let stream = definition.liveStream {
+                registerStream(StreamHandle(definition: stream, databases: storages.compactMap { $0.stream?.db }))
             }
             return CreateTableResponse(tableDescription: definition.describe(status: .active, itemCount: 0, sizeBytes: 0, region: options.region))
         }

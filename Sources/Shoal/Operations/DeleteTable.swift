@@ -1,3 +1,5 @@
+import Foundation
+
 public struct DeleteTableResponse: Sendable {
     public var tableDescription: TableDescription
 }
@@ -15,6 +17,13 @@ extension Database {
             let id = handle.definition.id
             for shard in shards {
                 try await shard.writer.perform { try $0.dropTable(id) }
+            }
+            // The stream stays readable until its records age out.
+            if let stream = handle.definition.liveStream, let live = streamHandle(stream.id) {
+                var ended = stream
+                ended.endedAt = Date().timeIntervalSince1970
+                try catalog.putStream(ended)
+                registerStream(StreamHandle(definition: ended, databases: live.databases))
             }
             return DeleteTableResponse(tableDescription: description)
         }

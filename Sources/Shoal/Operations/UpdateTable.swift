@@ -18,14 +18,18 @@ public struct UpdateTableRequest: Sendable {
     /// Definitions of the key attributes of an index being created.
     public var attributeDefinitions: [AttributeDefinition]?
     public var globalSecondaryIndexUpdates: [GlobalSecondaryIndexUpdate]?
+    /// Enables a new stream, or disables the enabled one (its records stay readable).
+    public var streamSpecification: StreamSpecification?
 
     public init(tableName: String, billingMode: BillingMode? = nil, provisionedThroughput: ProvisionedThroughput? = nil,
-                attributeDefinitions: [AttributeDefinition]? = nil, globalSecondaryIndexUpdates: [GlobalSecondaryIndexUpdate]? = nil) {
+                attributeDefinitions: [AttributeDefinition]? = nil, globalSecondaryIndexUpdates: [GlobalSecondaryIndexUpdate]? = nil,
+                streamSpecification: StreamSpecification? = nil) {
         self.tableName = tableName
         self.billingMode = billingMode
         self.provisionedThroughput = provisionedThroughput
         self.attributeDefinitions = attributeDefinitions
         self.globalSecondaryIndexUpdates = globalSecondaryIndexUpdates
+        self.streamSpecification = streamSpecification
     }
 }
 
@@ -34,7 +38,7 @@ extension Database {
     /// Shoal throttles nothing), and one global index created or deleted per call.
     public func updateTable(_ request: UpdateTableRequest) async throws(ShoalError) -> TableDescription {
         let updates = request.globalSecondaryIndexUpdates ?? []
-        guard request.billingMode != nil || request.provisionedThroughput != nil || !updates.isEmpty else {
+        guard request.billingMode != nil || request.provisionedThroughput != nil || !updates.isEmpty || request.streamSpecification != nil else {
             throw .validation("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required")
         }
         let structural = updates.filter { if case .update = $0 { return false } else { return true } }
@@ -44,6 +48,15 @@ extension Database {
         guard let current = lookup(request.tableName) else { throw .tableNotFound(request.tableName) }
         if !structural.isEmpty, current.definition.allIndexes.contains(where: { $0.isGlobal && $0.status != .active }) {
             throw ShoalError(.limitExceeded, "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table")
+        }
+        let enabling = try StreamRules.viewType(request.streamSpecification)
+        if let specification = request.streamSpecification {
+            if specification.streamEnabled, current.definition.liveStream != nil {
+                throw .validation("Table already has an enabled stream: TableName: \(current.definition.name)")
+            }
+            if !specification.streamEnabled, current.definition.liveStream == nil {
+                throw .validation("Table does not have an enabled stream: TableName: \(current.definition.name)")
+            }
         }
         if request.attributeDefinitions != nil, !structural.contains(where: { if case .create = $0 { return true } else { return false } }) {
             throw .invalidParameter("AttributeDefinitions can only be given with a GlobalSecondaryIndexUpdates Create action")
@@ -60,6 +73,11 @@ extension Database {
                 }
                 definition.indexes![position].provisionedThroughput = throughput
             }
+        }
+        if let viewType = enabling {
+            handle = try await enableStream(viewType, table: handle)
+        } else if request.streamSpecification != nil {
+            handle = try await disableStream(table: handle)
         }
         switch structural.first {
         case .create(let index)?:

@@ -5,10 +5,13 @@ import LMDB
 ///
 /// - `meta`: `format` (layout version), `shards` (shard count), `vnodes` (ring points per shard).
 /// - `tables`: table name → JSON of its ``TableDefinition``.
+/// - `streams`: stream id → JSON of its ``StreamDefinition`` (live and ended streams, until retention ends).
 final class Catalog: Sendable {
     let environment: Environment
     private let meta: LMDB.Database
     private let tables: LMDB.Database
+    /// Absent in a read-only catalog written before streams existed.
+    private let streams: LMDB.Database?
     /// 2: index entries carry the projected item (1 stored only the base key).
     static let formatVersion = 2
 
@@ -25,15 +28,16 @@ final class Catalog: Sendable {
         options.readOnly = readOnly
         environment = try Environment(path: path, options: options)
         if readOnly {
-            (meta, tables) = try environment.read { txn in
+            (meta, tables, streams) = try environment.read { txn in
                 guard let meta = try txn.openDatabase(named: "meta"), let tables = try txn.openDatabase(named: "tables") else {
                     throw ShoalError.internalError("\(path) is not a Shoal catalog")
                 }
-                return (meta, tables)
+                return (meta, tables, try txn.openDatabase(named: "streams"))
             }
         } else {
-            (meta, tables) = try environment.write { txn in
-                (try txn.openDatabase(named: "meta", create: true)!, try txn.openDatabase(named: "tables", create: true)!)
+            (meta, tables, streams) = try environment.write { txn in
+                (try txn.openDatabase(named: "meta", create: true)!, try txn.openDatabase(named: "tables", create: true)!,
+                 try txn.openDatabase(named: "streams", create: true)!)
             }
         }
     }
@@ -119,6 +123,33 @@ final class Catalog: Sendable {
     func replace(_ definition: TableDefinition) throws {
         let value = Array(try JSONEncoder().encode(definition))
         try environment.write { txn in try txn.put(tables, key: Array(definition.name.utf8), value: value) }
+    }
+
+    func allStreams() throws -> [StreamDefinition] {
+        guard let streams else { return [] }
+        return try environment.read { txn in
+            try txn.withCursor(streams) { cursor in
+                var result: [StreamDefinition] = []
+                var more = try cursor.first()
+                while more {
+                    result.append(try JSONDecoder().decode(StreamDefinition.self, from: Data(cursor.value.array)))
+                    more = try cursor.next()
+                }
+                return result
+            }
+        }
+    }
+
+    /// Stores (or replaces) a stream's definition.
+    func putStream(_ definition: StreamDefinition) throws {
+        guard let streams else { throw ShoalError.internalError("The catalog is read-only") }
+        let value = Array(try JSONEncoder().encode(definition))
+        try environment.write { txn in try txn.put(streams, key: Array(definition.id.utf8), value: value) }
+    }
+
+    func removeStream(_ id: String) throws {
+        guard let streams else { return }
+        try environment.write { txn in _ = try txn.delete(streams, key: Array(id.utf8)) }
     }
 
     func remove(_ name: String) throws {

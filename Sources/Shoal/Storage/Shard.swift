@@ -12,7 +12,7 @@ struct Shard: Sendable {
     /// Opens the shard, opening the databases of `liveTables` (by table id) and their maintained
     /// indexes, and deleting every other table or index database (left behind by a DeleteTable or
     /// an index deletion that emptied them, or by a crash mid-CreateTable).
-    init(path: String, index: Int, options: DatabaseOptions, liveTables: [String: TableDefinition]) throws {
+    init(path: String, index: Int, options: DatabaseOptions, liveTables: [String: TableDefinition], streams: [StreamDefinition] = []) throws {
         var envOptions = EnvironmentOptions()
         envOptions.mapSize = options.initialMapSize
         envOptions.maxMapSize = options.maxMapSize
@@ -20,9 +20,10 @@ struct Shard: Sendable {
         envOptions.noSync = options.durability == .noSync
         envOptions.readOnly = options.readOnly
         let environment = try Environment(path: path, options: envOptions)
-        let (statistics, tables, counter) = options.readOnly
-            ? try Shard.openReadOnly(environment, liveTables: liveTables)
-            : try environment.write { txn -> (LMDB.Database, [String: TableStorage], UInt64) in
+        let streamNames = Set(streams.map { ShardLayout.streamName($0.id) })
+        let (statistics, tables, counter, opened) = options.readOnly
+            ? try Shard.openReadOnly(environment, liveTables: liveTables, streams: streamNames)
+            : try environment.write { txn -> (LMDB.Database, [String: TableStorage], UInt64, [String: LMDB.Database]) in
             let statistics = try txn.openDatabase(named: ShardLayout.statisticsName, create: true)!
             var names: [String] = []
             let main = try txn.openDatabase(named: nil)!
@@ -33,7 +34,7 @@ struct Shard: Sendable {
                     more = try cursor.next()
                 }
             }
-            let wanted = Shard.wantedDatabases(liveTables)
+            let wanted = Shard.wantedDatabases(liveTables).union(streamNames)
             var opened: [String: LMDB.Database] = [:]
             for name in names where name.hasPrefix(ShardLayout.itemsPrefix) || name.hasPrefix(ShardLayout.indexPrefix)
                 || name.hasPrefix(ShardLayout.streamPrefix) {
@@ -45,11 +46,16 @@ struct Shard: Sendable {
                     try txn.delete(statistics, key: Shard.statisticsKey(ofDatabase: name))
                 }
             }
-            return (statistics, Shard.assemble(liveTables, opened), try Shard.streamCounter(txn, statistics))
+            return (statistics, Shard.assemble(liveTables, opened), try Shard.streamCounter(txn, statistics), opened)
         }
         self.index = index
         self.environment = environment
         self.statistics = statistics
+        var streamDatabases: [String: LMDB.Database] = [:]
+        for stream in streams {
+            if let db = opened[ShardLayout.streamName(stream.id)] { streamDatabases[stream.id] = db }
+        }
+        self.streamDatabases = streamDatabases
         self.writer = ShardWriter(environment: environment, index: index, statistics: statistics, tables: tables, streamCounter: counter,
                                   deletedTableGrace: options.deletedTableGrace)
         self.tableStorage = tables
@@ -57,6 +63,8 @@ struct Shard: Sendable {
 
     /// The tables' storage found when the shard was opened (complete tables only).
     let tableStorage: [String: TableStorage]
+    /// The databases of the streams found when the shard was opened, by stream id.
+    let streamDatabases: [String: LMDB.Database]
 
     /// The names of the databases the live tables use.
     private static func wantedDatabases(_ liveTables: [String: TableDefinition]) -> Set<String> {
@@ -66,7 +74,7 @@ struct Shard: Sendable {
             for index in definition.allIndexes where index.isMaintained {
                 names.insert(ShardLayout.indexName(id, index.id))
             }
-            if let stream = definition.stream { names.insert(ShardLayout.streamName(stream.id)) }
+            if let stream = definition.liveStream { names.insert(ShardLayout.streamName(stream.id)) }
         }
         return names
     }
@@ -93,7 +101,7 @@ struct Shard: Sendable {
                 }
                 storage.indexes.append(ShardIndex(rules: IndexRules(index, table: definition.primaryKey), db: db))
             }
-            if let stream = definition.stream {
+            if let stream = definition.liveStream {
                 guard let db = opened[ShardLayout.streamName(stream.id)] else { continue }
                 storage.stream = ShardStream(id: stream.id, viewType: stream.viewType, primaryKey: stream.primaryKey, db: db)
             }
@@ -108,16 +116,17 @@ struct Shard: Sendable {
     }
 
     /// Opens the databases of `liveTables` without changing anything.
-    private static func openReadOnly(_ environment: Environment, liveTables: [String: TableDefinition]) throws -> (LMDB.Database, [String: TableStorage], UInt64) {
+    private static func openReadOnly(_ environment: Environment, liveTables: [String: TableDefinition],
+                                     streams: Set<String>) throws -> (LMDB.Database, [String: TableStorage], UInt64, [String: LMDB.Database]) {
         try environment.read { txn in
             guard let statistics = try txn.openDatabase(named: ShardLayout.statisticsName) else {
                 throw ShoalError.internalError("\(environment.path) is not a Shoal shard")
             }
             var opened: [String: LMDB.Database] = [:]
-            for name in wantedDatabases(liveTables) {
+            for name in wantedDatabases(liveTables).union(streams) {
                 if let db = try txn.openDatabase(named: name) { opened[name] = db }
             }
-            return (statistics, assemble(liveTables, opened), try streamCounter(txn, statistics))
+            return (statistics, assemble(liveTables, opened), try streamCounter(txn, statistics), opened)
         }
     }
 }

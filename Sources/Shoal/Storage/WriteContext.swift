@@ -169,6 +169,26 @@ final class WriteContext {
         return storage
     }
 
+    /// Starts the table's new stream in this shard: from the next write on, changes append to it.
+    @discardableResult
+    func openStream(_ tableID: String, stream: StreamDefinition) throws -> TableStorage {
+        var storage = try table(tableID)
+        irreversible = true
+        let db = try transaction.openDatabase(named: ShardLayout.streamName(stream.id), create: true)!
+        storage.stream = ShardStream(id: stream.id, viewType: stream.viewType, primaryKey: stream.primaryKey, db: db)
+        changed[tableID] = storage
+        return storage
+    }
+
+    /// Stops appending the table's changes to its stream in this shard (its records stay).
+    @discardableResult
+    func closeStream(_ tableID: String) throws -> TableStorage {
+        var storage = try table(tableID)
+        storage.stream = nil
+        changed[tableID] = storage
+        return storage
+    }
+
     /// Adds an index to the table in this shard: from the next write on, writes maintain it.
     @discardableResult
     func openIndex(_ tableID: String, rules: IndexRules) throws -> TableStorage {

@@ -1,17 +1,16 @@
 import LMDB
 
 extension Database {
-    /// Records of a table's enabled stream in one storage shard, in order, after record counter
-    /// `after` (0: from the oldest). - Returns: the records and the counter of the last one read.
-    func streamRecords(table name: String, shard shardIndex: Int, after: UInt64, limit: Int) throws(ShoalError) -> (records: [StreamRecord], last: UInt64?) {
-        let handle = try handle(name)
-        guard let stream = handle.storages[shardIndex].stream else {
-            throw .validation("Table \(name) has no enabled stream")
-        }
+    /// Records of a stream in one storage shard, in order, after record counter `after`
+    /// (0: from the oldest). - Returns: the records and the counter of the last one read.
+    func streamRecords(stream id: String, shard shardIndex: Int, after: UInt64, limit: Int) throws(ShoalError) -> (records: [StreamRecord], last: UInt64?) {
+        guard let stream = streamHandle(id) else { throw .resourceNotFound }
+        let db = stream.databases[shardIndex]
+        let viewType = stream.definition.viewType
         let shard = shards[shardIndex]
         return try runSync {
             try shard.environment.read { txn in
-                try txn.withCursor(stream.db) { cursor in
+                try txn.withCursor(db) { cursor in
                     var records: [StreamRecord] = []
                     var last: UInt64?
                     let start = StreamRecordCodec.key(counter: after)
@@ -20,7 +19,7 @@ extension Database {
                     while more && records.count < limit {
                         guard let counter = StreamRecordCodec.counter(ofKey: cursor.key.array) else { break }
                         records.append(try StreamRecordCodec.decode(cursor.value.array, counter: counter, shard: shardIndex,
-                                                                    viewType: stream.viewType))
+                                                                    viewType: viewType))
                         last = counter
                         more = try cursor.next()
                     }

@@ -1,0 +1,99 @@
+import Foundation
+import LMDB
+
+/// A stream as the engine reads it: its definition and its database in each shard.
+final class StreamHandle: Sendable {
+    let definition: StreamDefinition
+    /// By shard index.
+    let databases: [LMDB.Database]
+
+    init(definition: StreamDefinition, databases: [LMDB.Database]) {
+        self.definition = definition
+        self.databases = databases
+    }
+}
+
+extension Database {
+    /// The catalog's streams, with every stream that no table has as its live stream marked ended
+    /// (a crash between the catalog writes of an enable, a disable or a DeleteTable).
+    static func settleStreams(_ streams: [StreamDefinition], tables: [String: TableDefinition], catalog: Catalog?) throws -> [StreamDefinition] {
+        let now = Date().timeIntervalSince1970
+        return try streams.map { stream in
+            guard stream.endedAt == nil, tables[stream.tableID]?.liveStream?.id != stream.id else { return stream }
+            var ended = stream
+            ended.endedAt = now
+            try catalog?.putStream(ended)
+            return ended
+        }
+    }
+
+    /// The handles of the streams whose database every shard has.
+    static func streamHandles(_ streams: [StreamDefinition], shards: [Shard], tables: [String: TableHandle]) -> [String: StreamHandle] {
+        var handles: [String: StreamHandle] = [:]
+        let liveStorage = Dictionary(tables.values.compactMap { table in table.definition.liveStream.map { ($0.id, table) } },
+                                     uniquingKeysWith: { a, _ in a })
+        for stream in streams {
+            let databases = shards.indices.compactMap { index in
+                shards[index].streamDatabases[stream.id] ?? liveStorage[stream.id]?.storages[index].stream?.db
+            }
+            guard databases.count == shards.count else { continue }
+            handles[stream.id] = StreamHandle(definition: stream, databases: databases)
+        }
+        return handles
+    }
+
+    func streamHandle(_ id: String) -> StreamHandle? { streamRegistry.withLock { $0[id] } }
+
+    func registerStream(_ handle: StreamHandle) { streamRegistry.withLock { $0[handle.definition.id] = handle } }
+}
+
+extension Database {
+    /// UpdateTable's stream enable: a new stream (new id, label and ARN), opened in every shard
+    /// before the catalog names it, so no committed change is missed once the call returns.
+    func enableStream(_ viewType: StreamViewType, table handle: TableHandle) async throws(ShoalError) -> TableHandle {
+        let definition = handle.definition
+        let stream = StreamDefinition.new(table: definition.name, tableID: definition.id, viewType: viewType,
+                                          primaryKey: definition.primaryKey, at: Date())
+        let storages = try await run {
+            var storages: [TableStorage] = []
+            for shard in shards {
+                do {
+                    storages.append(try await shard.writer.perform { try $0.openStream(definition.id, stream: stream) })
+                } catch LMDBError.databasesFull {
+                    throw Database.databasesFull(options)
+                }
+            }
+            try catalog.putStream(stream)
+            return storages
+        }
+        let updated = try changeDefinition(definition.name, storages: storages) { table throws(ShoalError) in
+            guard table.id == definition.id else { throw .resourceNotFound }
+            table.stream = stream
+        }
+        registerStream(StreamHandle(definition: stream, databases: storages.compactMap { $0.stream?.db }))
+        return updated
+    }
+
+    /// UpdateTable's stream disable: writes stop appending; the stream stays readable until its
+    /// records age out.
+    func disableStream(table handle: TableHandle) async throws(ShoalError) -> TableHandle {
+        let definition = handle.definition
+        guard var stream = definition.liveStream else { return handle }
+        let storages = try await run {
+            var storages: [TableStorage] = []
+            for shard in shards {
+                storages.append(try await shard.writer.perform { try $0.closeStream(definition.id) })
+            }
+            return storages
+        }
+        stream.endedAt = Date().timeIntervalSince1970
+        let ended = stream
+        let updated = try changeDefinition(definition.name, storages: storages) { table throws(ShoalError) in
+            guard table.id == definition.id else { throw .resourceNotFound }
+            table.stream = ended
+        }
+        try runSync { try catalog.putStream(ended) }
+        if let live = streamHandle(ended.id) { registerStream(StreamHandle(definition: ended, databases: live.databases)) }
+        return updated
+    }
+}
