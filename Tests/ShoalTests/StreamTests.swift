@@ -162,6 +162,96 @@ import Testing
         db.close()
     }
 
+    /// ListStreams, DescribeStream, GetShardIterator and GetRecords as DynamoDB Streams has them.
+    @Test func streamsAPI() async throws {
+        let (db, dir) = try makeDatabase(shards: 3)
+        defer { withExtendedLifetime(dir) {} }
+        _ = try await db.createTable(StreamTests.request("Api", .newAndOldImages))
+        _ = try await db.createTable(StreamTests.request("Oth", .keysOnly))
+        for i in 0..<60 { try await db.table("Api").put(["pk": .s("k\(i % 20)"), "sk": .n(Number(i))]) }
+        let arn = try #require(try db.describeTable("Api").table.latestStreamArn)
+
+        let listed = try db.listStreams()
+        #expect(listed.streams.map(\.tableName) == ["Api", "Oth"] && listed.lastEvaluatedStreamArn == nil)
+        let firstPage = try db.listStreams(limit: 1)
+        #expect(firstPage.streams.map(\.streamArn) == [arn] && firstPage.lastEvaluatedStreamArn == arn)
+        #expect(try db.listStreams(limit: 1, exclusiveStartStreamArn: arn).streams.map(\.tableName) == ["Oth"])
+        #expect(try db.listStreams(tableName: "Oth").streams.count == 1)
+
+        let description = try db.describeStream(streamArn: arn)
+        #expect(description.streamStatus == .enabled && description.streamViewType == .newAndOldImages)
+        #expect(description.shards.count == 3 && description.shards.allSatisfy { $0.endingSequenceNumber == nil && $0.parentShardId == nil })
+        #expect(description.keySchema == [KeySchemaElement(attributeName: "pk", keyType: .hash), KeySchemaElement(attributeName: "sk", keyType: .range)])
+        let paged = try db.describeStream(streamArn: arn, limit: 2)
+        #expect(paged.shards.count == 2 && paged.lastEvaluatedShardId == paged.shards[1].shardId)
+        #expect(try db.describeStream(streamArn: arn, exclusiveStartShardId: paged.lastEvaluatedShardId).shards.count == 1)
+
+        // Every shard read from TRIM_HORIZON in pages of 7: all 60 records, each shard in order.
+        var all: [StreamRecord] = []
+        for shard in description.shards {
+            var iterator: String? = try db.getShardIterator(streamArn: arn, shardId: shard.shardId, type: .trimHorizon)
+            var read: [StreamRecord] = []
+            while let current = iterator {
+                let page = try db.getRecords(shardIterator: current, limit: 7)
+                read += page.records
+                iterator = page.records.isEmpty ? nil : page.nextShardIterator
+            }
+            let counters = read.map { StreamRecordCodec.parse(sequenceNumber: $0.sequenceNumber)!.counter }
+            #expect(counters == counters.sorted())
+            #expect(read.first.map { $0.sequenceNumber == shard.startingSequenceNumber } ?? true)
+            all += read
+        }
+        #expect(all.count == 60)
+        #expect(all.filter { $0.eventName == .insert }.count == 60)
+
+        // AT and AFTER a sequence number; LATEST sees only what comes next.
+        let shard = description.shards[0]
+        let records = try db.getRecords(shardIterator: try db.getShardIterator(streamArn: arn, shardId: shard.shardId, type: .trimHorizon)).records
+        try #require(records.count >= 2)
+        let at = try db.getRecords(shardIterator: try db.getShardIterator(streamArn: arn, shardId: shard.shardId, type: .atSequenceNumber,
+                                                                          sequenceNumber: records[1].sequenceNumber)).records
+        #expect(at.first?.sequenceNumber == records[1].sequenceNumber)
+        let after = try db.getRecords(shardIterator: try db.getShardIterator(streamArn: arn, shardId: shard.shardId, type: .afterSequenceNumber,
+                                                                             sequenceNumber: records[1].sequenceNumber)).records
+        #expect(after.first?.sequenceNumber == records.dropFirst(2).first?.sequenceNumber)
+        let latest = try db.getShardIterator(streamArn: arn, shardId: shard.shardId, type: .latest)
+        let empty = try db.getRecords(shardIterator: latest)
+        #expect(empty.records.isEmpty && empty.nextShardIterator != nil)
+
+        // Errors.
+        await expectError(.validation, "Sequence number must be specified for shard iterator type AT_SEQUENCE_NUMBER") {
+            _ = try db.getShardIterator(streamArn: arn, shardId: shard.shardId, type: .atSequenceNumber)
+        }
+        await expectError(.resourceNotFound, "Requested resource not found: Shard does not exist") {
+            _ = try db.getShardIterator(streamArn: arn, shardId: "shardId-nope", type: .latest)
+        }
+        await expectError(.resourceNotFound, "Requested resource not found: Stream: \(arn)x not found") {
+            _ = try db.describeStream(streamArn: arn + "x")
+        }
+        await expectError(.validation, "Invalid ShardIterator") { _ = try db.getRecords(shardIterator: "garbage") }
+        let stale = ShardIterator(streamID: try db.handle("Api").definition.stream!.id, shard: 0, after: 0,
+                                  issuedMillis: ShardIterator.nowMillis() - ShardIterator.lifetimeMillis - 1000).encoded
+        #expect(throws: ShoalError.self) { _ = try db.getRecords(shardIterator: stale) }
+        do {
+            _ = try db.getRecords(shardIterator: stale)
+        } catch {
+            #expect(error.kind == .expiredIterator)
+        }
+        #expect(throws: ShoalError.self) { _ = try db.getRecords(shardIterator: latest, limit: 1001) }
+
+        // A disabled stream's shards close: their last page has no next iterator.
+        _ = try await db.updateTable(UpdateTableRequest(tableName: "Api", streamSpecification: StreamSpecification(streamEnabled: false)))
+        let closed = try db.describeStream(streamArn: arn)
+        #expect(closed.streamStatus == .disabled && closed.shards.allSatisfy { $0.endingSequenceNumber != nil })
+        var iterator: String? = try db.getShardIterator(streamArn: arn, shardId: shard.shardId, type: .trimHorizon)
+        var pages = 0
+        while let current = iterator, pages < 100 {
+            iterator = try db.getRecords(shardIterator: current, limit: 1000).nextShardIterator
+            pages += 1
+        }
+        #expect(iterator == nil && pages == 1)
+    }
+
     @Test func sequenceNumbersRoundTrip() {
         let n = StreamRecordCodec.sequenceNumber(counter: 42, shard: 3)
         #expect(n.count == 21 && n == "000000000000000043011")

@@ -11,6 +11,8 @@ public struct ShoalError: Error, Sendable, Equatable, CustomStringConvertible {
         case transactionCanceled = "TransactionCanceledException"
         case limitExceeded = "LimitExceededException"
         case itemCollectionSizeLimitExceeded = "ItemCollectionSizeLimitExceededException"
+        case expiredIterator = "ExpiredIteratorException"
+        case trimmedDataAccess = "TrimmedDataAccessException"
         case internalServerError = "InternalServerError"
     }
 

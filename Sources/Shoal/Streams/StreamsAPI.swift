@@ -1,0 +1,233 @@
+import Foundation
+import LMDB
+
+/// One entry of ListStreams.
+public struct StreamSummary: Sendable, Equatable {
+    public var streamArn: String
+    public var tableName: String
+    public var streamLabel: String
+}
+
+public struct ListStreamsResponse: Sendable, Equatable {
+    public var streams: [StreamSummary]
+    public var lastEvaluatedStreamArn: String?
+}
+
+/// A stream shard: one per storage shard.
+public struct StreamShard: Sendable, Equatable {
+    public var shardId: String
+    public var parentShardId: String?
+    public var startingSequenceNumber: String
+    /// Present once the shard is closed (its stream disabled, or its table deleted).
+    public var endingSequenceNumber: String?
+}
+
+public enum StreamStatus: String, Sendable {
+    case enabled = "ENABLED"
+    case disabled = "DISABLED"
+}
+
+public struct StreamDescription: Sendable, Equatable {
+    public var streamArn: String
+    public var streamLabel: String
+    public var streamStatus: StreamStatus
+    public var streamViewType: StreamViewType
+    public var creationRequestDateTime: Date
+    public var tableName: String
+    public var keySchema: [KeySchemaElement]
+    public var shards: [StreamShard]
+    public var lastEvaluatedShardId: String?
+}
+
+public enum ShardIteratorType: String, Sendable, CaseIterable {
+    case trimHorizon = "TRIM_HORIZON"
+    case latest = "LATEST"
+    case atSequenceNumber = "AT_SEQUENCE_NUMBER"
+    case afterSequenceNumber = "AFTER_SEQUENCE_NUMBER"
+}
+
+public struct GetRecordsResponse: Sendable, Equatable {
+    public var records: [StreamRecord]
+    /// Absent when the shard is closed and every record was read.
+    public var nextShardIterator: String?
+}
+
+/// A position in a stream shard, handed to clients as an opaque string. It names the stream, the
+/// shard, the record counter to read after, and when it was issued (iterators expire).
+struct ShardIterator: Equatable {
+    var streamID: String
+    var shard: Int
+    var after: UInt64
+    var issuedMillis: Int64
+
+    static let lifetimeMillis: Int64 = 15 * 60 * 1000
+
+    var encoded: String {
+        Data("1|\(streamID)|\(shard)|\(after)|\(issuedMillis)".utf8).base64EncodedString()
+    }
+
+    init(streamID: String, shard: Int, after: UInt64, issuedMillis: Int64 = ShardIterator.nowMillis()) {
+        self.streamID = streamID
+        self.shard = shard
+        self.after = after
+        self.issuedMillis = issuedMillis
+    }
+
+    init(decoding text: String) throws(ShoalError) {
+        guard let data = Data(base64Encoded: text), let plain = String(data: data, encoding: .utf8) else {
+            throw .validation("Invalid ShardIterator")
+        }
+        let parts = plain.split(separator: "|", omittingEmptySubsequences: false)
+        guard parts.count == 5, parts[0] == "1", let shard = Int(parts[2]), let after = UInt64(parts[3]),
+              let issued = Int64(parts[4]) else {
+            throw .validation("Invalid ShardIterator")
+        }
+        self.init(streamID: String(parts[1]), shard: shard, after: after, issuedMillis: issued)
+    }
+
+    static func nowMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+}
+
+extension Database {
+    static let maxGetRecordsLimit = 1000
+    static let getRecordsByteLimit = 1 << 20
+
+    /// DynamoDB Streams' ListStreams: every readable stream (newest first per table), optionally
+    /// of one table, paged by stream ARN.
+    public func listStreams(tableName: String? = nil, limit: Int? = nil, exclusiveStartStreamArn: String? = nil) throws(ShoalError) -> ListStreamsResponse {
+        if let limit, !(1...100).contains(limit) {
+            throw .validation("1 validation error detected: Value '\(limit)' at 'limit' failed to satisfy constraint: Member must have value \(limit < 1 ? "greater than or equal to 1" : "less than or equal to 100")")
+        }
+        let all = streamRegistry.withLock { Array($0.values) }
+            .filter { tableName == nil || $0.definition.tableName == tableName }
+            .sorted { ($0.definition.tableName, -$0.definition.createdAt) < ($1.definition.tableName, -$1.definition.createdAt) }
+            .map { StreamSummary(streamArn: $0.definition.arn(region: options.region), tableName: $0.definition.tableName, streamLabel: $0.definition.label) }
+        var start = all.startIndex
+        if let exclusiveStartStreamArn {
+            guard let position = all.firstIndex(where: { $0.streamArn == exclusiveStartStreamArn }) else {
+                throw ShoalError(.resourceNotFound, "Requested resource not found: Stream: \(exclusiveStartStreamArn) not found")
+            }
+            start = position + 1
+        }
+        let page = Array(all[start...].prefix(limit ?? 100))
+        let more = start + page.count < all.count
+        return ListStreamsResponse(streams: page, lastEvaluatedStreamArn: more ? page.last?.streamArn : nil)
+    }
+
+    /// DynamoDB Streams' DescribeStream: the stream and its shards (one per storage shard).
+    public func describeStream(streamArn: String, limit: Int? = nil, exclusiveStartShardId: String? = nil) throws(ShoalError) -> StreamDescription {
+        if let limit, !(1...100).contains(limit) {
+            throw .validation("1 validation error detected: Value '\(limit)' at 'limit' failed to satisfy constraint: Member must have value \(limit < 1 ? "greater than or equal to 1" : "less than or equal to 100")")
+        }
+        let stream = try stream(arn: streamArn)
+        var shardList: [StreamShard] = []
+        for index in shards.indices {
+            shardList.append(try describeShard(stream, index))
+        }
+        var start = 0
+        if let exclusiveStartShardId {
+            guard let position = shardList.firstIndex(where: { $0.shardId == exclusiveStartShardId }) else {
+                throw ShoalError(.resourceNotFound, "Requested resource not found: Shard does not exist")
+            }
+            start = position + 1
+        }
+        let page = Array(shardList[start...].prefix(limit ?? 100))
+        let definition = stream.definition
+        return StreamDescription(
+            streamArn: streamArn, streamLabel: definition.label, streamStatus: definition.endedAt == nil ? .enabled : .disabled,
+            streamViewType: definition.viewType, creationRequestDateTime: Date(timeIntervalSince1970: definition.createdAt),
+            tableName: definition.tableName, keySchema: definition.primaryKey.keySchema, shards: page,
+            lastEvaluatedShardId: start + page.count < shardList.count ? page.last?.shardId : nil)
+    }
+
+    /// DynamoDB Streams' GetShardIterator.
+    public func getShardIterator(streamArn: String, shardId: String, type: ShardIteratorType, sequenceNumber: String? = nil) throws(ShoalError) -> String {
+        let stream = try stream(arn: streamArn)
+        guard let shard = shardIndex(shardId, stream) else {
+            throw ShoalError(.resourceNotFound, "Requested resource not found: Shard does not exist")
+        }
+        let after: UInt64
+        switch type {
+        case .trimHorizon, .latest:
+            if sequenceNumber != nil {
+                throw .validation("Sequence number is not allowed for shard iterator type \(type.rawValue)")
+            }
+            after = type == .trimHorizon ? 0 : try lastCounter(stream, shard) ?? 0
+        case .atSequenceNumber, .afterSequenceNumber:
+            guard let sequenceNumber else {
+                throw .validation("Sequence number must be specified for shard iterator type \(type.rawValue)")
+            }
+            guard let parsed = StreamRecordCodec.parse(sequenceNumber: sequenceNumber), parsed.shard == shard, parsed.counter > 0 else {
+                throw .validation("Invalid SequenceNumber: \(sequenceNumber) for shard \(shardId)")
+            }
+            after = type == .atSequenceNumber ? parsed.counter - 1 : parsed.counter
+        }
+        return ShardIterator(streamID: stream.definition.id, shard: shard, after: after).encoded
+    }
+
+    /// DynamoDB Streams' GetRecords: up to `limit` (1…1000) records after the iterator's position,
+    /// at most 1 MB of them, and the iterator to continue with.
+    public func getRecords(shardIterator: String, limit: Int? = nil) throws(ShoalError) -> GetRecordsResponse {
+        if let limit, !(1...Database.maxGetRecordsLimit).contains(limit) {
+            throw .validation("1 validation error detected: Value '\(limit)' at 'limit' failed to satisfy constraint: Member must have value \(limit < 1 ? "greater than or equal to 1" : "less than or equal to 1000")")
+        }
+        let iterator = try ShardIterator(decoding: shardIterator)
+        let now = ShardIterator.nowMillis()
+        if now - iterator.issuedMillis > ShardIterator.lifetimeMillis {
+            throw ShoalError(.expiredIterator, "Iterator expired. The iterator was created at time \(iterator.issuedMillis) while right now it is \(now) which is further in the future than the tolerated delay of \(ShardIterator.lifetimeMillis) milliseconds.")
+        }
+        guard let stream = streamHandle(iterator.streamID), shards.indices.contains(iterator.shard) else {
+            throw ShoalError(.resourceNotFound, "Requested resource not found: Stream does not exist")
+        }
+        let page = try streamRecords(stream: iterator.streamID, shard: iterator.shard, after: iterator.after,
+                                     limit: limit ?? Database.maxGetRecordsLimit, byteLimit: Database.getRecordsByteLimit)
+        let last = page.last ?? iterator.after
+        // A closed shard read to its end has no next iterator.
+        let closed = stream.definition.endedAt != nil
+        let newest = try lastCounter(stream, iterator.shard) ?? 0
+        let atEnd = page.records.isEmpty || newest <= last
+        let next = closed && atEnd ? nil : ShardIterator(streamID: iterator.streamID, shard: iterator.shard, after: last).encoded
+        return GetRecordsResponse(records: page.records, nextShardIterator: next)
+    }
+
+    // MARK: Helpers
+
+    func stream(arn: String) throws(ShoalError) -> StreamHandle {
+        let found = streamRegistry.withLock { $0.values.first { $0.definition.arn(region: options.region) == arn } }
+        guard let found else { throw ShoalError(.resourceNotFound, "Requested resource not found: Stream: \(arn) not found") }
+        return found
+    }
+
+    func shardID(_ stream: StreamHandle, _ index: Int) -> String {
+        let millis = String(Int64(stream.definition.createdAt * 1000))
+        return "shardId-" + String(repeating: "0", count: max(0, 20 - millis.count)) + millis + "-" + String(format: "%08x", index)
+    }
+
+    func shardIndex(_ shardId: String, _ stream: StreamHandle) -> Int? {
+        shards.indices.first { shardID(stream, $0) == shardId }
+    }
+
+    private func describeShard(_ stream: StreamHandle, _ index: Int) throws(ShoalError) -> StreamShard {
+        let (first, last) = try counterRange(stream, index)
+        let starting = StreamRecordCodec.sequenceNumber(counter: first ?? 0, shard: index)
+        let ending = stream.definition.endedAt == nil ? nil : StreamRecordCodec.sequenceNumber(counter: last ?? first ?? 0, shard: index)
+        return StreamShard(shardId: shardID(stream, index), parentShardId: nil, startingSequenceNumber: starting, endingSequenceNumber: ending)
+    }
+
+    /// The counters of the oldest and newest records of a stream in a shard.
+    private func counterRange(_ stream: StreamHandle, _ index: Int) throws(ShoalError) -> (first: UInt64?, last: UInt64?) {
+        try runSync {
+            try shards[index].environment.read { txn in
+                try txn.withCursor(stream.databases[index]) { cursor in
+                    let first = try cursor.first() ? StreamRecordCodec.counter(ofKey: cursor.key.array) : nil
+                    let last = try cursor.last() ? StreamRecordCodec.counter(ofKey: cursor.key.array) : nil
+                    return (first, last)
+                }
+            }
+        }
+    }
+
+    private func lastCounter(_ stream: StreamHandle, _ index: Int) throws(ShoalError) -> UInt64? {
+        try counterRange(stream, index).last
+    }
+}
