@@ -68,9 +68,11 @@ def test_update_table_and_tags(ddb, music):
     ddb.tag_resource(ResourceArn=arn, Tags=[{"Key": "team", "Value": "core"}, {"Key": "env", "Value": "test"}])
     ddb.untag_resource(ResourceArn=arn, TagKeys=["env"])
     assert ddb.list_tags_of_resource(ResourceArn=arn)["Tags"] == [{"Key": "team", "Value": "core"}]
+    # A table without a stream has none to disable.
     with pytest.raises(ClientError) as e:
-        ddb.update_table(TableName=music, StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"})
+        ddb.update_table(TableName=music, StreamSpecification={"StreamEnabled": False})
     assert error_code(e) == "ValidationException"
+    assert error_message(e) == f"Table does not have an enabled stream: TableName: {music}"
 
 
 def test_misc_operations(ddb, music, server):

@@ -76,7 +76,10 @@ struct DynamoDBRequestHandler: Sendable {
 
     private static func operationName(_ target: String?) -> String {
         guard let target else { return "-" }
-        return target.hasPrefix(OperationDispatcher.targetPrefix) ? String(target.dropFirst(OperationDispatcher.targetPrefix.count)) : target
+        for prefix in [OperationDispatcher.targetPrefix, OperationDispatcher.streamsTargetPrefix] where target.hasPrefix(prefix) {
+            return String(target.dropFirst(prefix.count))
+        }
+        return target
     }
 
     private func process(_ request: Request, logger: Logger) async throws(ProtocolError) -> JSONValue {

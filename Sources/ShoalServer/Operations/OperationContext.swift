@@ -114,6 +114,15 @@ enum ResponseJSON {
         if let locals = d.localSecondaryIndexes {
             members.append(("LocalSecondaryIndexes", .array(locals.map { index($0, global: false, tableArn: tableArn(d.tableName, region: region)) })))
         }
+        if let stream = d.streamSpecification {
+            var specification: [(String, JSONValue)] = [("StreamEnabled", .bool(stream.streamEnabled))]
+            if let viewType = stream.streamViewType { specification.append(("StreamViewType", .string(viewType.rawValue))) }
+            members.append(("StreamSpecification", .object(specification)))
+        }
+        if let arn = d.latestStreamArn, let label = d.latestStreamLabel {
+            members.append(("LatestStreamLabel", .string(label)))
+            members.append(("LatestStreamArn", .string(arn)))
+        }
         if d.billingMode == .payPerRequest {
             members.append(("BillingModeSummary", .object([
                 ("BillingMode", .string(d.billingMode.rawValue)),

@@ -1,27 +1,40 @@
 import Shoal
 
-/// Routes `X-Amz-Target: DynamoDB_20120810.<Operation>` to the operation that handles it.
+/// Routes `X-Amz-Target: DynamoDB_20120810.<Operation>` (and DynamoDB Streams'
+/// `DynamoDBStreams_20120810.<Operation>`) to the operation that handles it.
 struct OperationDispatcher: Sendable {
     static let targetPrefix = "DynamoDB_20120810."
+    static let streamsTargetPrefix = "DynamoDBStreams_20120810."
 
     let tables: TableOperations
     let items: ItemOperations
     let reads: ReadOperations
     let batches: BatchOperations
+    let streams: StreamOperations
 
     init(database: Database) {
         tables = TableOperations(database: database)
         items = ItemOperations(database: database)
         reads = ReadOperations(database: database)
         batches = BatchOperations(database: database)
+        streams = StreamOperations(database: database)
     }
 
     /// The operation name of a target header, or nil when it is not one of ours.
     static func operation(fromTarget target: String?) -> String? {
-        guard let target, target.hasPrefix(targetPrefix) else { return nil }
-        let name = String(target.dropFirst(targetPrefix.count))
-        return supported.contains(name) ? name : nil
+        guard let target else { return nil }
+        if target.hasPrefix(targetPrefix) {
+            let name = String(target.dropFirst(targetPrefix.count))
+            return supported.contains(name) ? name : nil
+        }
+        if target.hasPrefix(streamsTargetPrefix) {
+            let name = String(target.dropFirst(streamsTargetPrefix.count))
+            return streamsSupported.contains(name) ? name : nil
+        }
+        return nil
     }
+
+    static let streamsSupported: Set<String> = ["ListStreams", "DescribeStream", "GetShardIterator", "GetRecords"]
 
     static let supported: Set<String> = [
         "CreateTable", "DeleteTable", "DescribeTable", "ListTables", "UpdateTable",
@@ -53,6 +66,10 @@ struct OperationDispatcher: Sendable {
         case "Scan": return try await reads.scan(r)
         case "BatchGetItem": return try await batches.batchGetItem(r)
         case "BatchWriteItem": return try await batches.batchWriteItem(r)
+        case "ListStreams": return try streams.listStreams(r)
+        case "DescribeStream": return try streams.describeStream(r)
+        case "GetShardIterator": return try streams.getShardIterator(r)
+        case "GetRecords": return try streams.getRecords(r, region: context.region)
         default: throw .unknownOperation(OperationDispatcher.targetPrefix + operation)
         }
     }

@@ -7,9 +7,6 @@ struct TableOperations: Sendable {
 
     func createTable(_ r: RequestReader, _ context: OperationContext) async throws(ProtocolError) -> JSONValue {
         let name = try r.requiredString("TableName")
-        if let stream = try r.object("StreamSpecification"), try stream.bool("StreamEnabled") == true {
-            throw .validation("One or more parameter values were invalid: StreamSpecification is not supported by this Shoal version yet")
-        }
         // Missing members are framework errors, all reported together with their positions.
         var missing = ConstraintViolations()
         func null(_ field: String) { missing.add("Value null at '\(field)' failed to satisfy constraint: Member must not be null") }
@@ -46,12 +43,22 @@ struct TableOperations: Sendable {
         }
         try engine { () throws(ShoalError) in try missing.throwIfAny() }
         let tags = try parseTags(r)
-        let request = CreateTableRequest(
+        var request = CreateTableRequest(
             tableName: name, keySchema: tableKeySchema, attributeDefinitions: definitions,
             billingMode: try r.enumeration("BillingMode", BillingMode.self),
             provisionedThroughput: throughput, tags: tags, globalSecondaryIndexes: globals, localSecondaryIndexes: locals)
-        let description = try await engine { () async throws(ShoalError) in try await database.createTable(request).tableDescription }
+        request.streamSpecification = try streamSpecification(r)
+        let description = try await engine { [request] () async throws(ShoalError) in try await database.createTable(request).tableDescription }
         return .object([("TableDescription", ResponseJSON.tableDescription(description, region: context.region))])
+    }
+
+    /// `StreamSpecification`: `StreamEnabled` is required inside it.
+    private func streamSpecification(_ r: RequestReader) throws(ProtocolError) -> StreamSpecification? {
+        guard let s = try r.object("StreamSpecification") else { return nil }
+        guard let enabled = try s.bool("StreamEnabled") else {
+            throw .validation("1 validation error detected: Value null at 'streamSpecification.streamEnabled' failed to satisfy constraint: Member must not be null")
+        }
+        return StreamSpecification(streamEnabled: enabled, streamViewType: try s.enumeration("StreamViewType", StreamViewType.self))
     }
 
     private func keySchema(_ r: RequestReader, field: String, missing: inout ConstraintViolations) throws(ProtocolError) -> [KeySchemaElement] {
@@ -131,7 +138,7 @@ struct TableOperations: Sendable {
 
     func updateTable(_ r: RequestReader, _ context: OperationContext) async throws(ProtocolError) -> JSONValue {
         let name = try r.requiredString("TableName")
-        for unsupported in ["StreamSpecification", "ReplicaUpdates", "SSESpecification", "TableClass"] where r.has(unsupported) {
+        for unsupported in ["ReplicaUpdates", "SSESpecification", "TableClass"] where r.has(unsupported) {
             throw .validation("One or more parameter values were invalid: \(unsupported) is not supported by this Shoal version yet")
         }
         var missing = ConstraintViolations()
@@ -171,7 +178,7 @@ struct TableOperations: Sendable {
         try engine { () throws(ShoalError) in try missing.throwIfAny() }
         let request = UpdateTableRequest(tableName: name, billingMode: try r.enumeration("BillingMode", BillingMode.self),
                                          provisionedThroughput: throughput, attributeDefinitions: definitions,
-                                         globalSecondaryIndexUpdates: updates)
+                                         globalSecondaryIndexUpdates: updates, streamSpecification: try streamSpecification(r))
         let description = try await engine { () async throws(ShoalError) in try await database.updateTable(request) }
         return .object([("TableDescription", ResponseJSON.tableDescription(description, region: context.region))])
     }

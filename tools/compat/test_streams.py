@@ -1,0 +1,122 @@
+"""DynamoDB Streams through boto3's `dynamodbstreams` client against `shoal serve`."""
+import random
+import uuid
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import client_config, error_code, error_message
+
+
+@pytest.fixture(scope="module")
+def streams(server):
+    return boto3.client("dynamodbstreams", endpoint_url=server.endpoint, region_name="us-east-1",
+                        aws_access_key_id="anything", aws_secret_access_key="anything", config=client_config())
+
+
+def create_streamed(ddb, name, view="NEW_AND_OLD_IMAGES"):
+    return ddb.create_table(
+        TableName=name, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"}],
+        BillingMode="PAY_PER_REQUEST", StreamSpecification={"StreamEnabled": True, "StreamViewType": view},
+    )["TableDescription"]
+
+
+def read_all(streams, arn):
+    """The consumer loop of a DynamoDB Streams client: describe, then read every shard to its end."""
+    records = []
+    description = streams.describe_stream(StreamArn=arn)["StreamDescription"]
+    for shard in description["Shards"]:
+        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        while iterator:
+            page = streams.get_records(ShardIterator=iterator, Limit=50)
+            records += page["Records"]
+            if not page["Records"]:
+                break
+            iterator = page.get("NextShardIterator")
+    return records
+
+
+def test_a_consumer_rebuilds_the_table_from_the_stream(ddb, streams, table_name):
+    created = create_streamed(ddb, table_name)
+    arn = created["LatestStreamArn"]
+    assert created["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    assert arn.startswith(f"arn:aws:dynamodb:us-east-1:000000000000:table/{table_name}/stream/")
+    assert arn.endswith(created["LatestStreamLabel"])
+    rng = random.Random(7)
+    for _ in range(300):
+        key = {"pk": {"S": f"p{rng.randrange(15)}"}, "sk": {"N": str(rng.randrange(4))}}
+        op = rng.randrange(4)
+        if op == 0:
+            ddb.put_item(TableName=table_name, Item={**key, "v": {"N": str(rng.randrange(3))}})
+        elif op == 1:
+            ddb.update_item(TableName=table_name, Key=key, UpdateExpression="SET w = :w",
+                            ExpressionAttributeValues={":w": {"S": str(rng.randrange(3))}})
+        elif op == 2:
+            ddb.delete_item(TableName=table_name, Key=key)
+        else:
+            ddb.batch_write_item(RequestItems={table_name: [{"PutRequest": {"Item": {**key, "b": {"BOOL": True}}}}]})
+    records = read_all(streams, arn)
+    assert records, "the stream is empty"
+    rebuilt = {}
+    for record in records:
+        assert record["eventSource"] == "aws:dynamodb" and record["eventVersion"] == "1.1"
+        data = record["dynamodb"]
+        assert data["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+        key = (data["Keys"]["pk"]["S"], data["Keys"]["sk"]["N"])
+        if record["eventName"] == "REMOVE":
+            assert "NewImage" not in data and key in rebuilt
+            del rebuilt[key]
+        else:
+            assert (record["eventName"] == "INSERT") == (key not in rebuilt)
+            if record["eventName"] == "MODIFY":
+                assert data["OldImage"] == rebuilt[key] and data["NewImage"] != data["OldImage"]
+            rebuilt[key] = data["NewImage"]
+    scanned = {}
+    for page in ddb.get_paginator("scan").paginate(TableName=table_name):
+        for item in page["Items"]:
+            scanned[(item["pk"]["S"], item["sk"]["N"])] = item
+    assert rebuilt == scanned
+
+
+def test_list_describe_iterators_and_errors(ddb, streams, table_name):
+    arn = create_streamed(ddb, table_name, "KEYS_ONLY")["LatestStreamArn"]
+    ddb.put_item(TableName=table_name, Item={"pk": {"S": "a"}, "sk": {"N": "1"}, "secret": {"S": "x"}})
+    listed = streams.list_streams(TableName=table_name)["Streams"]
+    assert listed == [{"StreamArn": arn, "TableName": table_name, "StreamLabel": arn.rsplit("/", 1)[1]}]
+    description = streams.describe_stream(StreamArn=arn)["StreamDescription"]
+    assert description["StreamStatus"] == "ENABLED" and description["StreamViewType"] == "KEYS_ONLY"
+    assert description["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}]
+    assert all("EndingSequenceNumber" not in s["SequenceNumberRange"] for s in description["Shards"])
+    records = read_all(streams, arn)
+    assert len(records) == 1 and records[0]["eventName"] == "INSERT"
+    assert records[0]["dynamodb"]["Keys"] == {"pk": {"S": "a"}, "sk": {"N": "1"}}
+    assert "NewImage" not in records[0]["dynamodb"]
+    shard = [s for s in description["Shards"] if s["ShardId"]][0]["ShardId"]
+    with pytest.raises(ClientError) as e:
+        streams.get_records(ShardIterator="not-an-iterator")
+    assert error_code(e) == "ValidationException"
+    with pytest.raises(ClientError) as e:
+        streams.describe_stream(StreamArn=arn + "0")
+    assert error_code(e) == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as e:
+        streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="AT_SEQUENCE_NUMBER")
+    assert error_code(e) == "ValidationException"
+    # Enabling an enabled stream is refused; disabling closes the shards; enabling again is a new stream.
+    with pytest.raises(ClientError) as e:
+        ddb.update_table(TableName=table_name, StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"})
+    assert error_message(e) == f"Table already has an enabled stream: TableName: {table_name}"
+    disabled = ddb.update_table(TableName=table_name, StreamSpecification={"StreamEnabled": False})["TableDescription"]
+    assert disabled["StreamSpecification"] == {"StreamEnabled": False} and disabled["LatestStreamArn"] == arn
+    closed = streams.describe_stream(StreamArn=arn)["StreamDescription"]
+    assert closed["StreamStatus"] == "DISABLED"
+    assert all("EndingSequenceNumber" in s["SequenceNumberRange"] for s in closed["Shards"])
+    enabled = ddb.update_table(TableName=table_name, StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"})["TableDescription"]
+    assert enabled["LatestStreamArn"] != arn
+    assert {s["StreamArn"] for s in streams.list_streams(TableName=table_name)["Streams"]} == {arn, enabled["LatestStreamArn"]}
+    # The old stream stays readable, also after the table is deleted.
+    ddb.delete_table(TableName=table_name)
+    assert len(read_all(streams, arn)) == 1
+    ddb.create_table(TableName=table_name, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
