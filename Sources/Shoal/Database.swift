@@ -24,6 +24,10 @@ public struct DatabaseOptions: Sendable {
     /// Open an existing directory for reading only: nothing is created or changed, writes fail,
     /// and no lock is taken, so it works beside the process that owns the directory.
     public var readOnly: Bool = false
+    /// How long change-stream records stay readable (DynamoDB Streams: 24 hours). Older records
+    /// are trimmed in the background, and a disabled or deleted table's stream goes away with its
+    /// last records.
+    public var streamRetention: Duration = .seconds(24 * 3600)
     /// LMDB databases per shard environment: one per table and one per secondary index, plus those
     /// of deleted tables and indexes in quarantine.
     var maxDatabasesPerShard: UInt32 = 4096
@@ -80,6 +84,8 @@ public final class Database: Sendable {
     private let registry: Mutex<[String: TableHandle]>
     /// Every stream still readable (live, or ended and within retention), by stream id.
     let streamRegistry: Mutex<[String: StreamHandle]>
+    /// The background task trimming stream records past retention.
+    let retentionTask = Mutex<Task<Void, Never>?>(nil)
     private let definitionLock = Mutex(())
     /// Held for the life of a writable database: one process owns a data directory.
     private let directoryLock: DirectoryLock?
@@ -159,6 +165,7 @@ public final class Database: Sendable {
         registry = Mutex(tables)
         streamRegistry = Mutex(Database.streamHandles(streamDefinitions, shards: shards, tables: tables))
         resumeBackfills()
+        startStreamRetention()
     }
 
     static func shardFolder(_ index: Int) -> String {
@@ -167,11 +174,13 @@ public final class Database: Sendable {
     }
 
     deinit {
+        stopStreamRetention()
         for shard in shards { shard.writer.stop() }
     }
 
     /// Finishes queued writes and stops the shard writers. Later writes fail.
     public func close() {
+        stopStreamRetention()
         for shard in shards { shard.writer.stop() }
         directoryLock?.release()
     }

@@ -39,6 +39,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "sync: a write returns once on disk; nosync: faster, a machine crash may lose the latest writes.")
     var durability: DurabilityOption = .sync
 
+    @Option(help: "Seconds change-stream records stay readable before they are trimmed (DynamoDB Streams: 86400).")
+    var streamRetention: Double = 86_400
+
     @Option(help: "none: accept any credentials; sigv4: verify AWS Signature Version 4 against --credentials.")
     var auth: AuthOption = .none
 
@@ -72,7 +75,12 @@ struct Serve: AsyncParsableCommand {
         } else {
             authentication = .none
         }
-        let database = try Database.open(at: data, options: DatabaseOptions(shardCount: shards, durability: durability == .sync ? .sync : .noSync))
+        guard streamRetention > 0, streamRetention.isFinite else {
+            throw ValidationError("--stream-retention must be a positive number of seconds")
+        }
+        var options = DatabaseOptions(shardCount: shards, durability: durability == .sync ? .sync : .noSync)
+        options.streamRetention = .milliseconds(Int64(streamRetention * 1000))
+        let database = try Database.open(at: data, options: options)
         logger.info("Shoal serving \(data) on http://\(host):\(port) (\(database.shardCount) shards, \(durability.rawValue), auth \(auth.rawValue))")
         var configuration = ServerConfiguration(host: host, port: port, authentication: authentication)
         configuration.allowedHosts = allowedHosts?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } ?? []

@@ -252,6 +252,52 @@ import Testing
         #expect(iterator == nil && pages == 1)
     }
 
+    /// Records older than the retention period are trimmed in the background; reading them is a
+    /// TrimmedDataAccessException; an ended stream goes away once its retention is over.
+    @Test func retentionTrimsRecordsAndEndedStreams() async throws {
+        let dir = TemporaryDirectory()
+        var options = DatabaseOptions(shardCount: 1, durability: .noSync)
+        options.streamRetention = .seconds(1)
+        let db = try Database.open(at: dir.path, options: options)
+        defer { db.close() }
+        _ = try await db.createTable(StreamTests.request("Ret", .keysOnly))
+        _ = try await db.createTable(StreamTests.request("Gone", .keysOnly))
+        let arn = try #require(try db.describeTable("Ret").table.latestStreamArn)
+        let goneArn = try #require(try db.describeTable("Gone").table.latestStreamArn)
+        for i in 0..<100 { try await db.table("Ret").put(["pk": .s("k\(i)"), "sk": 1]) }
+        let shardId = try db.describeStream(streamArn: arn).shards[0].shardId
+        let horizonIterator = try db.getShardIterator(streamArn: arn, shardId: shardId, type: .trimHorizon)
+        let first = try #require(try db.getRecords(shardIterator: horizonIterator, limit: 1).records.first)
+        _ = try await db.deleteTable("Gone")
+        // Wait (bounded) for the trimming: every record goes.
+        var remaining = 100
+        for _ in 0..<100 where remaining > 0 {
+            try await Task.sleep(for: .milliseconds(50))
+            remaining = try StreamTests.records(db, "Ret")[0].count
+        }
+        #expect(remaining == 0)
+        try await db.table("Ret").put(["pk": "new", "sk": 1])
+        let fresh = try db.getRecords(shardIterator: try db.getShardIterator(streamArn: arn, shardId: shardId, type: .trimHorizon))
+        #expect(fresh.records.map { $0.keys["pk"] } == ["new"])
+        do {
+            _ = try db.getRecords(shardIterator: horizonIterator)
+            Issue.record("reading trimmed records succeeded")
+        } catch {
+            #expect(error.kind == .trimmedDataAccess)
+        }
+        do {
+            _ = try db.getShardIterator(streamArn: arn, shardId: shardId, type: .atSequenceNumber, sequenceNumber: first.sequenceNumber)
+            Issue.record("an iterator at a trimmed record was issued")
+        } catch {
+            #expect(error.kind == .trimmedDataAccess)
+        }
+        // The deleted table's stream is gone once its retention is over.
+        for _ in 0..<100 where try db.listStreams().streams.contains(where: { $0.streamArn == goneArn }) {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(try db.listStreams().streams.map(\.tableName) == ["Ret"])
+    }
+
     @Test func sequenceNumbersRoundTrip() {
         let n = StreamRecordCodec.sequenceNumber(counter: 42, shard: 3)
         #expect(n.count == 21 && n == "000000000000000043011")

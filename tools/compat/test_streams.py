@@ -1,6 +1,6 @@
 """DynamoDB Streams through boto3's `dynamodbstreams` client against `shoal serve`."""
 import random
-import uuid
+import time
 
 import boto3
 import pytest
@@ -120,3 +120,58 @@ def test_list_describe_iterators_and_errors(ddb, streams, table_name):
     assert len(read_all(streams, arn)) == 1
     ddb.create_table(TableName=table_name, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
                      AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+
+
+def test_kill_9_keeps_exactly_the_committed_changes_in_the_stream():
+    """A record exists exactly when its item change committed: after kill -9 and a restart, every
+    acknowledged put has its INSERT record, and every record's item is in the table."""
+    import os
+    import signal
+    import threading
+    from conftest import Server
+
+    s = Server("--durability", "sync")
+
+    def client(kind, server):
+        return boto3.client(kind, endpoint_url=server.endpoint, region_name="us-east-1", aws_access_key_id="a",
+                            aws_secret_access_key="b", config=client_config())
+    create_streamed(client("dynamodb", s), "crash")
+    acknowledged, lock, stop = [], threading.Lock(), threading.Event()
+
+    def writer(n):
+        c = client("dynamodb", s)
+        i = 0
+        while not stop.is_set():
+            try:
+                c.put_item(TableName="crash", Item={"pk": {"S": f"w{n}-{i}"}, "sk": {"N": "1"}})
+            except Exception:
+                return
+            with lock:
+                acknowledged.append(f"w{n}-{i}")
+            i += 1
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    deadline = time.time() + 60
+    while len(acknowledged) < 300 and time.time() < deadline:
+        time.sleep(0.01)
+    assert len(acknowledged) >= 300
+    os.kill(s.process.pid, signal.SIGKILL)
+    stop.set()
+    for t in threads:
+        t.join()
+    s.process.wait()
+    s.log.close()
+    again = Server("--durability", "sync", data=s.data)
+    try:
+        ddb, streams = client("dynamodb", again), client("dynamodbstreams", again)
+        arn = ddb.describe_table(TableName="crash")["Table"]["LatestStreamArn"]
+        recorded = [r["dynamodb"]["Keys"]["pk"]["S"] for r in read_all(streams, arn)]
+        assert len(recorded) == len(set(recorded))
+        stored = set()
+        for page in ddb.get_paginator("scan").paginate(TableName="crash"):
+            stored |= {item["pk"]["S"] for item in page["Items"]}
+        assert set(acknowledged) <= set(recorded)
+        assert set(recorded) == stored
+    finally:
+        again.stop()

@@ -21,6 +21,8 @@ enum ShardLayout {
     static func itemsName(_ tableID: String) -> String { itemsPrefix + tableID }
     static func indexName(_ tableID: String, _ indexID: String) -> String { indexPrefix + tableID + ":" + indexID }
     static func streamName(_ streamID: String) -> String { streamPrefix + streamID }
+    /// In `stats`: the counter of the newest record retention trimmed from a stream in this shard.
+    static func trimHorizonKey(_ streamID: String) -> [UInt8] { Array("trimmed:\(streamID)".utf8) }
     static func sizeKey(_ tableID: String) -> [UInt8] { Array("size:\(tableID)".utf8) }
     static func indexSizeKey(_ tableID: String, _ indexID: String) -> [UInt8] { Array("size:\(tableID):\(indexID)".utf8) }
 

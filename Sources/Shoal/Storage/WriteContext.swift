@@ -270,6 +270,35 @@ final class WriteContext {
         try put(stream.db, key: StreamRecordCodec.key(counter: writer.streamCounter), value: value)
     }
 
+    /// Deletes up to `limit` of a stream's oldest records committed before `cutoffMillis`, and
+    /// records how far the stream was trimmed. - Returns: how many it deleted.
+    func trimStream(_ db: LMDB.Database, streamID: String, before cutoffMillis: Int, limit: Int) throws -> Int {
+        let expired = try transaction.withCursor(db) { cursor -> [[UInt8]] in
+            var keys: [[UInt8]] = []
+            var more = try cursor.first()
+            while more && keys.count < limit {
+                guard try StreamRecordCodec.timeMillis(cursor.value.array) < cutoffMillis else { break }
+                keys.append(cursor.key.array)
+                more = try cursor.next()
+            }
+            return keys
+        }
+        for key in expired { try delete(db, key: key) }
+        if let last = expired.last {
+            try put(writer.statistics, key: ShardLayout.trimHorizonKey(streamID), value: last)
+        }
+        return expired.count
+    }
+
+    /// Empties an ended stream's database in this shard (retention is over); the handle is
+    /// quarantined as a deleted table's.
+    func dropStream(_ db: LMDB.Database, streamID: String) throws {
+        irreversible = true
+        try transaction.drop(db, delete: false)
+        try transaction.delete(writer.statistics, key: ShardLayout.trimHorizonKey(streamID))
+        quarantined.append(db)
+    }
+
     func finish() throws {
         if appendedRecords {
             try transaction.put(writer.statistics, key: ShardLayout.streamCounterKey,

@@ -78,6 +78,13 @@ enum StreamRecordCodec {
         return w.bytes
     }
 
+    /// When a stored record's change committed (milliseconds since 1970), read without decoding the rest.
+    static func timeMillis(_ value: [UInt8]) throws(ShoalError) -> Int {
+        var r = ByteReader(value)
+        _ = try r.byte()
+        return try r.varint()
+    }
+
     static func decode(_ value: [UInt8], counter: UInt64, shard: Int, viewType: StreamViewType) throws(ShoalError) -> StreamRecord {
         var r = ByteReader(value)
         let event: StreamRecord.EventName

@@ -147,12 +147,13 @@ extension Database {
             throw ShoalError(.resourceNotFound, "Requested resource not found: Shard does not exist")
         }
         let after: UInt64
+        let horizon = try trimHorizon(stream, shard)
         switch type {
         case .trimHorizon, .latest:
             if sequenceNumber != nil {
                 throw .validation("Sequence number is not allowed for shard iterator type \(type.rawValue)")
             }
-            after = type == .trimHorizon ? 0 : try lastCounter(stream, shard) ?? 0
+            after = type == .trimHorizon ? horizon : max(try lastCounter(stream, shard) ?? 0, horizon)
         case .atSequenceNumber, .afterSequenceNumber:
             guard let sequenceNumber else {
                 throw .validation("Sequence number must be specified for shard iterator type \(type.rawValue)")
@@ -161,6 +162,7 @@ extension Database {
                 throw .validation("Invalid SequenceNumber: \(sequenceNumber) for shard \(shardId)")
             }
             after = type == .atSequenceNumber ? parsed.counter - 1 : parsed.counter
+            if after < horizon { throw Database.trimmed(horizon: horizon, shard: shard) }
         }
         return ShardIterator(streamID: stream.definition.id, shard: shard, after: after).encoded
     }
@@ -179,6 +181,8 @@ extension Database {
         guard let stream = streamHandle(iterator.streamID), shards.indices.contains(iterator.shard) else {
             throw ShoalError(.resourceNotFound, "Requested resource not found: Stream does not exist")
         }
+        let horizon = try trimHorizon(stream, iterator.shard)
+        if iterator.after < horizon { throw Database.trimmed(horizon: horizon, shard: iterator.shard) }
         let page = try streamRecords(stream: iterator.streamID, shard: iterator.shard, after: iterator.after,
                                      limit: limit ?? Database.maxGetRecordsLimit, byteLimit: Database.getRecordsByteLimit)
         let last = page.last ?? iterator.after
@@ -191,6 +195,10 @@ extension Database {
     }
 
     // MARK: Helpers
+
+    static func trimmed(horizon: UInt64, shard: Int) -> ShoalError {
+        ShoalError(.trimmedDataAccess, "Attempted to access data that has been trimmed: the records up to sequence number \(StreamRecordCodec.sequenceNumber(counter: horizon, shard: shard)) are beyond the retention period")
+    }
 
     func stream(arn: String) throws(ShoalError) -> StreamHandle {
         let found = streamRegistry.withLock { $0.values.first { $0.definition.arn(region: options.region) == arn } }

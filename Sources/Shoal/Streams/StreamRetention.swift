@@ -1,0 +1,75 @@
+import Foundation
+import LMDB
+
+extension Database {
+    /// Records deleted per writer unit: small, so that trimming never holds writers up for long.
+    static let trimBatch = 256
+
+    /// How often the background task trims: a quarter of the retention, between 50 ms and a minute.
+    var trimInterval: Duration {
+        min(max(options.streamRetention / 4, .milliseconds(50)), .seconds(60))
+    }
+
+    /// Starts the background trimming of stream records older than the retention period.
+    func startStreamRetention() {
+        guard !options.readOnly else { return }
+        let interval = trimInterval
+        let task = Task.detached { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                guard let self, !Task.isCancelled else { return }
+                await self.trimStreams(now: Date())
+            }
+        }
+        retentionTask.withLock { $0 = task }
+    }
+
+    func stopStreamRetention() {
+        retentionTask.withLock { task in
+            task?.cancel()
+            task = nil
+        }
+    }
+
+    /// Deletes every stream record older than the retention period, in small writer units, and
+    /// removes ended streams whose retention is over (their last records are gone with them).
+    func trimStreams(now: Date) async {
+        let retention = Double(options.streamRetention.components.seconds) + Double(options.streamRetention.components.attoseconds) / 1e18
+        let cutoff = Int((now.timeIntervalSince1970 - retention) * 1000)
+        for stream in streamRegistry.withLock({ Array($0.values) }) {
+            let id = stream.definition.id
+            if let ended = stream.definition.endedAt, ended + retention < now.timeIntervalSince1970 {
+                do {
+                    for (index, shard) in shards.enumerated() {
+                        let db = stream.databases[index]
+                        try await shard.writer.perform { try $0.dropStream(db, streamID: id) }
+                    }
+                    try catalog.removeStream(id)
+                    streamRegistry.withLock { _ = $0.removeValue(forKey: id) }
+                } catch {
+                    continue
+                }
+                continue
+            }
+            for (index, shard) in shards.enumerated() {
+                let db = stream.databases[index]
+                while true {
+                    let trimmed = try? await shard.writer.perform { context in
+                        try context.trimStream(db, streamID: id, before: cutoff, limit: Database.trimBatch)
+                    }
+                    guard let trimmed, trimmed == Database.trimBatch else { break }
+                }
+            }
+        }
+    }
+
+    /// The counter of the newest record retention trimmed from a stream in a shard (0: none).
+    func trimHorizon(_ stream: StreamHandle, _ index: Int) throws(ShoalError) -> UInt64 {
+        try runSync {
+            try shards[index].environment.read { txn in
+                try txn.get(shards[index].statistics, key: ShardLayout.trimHorizonKey(stream.definition.id))
+                    .flatMap(StreamRecordCodec.counter(ofKey:)) ?? 0
+            }
+        }
+    }
+}
