@@ -84,6 +84,8 @@ public final class Database: Sendable {
     private let registry: Mutex<[String: TableHandle]>
     /// Every stream still readable (live, or ended and within retention), by stream id.
     let streamRegistry: Mutex<[String: StreamHandle]>
+    /// Wakes stream subscribers on commits that carried records.
+    let commitSignal = CommitSignal()
     /// The background task trimming stream records past retention.
     let retentionTask = Mutex<Task<Void, Never>?>(nil)
     private let definitionLock = Mutex(())
@@ -138,7 +140,7 @@ public final class Database: Sendable {
         var shards: [Shard] = []
         for index in 0..<layout.shardCount {
             shards.append(try Shard(path: path + "/shards/" + Database.shardFolder(index), index: index, options: options,
-                                    liveTables: live, streams: streamDefinitions))
+                                    liveTables: live, streams: streamDefinitions, commitSignal: commitSignal))
         }
         self.shards = shards
         var tables: [String: TableHandle] = [:]
@@ -181,6 +183,7 @@ public final class Database: Sendable {
     /// Finishes queued writes and stops the shard writers. Later writes fail.
     public func close() {
         stopStreamRetention()
+        commitSignal.close()
         for shard in shards { shard.writer.stop() }
         directoryLock?.release()
     }

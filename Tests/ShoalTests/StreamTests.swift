@@ -298,6 +298,69 @@ import Testing
         #expect(try db.listStreams().streams.map(\.tableName) == ["Ret"])
     }
 
+    struct Thing: Codable, Equatable {
+        var pk: String
+        var sk: Int
+        var name: String
+    }
+
+    /// `changes()` follows the stream live (woken by commits), resumes after saved sequence
+    /// numbers, decodes images into Codable types, and ends on cancellation and on close.
+    @Test func subscribersFollowTheStream() async throws {
+        let (db, dir) = try makeDatabase(shards: 3)
+        defer { withExtendedLifetime(dir) {} }
+        _ = try await db.createTable(StreamTests.request("Sub", .newAndOldImages))
+        let table = db.table("Sub")
+        let follower = Task { () throws -> [StreamRecord] in
+            var seen: [StreamRecord] = []
+            for try await batch in table.changes(from: .trimHorizon, batchSize: 8) {
+                seen += batch
+                if seen.count >= 60 { break }
+            }
+            return seen
+        }
+        for i in 0..<60 { try await table.put(["pk": .s("k\(i % 12)"), "sk": .n(Number(i)), "name": .s("n\(i)")]) }
+        let seen = try await follower.value
+        #expect(seen.count == 60)
+        #expect(Set(seen.map { $0.keys["sk"]! }).count == 60)
+        // Per partition key the order is commit order (one shard per partition key).
+        for p in 0..<12 {
+            let numbers = seen.filter { $0.keys["pk"] == .s("k\(p)") }.map { $0.keys["sk"]! }
+            #expect(numbers == numbers.sorted { KeyEncoding.compare($0, $1) < 0 })
+        }
+        #expect(try seen[0].newImage(as: Thing.self)?.name.hasPrefix("n") == true)
+
+        // Resuming after what was seen delivers only what came since.
+        var last: [Int: String] = [:]
+        for record in seen { last[StreamRecordCodec.parse(sequenceNumber: record.sequenceNumber)!.shard] = record.sequenceNumber }
+        try await table.put(["pk": "k0", "sk": 0, "name": "renamed"])
+        var resumed: [StreamRecord] = []
+        for try await batch in table.changes(from: .after(Array(last.values))) {
+            resumed += batch
+            break
+        }
+        #expect(resumed.count == 1 && resumed[0].eventName == .modify)
+        #expect(try resumed[0].oldImage(as: Thing.self) == Thing(pk: "k0", sk: 0, name: "n0"))
+
+        // A waiting subscriber ends when its task is cancelled, and when the database closes.
+        let waiting = Task { () throws -> Int in
+            var batches = 0
+            for try await _ in table.changes(from: .latest) { batches += 1 }
+            return batches
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        waiting.cancel()
+        #expect(try await waiting.value == 0)
+        let untilClose = Task { () throws -> Int in
+            var batches = 0
+            for try await _ in table.changes(from: .latest) { batches += 1 }
+            return batches
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        db.close()
+        #expect(try await untilClose.value == 0)
+    }
+
     @Test func sequenceNumbersRoundTrip() {
         let n = StreamRecordCodec.sequenceNumber(counter: 42, shard: 3)
         #expect(n.count == 21 && n == "000000000000000043011")

@@ -12,7 +12,8 @@ struct Shard: Sendable {
     /// Opens the shard, opening the databases of `liveTables` (by table id) and their maintained
     /// indexes, and deleting every other table or index database (left behind by a DeleteTable or
     /// an index deletion that emptied them, or by a crash mid-CreateTable).
-    init(path: String, index: Int, options: DatabaseOptions, liveTables: [String: TableDefinition], streams: [StreamDefinition] = []) throws {
+    init(path: String, index: Int, options: DatabaseOptions, liveTables: [String: TableDefinition], streams: [StreamDefinition] = [],
+         commitSignal: CommitSignal = CommitSignal()) throws {
         var envOptions = EnvironmentOptions()
         envOptions.mapSize = options.initialMapSize
         envOptions.maxMapSize = options.maxMapSize
@@ -56,7 +57,7 @@ struct Shard: Sendable {
             if let db = opened[ShardLayout.streamName(stream.id)] { streamDatabases[stream.id] = db }
         }
         self.streamDatabases = streamDatabases
-        self.writer = ShardWriter(environment: environment, index: index, statistics: statistics, tables: tables, streamCounter: counter,
+        self.writer = ShardWriter(environment: environment, index: index, statistics: statistics, tables: tables, streamCounter: counter, commitSignal: commitSignal,
                                   deletedTableGrace: options.deletedTableGrace)
         self.tableStorage = tables
     }

@@ -26,18 +26,21 @@ final class ShardWriter: @unchecked Sendable {
     private let deletedTableGrace: Duration
     /// The last stream record counter used in this shard (writer thread only; stored per group).
     var streamCounter: UInt64
+    /// Told after each commit that carried stream records.
+    let commitSignal: CommitSignal
     static let maxGroupSize = 1024
     /// Committed group transactions and the writes they carried (for stats and tests).
     let committedGroups = Atomic<Int>(0)
     let committedWrites = Atomic<Int>(0)
 
     init(environment: Environment, index: Int, statistics: LMDB.Database, tables: [String: TableStorage],
-         streamCounter: UInt64, deletedTableGrace: Duration) {
+         streamCounter: UInt64, commitSignal: CommitSignal, deletedTableGrace: Duration) {
         self.environment = environment
         self.index = index
         self.statistics = statistics
         self.tables = tables
         self.streamCounter = streamCounter
+        self.commitSignal = commitSignal
         self.deletedTableGrace = deletedTableGrace
         let thread = Thread { [self] in self.run() }
         thread.stackSize = 1 << 20

@@ -315,5 +315,6 @@ final class WriteContext {
 
     func committed() {
         writer.adopt(changed: changed, quarantined: quarantined)
+        if appendedRecords { writer.commitSignal.signal() }
     }
 }

@@ -235,7 +235,7 @@ extension Database {
         }
     }
 
-    private func lastCounter(_ stream: StreamHandle, _ index: Int) throws(ShoalError) -> UInt64? {
+    func lastCounter(_ stream: StreamHandle, _ index: Int) throws(ShoalError) -> UInt64? {
         try counterRange(stream, index).last
     }
 }
