@@ -89,6 +89,8 @@ def test_list_describe_iterators_and_errors(ddb, streams, table_name):
     assert description["StreamStatus"] == "ENABLED" and description["StreamViewType"] == "KEYS_ONLY"
     assert description["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}]
     assert all("EndingSequenceNumber" not in s["SequenceNumberRange"] for s in description["Shards"])
+    children = streams.describe_stream(StreamArn=arn, ShardFilter={"Type": "CHILD_SHARDS", "ShardId": description["Shards"][0]["ShardId"]})
+    assert children["StreamDescription"]["Shards"] == []  # no resharding yet: no child shards
     records = read_all(streams, arn)
     assert len(records) == 1 and records[0]["eventName"] == "INSERT"
     assert records[0]["dynamodb"]["Keys"] == {"pk": {"S": "a"}, "sk": {"N": "1"}}
@@ -175,3 +177,26 @@ def test_kill_9_keeps_exactly_the_committed_changes_in_the_stream():
         assert set(recorded) == stored
     finally:
         again.stop()
+
+
+def test_aws_cli_reads_the_stream(ddb, server, table_name):
+    """`aws dynamodbstreams` works unchanged."""
+    import json
+    import os
+    import subprocess
+    arn = create_streamed(ddb, table_name)["LatestStreamArn"]
+    ddb.put_item(TableName=table_name, Item={"pk": {"S": "cli"}, "sk": {"N": "1"}})
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="a", AWS_SECRET_ACCESS_KEY="b", AWS_DEFAULT_REGION="us-east-1")
+
+    def cli(*args):
+        out = subprocess.run(["aws", "--endpoint-url", server.endpoint, "dynamodbstreams", *args, "--output", "json"],
+                             env=env, capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout)
+    shards = cli("describe-stream", "--stream-arn", arn)["StreamDescription"]["Shards"]
+    found = []
+    for shard in shards:
+        iterator = cli("get-shard-iterator", "--stream-arn", arn, "--shard-id", shard["ShardId"],
+                       "--shard-iterator-type", "TRIM_HORIZON")["ShardIterator"]
+        found += cli("get-records", "--shard-iterator", iterator)["Records"]
+    assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in found] == ["cli"]

@@ -115,7 +115,10 @@ extension Database {
     }
 
     /// DynamoDB Streams' DescribeStream: the stream and its shards (one per storage shard).
-    public func describeStream(streamArn: String, limit: Int? = nil, exclusiveStartShardId: String? = nil) throws(ShoalError) -> StreamDescription {
+    /// - Parameter childShardsOf: `ShardFilter` `CHILD_SHARDS`: only the children of this shard
+    ///   (none until resharding splits shards).
+    public func describeStream(streamArn: String, limit: Int? = nil, exclusiveStartShardId: String? = nil,
+                               childShardsOf parent: String? = nil) throws(ShoalError) -> StreamDescription {
         if let limit, !(1...100).contains(limit) {
             throw .validation("1 validation error detected: Value '\(limit)' at 'limit' failed to satisfy constraint: Member must have value \(limit < 1 ? "greater than or equal to 1" : "less than or equal to 100")")
         }
@@ -123,6 +126,12 @@ extension Database {
         var shardList: [StreamShard] = []
         for index in shards.indices {
             shardList.append(try describeShard(stream, index))
+        }
+        if let parent {
+            guard shardList.contains(where: { $0.shardId == parent }) else {
+                throw ShoalError(.resourceNotFound, "Requested resource not found: Shard does not exist")
+            }
+            shardList = shardList.filter { $0.parentShardId == parent }
         }
         var start = 0
         if let exclusiveStartShardId {

@@ -21,7 +21,16 @@ struct StreamOperations: Sendable {
         let arn = try r.requiredString("StreamArn")
         let limit = try r.int("Limit")
         let start = try r.string("ExclusiveStartShardId")
-        let d = try engine { () throws(ShoalError) in try database.describeStream(streamArn: arn, limit: limit, exclusiveStartShardId: start) }
+        var parent: String?
+        if let filter = try r.object("ShardFilter") {
+            guard try filter.string("Type") == "CHILD_SHARDS" else {
+                throw .validation("1 validation error detected: Value '\(try filter.string("Type") ?? "null")' at 'shardFilter.type' failed to satisfy constraint: Member must satisfy enum value set: [CHILD_SHARDS]")
+            }
+            parent = try filter.requiredString("ShardId")
+        }
+        let d = try engine { () throws(ShoalError) in
+            try database.describeStream(streamArn: arn, limit: limit, exclusiveStartShardId: start, childShardsOf: parent)
+        }
         var members: [(String, JSONValue)] = [
             ("StreamArn", .string(d.streamArn)),
             ("StreamLabel", .string(d.streamLabel)),
