@@ -265,6 +265,7 @@ let benchmarks: @Sendable () -> Void = {
     registerExpressionBenchmarks(openFixture: openFixture)
     registerChecksumBenchmarks()
     registerIndexBenchmarks()
+    registerStreamBenchmarks()
 }
 
 func report(_ benchmark: Benchmark, count: Int, shoal: Duration, raw: Duration, grdb: Duration?, grdbDecoded: Duration? = nil) {
