@@ -28,7 +28,7 @@ public struct DatabaseOptions: Sendable {
     /// are trimmed in the background, and a disabled or deleted table's stream goes away with its
     /// last records.
     public var streamRetention: Duration = .seconds(24 * 3600)
-    /// LMDB databases per shard environment: one per table and one per secondary index, plus those
+    /// LMDB databases per shard environment: one per table, secondary index and stream, plus those
     /// of deleted tables and indexes in quarantine.
     var maxDatabasesPerShard: UInt32 = 4096
     /// How long a deleted table's emptied database stays open before its slot may be reused.

@@ -148,7 +148,7 @@ import Testing
         }
         // 16 named databases: `stats`, then five per table (items and four indexes).
         for name in ["one", "two", "three"] { _ = try await db.createTable(request(name)) }
-        await expectError(.limitExceeded, "Subscriber limit exceeded: this data directory holds at most 15 databases: one per table and one per secondary index (a deleted table or index counts for 30.0 seconds after its deletion)") {
+        await expectError(.limitExceeded, "Subscriber limit exceeded: this data directory holds at most 15 databases: one per table, one per secondary index and one per change stream (a deleted table or index counts for 30.0 seconds after its deletion)") {
             _ = try await db.createTable(request("four"))
         }
         try await db.table("three").put(["id": "a", "g": "x"])

@@ -97,7 +97,7 @@ public struct ConstraintViolations: Sendable {
 extension Database {
     /// The answer when a shard has no database slot left for a table or index.
     static func databasesFull(_ options: DatabaseOptions) -> ShoalError {
-        ShoalError(.limitExceeded, "Subscriber limit exceeded: this data directory holds at most \(options.maxDatabasesPerShard - 1) databases: one per table and one per secondary index (a deleted table or index counts for \(options.deletedTableGrace) after its deletion)")
+        ShoalError(.limitExceeded, "Subscriber limit exceeded: this data directory holds at most \(options.maxDatabasesPerShard - 1) databases: one per table, one per secondary index and one per change stream (a deleted table or index counts for \(options.deletedTableGrace) after its deletion)")
     }
 
     /// DynamoDB's CreateTable. The table is ACTIVE when this returns.
