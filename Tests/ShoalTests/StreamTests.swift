@@ -115,9 +115,9 @@ import Testing
         #expect(try await db.createTable(plain).tableDescription.latestStreamArn == nil)
         plain.tableName = "Bad"
         plain.streamSpecification = StreamSpecification(streamEnabled: true)
-        await expectError(.validation, "StreamViewType is required when StreamEnabled is true") { _ = try await db.createTable(plain) }
+        await expectError(.validation, "One or more parameter values were invalid: If stream is being enabled then UpdateViewType is required") { _ = try await db.createTable(plain) }
         plain.streamSpecification = StreamSpecification(streamEnabled: false, streamViewType: .keysOnly)
-        await expectError(.validation, "StreamViewType cannot be specified when StreamEnabled is false") { _ = try await db.createTable(plain) }
+        await expectError(.validation, "One or more parameter values were invalid: If stream is being disabled, then UpdateViewType must not be specified") { _ = try await db.createTable(plain) }
     }
 
     /// Disabling ends the stream (its records stay readable); enabling makes a new one with a new
@@ -138,7 +138,7 @@ import Testing
             let disabled = try await db.updateTable(UpdateTableRequest(tableName: "Lfc", streamSpecification: StreamSpecification(streamEnabled: false)))
             #expect(disabled.streamSpecification == StreamSpecification(streamEnabled: false))
             #expect(disabled.latestStreamArn == firstArn)
-            await expectError(.validation, "Table does not have an enabled stream: TableName: Lfc") {
+            await expectError(.validation, "Table has no stream to disable: TableName: Lfc") {
                 _ = try await db.updateTable(UpdateTableRequest(tableName: "Lfc", streamSpecification: StreamSpecification(streamEnabled: false)))
             }
             try await db.table("Lfc").put(["pk": "b", "sk": 1])              // no stream: no record anywhere

@@ -72,7 +72,7 @@ def test_update_table_and_tags(ddb, music):
     with pytest.raises(ClientError) as e:
         ddb.update_table(TableName=music, StreamSpecification={"StreamEnabled": False})
     assert error_code(e) == "ValidationException"
-    assert error_message(e) == f"Table does not have an enabled stream: TableName: {music}"
+    assert error_message(e) == f"Table has no stream to disable: TableName: {music}"
 
 
 def test_misc_operations(ddb, music, server):

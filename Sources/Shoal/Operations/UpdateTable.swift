@@ -55,7 +55,7 @@ extension Database {
                 throw .validation("Table already has an enabled stream: TableName: \(current.definition.name)")
             }
             if !specification.streamEnabled, current.definition.liveStream == nil {
-                throw .validation("Table does not have an enabled stream: TableName: \(current.definition.name)")
+                throw .validation("Table has no stream to disable: TableName: \(current.definition.name)")
             }
         }
         if request.attributeDefinitions != nil, !structural.contains(where: { if case .create = $0 { return true } else { return false } }) {

@@ -70,12 +70,12 @@ enum StreamRules {
         guard let specification else { return nil }
         if specification.streamEnabled {
             guard let viewType = specification.streamViewType else {
-                throw .validation("StreamViewType is required when StreamEnabled is true")
+                throw .invalidParameter("If stream is being enabled then UpdateViewType is required")
             }
             return viewType
         }
         if specification.streamViewType != nil {
-            throw .validation("StreamViewType cannot be specified when StreamEnabled is false")
+            throw .invalidParameter("If stream is being disabled, then UpdateViewType must not be specified")
         }
         return nil
     }
