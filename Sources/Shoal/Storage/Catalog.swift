@@ -93,12 +93,17 @@ final class Catalog: Sendable {
     }
 
     func allTables() throws -> [TableDefinition] {
+        try decodeAll(tables, as: TableDefinition.self)
+    }
+
+    /// Every JSON value of one of the catalog's databases, decoded.
+    private func decodeAll<T: Decodable>(_ db: LMDB.Database, as type: T.Type) throws -> [T] {
         try environment.read { txn in
-            try txn.withCursor(tables) { cursor in
-                var result: [TableDefinition] = []
+            try txn.withCursor(db) { cursor in
+                var result: [T] = []
                 var more = try cursor.first()
                 while more {
-                    result.append(try JSONDecoder().decode(TableDefinition.self, from: Data(cursor.value.array)))
+                    result.append(try JSONDecoder().decode(type, from: Data(cursor.value.array)))
                     more = try cursor.next()
                 }
                 return result
@@ -127,17 +132,7 @@ final class Catalog: Sendable {
 
     func allStreams() throws -> [StreamDefinition] {
         guard let streams else { return [] }
-        return try environment.read { txn in
-            try txn.withCursor(streams) { cursor in
-                var result: [StreamDefinition] = []
-                var more = try cursor.first()
-                while more {
-                    result.append(try JSONDecoder().decode(StreamDefinition.self, from: Data(cursor.value.array)))
-                    more = try cursor.next()
-                }
-                return result
-            }
-        }
+        return try decodeAll(streams, as: StreamDefinition.self)
     }
 
     /// Stores (or replaces) a stream's definition.
