@@ -361,6 +361,32 @@ import Testing
         #expect(try await untilClose.value == 0)
     }
 
+    /// Of two concurrent enables, exactly one wins, and writes go to the winner's stream.
+    @Test func concurrentEnablesLeaveOneStream() async throws {
+        let (db, dir) = try makeDatabase(shards: 2)
+        defer { withExtendedLifetime(dir) {} }
+        _ = try await db.createTable(CreateTableRequest(tableName: "Two", partitionKey: ("pk", .s), sortKey: ("sk", .n)))
+        func enable(_ viewType: StreamViewType) async -> Result<TableDescription, ShoalError> {
+            do {
+                return .success(try await db.updateTable(UpdateTableRequest(tableName: "Two", streamSpecification: .enabled(viewType))))
+            } catch {
+                return .failure(error)
+            }
+        }
+        async let first = enable(.keysOnly)
+        async let second = enable(.newImage)
+        let results = await [first, second]
+        let winners = results.compactMap { try? $0.get() }
+        #expect(winners.count == 1)
+        for case .failure(let error) in results {
+            #expect(error.message == "Table already has an enabled stream: TableName: Two")
+        }
+        #expect(try db.listStreams(tableName: "Two").streams.count == 1)
+        try await db.table("Two").put(["pk": "a", "sk": 1])
+        #expect(try StreamTests.records(db, "Two").flatMap { $0 }.count == 1)
+        #expect(try db.describeTable("Two").table.latestStreamArn == winners.first?.latestStreamArn)
+    }
+
     @Test func sequenceNumbersRoundTrip() {
         let n = StreamRecordCodec.sequenceNumber(counter: 42, shard: 3)
         #expect(n.count == 21 && n == "000000000000000043011")

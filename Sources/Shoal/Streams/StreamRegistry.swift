@@ -48,30 +48,56 @@ extension Database {
 }
 
 extension Database {
-    /// UpdateTable's stream enable: a new stream (new id, label and ARN), opened in every shard
-    /// before the catalog names it, so no committed change is missed once the call returns.
+    /// UpdateTable's stream enable: a new stream (new id, label and ARN). The table is claimed
+    /// first, under the definition lock, so that of two concurrent enables one fails; then every
+    /// shard opens the stream's database, and from that commit on each change appends a record.
     func enableStream(_ viewType: StreamViewType, table handle: TableHandle) async throws(ShoalError) -> TableHandle {
         let definition = handle.definition
+        let previous = definition.stream
         let stream = StreamDefinition.new(table: definition.name, tableID: definition.id, viewType: viewType,
                                           primaryKey: definition.primaryKey, at: Date())
-        let storages = try await run {
-            var storages: [TableStorage] = []
-            for shard in shards {
-                do {
-                    storages.append(try await shard.writer.perform { try $0.openStream(definition.id, stream: stream) })
-                } catch LMDBError.databasesFull {
-                    throw Database.databasesFull(options)
+        // A crash after this leaves a stream no table names: the next open records it as ended.
+        try runSync { try catalog.putStream(stream) }
+        do {
+            _ = try changeDefinition(definition.name) { table throws(ShoalError) in
+                guard table.id == definition.id else { throw .resourceNotFound }
+                guard table.liveStream == nil else {
+                    throw .validation("Table already has an enabled stream: TableName: \(table.name)")
                 }
+                table.stream = stream
             }
-            try catalog.putStream(stream)
-            return storages
+        } catch {
+            try? catalog.removeStream(stream.id)
+            throw error
         }
-        let updated = try changeDefinition(definition.name, storages: storages) { table throws(ShoalError) in
-            guard table.id == definition.id else { throw .resourceNotFound }
-            table.stream = stream
+        do {
+            let storages = try await run {
+                var storages: [TableStorage] = []
+                for shard in shards {
+                    do {
+                        storages.append(try await shard.writer.perform { try $0.openStream(definition.id, stream: stream) })
+                    } catch LMDBError.databasesFull {
+                        throw Database.databasesFull(options)
+                    }
+                }
+                return storages
+            }
+            let updated = try changeDefinition(definition.name, storages: storages) { table throws(ShoalError) in
+                guard table.stream?.id == stream.id else { throw .resourceNotFound }
+            }
+            registerStream(StreamHandle(definition: stream, databases: storages.compactMap { $0.stream?.db }))
+            return updated
+        } catch {
+            // The stream never started: put the table back as it was.
+            _ = try? changeDefinition(definition.name) { table throws(ShoalError) in
+                if table.stream?.id == stream.id { table.stream = previous }
+            }
+            for shard in shards {
+                _ = try? await shard.writer.perform { try $0.closeStream(definition.id) }
+            }
+            try? catalog.removeStream(stream.id)
+            throw error
         }
-        registerStream(StreamHandle(definition: stream, databases: storages.compactMap { $0.stream?.db }))
-        return updated
     }
 
     /// UpdateTable's stream disable: writes stop appending; the stream stays readable until its
