@@ -15,12 +15,13 @@ import Testing
     }
 
     /// Every record of a stream, shard by shard, in stream order.
-    static func records(_ db: Database, stream: String) throws -> [[StreamRecord]] {
-        try (0..<db.shardCount).map { shard in
+    static func records(_ db: Database, stream id: String) throws -> [[StreamRecord]] {
+        let stream = try #require(db.streamHandle(id))
+        return try (0..<db.shardCount).map { shard in
             var all: [StreamRecord] = []
-            var after: UInt64 = 0
+            var after = try db.trimHorizon(stream, shard)
             while true {
-                let page = try db.streamRecords(stream: stream, shard: shard, after: after, limit: 7)
+                let page = try db.readStream(stream, shard: shard, after: after, limit: 7)
                 all += page.records
                 guard let last = page.last else { return all }
                 after = last

@@ -81,12 +81,20 @@ enum IndexKeyEncoding {
         return w.bytes
     }
 
-    /// Splits an entry's value into the base item's stored key and the offset of the projected
-    /// item's stored value.
-    static func splitEntryValue(_ value: [UInt8]) throws(ShoalError) -> (baseKey: [UInt8], projectedOffset: Int) {
+    /// Where an entry's value holds the base item's stored key and where the projected item's
+    /// stored value starts (read without copying either).
+    static func entryValueLayout(_ value: [UInt8]) throws(ShoalError) -> (baseKey: Range<Int>, projectedOffset: Int) {
         var r = ByteReader(value)
-        let baseKey = try r.lengthPrefixed()
-        return (baseKey, r.offset)
+        let length = try r.varint()
+        let start = r.offset
+        try r.skip(length)
+        return (start..<r.offset, r.offset)
+    }
+
+    /// The base item's stored key and the offset of the projected item's stored value.
+    static func splitEntryValue(_ value: [UInt8]) throws(ShoalError) -> (baseKey: [UInt8], projectedOffset: Int) {
+        let layout = try entryValueLayout(value)
+        return (Array(value[layout.baseKey]), layout.projectedOffset)
     }
 
     /// The last bytes of every entry: which base item it stands for.

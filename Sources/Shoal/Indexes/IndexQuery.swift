@@ -164,13 +164,7 @@ struct IndexQueryPlan {
         }
         var page = PageAssembler(ascending: forward, limit: limit, countOnly: read.shaping.countOnly)
         while true {
-            var best = -1
-            for i in cursors.indices where live[i] {
-                if best < 0 { best = i; continue }
-                let c = cursors[i].key.compare(cursors[best].key)
-                if forward ? c < 0 : c > 0 { best = i }
-            }
-            guard best >= 0 else { break }
+            guard let best = CursorMerge.leading(cursors, live: live, ascending: forward) else { break }
             let cursor = cursors[best]
             let entryKey = cursor.key
             let run = IndexKeyEncoding.run(ofEntry: entryKey, prefixLength: prefix.count)

@@ -63,12 +63,12 @@ struct IndexRead {
     /// index partition. `accept` checks the entry's index key values.
     func entry(value: [UInt8], items: LMDB.Database, txn: Transaction, run: [UInt8]?, entryDigest: [UInt8],
                accept: (_ partition: [AttributeValue], _ position: IndexPosition) -> Bool) throws -> StoredEntry? {
-        let (baseKey, projectedOffset) = try IndexKeyEncoding.splitEntryValue(value)
+        let layout = try IndexKeyEncoding.entryValueLayout(value)
         // The entry holds what the index projects; a local index asked for more reads the item.
         var bytes = value
-        var offset = projectedOffset
+        var offset = layout.projectedOffset
         if wholeItem {
-            guard let item = try txn.get(items, key: baseKey) else { return nil }
+            guard let item = try txn.get(items, key: Array(value[layout.baseKey])) else { return nil }
             bytes = item
             offset = 0
         }

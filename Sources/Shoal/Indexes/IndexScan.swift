@@ -42,11 +42,7 @@ struct IndexScanPlan {
         }
         var page = PageAssembler(ascending: true, limit: limit, countOnly: read.shaping.countOnly)
         while true {
-            var best = -1
-            for i in cursors.indices where live[i] {
-                if best < 0 || cursors[i].key.compare(cursors[best].key) < 0 { best = i }
-            }
-            guard best >= 0 else { break }
+            guard let best = CursorMerge.leading(cursors, live: live) else { break }
             let cursor = cursors[best]
             let digest = cursor.key.array(max(0, cursor.key.count - IndexKeyEncoding.digestSize)..<cursor.key.count)
             // Scan order is stored order, so no run is re-sorted.

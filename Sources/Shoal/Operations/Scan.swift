@@ -159,11 +159,7 @@ struct ScanPlan {
         var page = PageAssembler(ascending: true, limit: limit, countOnly: shaping.countOnly)
         while true {
             // The smallest key among the shards' cursors: a k-way merge into token order.
-            var best = -1
-            for i in cursors.indices where live[i] {
-                if best < 0 || cursors[i].key.compare(cursors[best].key) < 0 { best = i }
-            }
-            guard best >= 0 else { break }
+            guard let best = CursorMerge.leading(cursors, live: live) else { break }
             let cursor = cursors[best]
             let entry = try shaping.entry(cursor.value.array, schema: schema, run: PageAssembler.run(of: cursor.key))
             if isAfterStart(entry, storedKey: cursor.key, startKey: startKey) {

@@ -59,9 +59,7 @@ public struct StreamChanges: AsyncSequence, Sendable {
                 let count = positions.count
                 for k in 0..<count {
                     let index = (nextShard + k) % count
-                    let horizon = try database.trimHorizon(stream, index)
-                    if positions[index] < horizon { throw Database.trimmed(horizon: horizon, shard: index) }
-                    let page = try database.streamRecords(stream: stream.definition.id, shard: index, after: positions[index], limit: batchSize)
+                    let page = try database.readStream(stream, shard: index, after: positions[index], limit: batchSize)
                     if let last = page.last, !page.records.isEmpty {
                         positions[index] = last
                         nextShard = (index + 1) % count

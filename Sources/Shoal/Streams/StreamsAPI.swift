@@ -95,9 +95,7 @@ extension Database {
     /// DynamoDB Streams' ListStreams: every readable stream (newest first per table), optionally
     /// of one table, paged by stream ARN.
     public func listStreams(tableName: String? = nil, limit: Int? = nil, exclusiveStartStreamArn: String? = nil) throws(ShoalError) -> ListStreamsResponse {
-        if let limit, !(1...100).contains(limit) {
-            throw .validation("1 validation error detected: Value '\(limit)' at 'limit' failed to satisfy constraint: Member must have value \(limit < 1 ? "greater than or equal to 1" : "less than or equal to 100")")
-        }
+        try Database.checkLimit(limit, max: 100)
         let all = streamRegistry.withLock { Array($0.values) }
             .filter { tableName == nil || $0.definition.tableName == tableName }
             .sorted { ($0.definition.tableName, -$0.definition.createdAt) < ($1.definition.tableName, -$1.definition.createdAt) }
@@ -119,9 +117,7 @@ extension Database {
     ///   (none until resharding splits shards).
     public func describeStream(streamArn: String, limit: Int? = nil, exclusiveStartShardId: String? = nil,
                                childShardsOf parent: String? = nil) throws(ShoalError) -> StreamDescription {
-        if let limit, !(1...100).contains(limit) {
-            throw .validation("1 validation error detected: Value '\(limit)' at 'limit' failed to satisfy constraint: Member must have value \(limit < 1 ? "greater than or equal to 1" : "less than or equal to 100")")
-        }
+        try Database.checkLimit(limit, max: 100)
         let stream = try stream(arn: streamArn)
         var shardList: [StreamShard] = []
         for index in shards.indices {
@@ -179,9 +175,7 @@ extension Database {
     /// DynamoDB Streams' GetRecords: up to `limit` (1…1000) records after the iterator's position,
     /// at most 1 MB of them, and the iterator to continue with.
     public func getRecords(shardIterator: String, limit: Int? = nil) throws(ShoalError) -> GetRecordsResponse {
-        if let limit, !(1...Database.maxGetRecordsLimit).contains(limit) {
-            throw .validation("1 validation error detected: Value '\(limit)' at 'limit' failed to satisfy constraint: Member must have value \(limit < 1 ? "greater than or equal to 1" : "less than or equal to 1000")")
-        }
+        try Database.checkLimit(limit, max: Database.maxGetRecordsLimit)
         let iterator = try ShardIterator(decoding: shardIterator)
         let now = ShardIterator.nowMillis()
         if now - iterator.issuedMillis > ShardIterator.lifetimeMillis {
@@ -190,20 +184,23 @@ extension Database {
         guard let stream = streamHandle(iterator.streamID), shards.indices.contains(iterator.shard) else {
             throw ShoalError(.resourceNotFound, "Requested resource not found: Stream does not exist")
         }
-        let horizon = try trimHorizon(stream, iterator.shard)
-        if iterator.after < horizon { throw Database.trimmed(horizon: horizon, shard: iterator.shard) }
-        let page = try streamRecords(stream: iterator.streamID, shard: iterator.shard, after: iterator.after,
-                                     limit: limit ?? Database.maxGetRecordsLimit, byteLimit: Database.getRecordsByteLimit)
+        let page = try readStream(stream, shard: iterator.shard, after: iterator.after,
+                                  limit: limit ?? Database.maxGetRecordsLimit, byteLimit: Database.getRecordsByteLimit)
         let last = page.last ?? iterator.after
         // A closed shard read to its end has no next iterator.
         let closed = stream.definition.endedAt != nil
-        let newest = try lastCounter(stream, iterator.shard) ?? 0
-        let atEnd = page.records.isEmpty || newest <= last
+        let atEnd = page.records.isEmpty || (page.newest ?? 0) <= last
         let next = closed && atEnd ? nil : ShardIterator(streamID: iterator.streamID, shard: iterator.shard, after: last).encoded
         return GetRecordsResponse(records: page.records, nextShardIterator: next)
     }
 
     // MARK: Helpers
+
+    /// The Streams operations' `Limit`: 1 through `max`, with the framework's message.
+    static func checkLimit(_ limit: Int?, max: Int) throws(ShoalError) {
+        guard let limit, !(1...max).contains(limit) else { return }
+        throw .validation("1 validation error detected: Value '\(limit)' at 'limit' failed to satisfy constraint: Member must have value \(limit < 1 ? "greater than or equal to 1" : "less than or equal to \(max)")")
+    }
 
     static func trimmed(horizon: UInt64, shard: Int) -> ShoalError {
         ShoalError(.trimmedDataAccess, "Attempted to access data that has been trimmed: the records up to sequence number \(StreamRecordCodec.sequenceNumber(counter: horizon, shard: shard)) are beyond the retention period")
