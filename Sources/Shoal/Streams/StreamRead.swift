@@ -12,11 +12,12 @@ struct StreamShardPage {
 }
 
 extension Database {
-    /// Records of a stream in one storage shard, in order, after record counter `after`, with the
-    /// shard's trim horizon and newest counter, all from one snapshot. A page stops at `limit`
-    /// records or once `byteLimit` bytes of records are in it (at least one).
+    /// Records of a stream in one storage shard, in order, after record counter `after` (nil: from
+    /// the trim horizon of the same snapshot), with the shard's trim horizon and newest counter,
+    /// all from one snapshot. A page stops at `limit` records or once `byteLimit` bytes of records
+    /// are in it (at least one).
     /// - Throws: `TrimmedDataAccessException` when `after` lies before the trim horizon.
-    func readStream(_ stream: StreamHandle, shard shardIndex: Int, after: UInt64, limit: Int,
+    func readStream(_ stream: StreamHandle, shard shardIndex: Int, after requested: UInt64?, limit: Int,
                     byteLimit: Int = .max) throws(ShoalError) -> StreamShardPage {
         let db = stream.databases[shardIndex]
         let viewType = stream.definition.viewType
@@ -25,6 +26,7 @@ extension Database {
             try shard.environment.read { txn in
                 let horizon = try txn.get(shard.statistics, key: ShardLayout.trimHorizonKey(stream.definition.id))
                     .flatMap(StreamRecordCodec.counter(ofKey:)) ?? 0
+                let after = requested ?? horizon
                 return try txn.withCursor(db) { cursor in
                     var page = StreamShardPage(records: [], last: nil, horizon: horizon, newest: nil)
                     guard after >= horizon else { return page }
@@ -46,7 +48,7 @@ extension Database {
                 }
             }
         }
-        if after < page.horizon { throw Database.trimmed(horizon: page.horizon, shard: shardIndex) }
+        if let requested, requested < page.horizon { throw Database.trimmed(horizon: page.horizon, shard: shardIndex) }
         return page
     }
 }
