@@ -28,6 +28,10 @@ public struct DatabaseOptions: Sendable {
     /// are trimmed in the background, and a disabled or deleted table's stream goes away with its
     /// last records.
     public var streamRetention: Duration = .seconds(24 * 3600)
+    /// The first retry delay of a trigger whose function failed; each retry doubles it, up to
+    /// `triggerRetryCap`.
+    public var triggerRetryBase: Duration = .milliseconds(500)
+    public var triggerRetryCap: Duration = .seconds(30)
     /// LMDB databases per shard environment: one per table, secondary index and stream, plus those
     /// of deleted tables and indexes in quarantine.
     var maxDatabasesPerShard: UInt32 = 4096
@@ -86,6 +90,8 @@ public final class Database: Sendable {
     let streamRegistry: Mutex<[String: StreamHandle]>
     /// Wakes stream subscribers on commits that carried records.
     let commitSignal = CommitSignal()
+    /// Functions and running event source mappings.
+    let triggerState = TriggerState()
     /// The background task trimming stream records past retention.
     let retentionTask = Mutex<Task<Void, Never>?>(nil)
     private let definitionLock = Mutex(())
@@ -168,6 +174,8 @@ public final class Database: Sendable {
         streamRegistry = Mutex(Database.streamHandles(streamDefinitions, shards: shards, tables: tables))
         resumeBackfills()
         startStreamRetention()
+        triggerState.backoff.withLock { $0 = (options.triggerRetryBase, options.triggerRetryCap) }
+        startTriggers()
     }
 
     static func shardFolder(_ index: Int) -> String {
@@ -182,6 +190,7 @@ public final class Database: Sendable {
 
     /// Finishes queued writes and stops the shard writers. Later writes fail.
     public func close() {
+        cancelTriggers()
         stopStreamRetention()
         commitSignal.close()
         for shard in shards { shard.writer.stop() }

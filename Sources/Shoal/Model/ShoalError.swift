@@ -14,6 +14,9 @@ public struct ShoalError: Error, Sendable, Equatable, CustomStringConvertible {
         case expiredIterator = "ExpiredIteratorException"
         case trimmedDataAccess = "TrimmedDataAccessException"
         case internalServerError = "InternalServerError"
+        // Lambda's event-source-mapping API.
+        case invalidParameterValue = "InvalidParameterValueException"
+        case resourceConflict = "ResourceConflictException"
     }
 
     public let kind: Kind

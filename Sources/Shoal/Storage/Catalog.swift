@@ -6,12 +6,17 @@ import LMDB
 /// - `meta`: `format` (layout version), `shards` (shard count), `vnodes` (ring points per shard).
 /// - `tables`: table name → JSON of its ``TableDefinition``.
 /// - `streams`: stream id → JSON of its ``StreamDefinition`` (live and ended streams, until retention ends).
+/// - `mappings`: event source mapping UUID → JSON of its ``MappingDefinition``.
+/// - `checkpoints`: `UUID/shard` → JSON of a mapping's ``MappingCheckpoint`` in that shard.
 final class Catalog: Sendable {
     let environment: Environment
     private let meta: LMDB.Database
     private let tables: LMDB.Database
     /// Absent in a read-only catalog written before streams existed.
     private let streams: LMDB.Database?
+    /// Absent in a read-only catalog written before triggers existed.
+    let mappings: LMDB.Database?
+    let checkpoints: LMDB.Database?
     /// 2: index entries carry the projected item (1 stored only the base key).
     static let formatVersion = 2
 
@@ -28,16 +33,18 @@ final class Catalog: Sendable {
         options.readOnly = readOnly
         environment = try Environment(path: path, options: options)
         if readOnly {
-            (meta, tables, streams) = try environment.read { txn in
+            (meta, tables, streams, mappings, checkpoints) = try environment.read { txn in
                 guard let meta = try txn.openDatabase(named: "meta"), let tables = try txn.openDatabase(named: "tables") else {
                     throw ShoalError.internalError("\(path) is not a Shoal catalog")
                 }
-                return (meta, tables, try txn.openDatabase(named: "streams"))
+                return (meta, tables, try txn.openDatabase(named: "streams"), try txn.openDatabase(named: "mappings"),
+                        try txn.openDatabase(named: "checkpoints"))
             }
         } else {
-            (meta, tables, streams) = try environment.write { txn in
+            (meta, tables, streams, mappings, checkpoints) = try environment.write { txn in
                 (try txn.openDatabase(named: "meta", create: true)!, try txn.openDatabase(named: "tables", create: true)!,
-                 try txn.openDatabase(named: "streams", create: true)!)
+                 try txn.openDatabase(named: "streams", create: true)!, try txn.openDatabase(named: "mappings", create: true)!,
+                 try txn.openDatabase(named: "checkpoints", create: true)!)
             }
         }
     }
@@ -97,7 +104,7 @@ final class Catalog: Sendable {
     }
 
     /// Every JSON value of one of the catalog's databases, decoded.
-    private func decodeAll<T: Decodable>(_ db: LMDB.Database, as type: T.Type) throws -> [T] {
+    func decodeAll<T: Decodable>(_ db: LMDB.Database, as type: T.Type) throws -> [T] {
         try environment.read { txn in
             try txn.withCursor(db) { cursor in
                 var result: [T] = []

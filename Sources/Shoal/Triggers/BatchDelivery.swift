@@ -1,0 +1,240 @@
+import Foundation
+import Synchronization
+
+/// The function could not be called at all (not registered, no runtime client polling): Lambda
+/// retries such batches without using up `MaximumRetryAttempts`.
+public struct FunctionUnavailable: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Everything one shard loop of a mapping needs.
+struct DeliveryContext: Sendable {
+    let database: Database
+    let definition: MappingDefinition
+    let stream: StreamHandle
+    let streamArn: String
+    let functionArn: String
+    let filter: EventFilter
+    let status: MappingStatus
+    let shard: Int
+    let shardId: String
+
+    var triggers: TriggerState { database.triggerState }
+}
+
+/// How a batch ended.
+enum DeliveryResult: Sendable {
+    /// Processed (or discarded to the on-failure destination); carries the window state returned last.
+    case done(state: String?)
+    /// The mapping is stopping: nothing may be checkpointed.
+    case cancelled
+}
+
+/// One invocation's result as the retry logic sees it.
+private enum InvocationResult {
+    case success(TriggerResponse)
+    /// The records from this index on failed (ReportBatchItemFailures).
+    case partial(Int, TriggerResponse)
+    case functionError(String)
+    case unavailable(String)
+}
+
+extension DeliveryContext {
+    /// Delivers one batch by Lambda's rules: retries with exponential backoff, bisection on
+    /// function errors, partial batch failures, record age and retry limits, and the on-failure
+    /// destination for what is given up. Returns once the batch is done or the mapping stops.
+    func deliver(_ batch: [StreamRecord], window: TumblingWindow? = nil) async -> DeliveryResult {
+        // Pending pieces of the batch, in stream order: records, retries used, invocations made.
+        var pending: [(records: ArraySlice<StreamRecord>, retries: Int, invocations: Int)] = [(batch[...], 0, 0)]
+        var state = window?.state
+        var unavailableRounds = 0
+        while !pending.isEmpty {
+            if Task.isCancelled { return .cancelled }
+            var (records, retries, invocations) = pending.removeFirst()
+            let expired = records.prefix { isExpired($0) }
+            if !expired.isEmpty {
+                await sendFailure(Array(expired), condition: "RecordAgeExceeded", invocations: invocations, functionError: nil)
+                records = records.dropFirst(expired.count)
+            }
+            guard !records.isEmpty || window?.isFinalInvokeForWindow == true else { continue }
+            var current = window
+            current?.state = state ?? "{}"
+            let result = await invoke(Array(records), window: current)
+            switch result {
+            case .success(let response):
+                status.succeeded()
+                if window != nil { state = response.state }
+                unavailableRounds = 0
+            case .partial(let index, let response):
+                status.failed("OK", error: "The function reported \(records.count - index) failed records from sequence number \(records[records.startIndex + index].sequenceNumber)")
+                if window != nil { state = response.state }
+                let remaining = records.dropFirst(index)
+                if definition.maximumRetryAttempts >= 0 && retries >= definition.maximumRetryAttempts {
+                    await sendFailure(Array(remaining), condition: "RetryAttemptsExhausted", invocations: invocations + 1, functionError: "Unhandled")
+                } else {
+                    guard await backoff(retries) else { return .cancelled }
+                    pending.insert((remaining, retries + 1, invocations + 1), at: 0)
+                }
+            case .functionError(let message):
+                status.failed("PROBLEM: Function call failed", error: message)
+                if definition.bisectBatchOnFunctionError && records.count > 1 && window == nil {
+                    let middle = records.startIndex + records.count / 2
+                    pending.insert(contentsOf: [(records[..<middle], retries, invocations + 1), (records[middle...], retries, invocations + 1)], at: 0)
+                } else if window?.isFinalInvokeForWindow != true && definition.maximumRetryAttempts >= 0 && retries >= definition.maximumRetryAttempts {
+                    await sendFailure(Array(records), condition: "RetryAttemptsExhausted", invocations: invocations + 1, functionError: "Unhandled")
+                } else {
+                    guard await backoff(retries) else { return .cancelled }
+                    pending.insert((records, retries + 1, invocations + 1), at: 0)
+                }
+            case .unavailable(let message):
+                status.problem(message)
+                guard await backoff(min(unavailableRounds, 6)) else { return .cancelled }
+                unavailableRounds += 1
+                pending.insert((records, retries, invocations), at: 0)
+            }
+        }
+        return .done(state: state)
+    }
+
+    /// Older than `MaximumRecordAgeInSeconds` (or, with -1, than the stream's retention).
+    private func isExpired(_ record: StreamRecord) -> Bool {
+        let retention = database.options.streamRetention
+        let limit = definition.maximumRecordAgeInSeconds >= 0 ? Double(definition.maximumRecordAgeInSeconds)
+            : Double(retention.components.seconds) + Double(retention.components.attoseconds) / 1e18
+        return Date().timeIntervalSince(record.approximateCreationDateTime) > limit
+    }
+
+    /// Sleeps before retry `retries + 1`: base × 2^retries, capped. False when the mapping stops.
+    private func backoff(_ retries: Int) async -> Bool {
+        let (base, cap) = triggers.backoff.withLock { $0 }
+        let delay = min(base * (1 << min(retries, 20)), cap)
+        do { try await Task.sleep(for: delay) } catch { return false }
+        return !Task.isCancelled
+    }
+
+    private func invoke(_ records: [StreamRecord], window: TumblingWindow?) async -> InvocationResult {
+        guard let registered = triggers.functions.withLock({ $0[definition.functionName] }) else {
+            return .unavailable("Function not found: \(functionArn)")
+        }
+        let batch = TriggerBatch(records: records, functionName: definition.functionName, functionArn: functionArn,
+                                 eventSourceArn: streamArn, shardId: shardId, window: window,
+                                 deadline: Date().addingTimeInterval(Double(registered.timeout.components.seconds)),
+                                 requestID: UUID().uuidString.lowercased())
+        let response: TriggerResponse
+        do {
+            response = try await DeliveryContext.call(registered, batch)
+        } catch let error as FunctionUnavailable {
+            return .unavailable(error.message)
+        } catch let error as FunctionError {
+            return .functionError(error.message)
+        } catch is CancellationError {
+            return .unavailable("The mapping stopped during the invocation")
+        } catch {
+            return .functionError("\(error)")
+        }
+        if let malformed = response.malformed { return .functionError(malformed) }
+        if window != nil && response.state == nil {
+            return .functionError("The function's response has no state (a tumbling window needs one)")
+        }
+        guard definition.reportsItemFailures, let failures = response.batchItemFailures, !failures.isEmpty else {
+            return .success(response)
+        }
+        // The lowest failed sequence number is where processing resumes; one that is not in the
+        // batch fails the batch as a whole.
+        var lowest: Int?
+        for identifier in failures {
+            guard let index = records.firstIndex(where: { $0.sequenceNumber == identifier }) else {
+                return .functionError("The batch item failure \(identifier) is not a sequence number of the batch")
+            }
+            lowest = min(lowest ?? index, index)
+        }
+        return .partial(lowest ?? 0, response)
+    }
+
+    /// Calls the function; an in-process closure is held to its timeout here (webhooks and the
+    /// Runtime API keep their own deadlines).
+    private static func call(_ registered: RegisteredFunction, _ batch: TriggerBatch) async throws -> TriggerResponse {
+        guard registered.function is ClosureFunction else { return try await registered.function.invoke(batch) }
+        let timeout = registered.timeout
+        let race = InvocationRace()
+        defer { race.cancelTasks() }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<TriggerResponse, any Error>) in
+                race.begin(continuation)
+                race.add(Task {
+                    let result: Result<TriggerResponse, any Error>
+                    do { result = .success(try await registered.function.invoke(batch)) } catch { result = .failure(error) }
+                    race.finish(result)
+                })
+                race.add(Task {
+                    try? await Task.sleep(for: timeout)
+                    let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+                    race.finish(.failure(FunctionError(String(format: "Task timed out after %.2f seconds", seconds), type: "Sandbox.Timedout")))
+                })
+            }
+        } onCancel: {
+            race.finish(.failure(CancellationError()))
+        }
+    }
+
+    /// Records what was given up at the on-failure destination (if any) and in the status.
+    func sendFailure(_ records: [StreamRecord], condition: String, invocations: Int, functionError: String?) async {
+        guard !records.isEmpty else { return }
+        status.problem("\(records.count) records discarded (\(condition)) from sequence number \(records[0].sequenceNumber)")
+        guard let text = definition.onFailureDestination, let destination = try? FailureDestination(text) else { return }
+        let record = FailureRecord(records: records, condition: condition, invokeCount: invocations, functionArn: functionArn,
+                                   shardId: shardId, streamArn: streamArn, functionError: functionError)
+        do {
+            switch destination {
+            case .table(let name):
+                guard let table = database.lookup(name) else { throw ShoalError.tableNotFound(name) }
+                _ = try await database.putItem(PutItemRequest(tableName: name, item: record.item(for: table.key)))
+            case .url(let url):
+                guard let sender = triggers.webhookSender.withLock({ $0 }) else {
+                    throw ShoalError.internalError("No HTTP client for on-failure URL destinations in this process")
+                }
+                try await sender(url, record.json)
+            }
+        } catch {
+            status.problem("The on-failure destination \(text) did not take the record: \(error)")
+        }
+    }
+}
+
+/// An invocation against its timeout: whichever finishes first resumes the caller, once.
+private final class InvocationRace: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<TriggerResponse, any Error>?
+        /// A result that came before the continuation existed (a cancellation).
+        var early: Result<TriggerResponse, any Error>?
+        var done = false
+        var tasks: [Task<Void, Never>] = []
+    }
+
+    private let state = Mutex(State())
+
+    func begin(_ c: CheckedContinuation<TriggerResponse, any Error>) {
+        let early = state.withLock { state -> Result<TriggerResponse, any Error>? in
+            if let early = state.early { return early }
+            state.continuation = c
+            return nil
+        }
+        if let early { c.resume(with: early) }
+    }
+
+    func add(_ task: Task<Void, Never>) { state.withLock { $0.tasks.append(task) } }
+
+    func finish(_ result: Result<TriggerResponse, any Error>) {
+        let waiting = state.withLock { state -> CheckedContinuation<TriggerResponse, any Error>? in
+            guard !state.done else { return nil }
+            state.done = true
+            if state.continuation == nil { state.early = result }
+            return state.continuation.take()
+        }
+        waiting?.resume(with: result)
+    }
+
+    func cancelTasks() { for task in state.withLock({ $0.tasks }) { task.cancel() } }
+}

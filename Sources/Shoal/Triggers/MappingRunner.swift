@@ -1,0 +1,99 @@
+import Foundation
+import Synchronization
+
+/// Runs one enabled mapping: binds it to its stream, then follows every stream shard in its own
+/// task (a failing function holds up only its own shard of its own mapping).
+final class MappingRunner: Sendable {
+    let uuid: String
+    private let task = Mutex<Task<Void, Never>?>(nil)
+
+    init(uuid: String) { self.uuid = uuid }
+
+    func start(_ database: Database, definition: MappingDefinition) {
+        let status = database.triggerState.status(definition.uuid)
+        let work = Task.detached {
+            var definition = definition
+            while !Task.isCancelled {
+                guard let bound = await database.bind(&definition, status: status) else { return }
+                let finished = await database.runShards(definition, stream: bound, status: status)
+                // A table-following mapping moves on to the table's next stream once this one is done.
+                guard finished, definition.tableName != nil, !Task.isCancelled else { return }
+                definition.streamID = nil
+            }
+        }
+        task.withLock { $0 = work }
+    }
+
+    /// Stops the mapping and waits until no invocation or checkpoint of it is in flight.
+    func stop() async {
+        let work = task.withLock { $0 }
+        work?.cancel()
+        await work?.value
+    }
+
+    func cancel() { task.withLock { $0?.cancel() } }
+}
+
+extension Database {
+    /// The mapping's stream; a table-following mapping without one waits for its table to get one
+    /// and then records its starting checkpoints. Nil when the mapping stops first.
+    func bind(_ definition: inout MappingDefinition, status: MappingStatus) async -> StreamHandle? {
+        while !Task.isCancelled {
+            if let id = definition.streamID {
+                if let handle = streamHandle(id) { return handle }
+                status.problem("The mapping's stream no longer exists")
+            } else if let table = definition.tableName {
+                if let stream = lookup(table)?.definition.liveStream, let handle = streamHandle(stream.id) {
+                    definition.streamID = stream.id
+                    do {
+                        try triggerState.changes.withLock { _ in
+                            // Only while the mapping still exists (a delete may have raced).
+                            guard try catalog.allMappings().contains(where: { $0.uuid == definition.uuid }) else { throw CancellationError() }
+                            try catalog.putMapping(definition, checkpoints: try startingCheckpoints(handle, definition.startingPosition))
+                        }
+                        return handle
+                    } catch {
+                        return nil
+                    }
+                }
+                status.problem("Waiting for table \(table) to have a stream")
+            } else {
+                return nil
+            }
+            let poll = triggerState.idlePoll.withLock { $0 }
+            do { try await Task.sleep(for: poll) } catch { return nil }
+        }
+        return nil
+    }
+
+    /// Per shard, where a new mapping starts: TRIM_HORIZON from the oldest record, LATEST after the
+    /// newest one now.
+    func startingCheckpoints(_ stream: StreamHandle, _ position: StartingPosition) throws -> [Int: MappingCheckpoint] {
+        var checkpoints: [Int: MappingCheckpoint] = [:]
+        for index in shards.indices {
+            switch position {
+            case .trimHorizon: checkpoints[index] = MappingCheckpoint(after: nil)
+            case .latest: checkpoints[index] = MappingCheckpoint(after: max(try lastCounter(stream, index) ?? 0, try trimHorizon(stream, index)))
+            }
+        }
+        return checkpoints
+    }
+
+    /// Follows every shard of the stream. - Returns: true when all of them are finished (ended stream).
+    func runShards(_ definition: MappingDefinition, stream: StreamHandle, status: MappingStatus) async -> Bool {
+        guard let filter = try? EventFilter(definition.filterCriteria) else { return false }
+        let streamArn = stream.definition.arn(region: options.region)
+        let functionArn = EventSourceMappingRules.functionArn(definition.functionName, region: options.region)
+        return await withTaskGroup(of: Bool.self) { group in
+            for index in shards.indices {
+                let context = DeliveryContext(database: self, definition: definition, stream: stream, streamArn: streamArn,
+                                              functionArn: functionArn, filter: filter, status: status, shard: index,
+                                              shardId: shardID(stream, index))
+                group.addTask { await context.run() }
+            }
+            var finished = true
+            for await done in group { finished = finished && done }
+            return finished
+        }
+    }
+}
