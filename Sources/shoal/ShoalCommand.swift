@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import ServiceLifecycle
 import Shoal
 import ShoalServer
 
@@ -9,7 +10,7 @@ struct ShoalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "shoal",
         abstract: "An embedded, DynamoDB-compatible store on LMDB.",
-        subcommands: [Serve.self, Stats.self],
+        subcommands: [Serve.self, Stats.self, Triggers.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -54,6 +55,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "With --auth none: host names clients may use besides IP addresses and localhost, comma-separated (e.g. a container's service name).")
     var allowedHosts: String?
 
+    @Option(help: "Triggers file (YAML or JSON): functions (Webhook or RuntimeApi) and event source mappings, with Lambda's names.")
+    var triggers: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
@@ -80,14 +84,30 @@ struct Serve: AsyncParsableCommand {
         }
         var options = DatabaseOptions(shardCount: shards, durability: durability == .sync ? .sync : .noSync)
         options.streamRetention = .milliseconds(Int64(streamRetention * 1000))
+        let triggersFile = try triggers.map { path in
+            do { return try TriggersFile.load(path: path) } catch { throw ValidationError("\(error)") }
+        }
         let database = try Database.open(at: data, options: options)
+        TriggerHost.prepare(database)
+        var services: [any Service] = []
+        if let triggersFile {
+            do {
+                services = try await TriggerHost.install(triggersFile, database: database, region: "us-east-1", logger: logger)
+            } catch {
+                await database.stopTriggers()
+                database.close()
+                throw ValidationError("\(triggers ?? ""): \(error)")
+            }
+        }
         logger.info("Shoal serving \(data) on http://\(host):\(port) (\(database.shardCount) shards, \(durability.rawValue), auth \(auth.rawValue))")
         var configuration = ServerConfiguration(host: host, port: port, authentication: authentication)
         configuration.allowedHosts = allowedHosts?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } ?? []
         configuration.corsOrigins = corsOrigins?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let app = ShoalHTTPServer.application(database: database, configuration: configuration, logger: logger)
-        try await app.runService()
-        // In-flight requests have finished; flush and close the environments.
+        let group = ServiceGroup(configuration: .init(services: [app] + services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        // In-flight requests have finished; stop the triggers, flush and close the environments.
+        await database.stopTriggers()
         database.close()
         logger.info("Shoal stopped")
     }
@@ -107,6 +127,30 @@ struct Stats: AsyncParsableCommand {
             let table = try database.describeTable(name).table
             print("\(name)\titems: \(table.itemCount)\tbytes: \(table.tableSizeBytes)")
         }
+    }
+}
+
+struct Triggers: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the event source mappings (triggers) with their state, position and lag.",
+        discussion: "Reads a data directory (read-only, beside a running server) or asks a running server (--endpoint).")
+
+    @Option(help: "Data directory.")
+    var data = "./shoal-data"
+
+    @Option(help: "A running server, e.g. http://127.0.0.1:8000 (instead of --data).")
+    var endpoint: String?
+
+    func run() async throws {
+        let mappings: [[String: Any]]
+        if let endpoint {
+            mappings = try await TriggerListing.fetch(endpoint: endpoint)
+        } else {
+            let database = try Database.open(at: data, options: DatabaseOptions(readOnly: true))
+            defer { database.close() }
+            mappings = try database.listEventSourceMappings(maxItems: 10_000).eventSourceMappings.map(TriggerListing.row)
+        }
+        print(TriggerListing.render(mappings))
     }
 }
 

@@ -66,8 +66,13 @@ extension Database {
         }
         let created = try triggerState.changes.withLock { (_: inout Void) throws(ShoalError) -> MappingDefinition in
             let existing = try runSync { try catalog.allMappings() }
-            if let other = existing.first(where: { $0.functionName == name && $0.source == definition.source }) {
-                throw ShoalError(.resourceConflict, "The event source arn (\" \(other.source) \") and function (\" \(name) \") provided mapping already exists. Please update or delete the existing mapping with UUID \(other.uuid)")
+            // One mapping per function and stream, whether named by its ARN or followed through its table.
+            let other = existing.first { other in
+                other.functionName == name
+                    && (other.source == definition.source || (definition.eventSourceArn != nil && sourceArn(other) == definition.eventSourceArn))
+            }
+            if let other {
+                throw ShoalError(.resourceConflict, "The event source arn (\" \(definition.eventSourceArn ?? other.source) \") and function (\" \(name) \") provided mapping already exists. Please update or delete the existing mapping with UUID \(other.uuid)")
             }
             try runSync { try catalog.putMapping(definition, checkpoints: try stream.map { try startingCheckpoints($0, definition.startingPosition) } ?? [:]) }
             if definition.enabled { startRunner(definition) }

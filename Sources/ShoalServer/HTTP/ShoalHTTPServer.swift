@@ -26,6 +26,7 @@ public enum ShoalHTTPServer {
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: "healthy: \(host) ")))
         }
         router.on("/", method: .options) { _, _ in Response(status: .ok) }
+        LambdaAPIHandler(database: database, configuration: configuration).register(on: router)
         var decoder = HTTP1Channel.Configuration.DecoderConfiguration()
         // Past DynamoDB's 16 KB the front door answers 400; far past it, the parser drops the connection.
         decoder.maxHeaderListSize = 64 * 1024

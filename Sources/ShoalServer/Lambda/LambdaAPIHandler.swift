@@ -1,0 +1,293 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import Shoal
+
+/// Lambda's event-source-mapping API (REST-JSON under `/2015-03-31/`), on the same server as
+/// DynamoDB's, so `aws lambda create-event-source-mapping --endpoint-url …` and boto3's `lambda`
+/// client manage Shoal's triggers.
+struct LambdaAPIHandler: Sendable {
+    let database: Database
+    let configuration: ServerConfiguration
+    let verifier: SigV4Verifier?
+
+    static let errorType = HTTPField.Name("X-Amzn-ErrorType")!
+    static let requestID = HTTPField.Name("x-amzn-RequestId")!
+    static let basePath = "/2015-03-31/event-source-mappings"
+
+    init(database: Database, configuration: ServerConfiguration) {
+        self.database = database
+        self.configuration = configuration
+        if case .sigV4(let credentials) = configuration.authentication {
+            verifier = SigV4Verifier(credentials: credentials)
+        } else {
+            verifier = nil
+        }
+    }
+
+    func register(on router: Router<BasicRequestContext>) {
+        // The router matches the path with and without its trailing slash (boto3 sends one).
+        let path = RouterPath(LambdaAPIHandler.basePath)
+        router.post(path) { request, _ in await handle(request) { r, _ throws(LambdaError) in try await create(r) } }
+        router.get(path) { request, _ in await handle(request) { _, query throws(LambdaError) in try list(query) } }
+        let item = RouterPath(LambdaAPIHandler.basePath + "/:uuid")
+        router.get(item) { request, context in
+            let uuid = context.parameters.get("uuid") ?? ""
+            return await handle(request) { _, _ throws(LambdaError) in try get(uuid) }
+        }
+        router.put(item) { request, context in
+            let uuid = context.parameters.get("uuid") ?? ""
+            return await handle(request) { r, _ throws(LambdaError) in try await update(uuid, r) }
+        }
+        router.delete(item) { request, context in
+            let uuid = context.parameters.get("uuid") ?? ""
+            return await handle(request) { _, _ throws(LambdaError) in try await delete(uuid) }
+        }
+    }
+
+    // MARK: Operations
+
+    private func create(_ r: RequestReader) async throws(LambdaError) -> (HTTPResponse.Status, JSONValue) {
+        guard let function = try lambda({ () throws(ProtocolError) in try r.string("FunctionName") }) else {
+            throw LambdaError.validation("1 validation error detected: Value null at 'functionName' failed to satisfy constraint: Member must not be null")
+        }
+        let arn = try lambda { () throws(ProtocolError) in try r.string("EventSourceArn") }
+        guard let arn else {
+            throw LambdaError(ShoalError(.invalidParameterValue, "Unrecognized event source, must be kinesis, dynamodb stream, sqs, msk or mq. Shoal's event sources are DynamoDB stream ARNs (a table's LatestStreamArn)."))
+        }
+        let position = try startingPosition(r)
+        let parameters = try self.parameters(r)
+        let result = try await engineLambda { () async throws(ShoalError) in
+            try await database.createEventSourceMapping(CreateEventSourceMappingRequest(
+                functionName: function, eventSourceArn: arn, startingPosition: position, parameters: parameters))
+        }
+        return (.accepted, LambdaAPIHandler.json(result))
+    }
+
+    private func list(_ query: [String: String]) throws(LambdaError) -> (HTTPResponse.Status, JSONValue) {
+        var maxItems: Int?
+        if let text = query["MaxItems"] {
+            guard let value = Int(text) else {
+                throw LambdaError.validation("1 validation error detected: Value '\(text)' at 'maxItems' failed to satisfy constraint: Member must be a number")
+            }
+            maxItems = value
+        }
+        let result = try engineLambda { () throws(ShoalError) in
+            try database.listEventSourceMappings(eventSourceArn: query["EventSourceArn"], functionName: query["FunctionName"],
+                                                 marker: query["Marker"], maxItems: maxItems)
+        }
+        var members: [(String, JSONValue)] = [("EventSourceMappings", .array(result.eventSourceMappings.map(LambdaAPIHandler.json)))]
+        if let marker = result.nextMarker { members.append(("NextMarker", .string(marker))) }
+        return (.ok, .object(members))
+    }
+
+    private func get(_ uuid: String) throws(LambdaError) -> (HTTPResponse.Status, JSONValue) {
+        let result = try engineLambda { () throws(ShoalError) in try database.getEventSourceMapping(uuid: uuid) }
+        return (.ok, LambdaAPIHandler.json(result))
+    }
+
+    private func update(_ uuid: String, _ r: RequestReader) async throws(LambdaError) -> (HTTPResponse.Status, JSONValue) {
+        let function = try lambda { () throws(ProtocolError) in try r.string("FunctionName") }
+        let parameters = try self.parameters(r)
+        let result = try await engineLambda { () async throws(ShoalError) in
+            try await database.updateEventSourceMapping(uuid: uuid, functionName: function, parameters: parameters)
+        }
+        return (.accepted, LambdaAPIHandler.json(result))
+    }
+
+    private func delete(_ uuid: String) async throws(LambdaError) -> (HTTPResponse.Status, JSONValue) {
+        let result = try await engineLambda { () async throws(ShoalError) in try await database.deleteEventSourceMapping(uuid: uuid) }
+        return (.accepted, LambdaAPIHandler.json(result))
+    }
+
+    // MARK: Request members
+
+    private func startingPosition(_ r: RequestReader) throws(LambdaError) -> StartingPosition? {
+        guard let text = try lambda({ () throws(ProtocolError) in try r.string("StartingPosition") }) else { return nil }
+        if text == "AT_TIMESTAMP" {
+            throw LambdaError(ShoalError(.invalidParameterValue, "Unsupported starting position for DynamoDB streams: AT_TIMESTAMP. Valid values are TRIM_HORIZON and LATEST."))
+        }
+        guard let position = StartingPosition(rawValue: text) else {
+            throw LambdaError.validation("1 validation error detected: Value '\(text)' at 'startingPosition' failed to satisfy constraint: Member must satisfy enum value set: [TRIM_HORIZON, LATEST, AT_TIMESTAMP]")
+        }
+        return position
+    }
+
+    private func parameters(_ r: RequestReader) throws(LambdaError) -> EventSourceMappingParameters {
+        try lambda { () throws(ProtocolError) -> EventSourceMappingParameters in
+            var p = EventSourceMappingParameters()
+            p.batchSize = try r.int("BatchSize")
+            p.maximumBatchingWindowInSeconds = try r.int("MaximumBatchingWindowInSeconds")
+            p.maximumRetryAttempts = try r.int("MaximumRetryAttempts")
+            p.maximumRecordAgeInSeconds = try r.int("MaximumRecordAgeInSeconds")
+            p.bisectBatchOnFunctionError = try r.bool("BisectBatchOnFunctionError")
+            p.parallelizationFactor = try r.int("ParallelizationFactor")
+            p.tumblingWindowInSeconds = try r.int("TumblingWindowInSeconds")
+            p.enabled = try r.bool("Enabled")
+            if let types = try r.stringArray("FunctionResponseTypes") {
+                p.functionResponseTypes = try types.map { (text) throws(ProtocolError) in
+                    guard let type = FunctionResponseType(rawValue: text) else {
+                        throw .validation("1 validation error detected: Value '[\(text)]' at 'functionResponseTypes' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [ReportBatchItemFailures]]")
+                    }
+                    return type
+                }
+            }
+            if let criteria = try r.object("FilterCriteria") {
+                var patterns: [String] = []
+                for filter in try criteria.array("Filters") ?? [] {
+                    let entry = try RequestReader(filter)
+                    if let pattern = try entry.string("Pattern") { patterns.append(pattern) }
+                }
+                p.filterCriteria = FilterCriteria(patterns: patterns)
+            }
+            if let destination = try r.object("DestinationConfig") {
+                if let onFailure = try destination.object("OnFailure") {
+                    p.onFailureDestination = try onFailure.string("Destination") ?? ""
+                }
+                if try destination.object("OnSuccess") != nil {
+                    throw ProtocolError(ShoalError(.invalidParameterValue, "Unsupported DestinationConfig parameter for given event source mapping type."))
+                }
+            }
+            return p
+        }
+    }
+
+    // MARK: Rendering
+
+    static func json(_ c: EventSourceMappingConfiguration) -> JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("UUID", .string(c.uuid)),
+            ("StartingPosition", .string(c.startingPosition.rawValue)),
+            ("BatchSize", .number(String(c.batchSize))),
+            ("MaximumBatchingWindowInSeconds", .number(String(c.maximumBatchingWindowInSeconds))),
+            ("ParallelizationFactor", .number(String(c.parallelizationFactor))),
+        ]
+        if let arn = c.eventSourceArn { members.append(("EventSourceArn", .string(arn))) }
+        if let criteria = c.filterCriteria {
+            members.append(("FilterCriteria", .object([("Filters", .array(criteria.patterns.map { .object([("Pattern", .string($0))]) }))])))
+        }
+        members += [
+            ("FunctionArn", .string(c.functionArn)),
+            ("LastModified", .number(String(format: "%.3f", c.lastModified.timeIntervalSince1970))),
+            ("LastProcessingResult", .string(c.lastProcessingResult)),
+            ("State", .string(c.state.rawValue)),
+            ("StateTransitionReason", .string(c.stateTransitionReason)),
+            ("DestinationConfig", .object([("OnFailure", .object(c.onFailureDestination.map { [("Destination", .string($0))] } ?? []))])),
+            ("MaximumRecordAgeInSeconds", .number(String(c.maximumRecordAgeInSeconds))),
+            ("BisectBatchOnFunctionError", .bool(c.bisectBatchOnFunctionError)),
+            ("MaximumRetryAttempts", .number(String(c.maximumRetryAttempts))),
+            ("TumblingWindowInSeconds", .number(String(c.tumblingWindowInSeconds))),
+            ("FunctionResponseTypes", .array(c.functionResponseTypes.map { .string($0.rawValue) })),
+            ("EventSourceMappingArn", .string("arn:aws:lambda:\(c.functionArn.split(separator: ":")[3]):000000000000:event-source-mapping:\(c.uuid)")),
+        ]
+        // Shoal's own view of the mapping's progress (clients ignore members they do not know).
+        var progress: [(String, JSONValue)] = [
+            ("RecordsBehind", .number(String(c.recordsBehind))),
+            ("SecondsBehind", .number(String(format: "%.3f", c.secondsBehind))),
+            ("Shards", .array(c.shards.map { shard in
+                var entry: [(String, JSONValue)] = [("ShardId", .string(shard.shardId))]
+                if let checkpoint = shard.checkpoint { entry.append(("Checkpoint", .string(checkpoint))) }
+                entry += [("RecordsBehind", .number(String(shard.recordsBehind))), ("SecondsBehind", .number(String(format: "%.3f", shard.secondsBehind)))]
+                return .object(entry)
+            })),
+        ]
+        if let table = c.tableName { progress.insert(("TableName", .string(table)), at: 0) }
+        if let error = c.lastError { progress.append(("LastError", .string(error))) }
+        members.append(("ShoalProgress", .object(progress)))
+        return .object(members)
+    }
+
+    // MARK: Transport
+
+    private func handle(_ request: Request,
+                        _ body: (RequestReader, [String: String]) async throws(LambdaError) -> (HTTPResponse.Status, JSONValue)) async -> Response {
+        let requestID = UUID().uuidString.lowercased()
+        let result: (HTTPResponse.Status, JSONValue)
+        do throws(LambdaError) {
+            let buffer: ByteBuffer
+            do {
+                buffer = try await request.body.collect(upTo: 6 << 20)
+            } catch {
+                throw LambdaError(status: .contentTooLarge, type: "RequestTooLargeException", message: "Request must be smaller than 6291456 bytes for the CreateEventSourceMapping operation")
+            }
+            let raw = Array(buffer.readableBytesView)
+            if let verifier {
+                var headers = DynamoDBRequestHandler.lowercasedHeaders(request.headers)
+                headers["host"] = request.head.authority
+                do {
+                    try verifier.verify(method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "", headers: headers, body: raw)
+                } catch {
+                    throw LambdaError(status: .forbidden, type: String(error.type.split(separator: "#").last ?? "UnrecognizedClientException"), message: error.message)
+                }
+            }
+            let json: JSONValue
+            if raw.isEmpty {
+                json = .object([])
+            } else {
+                do { json = try JSONParser.parse(raw) } catch {
+                    throw LambdaError(status: .badRequest, type: "SerializationException", message: error.message)
+                }
+            }
+            let reader = try lambda { () throws(ProtocolError) in try RequestReader(json) }
+            var query: [String: String] = [:]
+            for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
+            result = try await body(reader, query)
+        } catch {
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json"
+            headers[LambdaAPIHandler.errorType] = error.type
+            headers[LambdaAPIHandler.requestID] = requestID
+            let json = JSONValue.object([("Type", .string(error.status.code >= 500 ? "Service" : "User")), ("Message", .string(error.message))])
+            return Response(status: error.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: JSONWriter.encode(json))))
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        headers[LambdaAPIHandler.requestID] = requestID
+        return Response(status: result.0, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: JSONWriter.encode(result.1))))
+    }
+}
+
+/// An error as Lambda's REST-JSON protocol sends it: a status, `X-Amzn-ErrorType` and a message.
+struct LambdaError: Error, Sendable {
+    let status: HTTPResponse.Status
+    let type: String
+    let message: String
+
+    init(status: HTTPResponse.Status, type: String, message: String) {
+        self.status = status
+        self.type = type
+        self.message = message
+    }
+
+    init(_ error: ShoalError) {
+        switch error.kind {
+        case .resourceNotFound: self.init(status: .notFound, type: "ResourceNotFoundException", message: error.message)
+        case .resourceConflict: self.init(status: .conflict, type: "ResourceConflictException", message: error.message)
+        case .internalServerError: self.init(status: .internalServerError, type: "ServiceException", message: "Internal error")
+        default: self.init(status: .badRequest, type: error.type, message: error.message)
+        }
+    }
+
+    init(_ error: ProtocolError) {
+        let type = String(error.type.split(separator: "#").last ?? "ValidationException")
+        self.init(status: HTTPResponse.Status(code: error.status), type: type, message: error.message)
+    }
+
+    static func validation(_ message: String) -> LambdaError {
+        LambdaError(status: .badRequest, type: "ValidationException", message: message)
+    }
+}
+
+private func lambda<T>(_ body: () throws(ProtocolError) -> T) throws(LambdaError) -> T {
+    do { return try body() } catch { throw LambdaError(error) }
+}
+
+private func engineLambda<T>(_ body: () throws(ShoalError) -> T) throws(LambdaError) -> T {
+    do { return try body() } catch { throw LambdaError(error) }
+}
+
+private func engineLambda<T>(_ body: () async throws(ShoalError) -> T) async throws(LambdaError) -> T {
+    do { return try await body() } catch { throw LambdaError(error) }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import Shoal
+
+/// The Lambda Runtime API of one function on its own address, as AWS's runtime interface clients
+/// expect it (`AWS_LAMBDA_RUNTIME_API=host:port`): `GET /2018-06-01/runtime/invocation/next`,
+/// `POST …/invocation/{id}/response`, `POST …/invocation/{id}/error`, `POST …/init/error`.
+public enum RuntimeAPIServer {
+    static let requestID = HTTPField.Name("Lambda-Runtime-Aws-Request-Id")!
+    static let deadline = HTTPField.Name("Lambda-Runtime-Deadline-Ms")!
+    static let functionArn = HTTPField.Name("Lambda-Runtime-Invoked-Function-Arn")!
+    static let traceID = HTTPField.Name("Lambda-Runtime-Trace-Id")!
+    /// Lambda's limit on a synchronous response.
+    static let maxPayload = 6 << 20
+
+    public static func application(function: RuntimeAPIFunction, host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
+        let router = Router()
+        router.get("/2018-06-01/runtime/invocation/next") { _, _ -> Response in
+            guard let handout = await function.next() else { return Response(status: .noContent) }
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json"
+            headers[requestID] = handout.id
+            headers[deadline] = String(handout.deadlineMillis)
+            headers[functionArn] = handout.functionArn
+            headers[traceID] = "Root=1-\(String(handout.deadlineMillis / 1000, radix: 16))-\(handout.id.replacingOccurrences(of: "-", with: "").prefix(24));Sampled=0"
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: handout.event)))
+        }
+        router.post("/2018-06-01/runtime/invocation/:id/response") { request, context -> Response in
+            guard let body = try? await request.body.collect(upTo: maxPayload) else {
+                return answer(.contentTooLarge, ["errorMessage": "Exceeded maximum allowed payload size (\(maxPayload) bytes).", "errorType": "RequestEntityTooLarge"])
+            }
+            let id = context.parameters.get("id") ?? ""
+            guard function.respond(id, body: Array(body.readableBytesView)) else { return invalidRequestID(id) }
+            return answer(.accepted, ["status": "OK"])
+        }
+        router.post("/2018-06-01/runtime/invocation/:id/error") { request, context -> Response in
+            let body = (try? await request.body.collect(upTo: maxPayload)).map { Array($0.readableBytesView) } ?? []
+            let id = context.parameters.get("id") ?? ""
+            guard function.error(id, body: body) else { return invalidRequestID(id) }
+            return answer(.accepted, ["status": "OK"])
+        }
+        router.post("/2018-06-01/runtime/init/error") { request, _ -> Response in
+            let body = (try? await request.body.collect(upTo: maxPayload)).map { Array($0.readableBytesView) } ?? []
+            function.initError(body: body)
+            logger.warning("Lambda runtime of \(function.name) failed to initialize: \(String(decoding: body.prefix(512), as: UTF8.self))")
+            return answer(.accepted, ["status": "OK"])
+        }
+        return Application(router: router,
+                           server: .http1(configuration: .init(idleTimeout: .seconds(3600))),
+                           configuration: .init(address: .hostname(host, port: port), serverName: "Shoal-Lambda-Runtime"),
+                           logger: logger)
+    }
+
+    private static func invalidRequestID(_ id: String) -> Response {
+        answer(.badRequest, ["errorMessage": "Invalid request ID: \(id)", "errorType": "InvalidRequestID"])
+    }
+
+    private static func answer(_ status: HTTPResponse.Status, _ members: KeyValuePairs<String, String>) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        let json = JSONValue.object(members.map { ($0.key, .string($0.value)) })
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: JSONWriter.encode(json))))
+    }
+}
