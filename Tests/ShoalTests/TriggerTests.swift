@@ -99,6 +99,8 @@ func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) as
             uuid = try await TriggerTests.mapping(db, arn, position: .latest).uuid
             try await db.table("Orders").put(["pk": "new1", "sk": 1])
             #expect(try await eventually { log.keys == ["new1"] })
+            // Delivered is not yet checkpointed: a stop before the checkpoint would deliver it again.
+            #expect(try await eventually { try db.getEventSourceMapping(uuid: uuid).recordsBehind == 0 })
             await db.stopTriggers()
             db.close()
         }
@@ -209,7 +211,7 @@ func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) as
         var options = DatabaseOptions(shardCount: 1, durability: .noSync)
         options.triggerRetryBase = .milliseconds(20)
         options.triggerRetryCap = .milliseconds(100)
-        options.streamRetention = .seconds(1)
+        options.streamRetention = .seconds(2)
         let db = try Database.open(at: dir.path, options: options)
         let arn = try await TriggerTests.streamTable(db)
         _ = try await db.createTable(CreateTableRequest(tableName: "Failures", partitionKey: ("id", .s)))
@@ -221,7 +223,8 @@ func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) as
         let item = try #require(try await db.scan(ScanRequest(tableName: "Failures")).items.first)
         guard case .m(let context)? = item["requestContext"] else { Issue.record("no requestContext"); return }
         #expect(context["condition"] == .s("RecordAgeExceeded"))
-        #expect(calls.withLock { $0 } > 2)
+        // Retried every 20–100 ms for about two seconds, never given up for the retry count (-1).
+        #expect(calls.withLock { $0 } > 5)
         db.close()
     }
 
@@ -389,5 +392,53 @@ func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) as
         #expect(deleted.state == .deleting)
         await expectError(.resourceNotFound, "The resource you requested does not exist.") { _ = try db.getEventSourceMapping(uuid: m.uuid) }
         db.close()
+    }
+
+    @Test func aSlowClosureTimesOutAndAMissingFunctionUsesNoRetries() async throws {
+        let dir = TemporaryDirectory()
+        let db = try TriggerTests.open(dir, shards: 1)
+        let arn = try await TriggerTests.streamTable(db)
+        _ = try await db.createTable(CreateTableRequest(tableName: "Failures", partitionKey: ("id", .s)))
+        db.registerFunction("f", timeout: .milliseconds(50)) { _ in
+            try await Task.sleep(for: .seconds(5))
+            return .success
+        }
+        let m = try await TriggerTests.mapping(db, arn, TriggerTests.params(retries: 0, onFailure: "arn:aws:dynamodb:us-east-1:000000000000:table/Failures"))
+        try await db.table("Orders").put(["pk": "a", "sk": 1])
+        #expect(try await eventually { try await db.scan(ScanRequest(tableName: "Failures")).items.count == 1 })
+        #expect(try db.getEventSourceMapping(uuid: m.uuid).lastError?.contains("discarded") == true)
+        // Without the function, records wait (no retry is used up), and go once it is back.
+        db.unregisterFunction("f")
+        try await db.table("Orders").put(["pk": "b", "sk": 1])
+        #expect(try await eventually(2) { try db.getEventSourceMapping(uuid: m.uuid).lastError?.contains("Function not found") == true })
+        let log = BatchLog()
+        db.registerFunction("f") { batch in log.append(batch); return .success }
+        #expect(try await eventually { log.keys == ["b"] })
+        #expect(try await db.scan(ScanRequest(tableName: "Failures")).items.count == 1)
+        db.close()
+    }
+
+    @Test func lambdaResponsesAreReadAsLambdaReadsThem() {
+        let cases: [(String, [String]?, String?, Bool)] = [
+            ("", nil, nil, false),
+            ("null", nil, nil, false),
+            (#""ok""#, nil, nil, false),
+            ("{}", nil, nil, false),
+            (#"{"batchItemFailures": []}"#, [], nil, false),
+            (#"{"batchItemFailures": null}"#, nil, nil, false),
+            (#"{"batchItemFailures": [{"itemIdentifier": "123"}]}"#, ["123"], nil, false),
+            (#"{"batchItemFailures": [{"itemIdentifier": ""}]}"#, nil, nil, true),
+            (#"{"batchItemFailures": [{"itemIdentifier": null}]}"#, nil, nil, true),
+            (#"{"batchItemFailures": [{"id": "1"}]}"#, nil, nil, true),
+            (#"{"batchItemFailures": "x"}"#, nil, nil, true),
+            (#"{"state": {"a": 1}}"#, nil, #"{"a":1}"#, false),
+            (#"{"state": 5}"#, nil, nil, true),
+        ]
+        for (body, failures, state, malformed) in cases {
+            let response = TriggerResponse(lambdaResponse: Data(body.utf8))
+            #expect(response.batchItemFailures == failures, "\(body)")
+            #expect(response.state == state, "\(body)")
+            #expect((response.malformed != nil) == malformed, "\(body)")
+        }
     }
 }

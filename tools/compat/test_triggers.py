@@ -412,3 +412,97 @@ def test_triggers_file_errors_stop_the_server_with_a_message():
                          capture_output=True, text=True, timeout=60)
     assert out.returncode != 0
     assert "EventSourceMappings[0].FunctionName g is not declared under Functions" in out.stderr
+
+
+def test_tumbling_window_event_fields_and_state():
+    def answer(event):
+        count = event["state"].get("count", 0) + len(event["Records"])
+        return 200, {"state": {"count": count}, "batchItemFailures": []}
+
+    hook = Receiver(answer)
+    server = triggers_server(f"""
+Functions:
+  agg:
+    Webhook: {hook.url}
+EventSourceMappings:
+  - FunctionName: agg
+    Table: Win
+    StartingPosition: TRIM_HORIZON
+    TumblingWindowInSeconds: 2
+""")
+    try:
+        ddb, _ = clients(server)
+        arn = stream_table(ddb, "Win")
+        for i in range(5):
+            ddb.put_item(TableName="Win", Item={"pk": {"S": "same"}, "sk": {"N": str(i)}})
+
+        def finals():
+            return [e for e in hook.events if e["isFinalInvokeForWindow"]]
+
+        assert wait_for(lambda: sum(e["state"].get("count", 0) for e in finals()) == 5, timeout=20)
+        for event in hook.events:
+            assert set(event) == {"Records", "window", "state", "shardId", "eventSourceARN", "isFinalInvokeForWindow", "isWindowTerminatedEarly"}
+            assert event["eventSourceARN"] == arn and event["shardId"].startswith("shardId-")
+            assert event["isWindowTerminatedEarly"] is False
+            start = time.strptime(event["window"]["start"], "%Y-%m-%dT%H:%M:%SZ")
+            end = time.strptime(event["window"]["end"], "%Y-%m-%dT%H:%M:%SZ")
+            assert time.mktime(end) - time.mktime(start) == 2
+        for event in finals():
+            assert event["Records"] == []
+        # Within a window, each invocation starts from the state the previous one returned.
+        first = [e for e in hook.events if not e["isFinalInvokeForWindow"]][0]
+        assert first["state"] == {}
+    finally:
+        server.stop()
+        hook.close()
+
+
+SLOW_HANDLER = '''
+import json, os, time
+def handler(event, context):
+    with open(os.environ["SHOAL_TEST_LOG"], "a") as f:
+        f.write(json.dumps({"remaining": context.get_remaining_time_in_millis()}) + "\\n")
+    time.sleep(2.5)
+    return {}
+'''
+
+
+def test_runtime_api_deadline_fails_a_slow_invocation():
+    pytest.importorskip("awslambdaric")
+    failures = Receiver()
+    folder = tempfile.mkdtemp(prefix="shoal-slow-")
+    with open(os.path.join(folder, "app.py"), "w") as f:
+        f.write(SLOW_HANDLER)
+    port = free_port()
+    server = triggers_server(f"""
+Functions:
+  slow:
+    RuntimeApi: 127.0.0.1:{port}
+    Timeout: 1
+EventSourceMappings:
+  - FunctionName: slow
+    Table: Slow
+    StartingPosition: TRIM_HORIZON
+    MaximumRetryAttempts: 0
+    DestinationConfig: {{OnFailure: {{Destination: "{failures.url}"}}}}
+""")
+    env = dict(os.environ, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{port}", PYTHONPATH=folder,
+               SHOAL_TEST_LOG=os.path.join(folder, "log.jsonl"))
+    runtime = subprocess.Popen([sys.executable, "-m", "awslambdaric", "app.handler"], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        ddb, lam = clients(server)
+        stream_table(ddb, "Slow")
+        ddb.put_item(TableName="Slow", Item={"pk": {"S": "a"}, "sk": {"N": "1"}})
+        assert wait_for(lambda: len(failures.events) == 1, timeout=30)
+        assert failures.events[0]["requestContext"]["condition"] == "RetryAttemptsExhausted"
+        with open(os.path.join(folder, "log.jsonl")) as f:
+            assert 0 < json.loads(f.readline())["remaining"] <= 1000
+        progress = raw_mappings(server)[0]["ShoalProgress"]
+        assert "timed out" in progress["LastError"] or "discarded" in progress["LastError"]
+        assert lam.list_event_source_mappings()["EventSourceMappings"][0]["LastProcessingResult"] == "PROBLEM: Function call failed"
+    finally:
+        runtime.terminate()
+        runtime.wait(timeout=10)
+        server.stop()
+        failures.close()

@@ -24,6 +24,8 @@ public struct StreamRecord: Sendable, Equatable {
     /// The size of the keys and images, by DynamoDB's item-size rules.
     public var sizeBytes: Int
     public var streamViewType: StreamViewType
+    /// When the change committed, to the millisecond (record age, windows and lag use it).
+    public var committedAt: Date = .distantPast
 }
 
 /// How stream records are stored: per shard, keyed by the shard's record counter (8 bytes, big
@@ -106,7 +108,8 @@ enum StreamRecordCodec {
         return StreamRecord(
             eventID: eventID(sequence), eventName: event, sequenceNumber: sequence,
             approximateCreationDateTime: Date(timeIntervalSince1970: (Double(millis) / 1000).rounded(.down)),
-            keys: keys, newImage: newImage, oldImage: oldImage, sizeBytes: size, streamViewType: viewType)
+            keys: keys, newImage: newImage, oldImage: oldImage, sizeBytes: size, streamViewType: viewType,
+            committedAt: Date(timeIntervalSince1970: Double(millis) / 1000))
     }
 
     /// A 32-hex-digit event id, stable for the record.

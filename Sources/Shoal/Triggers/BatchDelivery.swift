@@ -103,7 +103,7 @@ extension DeliveryContext {
         let retention = database.options.streamRetention
         let limit = definition.maximumRecordAgeInSeconds >= 0 ? Double(definition.maximumRecordAgeInSeconds)
             : Double(retention.components.seconds) + Double(retention.components.attoseconds) / 1e18
-        return Date().timeIntervalSince(record.approximateCreationDateTime) > limit
+        return Date().timeIntervalSince(record.committedAt) > limit
     }
 
     /// Sleeps before retry `retries + 1`: base × 2^retries, capped. False when the mapping stops.

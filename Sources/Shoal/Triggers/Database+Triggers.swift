@@ -156,12 +156,13 @@ extension Database {
     /// Stops every mapping and waits for their invocations in flight to end (their batches are
     /// delivered again after the next open: at least once).
     public func stopTriggers() async {
-        triggerState.closed.withLock { $0 = true }
         let runners = triggerState.runners.withLock { runners in
             defer { runners.removeAll() }
             return Array(runners.values)
         }
+        // Batches that already succeeded still record their checkpoints; then nothing more is written.
         for runner in runners { await runner.stop() }
+        triggerState.closed.withLock { $0 = true }
     }
 
     // MARK: Internals
@@ -247,7 +248,7 @@ extension Database {
                     var count = 0
                     while more && count < Database.backlogCountLimit {
                         if oldest == nil, let counter = StreamRecordCodec.counter(ofKey: cursor.key.array) {
-                            oldest = try StreamRecordCodec.decode(cursor.value.array, counter: counter, shard: index, viewType: viewType).approximateCreationDateTime
+                            oldest = try StreamRecordCodec.decode(cursor.value.array, counter: counter, shard: index, viewType: viewType).committedAt
                         }
                         count += 1
                         more = try cursor.next()

@@ -114,7 +114,7 @@ extension DeliveryContext {
 
     private func windowStart(of record: StreamRecord) -> Double {
         let size = Double(definition.tumblingWindowInSeconds)
-        return (record.approximateCreationDateTime.timeIntervalSince1970 / size).rounded(.down) * size
+        return (record.committedAt.timeIntervalSince1970 / size).rounded(.down) * size
     }
 
     /// Delivers the records of the first window the page holds (closing an earlier open window
@@ -172,10 +172,12 @@ extension DeliveryContext {
         }
     }
 
-    /// Stores the checkpoint unless the database is closing. False when it could not.
+    /// Stores the checkpoint unless the database is closing (a batch that succeeded while its
+    /// mapping was being stopped is still recorded, so a graceful stop redelivers nothing). False
+    /// when it could not.
     private func save(_ checkpoint: MappingCheckpoint) -> Bool {
         triggers.closed.withLock { closed in
-            guard !closed, !Task.isCancelled else { return false }
+            guard !closed else { return false }
             do {
                 try database.catalog.putCheckpoint(checkpoint, uuid: definition.uuid, shard: shard)
                 return true
