@@ -11,6 +11,7 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .executableTarget(
@@ -21,6 +22,9 @@ let package = Package(
                 .product(name: "LMDB", package: "Shoal"),
                 .product(name: "Zlib", package: "Shoal"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ShoalServer", package: "Shoal"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Benchmarks/ShoalBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

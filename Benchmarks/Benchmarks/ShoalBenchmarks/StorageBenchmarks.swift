@@ -266,6 +266,7 @@ let benchmarks: @Sendable () -> Void = {
     registerChecksumBenchmarks()
     registerIndexBenchmarks()
     registerStreamBenchmarks()
+    registerTriggerBenchmarks()
 }
 
 func report(_ benchmark: Benchmark, count: Int, shoal: Duration, raw: Duration, grdb: Duration?, grdbDecoded: Duration? = nil) {
