@@ -441,4 +441,28 @@ func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) as
             #expect((response.malformed != nil) == malformed, "\(body)")
         }
     }
+
+    @Test func aTableFollowingMappingWaitsForTheStreamAndMovesToTheNextOne() async throws {
+        let dir = TemporaryDirectory()
+        var options = DatabaseOptions(shardCount: 2, durability: .noSync)
+        options.triggerRetryBase = .milliseconds(5)
+        let db = try Database.open(at: dir.path, options: options)
+        db.triggerState.idlePoll.withLock { $0 = .milliseconds(20) }
+        let log = BatchLog()
+        db.registerFunction("f") { batch in log.append(batch); return .success }
+        let m = try await db.createEventSourceMapping(CreateEventSourceMappingRequest(functionName: "f", tableName: "Later", startingPosition: .trimHorizon))
+        #expect(m.eventSourceArn == nil)
+        let first = try await TriggerTests.streamTable(db, "Later")
+        try await db.table("Later").put(["pk": "one", "sk": 1])
+        #expect(try await eventually { log.keys == ["one"] })
+        #expect(try db.getEventSourceMapping(uuid: m.uuid).eventSourceArn == first)
+        _ = try await db.updateTable(UpdateTableRequest(tableName: "Later", streamSpecification: StreamSpecification(streamEnabled: false)))
+        _ = try await db.updateTable(UpdateTableRequest(tableName: "Later", streamSpecification: .enabled(.newImage)))
+        try await db.table("Later").put(["pk": "two", "sk": 1])
+        #expect(try await eventually { log.keys == ["one", "two"] })
+        let second = try #require(try db.describeTable("Later").table.latestStreamArn)
+        #expect(second != first)
+        #expect(try db.getEventSourceMapping(uuid: m.uuid).eventSourceArn == second)
+        db.close()
+    }
 }

@@ -37,7 +37,9 @@ extension DeliveryContext {
                     guard await closeWindow(&checkpoint) else { return false }
                     continue
                 }
-                if stream.definition.endedAt != nil && (page.newest ?? 0) <= (checkpoint.after ?? page.horizon) { return true }
+                // The handle this loop started with keeps the definition it had then; the registry has the current one.
+                let ended = (database.streamHandle(stream.definition.id)?.definition.endedAt ?? stream.definition.endedAt) != nil
+                if ended && (page.newest ?? 0) <= (checkpoint.after ?? page.horizon) { return true }
                 await idle(after: seen, for: nextWake(checkpoint))
                 continue
             }
