@@ -31,6 +31,13 @@ func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) as
         return try Database.open(at: dir.path, options: options)
     }
 
+    /// A fresh directory, its database, and the ARN of the stream of an `Orders` table.
+    static func fixture(shards: Int) async throws -> (TemporaryDirectory, Database, String) {
+        let dir = TemporaryDirectory()
+        let db = try open(dir, shards: shards)
+        return (dir, db, try await streamTable(db))
+    }
+
     static func streamTable(_ db: Database, _ name: String = "Orders") async throws -> String {
         var request = CreateTableRequest(tableName: name, partitionKey: ("pk", .s), sortKey: ("sk", .n))
         request.streamSpecification = .enabled(.newAndOldImages)
@@ -46,9 +53,8 @@ func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) as
     }
 
     @Test func deliversEveryRecordInOrderPerShardAndCheckpoints() async throws {
-        let dir = TemporaryDirectory()
-        let db = try TriggerTests.open(dir, shards: 3)
-        let arn = try await TriggerTests.streamTable(db)
+        let (dir, db, arn) = try await TriggerTests.fixture(shards: 3)
+        defer { withExtendedLifetime(dir) {} }
         let log = BatchLog()
         db.registerFunction("f") { batch in log.append(batch); return .success }
         for i in 0..<30 { try await db.table("Orders").put(["pk": .s("k\(i % 5)"), "sk": .n(Number(i))]) }
@@ -89,6 +95,7 @@ func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) as
 
     @Test func latestSkipsWhatCameBeforeAndRestartResumesFromTheCheckpoint() async throws {
         let dir = TemporaryDirectory()
+        defer { withExtendedLifetime(dir) {} }
         let uuid: String
         do {
             let db = try TriggerTests.open(dir)
@@ -117,9 +124,8 @@ func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) as
     }
 
     @Test func retriesThenSendsTheBatchToTheOnFailureTable() async throws {
-        let dir = TemporaryDirectory()
-        let db = try TriggerTests.open(dir, shards: 1)
-        let arn = try await TriggerTests.streamTable(db)
+        let (dir, db, arn) = try await TriggerTests.fixture(shards: 1)
+        defer { withExtendedLifetime(dir) {} }
         _ = try await db.createTable(CreateTableRequest(tableName: "Failures", partitionKey: ("id", .s)))
         let calls = Mutex<[Date]>([])
         db.registerFunction("f") { batch in
@@ -148,9 +154,8 @@ func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) as
     }
 
     @Test func partialBatchFailureResumesAtTheLowestFailedRecord() async throws {
-        let dir = TemporaryDirectory()
-        let db = try TriggerTests.open(dir, shards: 1)
-        let arn = try await TriggerTests.streamTable(db)
+        let (dir, db, arn) = try await TriggerTests.fixture(shards: 1)
+        defer { withExtendedLifetime(dir) {} }
         let log = BatchLog()
         let failedOnce = Mutex(false)
         db.registerFunction("f") { batch in
@@ -169,9 +174,8 @@ func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) as
     }
 
     @Test func malformedItemIdentifierFailsTheWholeBatch() async throws {
-        let dir = TemporaryDirectory()
-        let db = try TriggerTests.open(dir, shards: 1)
-        let arn = try await TriggerTests.streamTable(db)
+        let (dir, db, arn) = try await TriggerTests.fixture(shards: 1)
+        defer { withExtendedLifetime(dir) {} }
         let log = BatchLog()
         db.registerFunction("f") { batch in
             log.append(batch)
@@ -185,9 +189,8 @@ func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) as
     }
 
     @Test func bisectIsolatesTheBadRecord() async throws {
-        let dir = TemporaryDirectory()
-        let db = try TriggerTests.open(dir, shards: 1)
-        let arn = try await TriggerTests.streamTable(db)
+        let (dir, db, arn) = try await TriggerTests.fixture(shards: 1)
+        defer { withExtendedLifetime(dir) {} }
         let log = BatchLog()
         let delivered = Mutex<[String]>([])
         db.registerFunction("f") { batch in
@@ -208,6 +211,7 @@ func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) as
     @Test func recordsPastTheirAgeAreDiscardedWithoutUsingRetries() async throws {
         // MaximumRecordAgeInSeconds -1: a record is retried until it expires (the stream's retention).
         let dir = TemporaryDirectory()
+        defer { withExtendedLifetime(dir) {} }
         var options = DatabaseOptions(shardCount: 1, durability: .noSync)
         options.triggerRetryBase = .milliseconds(20)
         options.triggerRetryCap = .milliseconds(100)
@@ -229,9 +233,8 @@ func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) as
     }
 
     @Test func filtersSkipRecordsAndCountThemProcessed() async throws {
-        let dir = TemporaryDirectory()
-        let db = try TriggerTests.open(dir, shards: 2)
-        let arn = try await TriggerTests.streamTable(db)
+        let (dir, db, arn) = try await TriggerTests.fixture(shards: 2)
+        defer { withExtendedLifetime(dir) {} }
         let log = BatchLog()
         db.registerFunction("f") { batch in log.append(batch); return .success }
         let m = try await TriggerTests.mapping(db, arn, TriggerTests.params(filters: [
@@ -285,9 +288,8 @@ func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) as
     }
 
     @Test func parallelizationKeepsOrderPerPartitionKey() async throws {
-        let dir = TemporaryDirectory()
-        let db = try TriggerTests.open(dir, shards: 2)
-        let arn = try await TriggerTests.streamTable(db)
+        let (dir, db, arn) = try await TriggerTests.fixture(shards: 2)
+        defer { withExtendedLifetime(dir) {} }
         let log = BatchLog()
         let concurrent = Mutex((now: 0, peak: 0))
         db.registerFunction("f") { batch in
@@ -314,9 +316,8 @@ func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) as
     }
 
     @Test func batchingWindowGathersRecords() async throws {
-        let dir = TemporaryDirectory()
-        let db = try TriggerTests.open(dir, shards: 1)
-        let arn = try await TriggerTests.streamTable(db)
+        let (dir, db, arn) = try await TriggerTests.fixture(shards: 1)
+        defer { withExtendedLifetime(dir) {} }
         let log = BatchLog()
         db.registerFunction("f") { batch in log.append(batch); return .success }
         _ = try await TriggerTests.mapping(db, arn, TriggerTests.params(batchSize: 100, window: 1))
@@ -330,9 +331,8 @@ func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) as
     }
 
     @Test func tumblingWindowCarriesStateAndEndsWithAFinalInvocation() async throws {
-        let dir = TemporaryDirectory()
-        let db = try TriggerTests.open(dir, shards: 1)
-        let arn = try await TriggerTests.streamTable(db)
+        let (dir, db, arn) = try await TriggerTests.fixture(shards: 1)
+        defer { withExtendedLifetime(dir) {} }
         let log = BatchLog()
         db.registerFunction("f") { batch in
             log.append(batch)
@@ -356,9 +356,8 @@ func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) as
     }
 
     @Test func validationAndErrors() async throws {
-        let dir = TemporaryDirectory()
-        let db = try TriggerTests.open(dir, shards: 1)
-        let arn = try await TriggerTests.streamTable(db)
+        let (dir, db, arn) = try await TriggerTests.fixture(shards: 1)
+        defer { withExtendedLifetime(dir) {} }
         db.registerFunction("f") { _ in .success }
         await expectError(.resourceNotFound, "Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope") {
             _ = try await TriggerTests.mapping(db, arn, function: "nope")
@@ -395,9 +394,8 @@ func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) as
     }
 
     @Test func aSlowClosureTimesOutAndAMissingFunctionUsesNoRetries() async throws {
-        let dir = TemporaryDirectory()
-        let db = try TriggerTests.open(dir, shards: 1)
-        let arn = try await TriggerTests.streamTable(db)
+        let (dir, db, arn) = try await TriggerTests.fixture(shards: 1)
+        defer { withExtendedLifetime(dir) {} }
         _ = try await db.createTable(CreateTableRequest(tableName: "Failures", partitionKey: ("id", .s)))
         db.registerFunction("f", timeout: .milliseconds(50)) { _ in
             try await Task.sleep(for: .seconds(5))
@@ -444,6 +442,7 @@ func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) as
 
     @Test func aTableFollowingMappingWaitsForTheStreamAndMovesToTheNextOne() async throws {
         let dir = TemporaryDirectory()
+        defer { withExtendedLifetime(dir) {} }
         var options = DatabaseOptions(shardCount: 2, durability: .noSync)
         options.triggerRetryBase = .milliseconds(5)
         let db = try Database.open(at: dir.path, options: options)

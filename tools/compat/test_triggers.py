@@ -506,3 +506,16 @@ EventSourceMappings:
         runtime.wait(timeout=10)
         server.stop()
         failures.close()
+
+
+def test_lambda_api_checks_signatures_when_the_server_does(sigv4_server):
+    from conftest import ACCESS_KEY, SECRET_KEY
+    good = boto3.client("lambda", endpoint_url=sigv4_server.endpoint, region_name="us-east-1", aws_access_key_id=ACCESS_KEY,
+                        aws_secret_access_key=SECRET_KEY, config=client_config())
+    assert good.list_event_source_mappings(FunctionName="nothing", MaxItems=5)["EventSourceMappings"] == []
+    bad = boto3.client("lambda", endpoint_url=sigv4_server.endpoint, region_name="us-east-1", aws_access_key_id=ACCESS_KEY,
+                       aws_secret_access_key="wrong", config=client_config())
+    with pytest.raises(bad.exceptions.ClientError) as e:
+        bad.list_event_source_mappings()
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert error_code(e) == "InvalidSignatureException"

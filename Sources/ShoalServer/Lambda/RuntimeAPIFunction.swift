@@ -33,6 +33,8 @@ public final class RuntimeAPIFunction: TriggerFunction, Sendable {
         var pollers: [(id: Int, continuation: CheckedContinuation<Handout?, Never>)] = []
         var nextPoller = 0
         var lastInitError: String?
+        /// The deadline timers of invocations in flight, cancelled when they are answered.
+        var deadlines: [String: Task<Void, Never>] = [:]
     }
 
     private let state = Mutex(State())
@@ -86,8 +88,9 @@ public final class RuntimeAPIFunction: TriggerFunction, Sendable {
             + Int64(timeout.components.attoseconds / 1_000_000_000_000_000)
         let limit = timeout
         let id = invocation.id
-        Task { [weak self] in
+        state.deadlines[id] = Task { [weak self] in
             try? await Task.sleep(for: limit)
+            guard !Task.isCancelled else { return }
             let seconds = Double(limit.components.seconds) + Double(limit.components.attoseconds) / 1e18
             self?.complete(id, .failure(FunctionError(String(format: "Task timed out after %.2f seconds", seconds), type: "Sandbox.Timedout")))
         }
@@ -149,7 +152,8 @@ public final class RuntimeAPIFunction: TriggerFunction, Sendable {
         let error = RuntimeAPIFunction.functionError(body)
         let failed = state.withLock { state -> [Invocation] in
             state.lastInitError = error.message
-            defer { state.inFlight.removeAll() }
+            for timer in state.deadlines.values { timer.cancel() }
+            defer { state.inFlight.removeAll(); state.deadlines.removeAll() }
             return Array(state.inFlight.values)
         }
         for invocation in failed { invocation.continuation.resume(throwing: error) }
@@ -168,7 +172,11 @@ public final class RuntimeAPIFunction: TriggerFunction, Sendable {
 
     @discardableResult
     private func complete(_ id: String, _ result: Result<TriggerResponse, any Error>) -> Bool {
-        guard let invocation = state.withLock({ $0.inFlight.removeValue(forKey: id) }) else { return false }
+        let found = state.withLock { state in
+            (state.inFlight.removeValue(forKey: id), state.deadlines.removeValue(forKey: id))
+        }
+        found.1?.cancel()
+        guard let invocation = found.0 else { return false }
         invocation.continuation.resume(with: result)
         return true
     }
