@@ -61,7 +61,17 @@ import Testing
             ("Functions:\n  f:\n    Webhook: http://h/x\nEventSourceMappings:\n  - FunctionName: f\n    Table: T\n    StartingPosition: LATEST\n    BatchSize: many\n",
              "EventSourceMappings[0].BatchSize must be a whole number"),
             ("Tables: []", "the file: unknown member Tables (expected one of EventSourceMappings, Functions)"),
+            // A tagged key crashed Yams' own constructor (found by FuzzTriggers); ours takes it as a name.
+            ("Functions:\n  f:\n    Webhook: http://h/x\nEventSourceMappings:\n  - FunctionName: f\n    Table: T\n    StartingPosition: LATEST\n    FilterCriteria: {Filters: [{!attern: {eventName: [REMOVE]}}]}\n",
+             "mapping keys must be plain names"),
+            // A sexagesimal integer trapped in Yams' constructor (found by FuzzTriggers).
+            ("Functions:\n  f:\n    Webhook: http://h/x\n    Timeout: 10165892596237791 55:7\n", "Functions.f.Timeout must be a whole number"),
+            ("Functions:\n  f:\n    Webhook: http://h/x\n    Timeout: 1016589259623779155:7\n", "Functions.f.Timeout must be a whole number"),
+            ("Functions: " + String(repeating: "[", count: 70) + "1" + String(repeating: "]", count: 70), "the file nests deeper than 64 levels"),
         ]
+        // Aliases repeat nodes (a billion laughs grows exponentially): refused.
+        let laughs = "a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n"
+        #expect(throws: TriggersFile.Problem.self) { _ = try TriggersFile.parse(laughs) }
         for (text, message) in cases {
             do {
                 _ = try TriggersFile.parse(text)

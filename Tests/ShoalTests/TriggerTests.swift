@@ -6,7 +6,7 @@ import Testing
 /// What a test function saw: every batch, in call order.
 final class BatchLog: Sendable {
     private let batches = Mutex<[TriggerBatch]>([])
-    func append(_ batch: TriggerBatch) { batches.withLock { $0.append($0.isEmpty ? batch : batch) } }
+    func append(_ batch: TriggerBatch) { batches.withLock { $0.append(batch) } }
     var all: [TriggerBatch] { batches.withLock { $0 } }
     /// Partition key strings of every record delivered, in delivery order.
     var keys: [String] { all.flatMap { $0.records.compactMap { if case .s(let s)? = $0.keys["pk"] { return s } else { return nil } } } }
@@ -462,6 +462,29 @@ func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) as
         let second = try #require(try db.describeTable("Later").table.latestStreamArn)
         #expect(second != first)
         #expect(try db.getEventSourceMapping(uuid: m.uuid).eventSourceArn == second)
+        db.close()
+    }
+
+    @Test func aFailingFunctionHoldsUpOnlyItsOwnMappingAndAPausedOneResumes() async throws {
+        let (dir, db, arn) = try await TriggerTests.fixture(shards: 2)
+        defer { withExtendedLifetime(dir) {} }
+        let good = BatchLog()
+        db.registerFunction("bad") { _ in throw FunctionError("never works") }
+        db.registerFunction("good") { batch in good.append(batch); return .success }
+        _ = try await TriggerTests.mapping(db, arn, function: "bad")
+        let paused = try await TriggerTests.mapping(db, arn, function: "good", TriggerTests.params(batchSize: 10))
+        _ = try await db.updateEventSourceMapping(uuid: paused.uuid, parameters: .init(enabled: false))
+        for i in 0..<20 { try await db.table("Orders").put(["pk": .s("k\(i)"), "sk": 1]) }
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(good.count == 0)
+        #expect(try db.getEventSourceMapping(uuid: paused.uuid).recordsBehind == 20)
+        _ = try await db.updateEventSourceMapping(uuid: paused.uuid, parameters: .init(enabled: true))
+        #expect(try await eventually { good.count == 20 })
+        // Writers never wait for triggers: the failing mapping is still retrying its first batches.
+        let failing = try db.listEventSourceMappings(functionName: "bad").eventSourceMappings[0]
+        #expect(failing.recordsBehind > 0)
+        #expect(failing.lastProcessingResult == "PROBLEM: Function call failed")
+        #expect(failing.lastError == "never works")
         db.close()
     }
 }

@@ -29,7 +29,7 @@ struct FailureRecord: Sendable, Codable, Equatable {
     struct RequestContext: Sendable, Codable, Equatable {
         var requestId: String
         var functionArn: String
-        /// `RetryAttemptsExhausted`, `RecordAgeExceeded` or `FunctionError`-free conditions Lambda uses.
+        /// Why the batch was given up: `RetryAttemptsExhausted` or `RecordAgeExceeded`.
         var condition: String
         var approximateInvokeCount: Int
     }

@@ -61,12 +61,14 @@ public struct TriggersFile: Sendable, Equatable {
 
     /// Parses YAML (JSON is YAML too).
     public static func parse(_ text: String) throws -> TriggersFile {
-        let document: Any?
+        let node: Node?
         do {
-            document = try Yams.load(yaml: text)
+            node = try Yams.compose(yaml: text)
         } catch {
             throw Problem("not valid YAML or JSON: \(error)")
         }
+        var budget = TriggersFile.maxNodes
+        let document = try node.map { try plain($0, depth: 0, budget: &budget) }
         guard let root = document as? [String: Any] else { throw Problem("the file must be a mapping with Functions and EventSourceMappings") }
         try only(root, ["Functions", "EventSourceMappings"], at: "the file")
         var functions: [Function] = []
@@ -84,6 +86,47 @@ public struct TriggersFile: Sendable, Equatable {
             }
         }
         return TriggersFile(functions: functions, mappings: mappings)
+    }
+
+    /// Bounds on what a file may hold (aliases can repeat a node many times).
+    static let maxNodes = 100_000
+    static let maxDepth = 64
+
+    /// The composed YAML as plain values: our own small constructor, which accepts only what a
+    /// triggers file can hold (strings as keys, scalars by their resolved tag) and is bounded.
+    private static func plain(_ node: Node, depth: Int, budget: inout Int) throws -> Any {
+        budget -= 1
+        guard budget >= 0 else { throw Problem("the file holds more than \(maxNodes) values") }
+        guard depth <= maxDepth else { throw Problem("the file nests deeper than \(maxDepth) levels") }
+        switch node {
+        case .scalar(let scalar):
+            switch Tag.Name(rawValue: node.tag.rawValue) {
+            // Not Yams' constructors: its sexagesimal integers trap on overflow (found by FuzzTriggers).
+            case .int: return Int(scalar.string) ?? scalar.string
+            case .bool:
+                switch scalar.string.lowercased() {
+                case "true", "yes", "on", "y": return true
+                case "false", "no", "off", "n": return false
+                default: return scalar.string
+                }
+            case .float: return Double(scalar.string) ?? scalar.string
+            case .null: return NSNull()
+            default: return scalar.string
+            }
+        case .mapping(let mapping):
+            var members: [String: Any] = [:]
+            for (key, value) in mapping {
+                guard case .scalar(let name) = key else { throw Problem("mapping keys must be plain names") }
+                members[name.string] = try plain(value, depth: depth + 1, budget: &budget)
+            }
+            return members
+        case .sequence(let sequence):
+            var values: [Any] = []
+            for element in sequence { values.append(try plain(element, depth: depth + 1, budget: &budget)) }
+            return values
+        case .alias:
+            throw Problem("YAML aliases are not supported in a triggers file")
+        }
     }
 
     private static func only(_ members: [String: Any], _ allowed: Set<String>, at place: String) throws {
