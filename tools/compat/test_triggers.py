@@ -342,7 +342,8 @@ EventSourceMappings:
 
 
 def test_at_least_once_across_kill_9():
-    hook = Receiver(lambda event: (time.sleep(0.02), (200, {}))[1])
+    # A slow function (0.3 s a batch) and fast writes: delivery is still under way at the kill.
+    hook = Receiver(lambda event: (time.sleep(0.3), (200, {}))[1])
     data = tempfile.mkdtemp(prefix="shoal-kill-")
     text = f"""
 Functions:
@@ -352,18 +353,17 @@ EventSourceMappings:
   - FunctionName: f
     Table: Events
     StartingPosition: TRIM_HORIZON
-    BatchSize: 7
+    BatchSize: 3
     ParallelizationFactor: 3
 """
     server = triggers_server(text, data=data)
     ddb, _ = clients(server)
     stream_table(ddb, "Events")
-    written = []
-    for i in range(300):
-        key = f"k{i % 17}"
-        ddb.put_item(TableName="Events", Item={"pk": {"S": key}, "sk": {"N": str(i)}})
-        written.append((key, i))
-    # Kill while delivery is under way (the webhook is slow on purpose).
+    written = [(f"k{i % 17}", i) for i in range(300)]
+    for start in range(0, 300, 25):
+        ddb.batch_write_item(RequestItems={"Events": [{"PutRequest": {"Item": {"pk": {"S": key}, "sk": {"N": str(i)}}}}
+                                                      for key, i in written[start:start + 25]]})
+    # Kill while delivery is under way.
     assert wait_for(lambda: len(hook.records()) > 20)
     assert len(hook.records()) < 300
     server.process.send_signal(signal.SIGKILL)
@@ -393,7 +393,8 @@ EventSourceMappings:
         for key, indexes in counts.items():
             if len(indexes) > 1:
                 assert indexes[0] < before, f"{key} delivered twice without a crash in between"
-        # The CLI, against the running server and against the directory beside it.
+        # Delivered, then checkpointed; the CLI, against the running server and the directory beside it.
+        assert wait_for(lambda: raw_mappings(server)[0]["ShoalProgress"]["RecordsBehind"] == 0)
         out = subprocess.run([shoal_binary(), "triggers", "--endpoint", server.endpoint], capture_output=True, text=True, check=True)
         assert " f " in out.stdout and "Enabled" in out.stdout
         out = subprocess.run([shoal_binary(), "triggers", "--data", os.path.join(data, "db")], capture_output=True, text=True, check=True)
