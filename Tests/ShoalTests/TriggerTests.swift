@@ -487,4 +487,28 @@ func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) as
         #expect(failing.lastError == "never works")
         db.close()
     }
+
+    @Test func concurrentUpdatesNeverRunTwoRunnersOnOneShard() async throws {
+        let (dir, db, arn) = try await TriggerTests.fixture(shards: 1)
+        defer { withExtendedLifetime(dir) {} }
+        let inFlight = Mutex((now: 0, peak: 0))
+        let log = BatchLog()
+        db.registerFunction("f") { batch in
+            inFlight.withLock { $0.now += 1; $0.peak = max($0.peak, $0.now) }
+            try? await Task.sleep(for: .milliseconds(3))
+            inFlight.withLock { $0.now -= 1 }
+            log.append(batch)
+            return .success
+        }
+        let m = try await TriggerTests.mapping(db, arn, TriggerTests.params(batchSize: 2))
+        for i in 0..<60 { try await db.table("Orders").put(["pk": "p", "sk": .n(Number(i))]) }
+        await withTaskGroup(of: Void.self) { group in
+            for size in 1...8 {
+                group.addTask { _ = try? await db.updateEventSourceMapping(uuid: m.uuid, parameters: .init(batchSize: size)) }
+            }
+        }
+        #expect(try await eventually { Set(log.all.flatMap(\.records).map(\.sequenceNumber)).count == 60 })
+        #expect(inFlight.withLock { $0.peak } == 1)
+        db.close()
+    }
 }

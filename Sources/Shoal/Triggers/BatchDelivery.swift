@@ -163,19 +163,21 @@ extension DeliveryContext {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<TriggerResponse, any Error>) in
                 race.begin(continuation)
-                race.add(Task {
+                race.add(work: Task {
                     let result: Result<TriggerResponse, any Error>
                     do { result = .success(try await registered.function.invoke(batch)) } catch { result = .failure(error) }
                     race.finish(result)
                 })
-                race.add(Task {
+                race.add(timer: Task {
                     try? await Task.sleep(for: timeout)
                     let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
                     race.finish(.failure(FunctionError(String(format: "Task timed out after %.2f seconds", seconds), type: "Sandbox.Timedout")))
                 })
             }
         } onCancel: {
-            race.finish(.failure(CancellationError()))
+            // The mapping is stopping: the closure is asked to stop and still waited for (up to its
+            // timeout), so a stopped runner never leaves an invocation running beside its successor.
+            race.cancelWork()
         }
     }
 
@@ -210,7 +212,9 @@ private final class InvocationRace: Sendable {
         /// A result that came before the continuation existed (a cancellation).
         var early: Result<TriggerResponse, any Error>?
         var done = false
-        var tasks: [Task<Void, Never>] = []
+        var work: Task<Void, Never>?
+        var timer: Task<Void, Never>?
+        var workCancelled = false
     }
 
     private let state = Mutex(State())
@@ -224,7 +228,23 @@ private final class InvocationRace: Sendable {
         if let early { c.resume(with: early) }
     }
 
-    func add(_ task: Task<Void, Never>) { state.withLock { $0.tasks.append(task) } }
+    func add(work task: Task<Void, Never>) {
+        let cancelled = state.withLock { state in
+            state.work = task
+            return state.workCancelled
+        }
+        if cancelled { task.cancel() }
+    }
+
+    func add(timer task: Task<Void, Never>) { state.withLock { $0.timer = task } }
+
+    func cancelWork() {
+        let work = state.withLock { state in
+            state.workCancelled = true
+            return state.work
+        }
+        work?.cancel()
+    }
 
     func finish(_ result: Result<TriggerResponse, any Error>) {
         let waiting = state.withLock { state -> CheckedContinuation<TriggerResponse, any Error>? in
@@ -236,5 +256,9 @@ private final class InvocationRace: Sendable {
         waiting?.resume(with: result)
     }
 
-    func cancelTasks() { for task in state.withLock({ $0.tasks }) { task.cancel() } }
+    func cancelTasks() {
+        let (work, timer) = state.withLock { ($0.work, $0.timer) }
+        work?.cancel()
+        timer?.cancel()
+    }
 }

@@ -120,18 +120,21 @@ extension Database {
         if let name, triggerState.functions.withLock({ $0[name] }) == nil {
             throw ShoalError(.resourceNotFound, "Function not found: \(EventSourceMappingRules.functionArn(name, region: options.region))")
         }
-        let runner = triggerState.runners.withLock { $0.removeValue(forKey: uuid) }
-        await runner?.stop()
-        let updated = try triggerState.changes.withLock { (_: inout Void) throws(ShoalError) -> MappingDefinition in
-            var definition = try mapping(uuid)
-            defer { if definition.enabled { startRunner(definition) } }
-            var changed = definition
+        // The new runner starts once the one it replaces has stopped (see `startRunner`).
+        let (updated, stopped) = try triggerState.changes.withLock { (_: inout Void) throws(ShoalError) -> (MappingDefinition, MappingRunner?) in
+            var changed = try mapping(uuid)
             try EventSourceMappingRules.apply(parameters, to: &changed)
             if let name { changed.functionName = name }
             try runSync { try catalog.putMapping(changed) }
-            definition = changed
-            return changed
+            if changed.enabled {
+                startRunner(changed)
+                return (changed, nil)
+            }
+            let stopped = triggerState.runners.withLock { $0.removeValue(forKey: uuid) }
+            stopped?.cancel()
+            return (changed, stopped)
         }
+        await stopped?.stop()
         var configuration = try configuration(updated)
         configuration.state = .updating
         return configuration
@@ -142,12 +145,13 @@ extension Database {
         try requireWritable()
         let definition = try mapping(uuid)
         var configuration = try configuration(definition)
-        let runner = triggerState.runners.withLock { $0.removeValue(forKey: uuid) }
-        await runner?.stop()
-        try triggerState.changes.withLock { (_: inout Void) throws(ShoalError) in
+        let runner = try triggerState.changes.withLock { (_: inout Void) throws(ShoalError) -> MappingRunner? in
             try runSync { try catalog.removeMapping(uuid) }
-            triggerState.runners.withLock { $0.removeValue(forKey: uuid) }?.cancel()
+            let runner = triggerState.runners.withLock { $0.removeValue(forKey: uuid) }
+            runner?.cancel()
+            return runner
         }
+        await runner?.stop()
         triggerState.statuses.withLock { _ = $0.removeValue(forKey: uuid) }
         configuration.state = .deleting
         return configuration
@@ -184,8 +188,12 @@ extension Database {
 
     private func startRunner(_ definition: MappingDefinition) {
         let runner = MappingRunner(uuid: definition.uuid)
-        triggerState.runners.withLock { $0[definition.uuid]?.cancel(); $0[definition.uuid] = runner }
-        runner.start(self, definition: definition)
+        let previous = triggerState.runners.withLock { runners in
+            defer { runners[definition.uuid] = runner }
+            return runners[definition.uuid]
+        }
+        previous?.cancel()
+        runner.start(self, definition: definition, after: previous)
     }
 
     private func requireWritable() throws(ShoalError) {

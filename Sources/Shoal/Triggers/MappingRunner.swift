@@ -9,9 +9,12 @@ final class MappingRunner: Sendable {
 
     init(uuid: String) { self.uuid = uuid }
 
-    func start(_ database: Database, definition: MappingDefinition) {
+    /// Starts the mapping; when it replaces a runner of the same mapping, only once that one has
+    /// stopped (two runners never deliver the same shard at once).
+    func start(_ database: Database, definition: MappingDefinition, after previous: MappingRunner? = nil) {
         let status = database.triggerState.status(definition.uuid)
         let work = Task.detached {
+            await previous?.stop()
             var definition = definition
             while !Task.isCancelled {
                 guard let bound = await database.bind(&definition, status: status) else { return }
