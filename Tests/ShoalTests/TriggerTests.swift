@@ -384,7 +384,10 @@ func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) as
         }
         let updated = try await db.updateEventSourceMapping(uuid: m.uuid, parameters: .init(batchSize: 7, enabled: false))
         #expect(updated.batchSize == 7)
+        #expect(updated.state == .disabling)
         #expect(try db.getEventSourceMapping(uuid: m.uuid).state == .disabled)
+        #expect(try await db.updateEventSourceMapping(uuid: m.uuid, parameters: .init(enabled: true)).state == .enabling)
+        #expect(try await db.updateEventSourceMapping(uuid: m.uuid, parameters: .init(batchSize: 8)).state == .updating)
         #expect(try db.listEventSourceMappings(functionName: "f").eventSourceMappings.map(\.uuid) == [m.uuid])
         #expect(try db.listEventSourceMappings(functionName: "g").eventSourceMappings.isEmpty)
         let deleted = try await db.deleteEventSourceMapping(uuid: m.uuid)

@@ -161,7 +161,7 @@ def test_lambda_api_through_boto3_and_the_cli():
         assert got["State"] == "Enabled" and got["EventSourceArn"] == arn and got["StartingPosition"] == "LATEST"
         assert got["MaximumRecordAgeInSeconds"] == -1 and got["ParallelizationFactor"] == 1
         updated = lam.update_event_source_mapping(UUID=uuid_, BatchSize=50, Enabled=False)
-        assert updated["BatchSize"] == 50
+        assert updated["BatchSize"] == 50 and updated["State"] == "Disabling"
         assert lam.get_event_source_mapping(UUID=uuid_)["State"] == "Disabled"
         # The AWS CLI, exactly as one would call AWS.
         env = dict(os.environ, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x", AWS_DEFAULT_REGION="us-east-1")

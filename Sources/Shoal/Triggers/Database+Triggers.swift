@@ -79,7 +79,7 @@ extension Database {
             return definition
         }
         var configuration = try configuration(created)
-        configuration.state = created.enabled ? .creating : .disabled
+        configuration.state = .creating
         return configuration
     }
 
@@ -121,22 +121,28 @@ extension Database {
             throw ShoalError(.resourceNotFound, "Function not found: \(EventSourceMappingRules.functionArn(name, region: options.region))")
         }
         // The new runner starts once the one it replaces has stopped (see `startRunner`).
-        let (updated, stopped) = try triggerState.changes.withLock { (_: inout Void) throws(ShoalError) -> (MappingDefinition, MappingRunner?) in
-            var changed = try mapping(uuid)
+        let (updated, wasEnabled, stopped) = try triggerState.changes.withLock { (_: inout Void) throws(ShoalError) -> (MappingDefinition, Bool, MappingRunner?) in
+            let current = try mapping(uuid)
+            var changed = current
             try EventSourceMappingRules.apply(parameters, to: &changed)
             if let name { changed.functionName = name }
             try runSync { try catalog.putMapping(changed) }
             if changed.enabled {
                 startRunner(changed)
-                return (changed, nil)
+                return (changed, current.enabled, nil)
             }
             let stopped = triggerState.runners.withLock { $0.removeValue(forKey: uuid) }
             stopped?.cancel()
-            return (changed, stopped)
+            return (changed, current.enabled, stopped)
         }
         await stopped?.stop()
         var configuration = try configuration(updated)
-        configuration.state = .updating
+        // Lambda's transitional state for what the update does.
+        switch (wasEnabled, updated.enabled) {
+        case (true, false): configuration.state = .disabling
+        case (false, true): configuration.state = .enabling
+        default: configuration.state = .updating
+        }
         return configuration
     }
 
