@@ -520,3 +520,68 @@ def test_lambda_api_checks_signatures_when_the_server_does(sigv4_server):
         bad.list_event_source_mappings()
     assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
     assert error_code(e) == "InvalidSignatureException"
+
+
+RAISING_HANDLER = '''
+def handler(event, context):
+    raise ValueError("cannot handle " + event["Records"][0]["dynamodb"]["Keys"]["pk"]["S"])
+'''
+
+
+def test_runtime_api_errors_and_init_errors_from_awslambdaric():
+    pytest.importorskip("awslambdaric")
+    failures = Receiver()
+    folder = tempfile.mkdtemp(prefix="shoal-raising-")
+    with open(os.path.join(folder, "app.py"), "w") as f:
+        f.write(RAISING_HANDLER)
+    with open(os.path.join(folder, "broken.py"), "w") as f:
+        f.write("import not_a_module_anywhere\n")
+    raising, broken = free_port(), free_port()
+    server = triggers_server(f"""
+Functions:
+  raising:
+    RuntimeApi: 127.0.0.1:{raising}
+    Timeout: 5
+  broken:
+    RuntimeApi: 127.0.0.1:{broken}
+    Timeout: 1
+EventSourceMappings:
+  - FunctionName: raising
+    Table: Err
+    StartingPosition: TRIM_HORIZON
+    MaximumRetryAttempts: 1
+    DestinationConfig: {{OnFailure: {{Destination: "{failures.url}"}}}}
+  - FunctionName: broken
+    Table: Err
+    StartingPosition: TRIM_HORIZON
+    MaximumRetryAttempts: 0
+""")
+    runtimes = [subprocess.Popen([sys.executable, "-m", "awslambdaric", handler],
+                                 env=dict(os.environ, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{port}", PYTHONPATH=folder),
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                for port, handler in [(raising, "app.handler"), (broken, "broken.handler")]]
+    try:
+        ddb, lam = clients(server)
+        stream_table(ddb, "Err")
+        ddb.put_item(TableName="Err", Item={"pk": {"S": "a"}, "sk": {"N": "1"}})
+        # The handler's exception is a function error (POST …/error): retried once, then given up.
+        assert wait_for(lambda: len(failures.events) == 1, timeout=30)
+        assert failures.events[0]["requestContext"]["condition"] == "RetryAttemptsExhausted"
+        assert failures.events[0]["requestContext"]["approximateInvokeCount"] == 2
+
+        def mapping(function):
+            return [m for m in raw_mappings(server) if m["FunctionArn"].endswith(":" + function)][0]
+
+        raising_progress = mapping("raising")
+        assert raising_progress["LastProcessingResult"] == "PROBLEM: Function call failed"
+        assert "discarded (RetryAttemptsExhausted)" in raising_progress["ShoalProgress"]["LastError"]
+        assert "cannot handle a" in raising_progress["ShoalProgress"]["LastError"]
+        # A runtime whose handler cannot load reports init/error; its invocations wait (no retries used).
+        assert wait_for(lambda: "init error" in mapping("broken")["ShoalProgress"].get("LastError", ""), timeout=30)
+        assert mapping("broken")["ShoalProgress"]["RecordsBehind"] == 1
+    finally:
+        for runtime in runtimes:
+            runtime.terminate()
+            runtime.wait(timeout=10)
+        server.stop()
+        failures.close()

@@ -68,11 +68,12 @@ extension DeliveryContext {
                 if window != nil { state = response.state }
                 unavailableRounds = 0
             case .partial(let index, let response):
-                status.failed("OK", error: "The function reported \(records.count - index) failed records from sequence number \(records[records.startIndex + index].sequenceNumber)")
+                let message = "The function reported \(records.count - index) failed records from sequence number \(records[records.startIndex + index].sequenceNumber)"
+                status.failed("OK", error: message)
                 if window != nil { state = response.state }
                 let remaining = records.dropFirst(index)
                 if definition.maximumRetryAttempts >= 0 && retries >= definition.maximumRetryAttempts {
-                    await sendFailure(Array(remaining), condition: "RetryAttemptsExhausted", invocations: invocations + 1, functionError: "Unhandled")
+                    await sendFailure(Array(remaining), condition: "RetryAttemptsExhausted", invocations: invocations + 1, functionError: "Unhandled", reason: message)
                 } else {
                     guard await backoff(retries) else { return .cancelled }
                     pending.insert((remaining, retries + 1, invocations + 1), at: 0)
@@ -83,7 +84,7 @@ extension DeliveryContext {
                     let middle = records.startIndex + records.count / 2
                     pending.insert(contentsOf: [(records[..<middle], retries, invocations + 1), (records[middle...], retries, invocations + 1)], at: 0)
                 } else if window?.isFinalInvokeForWindow != true && definition.maximumRetryAttempts >= 0 && retries >= definition.maximumRetryAttempts {
-                    await sendFailure(Array(records), condition: "RetryAttemptsExhausted", invocations: invocations + 1, functionError: "Unhandled")
+                    await sendFailure(Array(records), condition: "RetryAttemptsExhausted", invocations: invocations + 1, functionError: "Unhandled", reason: message)
                 } else {
                     guard await backoff(retries) else { return .cancelled }
                     pending.insert((records, retries + 1, invocations + 1), at: 0)
@@ -182,9 +183,9 @@ extension DeliveryContext {
     }
 
     /// Records what was given up at the on-failure destination (if any) and in the status.
-    func sendFailure(_ records: [StreamRecord], condition: String, invocations: Int, functionError: String?) async {
+    func sendFailure(_ records: [StreamRecord], condition: String, invocations: Int, functionError: String?, reason: String? = nil) async {
         guard !records.isEmpty else { return }
-        status.problem("\(records.count) records discarded (\(condition)) from sequence number \(records[0].sequenceNumber)")
+        status.problem("\(records.count) records discarded (\(condition)) from sequence number \(records[0].sequenceNumber)" + (reason.map { ": \($0)" } ?? ""))
         guard let text = definition.onFailureDestination, let destination = try? FailureDestination(text) else { return }
         let record = FailureRecord(records: records, condition: condition, invokeCount: invocations, functionArn: functionArn,
                                    shardId: shardId, streamArn: streamArn, functionError: functionError)

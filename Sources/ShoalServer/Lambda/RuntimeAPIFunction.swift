@@ -57,7 +57,9 @@ public final class RuntimeAPIFunction: TriggerFunction, Sendable {
             // such batches without counting them against MaximumRetryAttempts).
             try? await Task.sleep(for: waitLimit)
             guard !Task.isCancelled else { return }
-            self?.fail(queued: id, FunctionUnavailable("No Lambda runtime client took the invocation of \(batch.functionName) within \(waitLimit) (is it polling AWS_LAMBDA_RUNTIME_API?)"))
+            guard let self else { return }
+            let reason = self.lastInitError.map { "; its runtime reported an init error: \($0)" } ?? " (is it polling AWS_LAMBDA_RUNTIME_API?)"
+            self.fail(queued: id, FunctionUnavailable("No Lambda runtime client took the invocation of \(batch.functionName) within \(waitLimit)\(reason)"))
         }
         defer { queuedTimer.cancel() }
         return try await withTaskCancellationHandler {
