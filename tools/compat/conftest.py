@@ -5,6 +5,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.request
 import uuid
@@ -57,6 +58,12 @@ class Server:
                 self.log.seek(0)
                 raise RuntimeError("shoal serve did not start:\n" + self.log.read())
             time.sleep(0.1)
+
+    def kill(self):
+        """kill -9, as a crash: nothing is flushed or closed; the data directory stays for a restart."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+        self.log.close()
 
     def stop(self):
         """SIGTERM, as an operator would: in-flight work finishes and the process exits 0."""
@@ -135,3 +142,20 @@ def error_code(excinfo):
 
 def error_message(excinfo):
     return excinfo.value.response["Error"]["Message"]
+
+
+def kill_during_writes(server, writer, acknowledged, at_least, threads=4):
+    """Runs `writer(n, stop)` on `threads` threads until `acknowledged` holds `at_least` entries,
+    then kill -9s the server while they are still writing, and waits for the writers to end."""
+    stop = threading.Event()
+    workers = [threading.Thread(target=writer, args=(n, stop)) for n in range(threads)]
+    for t in workers:
+        t.start()
+    deadline = time.time() + 60
+    while len(acknowledged) < at_least and time.time() < deadline:
+        time.sleep(0.01)
+    assert len(acknowledged) >= at_least
+    server.kill()
+    stop.set()
+    for t in workers:
+        t.join()

@@ -1,6 +1,5 @@
 """One process owns a data directory; `shoal stats` only reads; a killed server loses no acknowledged write."""
 import os
-import signal
 import subprocess
 import tempfile
 import threading
@@ -8,7 +7,7 @@ import time
 
 import boto3
 
-from conftest import Server, client_config, shoal_binary
+from conftest import Server, client_config, kill_during_writes, shoal_binary
 
 
 def test_a_second_server_on_the_same_directory_fails_at_once(server):
@@ -41,9 +40,8 @@ def test_kill_9_keeps_every_acknowledged_write():
                      AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
     acknowledged = []
     lock = threading.Lock()
-    stop = threading.Event()
 
-    def writer(n):
+    def writer(n, stop):
         client = boto3.client("dynamodb", endpoint_url=s.endpoint, region_name="us-east-1", aws_access_key_id="a",
                               aws_secret_access_key="b", config=client_config())
         i = 0
@@ -57,19 +55,7 @@ def test_kill_9_keeps_every_acknowledged_write():
                 acknowledged.extend(f"{key}-{j}" for j in range(5))
             i += 1
 
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
-    for t in threads:
-        t.start()
-    deadline = time.time() + 60
-    while len(acknowledged) < 500 and time.time() < deadline:
-        time.sleep(0.01)
-    assert len(acknowledged) >= 500
-    os.kill(s.process.pid, signal.SIGKILL)
-    stop.set()
-    for t in threads:
-        t.join()
-    s.process.wait()
-    s.log.close()
+    kill_during_writes(s, writer, acknowledged, 500)
     # The kernel released the directory lock with the process: a new server opens it, and every
     # write acknowledged before the kill is there.
     again = Server("--durability", "sync", data=s.data)

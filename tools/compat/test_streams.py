@@ -127,10 +127,8 @@ def test_list_describe_iterators_and_errors(ddb, streams, table_name):
 def test_kill_9_keeps_exactly_the_committed_changes_in_the_stream():
     """A record exists exactly when its item change committed: after kill -9 and a restart, every
     acknowledged put has its INSERT record, and every record's item is in the table."""
-    import os
-    import signal
     import threading
-    from conftest import Server
+    from conftest import Server, kill_during_writes
 
     s = Server("--durability", "sync")
 
@@ -138,9 +136,9 @@ def test_kill_9_keeps_exactly_the_committed_changes_in_the_stream():
         return boto3.client(kind, endpoint_url=server.endpoint, region_name="us-east-1", aws_access_key_id="a",
                             aws_secret_access_key="b", config=client_config())
     create_streamed(client("dynamodb", s), "crash")
-    acknowledged, lock, stop = [], threading.Lock(), threading.Event()
+    acknowledged, lock = [], threading.Lock()
 
-    def writer(n):
+    def writer(n, stop):
         c = client("dynamodb", s)
         i = 0
         while not stop.is_set():
@@ -151,19 +149,7 @@ def test_kill_9_keeps_exactly_the_committed_changes_in_the_stream():
             with lock:
                 acknowledged.append(f"w{n}-{i}")
             i += 1
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
-    for t in threads:
-        t.start()
-    deadline = time.time() + 60
-    while len(acknowledged) < 300 and time.time() < deadline:
-        time.sleep(0.01)
-    assert len(acknowledged) >= 300
-    os.kill(s.process.pid, signal.SIGKILL)
-    stop.set()
-    for t in threads:
-        t.join()
-    s.process.wait()
-    s.log.close()
+    kill_during_writes(s, writer, acknowledged, 300)
     again = Server("--durability", "sync", data=s.data)
     try:
         ddb, streams = client("dynamodb", again), client("dynamodbstreams", again)

@@ -2,7 +2,6 @@
 runtime interface client (awslambdaric), and at-least-once delivery across a kill -9."""
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -263,6 +262,13 @@ EventSourceMappings:
         failures.close()
 
 
+def start_runtime(port, folder, handler, **env):
+    """AWS's runtime interface client running `handler` from `folder` against Shoal's Runtime API on `port`."""
+    environment = dict(os.environ, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{port}", PYTHONPATH=folder, **env)
+    return subprocess.Popen([sys.executable, "-m", "awslambdaric", handler], env=environment,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 HANDLER = '''
 import json, os
 LOG = os.environ["SHOAL_TEST_LOG"]
@@ -299,9 +305,7 @@ EventSourceMappings:
     BatchSize: 10
     FunctionResponseTypes: [ReportBatchItemFailures]
 """)
-    env = dict(os.environ, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{port}", PYTHONPATH=folder, SHOAL_TEST_LOG=log)
-    runtime = subprocess.Popen([sys.executable, "-m", "awslambdaric", "app.handler"], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    runtime = start_runtime(port, folder, "app.handler", SHOAL_TEST_LOG=log)
     try:
         ddb, _ = clients(server)
         arn = stream_table(ddb, "Orders")
@@ -366,9 +370,7 @@ EventSourceMappings:
     # Kill while delivery is under way.
     assert wait_for(lambda: len(hook.records()) > 20)
     assert len(hook.records()) < 300
-    server.process.send_signal(signal.SIGKILL)
-    server.process.wait()
-    server.log.close()
+    server.kill()
     before = len(hook.records())
     server = triggers_server(text, data=data)
     try:
@@ -487,10 +489,7 @@ EventSourceMappings:
     MaximumRetryAttempts: 0
     DestinationConfig: {{OnFailure: {{Destination: "{failures.url}"}}}}
 """)
-    env = dict(os.environ, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{port}", PYTHONPATH=folder,
-               SHOAL_TEST_LOG=os.path.join(folder, "log.jsonl"))
-    runtime = subprocess.Popen([sys.executable, "-m", "awslambdaric", "app.handler"], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    runtime = start_runtime(port, folder, "app.handler", SHOAL_TEST_LOG=os.path.join(folder, "log.jsonl"))
     try:
         ddb, lam = clients(server)
         stream_table(ddb, "Slow")
@@ -556,10 +555,7 @@ EventSourceMappings:
     StartingPosition: TRIM_HORIZON
     MaximumRetryAttempts: 0
 """)
-    runtimes = [subprocess.Popen([sys.executable, "-m", "awslambdaric", handler],
-                                 env=dict(os.environ, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{port}", PYTHONPATH=folder),
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                for port, handler in [(raising, "app.handler"), (broken, "broken.handler")]]
+    runtimes = [start_runtime(port, folder, handler) for port, handler in [(raising, "app.handler"), (broken, "broken.handler")]]
     try:
         ddb, lam = clients(server)
         stream_table(ddb, "Err")

@@ -207,7 +207,7 @@ extension Database {
     }
 
     func mapping(_ uuid: String) throws(ShoalError) -> MappingDefinition {
-        guard let found = try runSync({ try catalog.allMappings() }).first(where: { $0.uuid == uuid }) else {
+        guard let found = try runSync({ try catalog.mapping(uuid) }) else {
             throw ShoalError(.resourceNotFound, "The resource you requested does not exist.")
         }
         return found
@@ -251,8 +251,7 @@ extension Database {
     /// Records of a stream shard after `after` (nil: all), counted up to `backlogCountLimit`, and
     /// when the oldest of them was written.
     func streamBacklog(_ stream: StreamHandle, shard index: Int, after: UInt64?) throws(ShoalError) -> (count: Int, oldest: Date?) {
-        let viewType = stream.definition.viewType
-        return try runSync {
+        try runSync {
             try shards[index].environment.read { txn in
                 try txn.withCursor(stream.databases[index]) { cursor in
                     let start = StreamRecordCodec.key(counter: after ?? 0)
@@ -261,8 +260,8 @@ extension Database {
                     var oldest: Date?
                     var count = 0
                     while more && count < Database.backlogCountLimit {
-                        if oldest == nil, let counter = StreamRecordCodec.counter(ofKey: cursor.key.array) {
-                            oldest = try StreamRecordCodec.decode(cursor.value.array, counter: counter, shard: index, viewType: viewType).committedAt
+                        if oldest == nil {
+                            oldest = Date(timeIntervalSince1970: Double(try StreamRecordCodec.timeMillis(cursor.value.array)) / 1000)
                         }
                         count += 1
                         more = try cursor.next()

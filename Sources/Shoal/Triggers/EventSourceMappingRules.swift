@@ -67,17 +67,18 @@ enum EventSourceMappingRules {
 
     /// A function name from a name or an ARN (`arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`).
     static func functionName(_ text: String) throws(ShoalError) -> String {
+        let invalid = ShoalError(.validation, "1 validation error detected: Value '\(text)' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?")
         var name = text
         if text.hasPrefix("arn:") {
             let parts = text.split(separator: ":", omittingEmptySubsequences: false)
             guard parts.count >= 7, parts[2] == "lambda", parts[5] == "function", !parts[6].isEmpty else {
-                throw ShoalError(.validation, "1 validation error detected: Value '\(text)' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?")
+                throw invalid
             }
             name = String(parts[6])
         }
         guard (1...140).contains(name.utf8.count),
               name.unicodeScalars.allSatisfy({ ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || $0 == "-" || $0 == "_" }) else {
-            throw ShoalError(.validation, "1 validation error detected: Value '\(text)' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?")
+            throw invalid
         }
         return name
     }

@@ -48,6 +48,13 @@ extension Catalog {
         }
     }
 
+    func mapping(_ uuid: String) throws -> MappingDefinition? {
+        guard let mappings else { return nil }
+        return try environment.read { txn in
+            try txn.get(mappings, key: Array(uuid.utf8)).map { try JSONDecoder().decode(MappingDefinition.self, from: Data($0)) }
+        }
+    }
+
     func checkpoint(_ uuid: String, shard: Int) throws -> MappingCheckpoint? {
         guard let checkpoints else { return nil }
         return try environment.read { txn in

@@ -51,7 +51,7 @@ extension Database {
                     do {
                         try triggerState.changes.withLock { _ in
                             // Only while the mapping still exists (a delete may have raced).
-                            guard try catalog.allMappings().contains(where: { $0.uuid == definition.uuid }) else { throw CancellationError() }
+                            guard try catalog.mapping(definition.uuid) != nil else { throw CancellationError() }
                             try catalog.putMapping(definition, checkpoints: try startingCheckpoints(handle, definition.startingPosition))
                         }
                         return handle

@@ -50,8 +50,7 @@ public struct TriggerResponse: Sendable, Equatable {
     /// makes the answer malformed (the batch fails as a whole).
     public init(lambdaResponse body: Data) {
         self.init()
-        let trimmed = body.filter { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
-        guard !trimmed.isEmpty,
+        guard !body.allSatisfy({ [0x20, 0x09, 0x0A, 0x0D].contains($0) }),
               let object = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]),
               let members = object as? [String: Any] else { return }
         if let state = members["state"], !(state is NSNull) {

@@ -162,7 +162,7 @@ public final class RuntimeAPIFunction: TriggerFunction, Sendable {
     }
 
     static func functionError(_ body: [UInt8]) -> FunctionError {
-        if case .object = (try? JSONParser.parse(body)) ?? .null, let parsed = try? JSONParser.parse(body) {
+        if let parsed = try? JSONParser.parse(body), case .object = parsed {
             var message = "Unhandled"
             if case .string(let text)? = parsed["errorMessage"] { message = text }
             var type = "Unhandled"
