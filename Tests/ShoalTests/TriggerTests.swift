@@ -226,9 +226,10 @@ func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) as
         #expect(try await eventually { try await db.scan(ScanRequest(tableName: "Failures")).items.count == 1 })
         let item = try #require(try await db.scan(ScanRequest(tableName: "Failures")).items.first)
         guard case .m(let context)? = item["requestContext"] else { Issue.record("no requestContext"); return }
+        // With MaximumRetryAttempts -1 only age gives a record up, after however many invocations
+        // the machine's load allowed in those two seconds; the record counts them all.
         #expect(context["condition"] == .s("RecordAgeExceeded"))
-        // Retried every 20–100 ms for about two seconds, never given up for the retry count (-1).
-        #expect(calls.withLock { $0 } > 5)
+        #expect(context["approximateInvokeCount"] == .n(Number(calls.withLock { $0 })))
         db.close()
     }
 
