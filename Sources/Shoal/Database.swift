@@ -32,6 +32,10 @@ public struct DatabaseOptions: Sendable {
     /// `triggerRetryCap`.
     public var triggerRetryBase: Duration = .milliseconds(500)
     public var triggerRetryCap: Duration = .seconds(30)
+    /// Testing only: the process kills itself (SIGKILL) at this step of committing a transaction
+    /// that spans shards (`planned`, `record-written`, `record-committed`, `part-committed`,
+    /// `all-committed`, `record-cleared`), so crash recovery can be tested at each step.
+    public var testCrashPoint: String?
     /// LMDB databases per shard environment: one per table, secondary index and stream, plus those
     /// of deleted tables and indexes in quarantine.
     var maxDatabasesPerShard: UInt32 = 4096
@@ -95,6 +99,13 @@ public final class Database: Sendable {
     /// The background task trimming stream records past retention.
     let retentionTask = Mutex<Task<Void, Never>?>(nil)
     private let definitionLock = Mutex(())
+    /// Closed while a transaction spanning shards becomes visible (see ``CommitGate``).
+    let commitGate = CommitGate()
+    /// The items of transactions being committed.
+    let itemLocks = ItemLocks()
+    let idempotencyTokens = IdempotencyTokens()
+    /// Held while a transaction's parts are queued on its shards.
+    let transactionQueueing = Mutex(())
     /// Held for the life of a writable database: one process owns a data directory.
     private let directoryLock: DirectoryLock?
 
@@ -172,6 +183,7 @@ public final class Database: Sendable {
         }
         registry = Mutex(tables)
         streamRegistry = Mutex(Database.streamHandles(streamDefinitions, shards: shards, tables: tables))
+        try recoverTransactions()
         resumeBackfills()
         startStreamRetention()
         triggerState.backoff.withLock { $0 = (options.triggerRetryBase, options.triggerRetryCap) }

@@ -84,6 +84,8 @@ struct Serve: AsyncParsableCommand {
         }
         var options = DatabaseOptions(shardCount: shards, durability: durability == .sync ? .sync : .noSync)
         options.streamRetention = .milliseconds(Int64(streamRetention * 1000))
+        // Crash-recovery tests only: die at one step of committing a transaction spanning shards.
+        options.testCrashPoint = ProcessInfo.processInfo.environment["SHOAL_TEST_CRASH_AT"]
         let triggersFile = try triggers.map { path in
             do { return try TriggersFile.load(path: path) } catch { throw ValidationError("\(error)") }
         }

@@ -36,8 +36,9 @@ def free_port():
 class Server:
     """A `shoal serve` process with its own data directory."""
 
-    def __init__(self, *extra, data=None):
-        """`data`: an existing temporary folder to serve again (its `db` directory)."""
+    def __init__(self, *extra, data=None, env=None):
+        """`data`: an existing temporary folder to serve again (its `db` directory); `env`: more
+        environment variables for the process."""
         self.port = free_port()
         self.data = data or tempfile.mkdtemp(prefix="shoal-compat-")
         self.endpoint = f"http://127.0.0.1:{self.port}"
@@ -45,7 +46,7 @@ class Server:
         self.process = subprocess.Popen(
             [shoal_binary(), "serve", "--data", os.path.join(self.data, "db"), "--port", str(self.port),
              "--durability", "nosync", *extra],
-            stdout=self.log, stderr=subprocess.STDOUT)
+            stdout=self.log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
         deadline = time.time() + 60
         while True:
             try:

@@ -138,6 +138,6 @@ struct IndexRead {
 extension Database {
     /// Runs `body` with a read transaction on each of `shardIndexes`, all open at once.
     func withSnapshots<R>(of shardIndexes: [Int], _ body: ([Transaction]) throws -> R) throws -> R {
-        try withSnapshots(ArraySlice(shardIndexes.map { shards[$0] }), [], body)
+        try withSnapshots(ArraySlice(shardIndexes.map { shards[$0] }), body)
     }
 }

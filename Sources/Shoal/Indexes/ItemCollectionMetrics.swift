@@ -35,7 +35,7 @@ extension Database {
         let items = handle.storages[shard.index].items
         let prefix = KeyEncoding.partitionPrefix(partition)
         return try runSync {
-            try shard.environment.read { txn in
+            try snapshot(shard) { txn in
                 try txn.withCursor(items) { cursor in
                     var total = 0
                     var more = try cursor.seek(atOrAfter: prefix)

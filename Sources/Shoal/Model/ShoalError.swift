@@ -9,6 +9,9 @@ public struct ShoalError: Error, Sendable, Equatable, CustomStringConvertible {
         case resourceNotFound = "ResourceNotFoundException"
         case resourceInUse = "ResourceInUseException"
         case transactionCanceled = "TransactionCanceledException"
+        case transactionConflict = "TransactionConflictException"
+        case transactionInProgress = "TransactionInProgressException"
+        case idempotentParameterMismatch = "IdempotentParameterMismatchException"
         case limitExceeded = "LimitExceededException"
         case itemCollectionSizeLimitExceeded = "ItemCollectionSizeLimitExceededException"
         case expiredIterator = "ExpiredIteratorException"
@@ -23,6 +26,8 @@ public struct ShoalError: Error, Sendable, Equatable, CustomStringConvertible {
     public let message: String
     /// The item as it was, on a failed condition with `ReturnValuesOnConditionCheckFailure: ALL_OLD`.
     public var item: Item?
+    /// On a TransactionCanceledException: why each action of the transaction was cancelled, in order.
+    public var cancellationReasons: [CancellationReason]?
 
     public init(_ kind: Kind, _ message: String, item: Item? = nil) {
         self.kind = kind
@@ -54,5 +59,42 @@ public struct ShoalError: Error, Sendable, Equatable, CustomStringConvertible {
         ShoalError(.conditionalCheckFailed, "The conditional request failed", item: item)
     }
 
+    /// DynamoDB's TransactionCanceledException: the message lists every action's reason code.
+    public static func transactionCanceled(_ reasons: [CancellationReason]) -> ShoalError {
+        var error = ShoalError(.transactionCanceled, "Transaction cancelled, please refer cancellation reasons for specific reasons ["
+                               + reasons.map(\.code).joined(separator: ", ") + "]")
+        error.cancellationReasons = reasons
+        return error
+    }
+
+    /// What a single-item write on an item of a transaction being committed gets.
+    public static let transactionConflict = ShoalError(.transactionConflict, "Transaction is ongoing for the item")
+
     public static func internalError(_ message: String) -> ShoalError { ShoalError(.internalServerError, message) }
+}
+
+/// Why one action of a cancelled transaction failed (`CancellationReasons`), or `None`.
+public struct CancellationReason: Sendable, Equatable {
+    /// `None`, `ConditionalCheckFailed`, `ValidationError`, `TransactionConflict`, …
+    public var code: String
+    public var message: String?
+    /// The item as it was, for `ConditionalCheckFailed` with `ReturnValuesOnConditionCheckFailure: ALL_OLD`.
+    public var item: Item?
+
+    public init(code: String, message: String? = nil, item: Item? = nil) {
+        self.code = code
+        self.message = message
+        self.item = item
+    }
+
+    public static let none = CancellationReason(code: "None")
+    public static let conflict = CancellationReason(code: "TransactionConflict", message: "Transaction is ongoing for the item")
+
+    static func conditionFailed(_ item: Item?) -> CancellationReason {
+        CancellationReason(code: "ConditionalCheckFailed", message: "The conditional request failed", item: item)
+    }
+
+    static func validation(_ message: String) -> CancellationReason {
+        CancellationReason(code: "ValidationError", message: message)
+    }
 }

@@ -1,4 +1,4 @@
-public struct DeleteItemRequest: Sendable {
+public struct DeleteItemRequest: Sendable, Equatable {
     public var tableName: String
     public var key: Item
     /// `.size`: report the size of the item's collection (tables with local secondary indexes).
@@ -58,6 +58,7 @@ extension Database {
         try input.finish()
         delete.returnOldOnFailure = request.returnValuesOnConditionCheckFailure == .allOld
         let prepared = delete
+        try itemLocks.checkFree(tableID: prepared.tableID, key: prepared.encodedKey)
         let wantOld = request.returnValues == .allOld
         let outcome = try await run {
             try await shards[ring.shard(for: prepared.token)].writer.perform { context in

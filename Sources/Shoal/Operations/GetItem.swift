@@ -65,7 +65,7 @@ extension Database {
         let (token, encoded) = KeyEncoding.encode(partition: key.partition, sort: key.sort)
         let shard = shards[ring.shard(for: token)]
         return try runSync {
-            try shard.environment.read { txn in
+            try snapshot(shard) { txn in
                 try StoredItem.read(handle.items(shard.index), key: encoded, expecting: key, schema: handle.key,
                                     in: txn, decode: true, forWrite: false).flatMap { found in found.item.map { ($0, found.size) } }
             }

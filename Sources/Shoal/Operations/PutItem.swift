@@ -1,6 +1,6 @@
 import LMDB
 
-public struct PutItemRequest: Sendable {
+public struct PutItemRequest: Sendable, Equatable {
     public var tableName: String
     public var item: Item
     /// `.size`: report the size of the item's collection (tables with local secondary indexes).
@@ -65,6 +65,7 @@ extension Database {
         try input.finish()
         write.returnOldOnFailure = request.returnValuesOnConditionCheckFailure == .allOld
         let prepared = write
+        try itemLocks.checkFree(tableID: prepared.tableID, key: prepared.encodedKey)
         let wantOld = request.returnValues == .allOld
         let outcome = try await run {
             try await shards[ring.shard(for: prepared.token)].writer.perform { context in

@@ -77,7 +77,7 @@ extension Database {
         let plan = try QueryPlan(handle: handle, request: request)
         let shard = shard(for: plan.partition)
         return try runSync {
-            try shard.environment.read { txn in
+            try snapshot(shard) { txn in
                 try txn.withCursor(handle.items(shard.index)) { cursor in
                     try plan.run(cursor)
                 }

@@ -79,14 +79,6 @@ extension Database {
             }
         }
     }
-
-    /// Runs `body` with one read transaction per shard, all open at once.
-    func withSnapshots<R>(_ shards: ArraySlice<Shard>, _ open: [Transaction] = [], _ body: ([Transaction]) throws -> R) throws -> R {
-        guard let first = shards.first else { return try body(open) }
-        return try first.environment.read { txn in
-            try withSnapshots(shards.dropFirst(), open + [txn], body)
-        }
-    }
 }
 
 /// A validated Scan.

@@ -1,4 +1,4 @@
-public struct UpdateItemRequest: Sendable {
+public struct UpdateItemRequest: Sendable, Equatable {
     public var tableName: String
     public var key: Item
     /// `.size`: report the size of the item's collection (tables with local secondary indexes).
@@ -60,6 +60,7 @@ extension Database {
     public func updateItem(_ request: UpdateItemRequest) async throws(ShoalError) -> UpdateItemResponse {
         let handle = try handle(request.tableName)
         let prepared = try PreparedUpdate(handle: handle, request: request)
+        try itemLocks.checkFree(tableID: prepared.tableID, key: prepared.encodedKey)
         let outcome = try await run {
             try await shards[ring.shard(for: prepared.token)].writer.perform { context in
                 try prepared.apply(in: context)
@@ -126,7 +127,7 @@ struct PreparedUpdate: Sendable {
         self.update = update
     }
 
-    private func applyUpdate(to old: Item?) throws(ShoalError) -> Item {
+    func applyUpdate(to old: Item?) throws(ShoalError) -> Item {
         do {
             return try UpdateApplier.apply(update, to: old, key: keyItem)
         } catch {

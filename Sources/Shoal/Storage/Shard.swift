@@ -8,6 +8,8 @@ struct Shard: Sendable {
     let writer: ShardWriter
     /// The `stats` database (see ``ShardLayout``).
     let statistics: LMDB.Database
+    /// The `transactions` database (nil in a read-only shard written before it existed).
+    let transactions: LMDB.Database?
 
     /// Opens the shard, opening the databases of `liveTables` (by table id) and their maintained
     /// indexes, and deleting every other table or index database (left behind by a DeleteTable or
@@ -17,15 +19,17 @@ struct Shard: Sendable {
         var envOptions = EnvironmentOptions()
         envOptions.mapSize = options.initialMapSize
         envOptions.maxMapSize = options.maxMapSize
-        envOptions.maxDatabases = options.maxDatabasesPerShard
+        // One more for `transactions`, so the budget of tables, indexes and streams stays as it was.
+        envOptions.maxDatabases = options.maxDatabasesPerShard + 1
         envOptions.noSync = options.durability == .noSync
         envOptions.readOnly = options.readOnly
         let environment = try Environment(path: path, options: envOptions)
         let streamNames = Set(streams.map { ShardLayout.streamName($0.id) })
-        let (statistics, tables, counter, opened) = options.readOnly
+        let (statistics, tables, counter, opened, transactions) = options.readOnly
             ? try Shard.openReadOnly(environment, liveTables: liveTables, streams: streamNames)
-            : try environment.write { txn -> (LMDB.Database, [String: TableStorage], UInt64, [String: LMDB.Database]) in
+            : try environment.write { txn -> (LMDB.Database, [String: TableStorage], UInt64, [String: LMDB.Database], LMDB.Database?) in
             let statistics = try txn.openDatabase(named: ShardLayout.statisticsName, create: true)!
+            let transactions = try txn.openDatabase(named: ShardLayout.transactionsName, create: true)!
             var names: [String] = []
             let main = try txn.openDatabase(named: nil)!
             try txn.withCursor(main) { cursor in
@@ -47,9 +51,10 @@ struct Shard: Sendable {
                     try txn.delete(statistics, key: Shard.statisticsKey(ofDatabase: name))
                 }
             }
-            return (statistics, Shard.assemble(liveTables, opened), try Shard.streamCounter(txn, statistics), opened)
+            return (statistics, Shard.assemble(liveTables, opened), try Shard.streamCounter(txn, statistics), opened, transactions)
         }
         self.index = index
+        self.transactions = transactions
         self.environment = environment
         self.statistics = statistics
         var streamDatabases: [String: LMDB.Database] = [:]
@@ -57,7 +62,8 @@ struct Shard: Sendable {
             if let db = opened[ShardLayout.streamName(stream.id)] { streamDatabases[stream.id] = db }
         }
         self.streamDatabases = streamDatabases
-        self.writer = ShardWriter(environment: environment, index: index, statistics: statistics, tables: tables, streamCounter: counter, commitSignal: commitSignal,
+        self.writer = ShardWriter(environment: environment, index: index, statistics: statistics, transactions: transactions,
+                                  tables: tables, streamCounter: counter, commitSignal: commitSignal,
                                   deletedTableGrace: options.deletedTableGrace)
         self.tableStorage = tables
     }
@@ -118,7 +124,7 @@ struct Shard: Sendable {
 
     /// Opens the databases of `liveTables` without changing anything.
     private static func openReadOnly(_ environment: Environment, liveTables: [String: TableDefinition],
-                                     streams: Set<String>) throws -> (LMDB.Database, [String: TableStorage], UInt64, [String: LMDB.Database]) {
+                                     streams: Set<String>) throws -> (LMDB.Database, [String: TableStorage], UInt64, [String: LMDB.Database], LMDB.Database?) {
         try environment.read { txn in
             guard let statistics = try txn.openDatabase(named: ShardLayout.statisticsName) else {
                 throw ShoalError.internalError("\(environment.path) is not a Shoal shard")
@@ -127,7 +133,8 @@ struct Shard: Sendable {
             for name in wantedDatabases(liveTables).union(streams) {
                 if let db = try txn.openDatabase(named: name) { opened[name] = db }
             }
-            return (statistics, assemble(liveTables, opened), try streamCounter(txn, statistics), opened)
+            let transactions = try txn.openDatabase(named: ShardLayout.transactionsName)
+            return (statistics, assemble(liveTables, opened), try streamCounter(txn, statistics), opened, transactions)
         }
     }
 }

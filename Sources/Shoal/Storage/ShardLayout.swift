@@ -11,7 +11,11 @@ import LMDB
 /// - `stats`: `size:<tableID>` → the table's total item bytes in this shard, and
 ///   `size:<tableID>:<indexID>` → the index's total entry bytes by DynamoDB's rules (8 bytes, big-endian);
 ///   `stream-counter` → the last stream record counter this shard used.
+/// - `transactions`: the commit records of transactions spanning shards (see ``TransactionLog``):
+///   `D` + id → the writes of the other shards (in the shard that commits first), `M` + id → an
+///   empty marker saying this shard committed its part.
 enum ShardLayout {
+    static let transactionsName = "transactions"
     static let itemsPrefix = "items:"
     static let indexPrefix = "index:"
     static let statisticsName = "stats"

@@ -16,6 +16,8 @@ final class ShardWriter: @unchecked Sendable {
     let index: Int
     /// The shard's `stats` database (per-table item byte totals).
     let statistics: LMDB.Database
+    /// The shard's `transactions` database (commit records of transactions spanning shards).
+    let transactions: LMDB.Database?
     private let condition = NSCondition()
     private var queue: [any PendingWrite] = []
     private var stopped = false
@@ -33,11 +35,12 @@ final class ShardWriter: @unchecked Sendable {
     let committedGroups = Atomic<Int>(0)
     let committedWrites = Atomic<Int>(0)
 
-    init(environment: Environment, index: Int, statistics: LMDB.Database, tables: [String: TableStorage],
+    init(environment: Environment, index: Int, statistics: LMDB.Database, transactions: LMDB.Database?, tables: [String: TableStorage],
          streamCounter: UInt64, commitSignal: CommitSignal, deletedTableGrace: Duration) {
         self.environment = environment
         self.index = index
         self.statistics = statistics
+        self.transactions = transactions
         self.tables = tables
         self.streamCounter = streamCounter
         self.commitSignal = commitSignal
@@ -63,7 +66,7 @@ final class ShardWriter: @unchecked Sendable {
         return try box.result!.get()
     }
 
-    private func enqueue(_ write: any PendingWrite) {
+    func enqueue(_ write: any PendingWrite) {
         condition.lock()
         if stopped {
             condition.unlock()
@@ -95,7 +98,10 @@ final class ShardWriter: @unchecked Sendable {
                 condition.unlock()
                 return
             }
-            let count = min(queue.count, ShardWriter.maxGroupSize)
+            // A part of a transaction spanning shards ends its group: the group must commit
+            // before the writer may wait on another transaction (see TransactionParticipant).
+            var count = min(queue.count, ShardWriter.maxGroupSize)
+            if let end = queue.prefix(count).firstIndex(where: \.endsGroup) { count = end + 1 }
             let group = Array(queue.prefix(count))
             queue.removeFirst(count)
             condition.unlock()
@@ -150,6 +156,8 @@ final class ShardWriter: @unchecked Sendable {
     // MARK: Writer-thread state
 
     func storage(for tableID: String) -> TableStorage? { tables[tableID] }
+    /// The live tables' ids in this shard.
+    var tableIDs: [String] { Array(tables.keys) }
     func adopt(changed: [String: TableStorage?], quarantined: [LMDB.Database]) {
         for (id, storage) in changed { tables[id] = storage }
         let now = ContinuousClock.now
@@ -171,12 +179,18 @@ final class ShardWriter: @unchecked Sendable {
 /// A queued write. Handed from the submitting task to the writer thread through the locked queue;
 /// after that only the writer thread touches it, until `complete` resumes the caller.
 protocol PendingWrite: AnyObject, Sendable {
+    /// Whether the group must commit right after this write.
+    var endsGroup: Bool { get }
     /// Runs the write in the group's transaction, recording its outcome.
     func run(_ context: WriteContext) throws
     /// Records a failure of this write alone (it wrote nothing).
     func fail(_ error: any Error)
     /// Resumes the caller: with `error` if the group failed, else with the write's own outcome.
     func complete(_ error: (any Error)?)
+}
+
+extension PendingWrite {
+    var endsGroup: Bool { false }
 }
 
 final class TypedPendingWrite<T: Sendable>: PendingWrite, @unchecked Sendable {

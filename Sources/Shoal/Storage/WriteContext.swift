@@ -42,6 +42,10 @@ final class WriteContext {
 
     init(writer: ShardWriter) { self.writer = writer }
 
+    /// The shard this context writes.
+    var shardIndex: Int { writer.index }
+    var shardTransactions: LMDB.Database? { writer.transactions }
+
     func begin(_ txn: Transaction) {
         transaction = txn
         changed = [:]

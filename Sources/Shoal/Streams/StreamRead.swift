@@ -23,7 +23,7 @@ extension Database {
         let viewType = stream.definition.viewType
         let shard = shards[shardIndex]
         let page = try runSync {
-            try shard.environment.read { txn in
+            try snapshot(shard) { txn in
                 let horizon = try txn.get(shard.statistics, key: ShardLayout.trimHorizonKey(stream.definition.id))
                     .flatMap(StreamRecordCodec.counter(ofKey:)) ?? 0
                 let after = requested ?? horizon

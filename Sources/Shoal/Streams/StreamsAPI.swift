@@ -231,7 +231,7 @@ extension Database {
     /// The counters of the oldest and newest records of a stream in a shard.
     private func counterRange(_ stream: StreamHandle, _ index: Int) throws(ShoalError) -> (first: UInt64?, last: UInt64?) {
         try runSync {
-            try shards[index].environment.read { txn in
+            try snapshot(shards[index]) { txn in
                 try txn.withCursor(stream.databases[index]) { cursor in
                     let first = try cursor.first() ? StreamRecordCodec.counter(ofKey: cursor.key.array) : nil
                     let last = try cursor.last() ? StreamRecordCodec.counter(ofKey: cursor.key.array) : nil

@@ -252,7 +252,7 @@ extension Database {
     /// when the oldest of them was written.
     func streamBacklog(_ stream: StreamHandle, shard index: Int, after: UInt64?) throws(ShoalError) -> (count: Int, oldest: Date?) {
         try runSync {
-            try shards[index].environment.read { txn in
+            try snapshot(shards[index]) { txn in
                 try txn.withCursor(stream.databases[index]) { cursor in
                     let start = StreamRecordCodec.key(counter: after ?? 0)
                     var more = try cursor.seek(atOrAfter: start)

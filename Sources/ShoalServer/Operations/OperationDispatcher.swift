@@ -10,6 +10,7 @@ struct OperationDispatcher: Sendable {
     let items: ItemOperations
     let reads: ReadOperations
     let batches: BatchOperations
+    let transactions: TransactionOperations
     let streams: StreamOperations
 
     init(database: Database) {
@@ -17,6 +18,7 @@ struct OperationDispatcher: Sendable {
         items = ItemOperations(database: database)
         reads = ReadOperations(database: database)
         batches = BatchOperations(database: database)
+        transactions = TransactionOperations(database: database)
         streams = StreamOperations(database: database)
     }
 
@@ -39,6 +41,7 @@ struct OperationDispatcher: Sendable {
     static let supported: Set<String> = [
         "CreateTable", "DeleteTable", "DescribeTable", "ListTables", "UpdateTable",
         "PutItem", "GetItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem", "BatchWriteItem",
+        "TransactWriteItems", "TransactGetItems",
         "TagResource", "UntagResource", "ListTagsOfResource", "DescribeEndpoints", "DescribeLimits",
         "DescribeTimeToLive", "DescribeContinuousBackups",
     ]
@@ -66,6 +69,8 @@ struct OperationDispatcher: Sendable {
         case "Scan": return try await reads.scan(r)
         case "BatchGetItem": return try await batches.batchGetItem(r)
         case "BatchWriteItem": return try await batches.batchWriteItem(r)
+        case "TransactWriteItems": return try await transactions.transactWriteItems(r)
+        case "TransactGetItems": return try await transactions.transactGetItems(r)
         case "ListStreams": return try streams.listStreams(r)
         case "DescribeStream": return try streams.describeStream(r)
         case "GetShardIterator": return try streams.getShardIterator(r)

@@ -8,6 +8,8 @@ struct ProtocolError: Error, Sendable, Equatable {
     let message: String
     /// The current item, on a ConditionalCheckFailedException with `ReturnValuesOnConditionCheckFailure: ALL_OLD`.
     var item: Item?
+    /// On a TransactionCanceledException.
+    var cancellationReasons: [CancellationReason]?
     /// What the server's log says; for internal errors it has details (paths, LMDB codes) that
     /// the client's `message` never carries.
     var logMessage: String { detail ?? message }
@@ -30,6 +32,7 @@ struct ProtocolError: Error, Sendable, Equatable {
             return
         }
         self.init(status: 400, type: ProtocolError.dynamoNamespace + error.type, message: error.message, item: error.item)
+        cancellationReasons = error.cancellationReasons
     }
 
     /// The body is not JSON, or a member has the wrong JSON type.
@@ -76,6 +79,15 @@ struct ProtocolError: Error, Sendable, Equatable {
     }
 
     var json: JSONValue {
+        if let reasons = cancellationReasons {
+            // DynamoDB spells this one's message member with a capital M.
+            return .object([("__type", .string(type)), ("CancellationReasons", .array(reasons.map { reason in
+                var entry: [(String, JSONValue)] = [("Code", .string(reason.code))]
+                if let item = reason.item { entry.append(("Item", AttributeValueJSON.encode(item))) }
+                if let message = reason.message { entry.append(("Message", .string(message))) }
+                return .object(entry)
+            })), ("Message", .string(message))])
+        }
         var members: [(String, JSONValue)] = [("__type", .string(type)), ("message", .string(message))]
         if let item { members.append(("Item", AttributeValueJSON.encode(item))) }
         return .object(members)

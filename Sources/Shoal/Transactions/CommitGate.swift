@@ -1,0 +1,87 @@
+import Foundation
+import LMDB
+
+/// Keeps readers from opening snapshots while a transaction that spans shards becomes visible.
+///
+/// Each shard commits its part of such a transaction in its own LMDB environment, one after the
+/// other. The shard that commits first closes the gate before its commit and the last one opens
+/// it after its own, so a reader opens its snapshots (one shard's or several) either before the
+/// first of those commits or after the last: it sees all of the transaction or none of it, also
+/// across two reads one after the other. Readers hold the gate only while LMDB begins their read
+/// transactions, so closing it waits microseconds; it is closed only for the few commits of one
+/// transaction, and opened by the shard writers themselves (never by a task that a blocked
+/// reader could keep from running).
+final class CommitGate: @unchecked Sendable {
+    // @unchecked: `closed` and `readers` are guarded by `condition`.
+    private let condition = NSCondition()
+    private var closed = 0
+    private var readers = 0
+
+    /// Waits while the gate is closed, then counts a reader in.
+    func enter() {
+        condition.lock()
+        while closed > 0 { condition.wait() }
+        readers += 1
+        condition.unlock()
+    }
+
+    func leave() {
+        condition.lock()
+        readers -= 1
+        if readers == 0 { condition.broadcast() }
+        condition.unlock()
+    }
+
+    /// Closes the gate and waits until no reader is opening a snapshot.
+    func close() {
+        condition.lock()
+        closed += 1
+        while readers > 0 { condition.wait() }
+        condition.unlock()
+    }
+
+    func open() {
+        condition.lock()
+        closed -= 1
+        condition.broadcast()
+        condition.unlock()
+    }
+}
+
+extension Database {
+    /// Runs `body` in a read snapshot of one shard, opened through the commit gate.
+    func snapshot<R>(_ shard: Shard, _ body: (Transaction) throws -> R) throws -> R {
+        commitGate.enter()
+        var inside = true
+        defer { if inside { commitGate.leave() } }
+        return try shard.environment.read { txn in
+            if inside {
+                commitGate.leave()
+                inside = false
+            }
+            return try body(txn)
+        }
+    }
+
+    /// Runs `body` with one read transaction per shard, all opened at once through the commit
+    /// gate: no transaction spanning shards is half visible across them.
+    func withSnapshots<R>(_ shards: ArraySlice<Shard>, _ body: ([Transaction]) throws -> R) throws -> R {
+        commitGate.enter()
+        var inside = true
+        defer { if inside { commitGate.leave() } }
+        return try Database.nestSnapshots(shards, []) { txns in
+            if inside {
+                commitGate.leave()
+                inside = false
+            }
+            return try body(txns)
+        }
+    }
+
+    private static func nestSnapshots<R>(_ shards: ArraySlice<Shard>, _ open: [Transaction], _ body: ([Transaction]) throws -> R) throws -> R {
+        guard let first = shards.first else { return try body(open) }
+        return try first.environment.read { txn in
+            try nestSnapshots(shards.dropFirst(), open + [txn], body)
+        }
+    }
+}

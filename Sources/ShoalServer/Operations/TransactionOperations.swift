@@ -1,0 +1,111 @@
+import Shoal
+
+/// TransactWriteItems and TransactGetItems.
+struct TransactionOperations: Sendable {
+    let database: Database
+
+    func transactWriteItems(_ r: RequestReader) async throws(ProtocolError) -> JSONValue {
+        let list = try TransactionOperations.items(r)
+        var actions: [TransactWriteAction] = []
+        for (position, element) in list.enumerated() {
+            let entry = try RequestReader(element)
+            let kinds = ["ConditionCheck", "Put", "Delete", "Update"].filter(entry.has)
+            guard kinds.count == 1, let kind = kinds.first, let a = try entry.object(kind) else {
+                throw .validation("TransactItems can only contain one of Check, Put, Update or Delete")
+            }
+            let path = "transactItems.\(position + 1).member.\(RequestReader.fieldName(kind))"
+            let table = try TransactionOperations.required(a, "TableName", path) { r, k throws(ProtocolError) in try r.string(k) }
+            let names = try a.stringMap("ExpressionAttributeNames")
+            let values = try a.attributeValueMap("ExpressionAttributeValues")
+            let condition = try a.string("ConditionExpression")
+            let onFailure = try a.enumeration("ReturnValuesOnConditionCheckFailure", ReturnValuesOnConditionCheckFailure.self)
+            switch kind {
+            case "Put":
+                let item = try TransactionOperations.required(a, "Item", path) { r, k throws(ProtocolError) in try r.item(k) }
+                actions.append(.put(PutItemRequest(tableName: table, item: item, conditionExpression: condition, expressionAttributeNames: names,
+                                                   expressionAttributeValues: values, returnValuesOnConditionCheckFailure: onFailure)))
+            case "Update":
+                let key = try TransactionOperations.required(a, "Key", path) { r, k throws(ProtocolError) in try r.item(k) }
+                let update = try TransactionOperations.required(a, "UpdateExpression", path) { r, k throws(ProtocolError) in try r.string(k) }
+                actions.append(.update(UpdateItemRequest(tableName: table, key: key, updateExpression: update, conditionExpression: condition,
+                                                         expressionAttributeNames: names, expressionAttributeValues: values,
+                                                         returnValuesOnConditionCheckFailure: onFailure)))
+            case "Delete":
+                let key = try TransactionOperations.required(a, "Key", path) { r, k throws(ProtocolError) in try r.item(k) }
+                actions.append(.delete(DeleteItemRequest(tableName: table, key: key, conditionExpression: condition, expressionAttributeNames: names,
+                                                         expressionAttributeValues: values, returnValuesOnConditionCheckFailure: onFailure)))
+            default:
+                let key = try TransactionOperations.required(a, "Key", path) { r, k throws(ProtocolError) in try r.item(k) }
+                let expression = try TransactionOperations.required(a, "ConditionExpression", path) { r, k throws(ProtocolError) in try r.string(k) }
+                actions.append(.conditionCheck(ConditionCheckRequest(tableName: table, key: key, conditionExpression: expression,
+                                                                     expressionAttributeNames: names, expressionAttributeValues: values,
+                                                                     returnValuesOnConditionCheckFailure: onFailure)))
+            }
+        }
+        let request = TransactWriteItemsRequest(
+            actions: actions, clientRequestToken: try r.string("ClientRequestToken"),
+            returnItemCollectionMetrics: try r.enumeration("ReturnItemCollectionMetrics", ReturnItemCollectionMetrics.self) ?? .none)
+        let mode = try r.enumeration("ReturnConsumedCapacity", ReturnConsumedCapacity.self)
+        let result = try await engine { () async throws(ShoalError) in try await database.transactWriteItems(request) }
+        var members: [(String, JSONValue)] = []
+        if let c = TransactionOperations.capacity(result.consumedCapacity, mode: mode) { members.append(("ConsumedCapacity", c)) }
+        if request.returnItemCollectionMetrics == .size {
+            members.append(("ItemCollectionMetrics", .object(result.itemCollectionMetrics.sorted { $0.key < $1.key }.map {
+                ($0.key, .array($0.value.map(ResponseJSON.collectionMetrics)))
+            })))
+        }
+        return .object(members)
+    }
+
+    func transactGetItems(_ r: RequestReader) async throws(ProtocolError) -> JSONValue {
+        let list = try TransactionOperations.items(r)
+        var gets: [TransactGetRequest] = []
+        for (position, element) in list.enumerated() {
+            let entry = try RequestReader(element)
+            let path = "transactItems.\(position + 1).member.get"
+            guard let g = try entry.object("Get") else {
+                throw .validation("1 validation error detected: Value null at '\(path)' failed to satisfy constraint: Member must not be null")
+            }
+            gets.append(TransactGetRequest(
+                tableName: try TransactionOperations.required(g, "TableName", path) { r, k throws(ProtocolError) in try r.string(k) },
+                key: try TransactionOperations.required(g, "Key", path) { r, k throws(ProtocolError) in try r.item(k) },
+                projectionExpression: try g.string("ProjectionExpression"),
+                expressionAttributeNames: try g.stringMap("ExpressionAttributeNames")))
+        }
+        let mode = try r.enumeration("ReturnConsumedCapacity", ReturnConsumedCapacity.self)
+        let result = try await engine { () async throws(ShoalError) in try await database.transactGetItems(gets) }
+        var members: [(String, JSONValue)] = [
+            ("Responses", .array(result.items.map { item in
+                item.map { .object([("Item", AttributeValueJSON.encode($0))]) } ?? .object([])
+            })),
+        ]
+        if let c = TransactionOperations.capacity(result.consumedCapacity, mode: mode) { members.append(("ConsumedCapacity", c)) }
+        return .object(members)
+    }
+
+    private static func items(_ r: RequestReader) throws(ProtocolError) -> [JSONValue] {
+        guard let list = try r.array("TransactItems") else {
+            throw .validation("1 validation error detected: Value null at 'transactItems' failed to satisfy constraint: Member must not be null")
+        }
+        return list
+    }
+
+    private static func required<T>(_ r: RequestReader, _ key: String, _ path: String,
+                                    _ read: (RequestReader, String) throws(ProtocolError) -> T?) throws(ProtocolError) -> T {
+        guard let value = try read(r, key) else {
+            throw .validation("1 validation error detected: Value null at '\(path).\(RequestReader.fieldName(key))' failed to satisfy constraint: Member must not be null")
+        }
+        return value
+    }
+
+    /// A transaction's `ConsumedCapacity`: one entry per table, with its read and write units.
+    static func capacity(_ tables: [TableCapacity], mode: ReturnConsumedCapacity?) -> JSONValue? {
+        guard let mode, mode != .none else { return nil }
+        return .array(tables.map { table in
+            guard case .object(var members) = ResponseJSON.capacity(table.capacity, table: table.tableName, mode: mode) else { return .null }
+            if table.readUnits > 0 { members.insert(("ReadCapacityUnits", ResponseJSON.number(table.readUnits)), at: 2) }
+            if table.writeUnits > 0 { members.insert(("WriteCapacityUnits", ResponseJSON.number(table.writeUnits)), at: 2) }
+            return .object(members)
+        })
+    }
+}
