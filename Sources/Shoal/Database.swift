@@ -32,6 +32,8 @@ public struct DatabaseOptions: Sendable {
     /// `triggerRetryCap`.
     public var triggerRetryBase: Duration = .milliseconds(500)
     public var triggerRetryCap: Duration = .seconds(30)
+    /// How often the background expirer deletes items whose time to live has passed.
+    public var timeToLivePeriod: Duration = .seconds(2)
     /// Testing only: the process kills itself (SIGKILL) at this step of committing a transaction
     /// that spans shards (`planned`, `record-written`, `record-committed`, `part-committed`,
     /// `all-committed`, `record-cleared`), so crash recovery can be tested at each step.
@@ -98,6 +100,8 @@ public final class Database: Sendable {
     let triggerState = TriggerState()
     /// The background task trimming stream records past retention.
     let retentionTask = Mutex<Task<Void, Never>?>(nil)
+    /// The background task deleting expired items (time to live).
+    let expirerTask = Mutex<Task<Void, Never>?>(nil)
     private let definitionLock = Mutex(())
     /// Closed while a transaction spanning shards becomes visible (see ``CommitGate``).
     let commitGate = CommitGate()
@@ -185,7 +189,9 @@ public final class Database: Sendable {
         streamRegistry = Mutex(Database.streamHandles(streamDefinitions, shards: shards, tables: tables))
         try recoverTransactions()
         resumeBackfills()
+        resumeExpiryBackfills()
         startStreamRetention()
+        startExpirer()
         triggerState.backoff.withLock { $0 = (options.triggerRetryBase, options.triggerRetryCap) }
         startTriggers()
     }
@@ -197,6 +203,7 @@ public final class Database: Sendable {
 
     deinit {
         stopStreamRetention()
+        stopExpirer()
         for shard in shards { shard.writer.stop() }
     }
 
@@ -204,6 +211,7 @@ public final class Database: Sendable {
     public func close() {
         cancelTriggers()
         stopStreamRetention()
+        stopExpirer()
         commitSignal.close()
         for shard in shards { shard.writer.stop() }
         directoryLock?.release()

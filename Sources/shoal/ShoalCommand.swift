@@ -43,6 +43,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds change-stream records stay readable before they are trimmed (DynamoDB Streams: 86400).")
     var streamRetention: Double = 86_400
 
+    @Option(help: "Seconds between the time-to-live expirer's passes (items whose TTL attribute is in the past are deleted).")
+    var ttlPeriod: Double = 2
+
     @Option(help: "none: accept any credentials; sigv4: verify AWS Signature Version 4 against --credentials.")
     var auth: AuthOption = .none
 
@@ -84,6 +87,10 @@ struct Serve: AsyncParsableCommand {
         }
         var options = DatabaseOptions(shardCount: shards, durability: durability == .sync ? .sync : .noSync)
         options.streamRetention = .milliseconds(Int64(streamRetention * 1000))
+        guard ttlPeriod > 0, ttlPeriod.isFinite, ttlPeriod <= 86_400 else {
+            throw ValidationError("--ttl-period must be a number of seconds between 0 and 86400")
+        }
+        options.timeToLivePeriod = .milliseconds(Int64(ttlPeriod * 1000))
         // Crash-recovery tests only: die at one step of committing a transaction spanning shards.
         options.testCrashPoint = ProcessInfo.processInfo.environment["SHOAL_TEST_CRASH_AT"]
         let triggersFile = try triggers.map { path in

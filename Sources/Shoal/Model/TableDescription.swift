@@ -39,6 +39,8 @@ struct TableDefinition: Sendable, Codable, Equatable {
     var indexes: [IndexDefinition]?
     /// The table's newest change stream (absent when it never had one); enabled while not ended.
     var stream: StreamDefinition?
+    /// Time to live, when enabled (absent in catalogs written before TTL existed).
+    var timeToLive: TimeToLiveState?
 
     var liveStream: StreamDefinition? { stream.flatMap { $0.endedAt == nil ? $0 : nil } }
 }

@@ -19,17 +19,18 @@ struct Shard: Sendable {
         var envOptions = EnvironmentOptions()
         envOptions.mapSize = options.initialMapSize
         envOptions.maxMapSize = options.maxMapSize
-        // One more for `transactions`, so the budget of tables, indexes and streams stays as it was.
-        envOptions.maxDatabases = options.maxDatabasesPerShard + 1
+        // Two more, for `transactions` and `expiry`, so the budget of tables, indexes and streams stays as it was.
+        envOptions.maxDatabases = options.maxDatabasesPerShard + 2
         envOptions.noSync = options.durability == .noSync
         envOptions.readOnly = options.readOnly
         let environment = try Environment(path: path, options: envOptions)
         let streamNames = Set(streams.map { ShardLayout.streamName($0.id) })
-        let (statistics, tables, counter, opened, transactions) = options.readOnly
+        let (statistics, tables, counter, opened, system) = options.readOnly
             ? try Shard.openReadOnly(environment, liveTables: liveTables, streams: streamNames)
-            : try environment.write { txn -> (LMDB.Database, [String: TableStorage], UInt64, [String: LMDB.Database], LMDB.Database?) in
+            : try environment.write { txn -> (LMDB.Database, [String: TableStorage], UInt64, [String: LMDB.Database], SystemDatabases) in
             let statistics = try txn.openDatabase(named: ShardLayout.statisticsName, create: true)!
-            let transactions = try txn.openDatabase(named: ShardLayout.transactionsName, create: true)!
+            let system = SystemDatabases(transactions: try txn.openDatabase(named: ShardLayout.transactionsName, create: true)!,
+                                         expiry: try txn.openDatabase(named: ShardLayout.expiryName, create: true)!)
             var names: [String] = []
             let main = try txn.openDatabase(named: nil)!
             try txn.withCursor(main) { cursor in
@@ -51,10 +52,10 @@ struct Shard: Sendable {
                     try txn.delete(statistics, key: Shard.statisticsKey(ofDatabase: name))
                 }
             }
-            return (statistics, Shard.assemble(liveTables, opened), try Shard.streamCounter(txn, statistics), opened, transactions)
+            return (statistics, Shard.assemble(liveTables, opened), try Shard.streamCounter(txn, statistics), opened, system)
         }
         self.index = index
-        self.transactions = transactions
+        self.transactions = system.transactions
         self.environment = environment
         self.statistics = statistics
         var streamDatabases: [String: LMDB.Database] = [:]
@@ -62,7 +63,7 @@ struct Shard: Sendable {
             if let db = opened[ShardLayout.streamName(stream.id)] { streamDatabases[stream.id] = db }
         }
         self.streamDatabases = streamDatabases
-        self.writer = ShardWriter(environment: environment, index: index, statistics: statistics, transactions: transactions,
+        self.writer = ShardWriter(environment: environment, index: index, statistics: statistics, system: system,
                                   tables: tables, streamCounter: counter, commitSignal: commitSignal,
                                   deletedTableGrace: options.deletedTableGrace)
         self.tableStorage = tables
@@ -112,6 +113,7 @@ struct Shard: Sendable {
                 guard let db = opened[ShardLayout.streamName(stream.id)] else { continue }
                 storage.stream = ShardStream(id: stream.id, viewType: stream.viewType, primaryKey: stream.primaryKey, db: db)
             }
+            storage.ttlAttribute = definition.timeToLive?.attributeName
             if complete { tables[id] = storage }
         }
         return tables
@@ -124,7 +126,7 @@ struct Shard: Sendable {
 
     /// Opens the databases of `liveTables` without changing anything.
     private static func openReadOnly(_ environment: Environment, liveTables: [String: TableDefinition],
-                                     streams: Set<String>) throws -> (LMDB.Database, [String: TableStorage], UInt64, [String: LMDB.Database], LMDB.Database?) {
+                                     streams: Set<String>) throws -> (LMDB.Database, [String: TableStorage], UInt64, [String: LMDB.Database], SystemDatabases) {
         try environment.read { txn in
             guard let statistics = try txn.openDatabase(named: ShardLayout.statisticsName) else {
                 throw ShoalError.internalError("\(environment.path) is not a Shoal shard")
@@ -133,8 +135,17 @@ struct Shard: Sendable {
             for name in wantedDatabases(liveTables).union(streams) {
                 if let db = try txn.openDatabase(named: name) { opened[name] = db }
             }
-            let transactions = try txn.openDatabase(named: ShardLayout.transactionsName)
-            return (statistics, assemble(liveTables, opened), try streamCounter(txn, statistics), opened, transactions)
+            let system = SystemDatabases(transactions: try txn.openDatabase(named: ShardLayout.transactionsName),
+                                         expiry: try txn.openDatabase(named: ShardLayout.expiryName))
+            return (statistics, assemble(liveTables, opened), try streamCounter(txn, statistics), opened, system)
         }
     }
+}
+
+/// A shard's databases that belong to no table (nil in a read-only shard written before they existed).
+struct SystemDatabases: Sendable {
+    /// Commit records of transactions spanning shards (see ``TransactionLog``).
+    var transactions: LMDB.Database?
+    /// Items by expiry time, for time to live (see ``ExpiryOrder``).
+    var expiry: LMDB.Database?
 }

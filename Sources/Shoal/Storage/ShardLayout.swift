@@ -14,8 +14,11 @@ import LMDB
 /// - `transactions`: the commit records of transactions spanning shards (see ``TransactionLog``):
 ///   `D` + id → the writes of the other shards (in the shard that commits first), `M` + id → an
 ///   empty marker saying this shard committed its part.
+/// - `expiry`: items by expiry time for time to live (see ``ExpiryOrder``): 8-byte big-endian
+///   epoch seconds, the table id (length-prefixed) and the item's key → empty.
 enum ShardLayout {
     static let transactionsName = "transactions"
+    static let expiryName = "expiry"
     static let itemsPrefix = "items:"
     static let indexPrefix = "index:"
     static let statisticsName = "stats"

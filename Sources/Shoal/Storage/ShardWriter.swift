@@ -16,8 +16,9 @@ final class ShardWriter: @unchecked Sendable {
     let index: Int
     /// The shard's `stats` database (per-table item byte totals).
     let statistics: LMDB.Database
-    /// The shard's `transactions` database (commit records of transactions spanning shards).
-    let transactions: LMDB.Database?
+    /// The shard's `transactions` and `expiry` databases.
+    let system: SystemDatabases
+    var transactions: LMDB.Database? { system.transactions }
     private let condition = NSCondition()
     private var queue: [any PendingWrite] = []
     private var stopped = false
@@ -35,12 +36,12 @@ final class ShardWriter: @unchecked Sendable {
     let committedGroups = Atomic<Int>(0)
     let committedWrites = Atomic<Int>(0)
 
-    init(environment: Environment, index: Int, statistics: LMDB.Database, transactions: LMDB.Database?, tables: [String: TableStorage],
+    init(environment: Environment, index: Int, statistics: LMDB.Database, system: SystemDatabases, tables: [String: TableStorage],
          streamCounter: UInt64, commitSignal: CommitSignal, deletedTableGrace: Duration) {
         self.environment = environment
         self.index = index
         self.statistics = statistics
-        self.transactions = transactions
+        self.system = system
         self.tables = tables
         self.streamCounter = streamCounter
         self.commitSignal = commitSignal

@@ -9,10 +9,12 @@ struct TableStorage: Sendable {
     var indexes: [ShardIndex]
     /// The enabled stream, if any.
     var stream: ShardStream? = nil
+    /// The attribute holding items' expiry time, while time to live is enabled.
+    var ttlAttribute: String? = nil
 
-    /// Whether a write must know the item it replaces (to move or delete index entries, or to
-    /// tell the stream what changed).
-    var needsOldImage: Bool { !indexes.isEmpty || stream != nil }
+    /// Whether a write must know the item it replaces (to move or delete index entries, to tell
+    /// the stream what changed, or to move its expiry entry).
+    var needsOldImage: Bool { !indexes.isEmpty || stream != nil || ttlAttribute != nil }
 
     func index(named name: String) -> ShardIndex? {
         indexes.first { Bytewise.equal($0.rules.name, name) }

@@ -37,7 +37,9 @@ extension WriteContext {
     ///   empty or too large; nothing is written then.
     /// - Returns: the write capacity units each index consumed.
     @discardableResult
-    func writeItem(_ table: TableStorage, tableID: String, key: [UInt8], old: OldItem?, new: NewItem?) throws -> ConsumedCapacity {
+    /// `byService`: the write is time to live's deletion (its stream record says so).
+    func writeItem(_ table: TableStorage, tableID: String, key: [UInt8], old: OldItem?, new: NewItem?,
+                   byService: Bool = false) throws -> ConsumedCapacity {
         // Every index key is checked before anything is written.
         var moves: [(index: ShardIndex, old: [UInt8]?, new: [UInt8]?)] = []
         moves.reserveCapacity(table.indexes.count)
@@ -96,12 +98,13 @@ extension WriteContext {
             let after = move.new == nil ? 0 : move.index.rules.entrySize(of: new!.item, itemSize: new!.size)
             addSize(after - before, table: tableID, index: move.index.id)
         }
+        try moveExpiry(table, tableID: tableID, key: key, old: old?.item, new: new?.item)
         if let stream = table.stream, let event = StreamRecordCodec.change(old: old?.item, new: new?.item) {
             let image = (new?.item ?? old?.item)!
             var keys = Item(minimumCapacity: 2)
             for name in stream.primaryKey.names { keys[AttributeName(name)] = image[name] }
             try appendRecord(stream, value: StreamRecordCodec.encode(event: event, time: Date(), keys: keys, old: old?.item,
-                                                                      new: new?.item, viewType: stream.viewType))
+                                                                      new: new?.item, viewType: stream.viewType, byService: byService))
         }
         return capacity
     }

@@ -45,6 +45,7 @@ final class WriteContext {
     /// The shard this context writes.
     var shardIndex: Int { writer.index }
     var shardTransactions: LMDB.Database? { writer.transactions }
+    var shardExpiry: LMDB.Database? { writer.system.expiry }
 
     func begin(_ txn: Transaction) {
         transaction = txn
@@ -191,6 +192,13 @@ final class WriteContext {
         storage.stream = nil
         changed[tableID] = storage
         return storage
+    }
+
+    /// Starts (attribute) or stops (nil) keeping the table's items in the shard's expiry order.
+    func setTimeToLive(_ tableID: String, attribute: String?) throws {
+        var storage = try table(tableID)
+        storage.ttlAttribute = attribute
+        changed[tableID] = storage
     }
 
     /// Adds an index to the table in this shard: from the next write on, writes maintain it.

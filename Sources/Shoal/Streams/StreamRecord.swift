@@ -26,6 +26,17 @@ public struct StreamRecord: Sendable, Equatable {
     public var streamViewType: StreamViewType
     /// When the change committed, to the millisecond (record age, windows and lag use it).
     public var committedAt: Date = .distantPast
+    /// Who made the change when it was not a request: time to live's deletions say
+    /// `Service` / `dynamodb.amazonaws.com`, as DynamoDB's records do.
+    public var userIdentity: UserIdentity?
+
+    public struct UserIdentity: Sendable, Equatable {
+        public var type: String
+        public var principalId: String
+
+        /// Time to live's deletions.
+        public static let timeToLive = UserIdentity(type: "Service", principalId: "dynamodb.amazonaws.com")
+    }
 }
 
 /// How stream records are stored: per shard, keyed by the shard's record counter (8 bytes, big
@@ -67,14 +78,16 @@ enum StreamRecordCodec {
     }
 
     /// The stored value of a record: event, time (milliseconds), keys and the images the view keeps.
-    static func encode(event: StreamRecord.EventName, time: Date, keys: Item, old: Item?, new: Item?, viewType: StreamViewType) -> [UInt8] {
+    static func encode(event: StreamRecord.EventName, time: Date, keys: Item, old: Item?, new: Item?, viewType: StreamViewType,
+                       byService: Bool = false) -> [UInt8] {
         var w = ByteWriter(capacity: 64)
         w.byte(event == .insert ? 0 : event == .modify ? 1 : 2)
         w.varint(Int(time.timeIntervalSince1970 * 1000))
         w.lengthPrefixed(ItemCodec.encode(keys))
         let newImage = viewType.carriesNewImage ? new : nil
         let oldImage = viewType.carriesOldImage ? old : nil
-        w.byte((newImage == nil ? 0 : 1) | (oldImage == nil ? 0 : 2))
+        // Bit 4: a deletion by time to live (older records never set it).
+        w.byte((newImage == nil ? 0 : 1) | (oldImage == nil ? 0 : 2) | (byService ? 4 : 0))
         if let newImage { w.lengthPrefixed(ItemCodec.encode(newImage)) }
         if let oldImage { w.lengthPrefixed(ItemCodec.encode(oldImage)) }
         return w.bytes
@@ -109,7 +122,8 @@ enum StreamRecordCodec {
             eventID: eventID(sequence), eventName: event, sequenceNumber: sequence,
             approximateCreationDateTime: Date(timeIntervalSince1970: (Double(millis) / 1000).rounded(.down)),
             keys: keys, newImage: newImage, oldImage: oldImage, sizeBytes: size, streamViewType: viewType,
-            committedAt: Date(timeIntervalSince1970: Double(millis) / 1000))
+            committedAt: Date(timeIntervalSince1970: Double(millis) / 1000),
+            userIdentity: flags & 4 != 0 ? .timeToLive : nil)
     }
 
     /// A 32-hex-digit event id, stable for the record.

@@ -264,11 +264,16 @@ struct EventFilter: Sendable {
         ]
         if let image = record.newImage { dynamodb["NewImage"] = attributes(image) }
         if let image = record.oldImage { dynamodb["OldImage"] = attributes(image) }
-        return .object([
+        var event: [String: FilterValue] = [
             "eventID": .string(record.eventID), "eventName": .string(record.eventName.rawValue),
             "eventVersion": .string("1.1"), "eventSource": .string("aws:dynamodb"), "awsRegion": .string(region),
             "eventSourceARN": .string(eventSourceArn), "dynamodb": .object(dynamodb),
-        ])
+        ]
+        // Time to live's deletions, which filters commonly select (`{"userIdentity": {"type": ["Service"]}}`).
+        if let identity = record.userIdentity {
+            event["userIdentity"] = .object(["type": .string(identity.type), "principalId": .string(identity.principalId)])
+        }
+        return .object(event)
     }
 
     static func attributes(_ item: Item) -> FilterValue {

@@ -8,7 +8,7 @@ enum LambdaEvent {
     /// `isFinalInvokeForWindow` and `isWindowTerminatedEarly`.
     static func json(_ batch: TriggerBatch, region: String) -> JSONValue {
         let records: [JSONValue] = batch.records.map { record in
-            guard case .object(var members) = StreamOperations.record(record, region: region) else { return .null }
+            guard case .object(var members) = StreamOperations.record(record, region: region, lambda: true) else { return .null }
             members.append(("eventSourceARN", .string(batch.eventSourceArn)))
             return .object(members)
         }

@@ -43,7 +43,7 @@ struct OperationDispatcher: Sendable {
         "PutItem", "GetItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem", "BatchWriteItem",
         "TransactWriteItems", "TransactGetItems",
         "TagResource", "UntagResource", "ListTagsOfResource", "DescribeEndpoints", "DescribeLimits",
-        "DescribeTimeToLive", "DescribeContinuousBackups",
+        "DescribeTimeToLive", "UpdateTimeToLive", "DescribeContinuousBackups",
     ]
 
     func dispatch(_ operation: String, body: JSONValue, context: OperationContext) async throws(ProtocolError) -> JSONValue {
@@ -55,6 +55,7 @@ struct OperationDispatcher: Sendable {
         case "ListTables": return try tables.listTables(r)
         case "UpdateTable": return try await tables.updateTable(r, context)
         case "DescribeTimeToLive": return try tables.describeTimeToLive(r)
+        case "UpdateTimeToLive": return try await tables.updateTimeToLive(r)
         case "DescribeContinuousBackups": return try tables.describeContinuousBackups(r)
         case "TagResource": return try tables.tagResource(r)
         case "UntagResource": return try tables.untagResource(r)

@@ -74,7 +74,9 @@ struct StreamOperations: Sendable {
     }
 
     /// One record as DynamoDB Streams (and Lambda's DynamoDB event) writes it.
-    static func record(_ record: StreamRecord, region: String) -> JSONValue {
+    /// `lambda`: as Lambda's DynamoDB event spells it (`userIdentity` members in lower camel case,
+    /// where GetRecords has `Type` and `PrincipalId`).
+    static func record(_ record: StreamRecord, region: String, lambda: Bool = false) -> JSONValue {
         var dynamodb: [(String, JSONValue)] = [
             ("ApproximateCreationDateTime", .number(String(Int64(record.approximateCreationDateTime.timeIntervalSince1970)))),
             ("Keys", AttributeValueJSON.encode(record.keys)),
@@ -86,13 +88,18 @@ struct StreamOperations: Sendable {
             ("SizeBytes", .number(String(record.sizeBytes))),
             ("StreamViewType", .string(record.streamViewType.rawValue)),
         ]
-        return .object([
+        var members: [(String, JSONValue)] = [
             ("eventID", .string(record.eventID)),
             ("eventName", .string(record.eventName.rawValue)),
             ("eventVersion", .string("1.1")),
             ("eventSource", .string("aws:dynamodb")),
             ("awsRegion", .string(region)),
             ("dynamodb", .object(dynamodb)),
-        ])
+        ]
+        if let identity = record.userIdentity {
+            members.append(("userIdentity", .object([(lambda ? "type" : "Type", .string(identity.type)),
+                                                     (lambda ? "principalId" : "PrincipalId", .string(identity.principalId))])))
+        }
+        return .object(members)
     }
 }

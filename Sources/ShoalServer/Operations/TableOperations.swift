@@ -185,8 +185,26 @@ struct TableOperations: Sendable {
 
     func describeTimeToLive(_ r: RequestReader) throws(ProtocolError) -> JSONValue {
         let name = try r.requiredString("TableName")
-        _ = try engine { () throws(ShoalError) in try database.describeTable(name) }
-        return .object([("TimeToLiveDescription", .object([("TimeToLiveStatus", .string("DISABLED"))]))])
+        let description = try engine { () throws(ShoalError) in try database.describeTimeToLive(name) }
+        var members: [(String, JSONValue)] = [("TimeToLiveStatus", .string(description.status.rawValue))]
+        if let attribute = description.attributeName { members.append(("AttributeName", .string(attribute))) }
+        return .object([("TimeToLiveDescription", .object(members))])
+    }
+
+    func updateTimeToLive(_ r: RequestReader) async throws(ProtocolError) -> JSONValue {
+        let name = try r.requiredString("TableName")
+        guard let spec = try r.object("TimeToLiveSpecification") else {
+            throw .validation("1 validation error detected: Value null at 'timeToLiveSpecification' failed to satisfy constraint: Member must not be null")
+        }
+        guard let enabled = try spec.bool("Enabled") else {
+            throw .validation("1 validation error detected: Value null at 'timeToLiveSpecification.enabled' failed to satisfy constraint: Member must not be null")
+        }
+        guard let attribute = try spec.string("AttributeName") else {
+            throw .validation("1 validation error detected: Value null at 'timeToLiveSpecification.attributeName' failed to satisfy constraint: Member must not be null")
+        }
+        let specification = TimeToLiveSpecification(enabled: enabled, attributeName: attribute)
+        let result = try await engine { () async throws(ShoalError) in try await database.updateTimeToLive(name, specification) }
+        return .object([("TimeToLiveSpecification", .object([("Enabled", .bool(result.enabled)), ("AttributeName", .string(result.attributeName))]))])
     }
 
     func describeContinuousBackups(_ r: RequestReader) throws(ProtocolError) -> JSONValue {

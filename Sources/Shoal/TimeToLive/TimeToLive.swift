@@ -1,0 +1,166 @@
+import Foundation
+import Synchronization
+
+public enum TimeToLiveStatus: String, Sendable {
+    case enabling = "ENABLING"
+    case disabling = "DISABLING"
+    case enabled = "ENABLED"
+    case disabled = "DISABLED"
+}
+
+/// DescribeTimeToLive's answer (`TimeToLiveDescription`).
+public struct TimeToLiveDescription: Sendable, Equatable {
+    public var status: TimeToLiveStatus
+    /// The attribute holding the expiry time (absent while disabled).
+    public var attributeName: String?
+}
+
+/// UpdateTimeToLive's `TimeToLiveSpecification`.
+public struct TimeToLiveSpecification: Sendable, Equatable {
+    public var enabled: Bool
+    public var attributeName: String
+
+    public init(enabled: Bool, attributeName: String) {
+        self.enabled = enabled
+        self.attributeName = attributeName
+    }
+}
+
+extension Database {
+    /// Items deleted per writer unit, so the expirer never holds writers up for long.
+    static let expiryBatch = 128
+
+    /// DynamoDB's DescribeTimeToLive. ENABLING while the table's stored items are being put in
+    /// the expiry order after it was enabled.
+    public func describeTimeToLive(_ tableName: String) throws(ShoalError) -> TimeToLiveDescription {
+        guard let state = try handle(tableName).definition.timeToLive else { return TimeToLiveDescription(status: .disabled) }
+        return TimeToLiveDescription(status: state.backfilling ? .enabling : .enabled, attributeName: state.attributeName)
+    }
+
+    /// DynamoDB's UpdateTimeToLive: enables (items whose `attributeName` is a number of epoch
+    /// seconds in the past are deleted by the background expirer) or disables time to live.
+    /// - Throws: `ValidationException` when it is already in that state or enabled on another attribute.
+    @discardableResult
+    public func updateTimeToLive(_ tableName: String, _ specification: TimeToLiveSpecification) async throws(ShoalError) -> TimeToLiveSpecification {
+        let name = specification.attributeName
+        guard !name.isEmpty else {
+            throw .validation("1 validation error detected: Value '' at 'timeToLiveSpecification.attributeName' failed to satisfy constraint: Member must have length greater than or equal to 1")
+        }
+        guard name.utf8.count <= 255 else {
+            throw .validation("1 validation error detected: Value '\(name)' at 'timeToLiveSpecification.attributeName' failed to satisfy constraint: Member must have length less than or equal to 255")
+        }
+        let handle = try handle(tableName)
+        if handle.key.names.contains(name) && specification.enabled {
+            throw .validation("TimeToLive attribute cannot be a key attribute: \(name)")
+        }
+        let tableID = handle.definition.id
+        _ = try changeDefinition(tableName) { definition throws(ShoalError) in
+            guard definition.id == tableID else { throw .resourceNotFound }
+            switch (definition.timeToLive, specification.enabled) {
+            case (nil, false):
+                throw .validation("TimeToLive is already disabled")
+            case let (current?, true) where current.attributeName == name:
+                throw .validation("TimeToLive is already enabled")
+            case let (current?, _) where current.attributeName != name:
+                throw .validation("TimeToLive is active on a different AttributeName: current AttributeName is \(current.attributeName)")
+            case (nil, true):
+                definition.timeToLive = TimeToLiveState(attributeName: name, backfilling: true)
+            default:
+                definition.timeToLive = nil
+            }
+        }
+        let attribute = specification.enabled ? name : nil
+        let storages = try await run {
+            var storages: [TableStorage] = []
+            for shard in shards {
+                storages.append(try await shard.writer.perform { context in
+                    try context.setTimeToLive(tableID, attribute: attribute)
+                    return try context.table(tableID)
+                })
+            }
+            return storages
+        }
+        _ = try changeDefinition(tableName, storages: storages) { definition throws(ShoalError) in
+            guard definition.id == tableID else { throw .resourceNotFound }
+        }
+        if specification.enabled {
+            Task.detached { [self] in await backfillExpiry(tableName: tableName, tableID: tableID) }
+        }
+        return specification
+    }
+
+    /// Puts a table's stored items in the expiry order, shard by shard in small units, then
+    /// records time to live as ENABLED. Resumed on open after a crash.
+    func backfillExpiry(tableName: String, tableID: String) async {
+        do {
+            for shard in shards {
+                var after: [UInt8]?
+                repeat {
+                    let from = after
+                    after = try await shard.writer.perform { try $0.backfillExpiry(tableID, after: from, limit: 512) }
+                } while after != nil
+            }
+            _ = try changeDefinition(tableName) { definition throws(ShoalError) in
+                guard definition.id == tableID, definition.timeToLive != nil else { throw .resourceNotFound }
+                definition.timeToLive?.backfilling = false
+            }
+        } catch {
+            // The table was deleted or its time to live changed: nothing left to do.
+        }
+    }
+
+    func resumeExpiryBackfills() {
+        guard !options.readOnly else { return }
+        for name in tableNames() {
+            guard let handle = lookup(name), handle.definition.timeToLive?.backfilling == true else { continue }
+            let tableID = handle.definition.id
+            Task.detached { [self] in await backfillExpiry(tableName: name, tableID: tableID) }
+        }
+    }
+
+    /// Starts the background expirer: every `timeToLivePeriod`, each shard deletes its due items.
+    func startExpirer() {
+        guard !options.readOnly else { return }
+        let period = options.timeToLivePeriod
+        let task = Task.detached { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: period)
+                guard let self, !Task.isCancelled else { return }
+                _ = await self.expireDueItems(now: Date())
+            }
+        }
+        expirerTask.withLock { $0 = task }
+    }
+
+    func stopExpirer() {
+        expirerTask.withLock { task in
+            task?.cancel()
+            task = nil
+        }
+    }
+
+    /// Deletes every item due at `now`, each shard in units of ``expiryBatch`` items between
+    /// which other writes run. - Returns: how many items it deleted.
+    func expireDueItems(now: Date) async -> Int {
+        var deleted = 0
+        for shard in shards {
+            while !Task.isCancelled {
+                guard let done = try? await shard.writer.perform({ try $0.expire(now: now, limit: Database.expiryBatch) }) else { break }
+                deleted += done.deleted
+                if done.examined < Database.expiryBatch { break }
+            }
+        }
+        return deleted
+    }
+}
+
+extension Table {
+    /// Enables time to live on `attribute` (a number of epoch seconds), or disables it (nil).
+    public func timeToLive(attribute: String?) async throws(ShoalError) {
+        if let attribute {
+            try await database.updateTimeToLive(name, TimeToLiveSpecification(enabled: true, attributeName: attribute))
+        } else if let current = try database.describeTimeToLive(name).attributeName {
+            try await database.updateTimeToLive(name, TimeToLiveSpecification(enabled: false, attributeName: current))
+        }
+    }
+}
