@@ -270,6 +270,11 @@ public final class Database: Sendable {
 
     func tableNames() -> [String] { registry.withLock { Array($0.keys) } }
 
+    /// The shard that holds the items of a partition key (for placing data in tests and benchmarks).
+    public func shardIndex(ofPartitionKey partition: AttributeValue) -> Int {
+        shard(for: partition).index
+    }
+
     func shard(for partition: AttributeValue) -> Shard {
         shards[ring.shard(for: KeyEncoding.token(partition))]
     }

@@ -267,6 +267,7 @@ let benchmarks: @Sendable () -> Void = {
     registerIndexBenchmarks()
     registerStreamBenchmarks()
     registerTriggerBenchmarks()
+    registerTransactionBenchmarks()
 }
 
 func report(_ benchmark: Benchmark, count: Int, shoal: Duration, raw: Duration, grdb: Duration?, grdbDecoded: Duration? = nil) {

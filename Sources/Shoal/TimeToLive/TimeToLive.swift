@@ -139,9 +139,11 @@ extension Database {
         }
     }
 
-    /// Deletes every item due at `now`, each shard in units of ``expiryBatch`` items between
-    /// which other writes run. - Returns: how many items it deleted.
-    func expireDueItems(now: Date) async -> Int {
+    /// Deletes every item due at `now` at once instead of waiting for the background expirer
+    /// (each shard in units of ``expiryBatch`` items, between which other writes run).
+    /// - Returns: how many items it deleted.
+    @discardableResult
+    public func expireDueItems(now: Date = Date()) async -> Int {
         var deleted = 0
         for shard in shards {
             while !Task.isCancelled {
