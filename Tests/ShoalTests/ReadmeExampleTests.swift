@@ -40,3 +40,27 @@ struct User: Codable, Equatable {
     #expect(recent == [["customer": "ada", "placed": 20240312, "total": 5]])
     #expect(ada == User(id: "u1", name: "Ada", visits: 3))
 }
+
+// The README's transaction example, kept compiling and passing.
+@Test func readmeTransactionExample() async throws {
+    let path = NSTemporaryDirectory() + "shoal-readme-" + UUID().uuidString
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let db = try Database.open(at: path, options: DatabaseOptions(durability: .noSync))
+    defer { db.close() }
+    _ = try await db.createTable(CreateTableRequest(tableName: "Accounts", partitionKey: ("id", .s)))
+    _ = try await db.createTable(CreateTableRequest(tableName: "Transfers", partitionKey: ("id", .s)))
+    try await db.table("Accounts").put(["id": "a", "balance": 25])
+
+    // --- README example begins ---
+    try await db.transactWrite { tx in
+        tx.update(db.table("Accounts"), key: ["id": "a"], .add("balance", -10), condition: DocumentPath("balance") >= 10)
+        tx.update(db.table("Accounts"), key: ["id": "b"], .add("balance", 10))
+        tx.put(db.table("Transfers"), ["id": "t1", "amount": 10])
+    }
+    let both = try await db.transactGet([TransactGetRequest(tableName: "Accounts", key: ["id": "a"]),
+                                         TransactGetRequest(tableName: "Accounts", key: ["id": "b"])])
+    // --- README example ends ---
+
+    #expect(both == [["id": "a", "balance": 15], ["id": "b", "balance": 10]])
+    #expect(try await db.table("Transfers").get(["id": "t1"]) == ["id": "t1", "amount": 10])
+}

@@ -9,9 +9,9 @@ extension BenchmarkMetric {
     static let oneShardPercent = BenchmarkMetric.custom("one shard as % of PutItems", polarity: .prefersLarger, useScalingFactor: false)
     static let spreadPercent = BenchmarkMetric.custom("4 shards as % of PutItems", polarity: .prefersLarger, useScalingFactor: false)
     static let expiredRate = BenchmarkMetric.custom("items expired/s", polarity: .prefersLarger, useScalingFactor: false)
-    static let writersAlone = BenchmarkMetric.custom("writer puts/s, expirer idle", polarity: .prefersLarger, useScalingFactor: false)
-    static let writersDuringExpiry = BenchmarkMetric.custom("writer puts/s, while expiring", polarity: .prefersLarger, useScalingFactor: false)
-    static let writersPercent = BenchmarkMetric.custom("writers while expiring as % of idle", polarity: .prefersLarger, useScalingFactor: false)
+    static let ttlWritersAlone = BenchmarkMetric.custom("writer puts/s, expirer idle", polarity: .prefersLarger, useScalingFactor: false)
+    static let ttlWritersDuring = BenchmarkMetric.custom("writer puts/s, while expiring", polarity: .prefersLarger, useScalingFactor: false)
+    static let ttlWritersPercent = BenchmarkMetric.custom("writers while expiring as % of idle", polarity: .prefersLarger, useScalingFactor: false)
 }
 
 /// A 4-shard database with a plain table, and for each of `tasks` writers four partition keys on
@@ -39,7 +39,7 @@ final class TransactionTargets: @unchecked Sendable {
 
     static func make(durability: Durability, tasks: Int) async throws -> TransactionTargets {
         let targets = try TransactionTargets(durability: durability, tasks: tasks)
-        _ = try await targets.shoal.createTable(CreateTableRequest(tableName: "Tx", partitionKey: ("pk", .s), sortKey: ("sk", .n)))
+        _ = try await targets.shoal.createTable(CreateTableRequest(tableName: "Transfers", partitionKey: ("pk", .s), sortKey: ("sk", .n)))
         return targets
     }
 
@@ -130,17 +130,17 @@ func registerTransactionBenchmarks() {
         }
         let puts = try await run { task, round in
             for k in 0..<4 {
-                try await t.shoal.table("Tx").put(["pk": .s(t.spread[task][k]), "sk": .n(Number(round)), "v": 1])
+                try await t.shoal.table("Transfers").put(["pk": .s(t.spread[task][k]), "sk": .n(Number(round)), "v": 1])
             }
         }
         let oneShard = try await run { task, round in
             try await t.shoal.transactWrite { tx in
-                for k in 0..<4 { tx.put(t.shoal.table("Tx"), ["pk": .s(t.spread[task][0]), "sk": .n(Number(1000 + round * 4 + k)), "v": 1]) }
+                for k in 0..<4 { tx.put(t.shoal.table("Transfers"), ["pk": .s(t.spread[task][0]), "sk": .n(Number(1000 + round * 4 + k)), "v": 1]) }
             }
         }
         let spread = try await run { task, round in
             try await t.shoal.transactWrite { tx in
-                for k in 0..<4 { tx.put(t.shoal.table("Tx"), ["pk": .s(t.spread[task][k]), "sk": .n(Number(100_000 + round)), "v": 1]) }
+                for k in 0..<4 { tx.put(t.shoal.table("Transfers"), ["pk": .s(t.spread[task][k]), "sk": .n(Number(100_000 + round)), "v": 1]) }
             }
         }
         let items = tasks * rounds * 4
@@ -154,7 +154,7 @@ func registerTransactionBenchmarks() {
        teardown: { transactionTargets.remove() })
 
     Benchmark("TTL expiry of 10 % of the fixture, with and without writers",
-              configuration: .init(metrics: [.expiredRate, .writersAlone, .writersDuringExpiry, .writersPercent],
+              configuration: .init(metrics: [.expiredRate, .ttlWritersAlone, .ttlWritersDuring, .ttlWritersPercent],
                                    warmupIterations: 0, maxDuration: .seconds(600), maxIterations: 1),
               closure: { benchmark async throws in
         let db = expiryFixture.shoal
@@ -175,9 +175,9 @@ func registerTransactionBenchmarks() {
         let (deleted, duration) = await expiring.value
         precondition(deleted == (Fixture.itemCount + 9) / 10, "expired \(deleted)")
         benchmark.measurement(.expiredRate, rate(deleted, duration))
-        benchmark.measurement(.writersAlone, alone)
-        benchmark.measurement(.writersDuringExpiry, during)
-        benchmark.measurement(.writersPercent, during * 100 / max(alone, 1))
+        benchmark.measurement(.ttlWritersAlone, alone)
+        benchmark.measurement(.ttlWritersDuring, during)
+        benchmark.measurement(.ttlWritersPercent, during * 100 / max(alone, 1))
     }, setup: { expiryFixture = try await ExpiryFixture.make() }, teardown: { expiryFixture.remove() })
 }
 

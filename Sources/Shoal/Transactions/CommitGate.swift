@@ -1,5 +1,6 @@
 import Foundation
 import LMDB
+import Synchronization
 
 /// Keeps readers from opening snapshots while a transaction that spans shards becomes visible.
 ///
@@ -11,38 +12,41 @@ import LMDB
 /// transactions, so closing it waits microseconds; it is closed only for the few commits of one
 /// transaction, and opened by the shard writers themselves (never by a task that a blocked
 /// reader could keep from running).
-final class CommitGate: @unchecked Sendable {
-    // @unchecked: `closed` and `readers` are guarded by `condition`.
+final class CommitGate: Sendable {
+    /// Readers opening snapshots now.
+    private let readers = Atomic<Int>(0)
+    /// Commits in progress that keep readers out.
+    private let closed = Atomic<Int>(0)
+    /// Where readers wait while the gate is closed.
     private let condition = NSCondition()
-    private var closed = 0
-    private var readers = 0
 
-    /// Waits while the gate is closed, then counts a reader in.
+    /// Waits while the gate is closed, then counts a reader in. The fast path is two atomic
+    /// operations: a reader counts itself in, then looks at `closed`; a closer counts itself in,
+    /// then looks at `readers` (sequentially consistent, so one of them sees the other).
     func enter() {
-        condition.lock()
-        while closed > 0 { condition.wait() }
-        readers += 1
-        condition.unlock()
+        while true {
+            readers.add(1, ordering: .sequentiallyConsistent)
+            if closed.load(ordering: .sequentiallyConsistent) == 0 { return }
+            readers.subtract(1, ordering: .sequentiallyConsistent)
+            condition.lock()
+            while closed.load(ordering: .sequentiallyConsistent) > 0 { condition.wait() }
+            condition.unlock()
+        }
     }
 
     func leave() {
-        condition.lock()
-        readers -= 1
-        if readers == 0 { condition.broadcast() }
-        condition.unlock()
+        readers.subtract(1, ordering: .sequentiallyConsistent)
     }
 
-    /// Closes the gate and waits until no reader is opening a snapshot.
+    /// Closes the gate and waits until no reader is opening a snapshot (microseconds).
     func close() {
-        condition.lock()
-        closed += 1
-        while readers > 0 { condition.wait() }
-        condition.unlock()
+        closed.add(1, ordering: .sequentiallyConsistent)
+        while readers.load(ordering: .sequentiallyConsistent) > 0 { sched_yield() }
     }
 
     func open() {
         condition.lock()
-        closed -= 1
+        closed.subtract(1, ordering: .sequentiallyConsistent)
         condition.broadcast()
         condition.unlock()
     }

@@ -2,7 +2,7 @@
 ///
 /// ```swift
 /// try await db.transactWrite { tx in
-///     tx.update(db.table("Accounts"), key: ["id": "a"], .add("balance", -10), condition: "balance" >= 10)
+///     tx.update(db.table("Accounts"), key: ["id": "a"], .add("balance", -10), condition: DocumentPath("balance") >= 10)
 ///     tx.update(db.table("Accounts"), key: ["id": "b"], .add("balance", 10))
 ///     tx.put(db.table("Transfers"), ["id": "t1", "amount": 10])
 /// }
