@@ -309,6 +309,28 @@ import Testing
         #expect(expected.reduce(0, +) == total)
     }
 
+    @Test func itemCollectionMetricsAreReportedForTablesWithLocalIndexes() async throws {
+        let (db, dir) = try makeDatabase(shards: 2)
+        defer { withExtendedLifetime(dir) {} }
+        var request = CreateTableRequest(tableName: "Events", partitionKey: ("pk", .s), sortKey: ("sk", .n))
+        request.attributeDefinitions.append(AttributeDefinition(attributeName: "day", attributeType: .s))
+        request.localSecondaryIndexes = [LocalSecondaryIndex(indexName: "byDay", keySchema: [
+            KeySchemaElement(attributeName: "pk", keyType: .hash), KeySchemaElement(attributeName: "day", keyType: .range)], projection: .keysOnly)]
+        _ = try await db.createTable(request)
+        try await TransactionTests.accounts(db)
+        let response = try await db.transactWriteItems(TransactWriteItemsRequest(actions: [
+            .put(PutItemRequest(tableName: "Events", item: ["pk": "a", "sk": 1, "day": "mon"])),
+            .put(PutItemRequest(tableName: "Events", item: ["pk": "b", "sk": 1])),
+            .put(PutItemRequest(tableName: "Accounts", item: ["id": "x"])),
+            .conditionCheck(ConditionCheckRequest(tableName: "Events", key: ["pk": "c", "sk": 1], conditionExpression: "attribute_not_exists(pk)")),
+        ], returnItemCollectionMetrics: .size))
+        // Only written items of the table with a local index, one entry per collection written.
+        #expect(Set(response.itemCollectionMetrics.keys) == ["Events"])
+        #expect(response.itemCollectionMetrics["Events"]?.map(\.itemCollectionKey) == [["pk": "a"], ["pk": "b"]])
+        #expect(response.itemCollectionMetrics["Events"]?.first?.sizeEstimateRangeGB == [0, 1])
+        #expect(response.consumedCapacity.map(\.tableName) == ["Events", "Accounts"])
+    }
+
     /// A commit record whose other parts never committed (a crash right after the first shard's
     /// commit) is redone on open; one whose parts all committed is only cleared.
     @Test func openingRedoesTheMissingPartsOfARecordedTransaction() async throws {
