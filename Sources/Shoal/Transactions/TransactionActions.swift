@@ -36,10 +36,8 @@ struct TransactAction: Sendable {
             }
             try TransactAction.noLegacy(request.expected != nil || request.conditionalOperator != nil)
             var put = try PreparedPut(handle: handle, item: request.item)
-            var input = try ExpressionInput(names: request.expressionAttributeNames, values: request.expressionAttributeValues,
-                                            usesExpressions: request.conditionExpression != nil)
-            put.condition = try WriteConditionParameters(expression: request.conditionExpression, typed: request.condition).resolve(&input)
-            try input.finish()
+            put.condition = try TransactAction.condition(request.conditionExpression, request.condition,
+                                                         names: request.expressionAttributeNames, values: request.expressionAttributeValues)
             put.returnOldOnFailure = request.returnValuesOnConditionCheckFailure == .allOld
             (key, encodedKey, token, requestBytes) = (put.key, put.encodedKey, put.token, put.size)
             kind = .put(put)
@@ -60,10 +58,8 @@ struct TransactAction: Sendable {
             }
             try TransactAction.noLegacy(request.expected != nil || request.conditionalOperator != nil)
             var delete = try PreparedDelete(handle: handle, key: request.key)
-            var input = try ExpressionInput(names: request.expressionAttributeNames, values: request.expressionAttributeValues,
-                                            usesExpressions: request.conditionExpression != nil)
-            delete.condition = try WriteConditionParameters(expression: request.conditionExpression, typed: request.condition).resolve(&input)
-            try input.finish()
+            delete.condition = try TransactAction.condition(request.conditionExpression, request.condition,
+                                                            names: request.expressionAttributeNames, values: request.expressionAttributeValues)
             delete.returnOldOnFailure = request.returnValuesOnConditionCheckFailure == .allOld
             (key, encodedKey, token, requestBytes) = (delete.key, delete.encodedKey, delete.token, 0)
             kind = .delete(delete)
@@ -73,13 +69,20 @@ struct TransactAction: Sendable {
             }
             key = try handle.key.key(fromKey: request.key)
             (token, encodedKey) = KeyEncoding.encode(partition: key.partition, sort: key.sort)
-            var input = try ExpressionInput(names: request.expressionAttributeNames, values: request.expressionAttributeValues,
-                                            usesExpressions: true)
-            let condition = try WriteConditionParameters(expression: request.conditionExpression, typed: request.condition).resolve(&input)
-            try input.finish()
+            let condition = try TransactAction.condition(request.conditionExpression, request.condition,
+                                                         names: request.expressionAttributeNames, values: request.expressionAttributeValues)
             requestBytes = 0
             kind = .check(condition: condition!, returnOldOnFailure: request.returnValuesOnConditionCheckFailure == .allOld)
         }
+    }
+
+    /// An action's condition from its expression (with its placeholders) or typed value.
+    private static func condition(_ expression: String?, _ typed: Condition?, names: [String: String]?,
+                                  values: [String: AttributeValue]?) throws(ShoalError) -> Condition? {
+        var input = try ExpressionInput(names: names, values: values, usesExpressions: expression != nil)
+        let condition = try WriteConditionParameters(expression: expression, typed: typed).resolve(&input)
+        try input.finish()
+        return condition
     }
 
     private static func noLegacy(_ used: Bool) throws(ShoalError) {
