@@ -247,8 +247,8 @@ import Testing
         for account in accounts { try await t.put(["id": .s(account), "balance": 100]) }
         let total = 100 * accounts.count
         let progress = ReaderProgress()
-        // Readers: TransactGetItems and Scan (a snapshot of every shard) must see whole transfers.
-        let readers = (0..<2).map { kind in
+        // Readers: TransactGetItems, Scan and BatchGetItem (one view of every shard) must see whole transfers.
+        let readers = (0..<3).map { kind in
             Task {
                 while !progress.stop.load(ordering: .relaxed) {
                     // The reads never suspend: let the writers have the (two) cooperative threads.
@@ -258,8 +258,12 @@ import Testing
                     case 0:
                         guard let items = try? await db.transactGet(accounts.map { TransactGetRequest(tableName: "Accounts", key: ["id": .s($0)]) }) else { continue }
                         sum = items.reduce(0) { $0 + Int($1?["balance"]?.numberValue?.description ?? "0")! }
-                    default:
+                    case 1:
                         sum = try await t.scan().reduce(0) { $0 + Int($1["balance"]?.numberValue?.description ?? "0")! }
+                    default:
+                        let got = try await db.batchGetItem(BatchGetItemRequest(requestItems: [
+                            "Accounts": KeysAndAttributes(keys: accounts.map { ["id": .s($0)] })]))
+                        sum = got.responses["Accounts", default: []].reduce(0) { $0 + Int($1["balance"]?.numberValue?.description ?? "0")! }
                     }
                     if sum != total { progress.violations.add(1, ordering: .relaxed) }
                     progress.reads.add(1, ordering: .relaxed)

@@ -67,31 +67,41 @@ extension Database {
             }
             plan.append((table, handle, keys, projection))
         }
+        // One snapshot of every shard involved, opened at once: no transaction is half seen.
+        var involved = Set<Int>()
+        for entry in plan { for (_, key) in entry.keys { involved.insert(ring.shard(for: KeyEncoding.token(key.partition))) } }
+        let shardIndexes = involved.sorted()
         var responses: [String: [Item]] = [:]
         var unprocessed: [String: KeysAndAttributes] = [:]
-        var bytes = 0
         var consumed: [String: Double] = [:]
-        for (table, handle, keys, projection) in plan {
-            let consistent = request.requestItems[table]!.consistentRead
-            var found: [Item] = []
-            for (original, key) in keys {
-                if bytes >= Database.maxBatchGetResponseBytes {
-                    var pending = unprocessed[table] ?? request.requestItems[table]!
-                    if unprocessed[table] == nil { pending.keys = [] }
-                    pending.keys.append(original)
-                    unprocessed[table] = pending
-                    continue
-                }
-                let stored = try readStoredItem(handle, key: key)
-                let item = stored?.item
-                let size = stored?.size ?? 0
-                consumed[table, default: 0] += CapacityUnits.read(bytes: size, consistent: consistent)
-                if let item {
-                    bytes += size
-                    found.append(projection.map { Projection.apply($0, to: item) } ?? item)
+        try runSync {
+            try withSnapshots(ArraySlice(shardIndexes.map { shards[$0] })) { txns in
+                var bytes = 0
+                for (table, handle, keys, projection) in plan {
+                    let consistent = request.requestItems[table]!.consistentRead
+                    var found: [Item] = []
+                    for (original, key) in keys {
+                        if bytes >= Database.maxBatchGetResponseBytes {
+                            var pending = unprocessed[table] ?? request.requestItems[table]!
+                            if unprocessed[table] == nil { pending.keys = [] }
+                            pending.keys.append(original)
+                            unprocessed[table] = pending
+                            continue
+                        }
+                        let (token, encoded) = KeyEncoding.encode(partition: key.partition, sort: key.sort)
+                        let shard = ring.shard(for: token)
+                        let stored = try StoredItem.read(handle.items(shard), key: encoded, expecting: key, schema: handle.key,
+                                                         in: txns[shardIndexes.firstIndex(of: shard)!], decode: true, forWrite: false)
+                        let size = stored?.size ?? 0
+                        consumed[table, default: 0] += CapacityUnits.read(bytes: size, consistent: consistent)
+                        if let item = stored?.item {
+                            bytes += size
+                            found.append(projection.map { Projection.apply($0, to: item) } ?? item)
+                        }
+                    }
+                    responses[table] = found
                 }
             }
-            responses[table] = found
         }
         return BatchGetItemResponse(responses: responses, unprocessedKeys: unprocessed, consumedCapacity: consumed)
     }

@@ -121,6 +121,8 @@ final class CrossShardTransaction: @unchecked Sendable {
 
     /// Called by each shard once its group committed (or failed).
     func finished(shard: Int, committed: Bool, error: (any Error)?) {
+        // Before the other shards learn of the commit, so none of them has committed yet.
+        if shard == recordShard && committed { crash(at: .recordCommitted) }
         condition.lock()
         if shard == recordShard {
             recordCommitted = committed && decision == .commit
@@ -135,7 +137,7 @@ final class CrossShardTransaction: @unchecked Sendable {
         let waiter = last ? done : nil
         if last { isDone = true; done = nil }
         condition.unlock()
-        if shard == recordShard && committed { crash(at: .recordCommitted) } else if committed { crash(at: .partCommitted) }
+        if shard != recordShard && committed { crash(at: .partCommitted) }
         if reopen { gate.open() }
         waiter?.resume()
     }

@@ -119,6 +119,8 @@ extension Database {
             if outcome.plans.values.contains(where: { $0.failure != nil }) {
                 throw .transactionCanceled(Database.reasons(outcome.plans, count: count))
             }
+            // A shard could not take part (its table was deleted meanwhile, the database is closing, …).
+            if let failure = transaction.failure as? ShoalError { throw failure }
             throw .internalError("The transaction was not committed: \(transaction.failure.map { "\($0)" } ?? "a shard failed")")
         }
         transaction.crash(at: .allCommitted)
