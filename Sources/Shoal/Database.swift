@@ -108,8 +108,8 @@ public final class Database: Sendable {
     /// The items of transactions being committed.
     let itemLocks = ItemLocks()
     let idempotencyTokens = IdempotencyTokens()
-    /// Held while a transaction's parts are queued on its shards.
-    let transactionQueueing = Mutex(())
+    /// Batches the transactions that span shards.
+    let crossShardBatcher = CrossShardBatcher()
     /// Held for the life of a writable database: one process owns a data directory.
     private let directoryLock: DirectoryLock?
 

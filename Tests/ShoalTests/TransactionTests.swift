@@ -313,6 +313,45 @@ import Testing
         #expect(expected.reduce(0, +) == total)
     }
 
+    /// Concurrent transactions spanning shards commit in batches; one that cannot commit never takes
+    /// its batch-mates with it.
+    @Test func batchedTransactionsCommitOrCancelEachOnItsOwn() async throws {
+        let (db, dir) = try makeDatabase(shards: 4)
+        defer { withExtendedLifetime(dir) {} }
+        try await TransactionTests.accounts(db)
+        let t = db.table("Accounts")
+        let keys = TransactionTests.keys(db, count: 4)
+        let results = try await withThrowingTaskGroup(of: (Int, [String]).self) { group in
+            for n in 0..<40 {
+                group.addTask {
+                    do {
+                        try await db.transactWrite { tx in
+                            for (k, key) in keys.enumerated() {
+                                let id = AttributeValue.s("\(key)-\(n)")
+                                // Every odd transaction's third action fails its condition.
+                                let condition: Condition? = n % 2 == 1 && k == 2 ? DocumentPath("id").exists : nil
+                                tx.put(t, ["id": id, "n": .n(Number(n))], condition: condition)
+                            }
+                        }
+                        return (n, [])   // committed
+                    } catch let error as ShoalError {
+                        return (n, error.cancellationReasons?.map(\.code) ?? [error.description])
+                    }
+                }
+            }
+            return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+        }
+        for n in 0..<40 {
+            if n % 2 == 0 {
+                #expect(results[n] == [], "transaction \(n)")
+                for key in keys { #expect(try await t.get(["id": .s("\(key)-\(n)")])?["n"] == .n(Number(n))) }
+            } else {
+                #expect(results[n] == ["None", "None", "ConditionalCheckFailed", "None"], "transaction \(n)")
+                for key in keys { #expect(try await t.get(["id": .s("\(key)-\(n)")]) == nil) }
+            }
+        }
+    }
+
     @Test func itemCollectionMetricsAreReportedForTablesWithLocalIndexes() async throws {
         let (db, dir) = try makeDatabase(shards: 2)
         defer { withExtendedLifetime(dir) {} }

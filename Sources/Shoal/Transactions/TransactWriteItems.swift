@@ -101,56 +101,19 @@ extension Database {
         }
     }
 
-    /// Actions on several shards: see ``CrossShardTransaction`` and ``TransactionLog``.
+    /// Actions on several shards: see ``CrossShardBatch`` and ``TransactionLog``.
     private func commitAcrossShards(_ byShard: [Int: [TransactAction]]) async throws(ShoalError) -> ([Int: ActionPlan], [Int: ConsumedCapacity]) {
-        let transaction = CrossShardTransaction(participants: Set(byShard.keys), gate: commitGate,
+        let context = CrossShardBatcher.Context(writers: shards.map(\.writer), gate: commitGate,
                                                 crashPoint: options.testCrashPoint.flatMap(CommitStep.init(rawValue:)))
-        // Every transaction's parts are queued in the same order on all shards, so the shards
-        // can never wait on each other in a cycle.
-        transactionQueueing.withLock { _ in
-            for (shard, actions) in byShard.sorted(by: { $0.key < $1.key }) {
-                shards[shard].writer.enqueue(TransactionParticipant(transaction: transaction, shard: shard, actions: actions))
-            }
-        }
-        await transaction.wait()
-        let outcome = transaction.outcome
+        let outcome = await crossShardBatcher.commit(BatchMember(byShard: byShard), context: context)
         let count = byShard.values.reduce(0) { $0 + $1.count }
         guard outcome.committed else {
             if outcome.plans.values.contains(where: { $0.failure != nil }) {
                 throw .transactionCanceled(Database.reasons(outcome.plans, count: count))
             }
             // A shard could not take part (its table was deleted meanwhile, the database is closing, …).
-            if let failure = transaction.failure as? ShoalError { throw failure }
-            throw .internalError("The transaction was not committed: \(transaction.failure.map { "\($0)" } ?? "a shard failed")")
-        }
-        transaction.crash(at: .allCommitted)
-        let unfinished = transaction.unfinished
-        let id = transaction.id
-        let recordShard = transaction.recordShard
-        let others = byShard.keys.filter { $0 != recordShard }
-        let entries = transaction.recordEntries()
-        let crashPoint = transaction.crashPoint
-        let writers = shards.map(\.writer)
-        // Parts that failed after the record was committed are redone now (else on the next open);
-        // then the record goes, then the markers.
-        Task {
-            do {
-                for shard in unfinished {
-                    let part = entries.filter { $0.shard == shard }
-                    try await writers[shard].perform { try $0.redo(part, id: id) }
-                }
-                _ = try await writers[recordShard].perform { context in
-                    try context.delete(try context.transactionsDatabase, key: TransactionLog.recordKey(id))
-                }
-                if crashPoint == .recordCleared { kill(getpid(), SIGKILL) }
-                for shard in others {
-                    _ = try await writers[shard].perform { context in
-                        try context.delete(try context.transactionsDatabase, key: TransactionLog.markerKey(id))
-                    }
-                }
-            } catch {
-                // The next open completes it.
-            }
+            if let failure = outcome.failure as? ShoalError { throw failure }
+            throw .internalError("The transaction was not committed: \(outcome.failure.map { "\($0)" } ?? "a shard failed")")
         }
         return (outcome.plans, outcome.indexes)
     }

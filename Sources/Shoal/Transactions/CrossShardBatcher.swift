@@ -1,0 +1,94 @@
+import Foundation
+
+/// Gathers transactions spanning shards into batches, one batch committing at a time: while one
+/// commits, those that arrive wait and then commit together, so concurrent transactions share each
+/// shard's group commit (and its sync) instead of each ending a group of its own.
+final class CrossShardBatcher: @unchecked Sendable {
+    // @unchecked: `pending` and `inFlight` are guarded by `lock`.
+    /// What a batch needs from the database.
+    struct Context: Sendable {
+        let writers: [ShardWriter]
+        let gate: CommitGate
+        let crashPoint: CommitStep?
+    }
+
+    static let maxBatch = 64
+
+    private let lock = NSLock()
+    private var pending: [(member: BatchMember, done: CheckedContinuation<MemberOutcome, Never>)] = []
+    private var inFlight = false
+
+    /// Commits `member` with whatever other transactions are waiting. - Returns: what it came to.
+    func commit(_ member: BatchMember, context: Context) async -> MemberOutcome {
+        await withCheckedContinuation { (done: CheckedContinuation<MemberOutcome, Never>) in
+            lock.lock()
+            pending.append((member, done))
+            let batch = inFlight ? nil : takeBatch()
+            lock.unlock()
+            if let batch { launch(batch, context: context) }
+        }
+    }
+
+    /// Takes the next batch (called with `lock` held). Marks a batch in flight when there is one.
+    private func takeBatch() -> [(member: BatchMember, done: CheckedContinuation<MemberOutcome, Never>)]? {
+        guard !pending.isEmpty else {
+            inFlight = false
+            return nil
+        }
+        let count = min(pending.count, CrossShardBatcher.maxBatch)
+        let batch = Array(pending.prefix(count))
+        pending.removeFirst(count)
+        inFlight = true
+        return batch
+    }
+
+    private func launch(_ entries: [(member: BatchMember, done: CheckedContinuation<MemberOutcome, Never>)], context: Context) {
+        let continuations = entries.map(\.done)
+        let batch = CrossShardBatch(members: entries.map(\.member), gate: context.gate, crashPoint: context.crashPoint) { [self] batch in
+            // On the writer thread of the shard that finished last.
+            if batch.committedAny {
+                batch.crash(at: .allCommitted)
+                CrossShardBatcher.cleanUp(batch, writers: context.writers)
+            }
+            for (index, continuation) in continuations.enumerated() { continuation.resume(returning: batch.outcome(index)) }
+            lock.lock()
+            let next = takeBatch()
+            lock.unlock()
+            if let next { launch(next, context: context) }
+        }
+        // One batch at a time: its parts are queued in the same order on every shard.
+        for shard in batch.participants.sorted() {
+            context.writers[shard].enqueue(TransactionParticipant(batch: batch, shard: shard))
+        }
+    }
+
+    /// Redoes parts that failed after the record was committed (else the next open does), then
+    /// deletes the record, then the markers.
+    private static func cleanUp(_ batch: CrossShardBatch, writers: [ShardWriter]) {
+        let unfinished = batch.unfinished
+        let id = batch.id
+        let recordShard = batch.recordShard
+        let others = batch.participants.filter { $0 != recordShard }
+        let entries = batch.recordEntries()
+        let crashPoint = batch.crashPoint
+        Task {
+            do {
+                for shard in unfinished {
+                    let part = entries.filter { $0.shard == shard }
+                    try await writers[shard].perform { try $0.redo(part, id: id) }
+                }
+                _ = try await writers[recordShard].perform { context in
+                    try context.delete(try context.transactionsDatabase, key: TransactionLog.recordKey(id))
+                }
+                if crashPoint == .recordCleared { kill(getpid(), SIGKILL) }
+                for shard in others {
+                    _ = try await writers[shard].perform { context in
+                        try context.delete(try context.transactionsDatabase, key: TransactionLog.markerKey(id))
+                    }
+                }
+            } catch {
+                // The next open completes it.
+            }
+        }
+    }
+}
