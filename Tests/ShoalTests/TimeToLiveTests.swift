@@ -98,6 +98,21 @@ import Testing
         #expect(await db.expireDueItems(now: now.addingTimeInterval(7200)) == 2)
     }
 
+    /// DynamoDB does not forbid a key attribute as the TTL attribute (a numeric sort key of epoch seconds).
+    @Test func aNumericSortKeyCanBeTheTimeToLiveAttribute() async throws {
+        let dir = TemporaryDirectory()
+        let db = try TimeToLiveTests.open(dir)
+        defer { db.close() }
+        try await TimeToLiveTests.sessions(db)
+        try await db.table("Sessions").timeToLive(attribute: "sk")
+        let now = Int(Date().timeIntervalSince1970)
+        try await db.table("Sessions").put(["pk": "a", "sk": .n(Number(now - 5))])
+        try await db.table("Sessions").put(["pk": "a", "sk": .n(Number(now + 3600))])
+        #expect(try await eventually { try db.describeTimeToLive("Sessions").status == .enabled })
+        #expect(await db.expireDueItems() == 1)
+        #expect(try await db.table("Sessions").query("a").map { $0["sk"] } == [.n(Number(now + 3600))])
+    }
+
     @Test func theBackgroundExpirerDeletesAndTriggersSeeTheRemoves() async throws {
         let dir = TemporaryDirectory()
         let db = try TimeToLiveTests.open(dir, period: .milliseconds(50))

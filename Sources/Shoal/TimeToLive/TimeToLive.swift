@@ -50,9 +50,6 @@ extension Database {
             throw .validation("1 validation error detected: Value '\(name)' at 'timeToLiveSpecification.attributeName' failed to satisfy constraint: Member must have length less than or equal to 255")
         }
         let handle = try handle(tableName)
-        if handle.key.names.contains(name) && specification.enabled {
-            throw .validation("TimeToLive attribute cannot be a key attribute: \(name)")
-        }
         let tableID = handle.definition.id
         _ = try changeDefinition(tableName) { definition throws(ShoalError) in
             guard definition.id == tableID else { throw .resourceNotFound }
