@@ -8,8 +8,6 @@ struct Shard: Sendable {
     let writer: ShardWriter
     /// The `stats` database (see ``ShardLayout``).
     let statistics: LMDB.Database
-    /// The `transactions` database (nil in a read-only shard written before it existed).
-    let transactions: LMDB.Database?
 
     /// Opens the shard, opening the databases of `liveTables` (by table id) and their maintained
     /// indexes, and deleting every other table or index database (left behind by a DeleteTable or
@@ -55,7 +53,6 @@ struct Shard: Sendable {
             return (statistics, Shard.assemble(liveTables, opened), try Shard.streamCounter(txn, statistics), opened, system)
         }
         self.index = index
-        self.transactions = system.transactions
         self.environment = environment
         self.statistics = statistics
         var streamDatabases: [String: LMDB.Database] = [:]

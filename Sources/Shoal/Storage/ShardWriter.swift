@@ -157,8 +157,6 @@ final class ShardWriter: @unchecked Sendable {
     // MARK: Writer-thread state
 
     func storage(for tableID: String) -> TableStorage? { tables[tableID] }
-    /// The live tables' ids in this shard.
-    var tableIDs: [String] { Array(tables.keys) }
     func adopt(changed: [String: TableStorage?], quarantined: [LMDB.Database]) {
         for (id, storage) in changed { tables[id] = storage }
         let now = ContinuousClock.now

@@ -42,8 +42,6 @@ final class WriteContext {
 
     init(writer: ShardWriter) { self.writer = writer }
 
-    /// The shard this context writes.
-    var shardIndex: Int { writer.index }
     var shardTransactions: LMDB.Database? { writer.transactions }
     var shardExpiry: LMDB.Database? { writer.system.expiry }
 

@@ -2,7 +2,7 @@ import Foundation
 
 /// Steps of the commit of transactions spanning shards, where a test may have the process killed
 /// (``DatabaseOptions/testCrashPoint``).
-enum CommitStep: String, CaseIterable, Sendable {
+enum CommitStep: String, Sendable {
     /// Every shard has planned its part; nothing is written.
     case planned
     /// The first shard wrote its part and the commit record, not yet committed.
@@ -150,9 +150,10 @@ final class CrossShardBatch: @unchecked Sendable {
         return recordCommitted!
     }
 
-    func applied(member: Int, _ capacity: [Int: ConsumedCapacity]) {
+    /// Records the index capacity of one shard's writes (by member and position).
+    func applied(_ capacity: [(member: Int, position: Int, units: ConsumedCapacity)]) {
         condition.lock()
-        indexCapacity[member, default: [:]].merge(capacity) { $1 }
+        for entry in capacity { indexCapacity[entry.member, default: [:]][entry.position] = entry.units }
         condition.unlock()
     }
 
@@ -235,7 +236,7 @@ final class TransactionParticipant: PendingWrite, @unchecked Sendable {
             if case let .write(write, _) = entry.plan { writes.append((entry.member, entry.position, write)) }
         }
         let capacity = try context.apply(writes.map(\.write))
-        for (entry, units) in zip(writes, capacity) { batch.applied(member: entry.member, [entry.position: units]) }
+        batch.applied(zip(writes, capacity).map { (member: $0.member, position: $0.position, units: $1) })
         let db = try context.transactionsDatabase
         if shard == batch.recordShard {
             batch.crash(at: .planned)

@@ -12,7 +12,13 @@ final class IdempotencyTokens: Sendable {
         case done(TransactWriteItemsRequest, TransactWriteItemsResponse, finished: Date)
     }
 
-    private let tokens = Mutex<[String: State]>([:])
+    private struct Tokens {
+        var byToken: [String: State] = [:]
+        /// When expired tokens were last dropped (at most once a second, not on every call).
+        var purged = Date.distantPast
+    }
+
+    private let tokens = Mutex(Tokens())
 
     static func validate(_ token: String) throws(ShoalError) {
         guard !token.isEmpty else {
@@ -25,14 +31,15 @@ final class IdempotencyTokens: Sendable {
 
     /// Claims `token` for `request`. - Returns: the earlier call's response to return again, or nil to run it.
     func begin(token: String, request: TransactWriteItemsRequest, now: Date = Date()) throws(ShoalError) -> TransactWriteItemsResponse? {
-        let result: Result<TransactWriteItemsResponse?, ShoalError> = tokens.withLock { tokens in
-            tokens = tokens.filter { _, state in
-                if case let .done(_, _, finished) = state { return now.timeIntervalSince(finished) < IdempotencyTokens.window }
-                return true
+        let result: Result<TransactWriteItemsResponse?, ShoalError> = tokens.withLock { state in
+            if now.timeIntervalSince(state.purged) >= 1 {
+                state.byToken = state.byToken.filter { !IdempotencyTokens.expired($0.value, now: now) }
+                state.purged = now
             }
-            switch tokens[token] {
+            let current = state.byToken[token].flatMap { IdempotencyTokens.expired($0, now: now) ? nil : $0 }
+            switch current {
             case nil:
-                tokens[token] = .running(request)
+                state.byToken[token] = .running(request)
                 return .success(nil)
             case let .running(earlier):
                 guard earlier == request else { return .failure(IdempotencyTokens.mismatch) }
@@ -43,6 +50,11 @@ final class IdempotencyTokens: Sendable {
             }
         }
         return try result.get()
+    }
+
+    private static func expired(_ state: State, now: Date) -> Bool {
+        if case let .done(_, _, finished) = state { return now.timeIntervalSince(finished) >= window }
+        return false
     }
 
     private static let mismatch = ShoalError(.idempotentParameterMismatch,
@@ -61,15 +73,15 @@ final class IdempotencyTokens: Sendable {
     }
 
     func finish(token: String, response: TransactWriteItemsResponse, now: Date = Date()) {
-        tokens.withLock { tokens in
-            if case let .running(request) = tokens[token] { tokens[token] = .done(request, response, finished: now) }
+        tokens.withLock { state in
+            if case let .running(request) = state.byToken[token] { state.byToken[token] = .done(request, response, finished: now) }
         }
     }
 
     /// The call failed: the token may be used again.
     func abandon(token: String) {
-        tokens.withLock { tokens in
-            if case .running = tokens[token] { tokens[token] = nil }
+        tokens.withLock { state in
+            if case .running = state.byToken[token] { state.byToken[token] = nil }
         }
     }
 }
