@@ -222,6 +222,15 @@ public final class Environment: @unchecked Sendable {
         }
     }
 
+    /// Writes a copy of the environment's data file to the open descriptor `fd` (a file or a
+    /// pipe), optionally compacting. The copy is taken from one read transaction, which begins
+    /// before the first byte is written.
+    public func copy(toDescriptor fd: Int32, compact: Bool = true) throws {
+        try mapLock.withShared {
+            try check(mdb_env_copyfd2(handle, fd, compact ? UInt32(MDB_CP_COMPACT) : 0), "copy")
+        }
+    }
+
     /// The largest key LMDB accepts in this build (511 for Debian's liblmdb).
     public var maxKeySize: Int { Int(mdb_env_get_maxkeysize(handle)) }
 }

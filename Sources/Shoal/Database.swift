@@ -112,6 +112,8 @@ public final class Database: Sendable {
     let crossShardBatcher = CrossShardBatcher()
     /// Held for the life of a writable database: one process owns a data directory.
     private let directoryLock: DirectoryLock?
+    /// DynamoDB's on-demand backups (`DIR/backups/`).
+    let backups: BackupStore
 
     /// Opens the data directory at `path`, creating it (with `options.shardCount` shards) if needed,
     /// or, with `options.readOnly`, opens an existing one without changing it.
@@ -133,6 +135,9 @@ public final class Database: Sendable {
         }
         self.path = path
         self.options = options
+        guard !FileManager.default.fileExists(atPath: path + "/" + DirectoryBackupManifest.restoringMarker) else {
+            throw ShoalError.internalError("\(path) holds an interrupted restore: run `shoal restore` into it again with --overwrite")
+        }
         if options.readOnly {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path + "/catalog", isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -142,6 +147,7 @@ public final class Database: Sendable {
         } else {
             directoryLock = try DirectoryLock(directory: path)
         }
+        backups = BackupStore(directory: path + "/" + BackupStore.folder, readOnly: options.readOnly)
         catalog = try Catalog(path: path + "/catalog", noSync: options.durability == .noSync, readOnly: options.readOnly)
         let layout = options.readOnly ? try catalog.storedLayout()
             : try catalog.layout(proposing: .init(shardCount: options.shardCount, virtualNodes: HashRing.defaultVirtualNodes))
@@ -190,6 +196,7 @@ public final class Database: Sendable {
         try recoverTransactions()
         resumeBackfills()
         resumeExpiryBackfills()
+        resumeRestores()
         startStreamRetention()
         startExpirer()
         triggerState.backoff.withLock { $0 = (options.triggerRetryBase, options.triggerRetryCap) }
@@ -228,6 +235,8 @@ public final class Database: Sendable {
             try TableNameRule.validate(name)
             throw .resourceNotFound
         }
+        // A table being restored is CREATING: DynamoDB's data operations do not find it yet.
+        guard handle.definition.restore?.inProgress != true else { throw .resourceNotFound }
         return handle
     }
 

@@ -10,7 +10,7 @@ struct ShoalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "shoal",
         abstract: "An embedded, DynamoDB-compatible store on LMDB.",
-        subcommands: [Serve.self, Stats.self, Triggers.self],
+        subcommands: [Serve.self, Stats.self, Triggers.self, Backup.self, Restore.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -112,6 +112,11 @@ struct Serve: AsyncParsableCommand {
         var configuration = ServerConfiguration(host: host, port: port, authentication: authentication)
         configuration.allowedHosts = allowedHosts?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } ?? []
         configuration.corsOrigins = corsOrigins?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        // Where `shoal backup` finds this server while it holds the directory.
+        let endpointFile = data + "/" + AdminClient.endpointFile
+        let reachable = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host
+        try? Data("http://\(reachable.contains(":") ? "[\(reachable)]" : reachable):\(port)\n".utf8).write(to: URL(fileURLWithPath: endpointFile))
+        defer { try? FileManager.default.removeItem(atPath: endpointFile) }
         let app = ShoalHTTPServer.application(database: database, configuration: configuration, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [app] + services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

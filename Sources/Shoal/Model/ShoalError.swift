@@ -20,6 +20,12 @@ public struct ShoalError: Error, Sendable, Equatable, CustomStringConvertible {
         // Lambda's event-source-mapping API.
         case invalidParameterValue = "InvalidParameterValueException"
         case resourceConflict = "ResourceConflictException"
+        // The backup API's.
+        case tableNotFoundException = "TableNotFoundException"
+        case tableAlreadyExists = "TableAlreadyExistsException"
+        case tableInUse = "TableInUseException"
+        case backupNotFound = "BackupNotFoundException"
+        case backupInUse = "BackupInUseException"
     }
 
     public let kind: Kind

@@ -41,6 +41,8 @@ struct TableDefinition: Sendable, Codable, Equatable {
     var stream: StreamDefinition?
     /// Time to live, when enabled (absent in catalogs written before TTL existed).
     var timeToLive: TimeToLiveState?
+    /// Set on a table restored from a backup (absent otherwise).
+    var restore: RestoreState?
 
     var liveStream: StreamDefinition? { stream.flatMap { $0.endedAt == nil ? $0 : nil } }
 }
@@ -65,6 +67,25 @@ public struct TableDescription: Sendable, Equatable {
     /// The ARN and label of the table's newest stream.
     public var latestStreamArn: String?
     public var latestStreamLabel: String?
+    /// Where a restored table came from.
+    public var restoreSummary: RestoreSummary?
+}
+
+/// DynamoDB's `RestoreSummary`.
+public struct RestoreSummary: Sendable, Equatable {
+    public var sourceBackupArn: String
+    public var sourceTableArn: String
+    public var restoreDateTime: Date
+    public var restoreInProgress: Bool
+}
+
+/// A restored table's origin, and whether its items are still being loaded (the table is
+/// CREATING and refuses data operations until they are).
+struct RestoreState: Sendable, Codable, Equatable {
+    var sourceBackupArn: String
+    var sourceTableArn: String
+    var restoredAt: Double
+    var inProgress: Bool
 }
 
 extension TableDefinition {
@@ -84,7 +105,7 @@ extension TableDefinition {
         let globals = allIndexes.filter(\.isGlobal).map(description)
         let locals = allIndexes.filter { !$0.isGlobal }.map(description)
         return TableDescription(
-            tableName: name, tableStatus: status, keySchema: primaryKey.keySchema,
+            tableName: name, tableStatus: restore?.inProgress == true ? .creating : status, keySchema: primaryKey.keySchema,
             attributeDefinitions: attributeDefinitions, billingMode: billingMode,
             provisionedThroughput: provisionedThroughput, itemCount: itemCount, tableSizeBytes: sizeBytes,
             creationDateTime: Date(timeIntervalSince1970: creationDate),
@@ -92,6 +113,10 @@ extension TableDefinition {
             globalSecondaryIndexes: globals.isEmpty ? nil : globals, localSecondaryIndexes: locals.isEmpty ? nil : locals,
             streamSpecification: stream.map { $0.endedAt == nil ? .enabled($0.viewType) : StreamSpecification(streamEnabled: false) },
             latestStreamArn: stream?.arn(region: region),
-            latestStreamLabel: stream?.label)
+            latestStreamLabel: stream?.label,
+            restoreSummary: restore.map {
+                RestoreSummary(sourceBackupArn: $0.sourceBackupArn, sourceTableArn: $0.sourceTableArn,
+                               restoreDateTime: Date(timeIntervalSince1970: $0.restoredAt), restoreInProgress: $0.inProgress)
+            })
     }
 }

@@ -103,8 +103,12 @@ extension Database {
     /// DynamoDB's CreateTable. The table is ACTIVE when this returns.
     /// - Throws: `ResourceInUseException` when the name is taken, `ValidationException` for an invalid definition.
     public func createTable(_ request: CreateTableRequest) async throws(ShoalError) -> CreateTableResponse {
-        let definition = try validate(request)
-        return try await run {
+        try await insertTable(try validate(request))
+    }
+
+    /// Creates the storage of a validated definition in every shard, then stores the definition.
+    func insertTable(_ definition: TableDefinition) async throws(ShoalError) -> CreateTableResponse {
+        try await run {
             let id = definition.id
             let rules = definition.maintainedIndexRules
             var storages: [TableStorage] = []
@@ -134,7 +138,7 @@ extension Database {
         }
     }
 
-    private func validate(_ request: CreateTableRequest) throws(ShoalError) -> TableDefinition {
+    func validate(_ request: CreateTableRequest) throws(ShoalError) -> TableDefinition {
         // First the shape of every member, all reported at once, as DynamoDB's framework does.
         var violations = ConstraintViolations()
         TableNameRule.check(request.tableName, field: "tableName", into: &violations)

@@ -79,6 +79,17 @@ final class ShardWriter: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Parks the writer once the writes queued before have committed; nil when it has stopped.
+    func pause() -> WriterPause? {
+        let pause = WriterPause()
+        condition.lock()
+        defer { condition.unlock() }
+        guard !stopped else { return nil }
+        queue.append(pause)
+        condition.signal()
+        return pause
+    }
+
     /// Finishes the queued writes, then stops the thread. Waits until it has stopped.
     func stop() {
         condition.lock()
@@ -103,9 +114,15 @@ final class ShardWriter: @unchecked Sendable {
             // before the writer may wait on another transaction (see TransactionParticipant).
             var count = min(queue.count, ShardWriter.maxGroupSize)
             if let end = queue.prefix(count).firstIndex(where: \.endsGroup) { count = end + 1 }
+            // A pause runs alone, between groups: the writes before it commit first.
+            if count > 1, queue[count - 1] is WriterPause { count -= 1 }
             let group = Array(queue.prefix(count))
             queue.removeFirst(count)
             condition.unlock()
+            if let pause = group.first as? WriterPause {
+                pause.hold()
+                continue
+            }
             commit(group)
         }
     }
@@ -174,6 +191,30 @@ final class ShardWriter: @unchecked Sendable {
 }
 
 // MARK: Pending writes
+
+/// Parks a shard writer between two groups until released, so that nothing commits in the shard
+/// meanwhile (see ``Database/backUpDirectory(to:progress:)``).
+final class WriterPause: PendingWrite, @unchecked Sendable {
+    // @unchecked: only semaphores.
+    private let arrived = DispatchSemaphore(value: 0)
+    private let released = DispatchSemaphore(value: 0)
+
+    var endsGroup: Bool { true }
+    func run(_ context: WriteContext) throws {}
+    func fail(_ error: any Error) {}
+    func complete(_ error: (any Error)?) {}
+
+    /// On the writer thread: says it arrived, then waits for the release.
+    func hold() {
+        arrived.signal()
+        released.wait()
+    }
+
+    /// Waits until the writer is parked.
+    func waitUntilParked() { arrived.wait() }
+
+    func release() { released.signal() }
+}
 
 /// A queued write. Handed from the submitting task to the writer thread through the locked queue;
 /// after that only the writer thread touches it, until `complete` resumes the caller.

@@ -4,7 +4,7 @@ import Foundation
 /// commits, those that arrive wait and then commit together, so concurrent transactions share each
 /// shard's group commit (and its sync) instead of each ending a group of its own.
 final class CrossShardBatcher: @unchecked Sendable {
-    // @unchecked: `pending` and `inFlight` are guarded by `lock`.
+    // @unchecked: `pending`, `inFlight` and `pausers` are guarded by `lock`.
     /// What a batch needs from the database.
     struct Context: Sendable {
         let writers: [ShardWriter]
@@ -14,16 +14,18 @@ final class CrossShardBatcher: @unchecked Sendable {
 
     static let maxBatch = 64
 
-    private let lock = NSLock()
+    private let lock = NSCondition()
     private var pending: [(member: BatchMember, done: CheckedContinuation<MemberOutcome, Never>)] = []
     private var inFlight = false
+    /// Threads waiting in ``exclusive(context:_:)``: batches wait for them.
+    private var pausers = 0
 
     /// Commits `member` with whatever other transactions are waiting. - Returns: what it came to.
     func commit(_ member: BatchMember, context: Context) async -> MemberOutcome {
         await withCheckedContinuation { (done: CheckedContinuation<MemberOutcome, Never>) in
             lock.lock()
             pending.append((member, done))
-            let batch = inFlight ? nil : takeBatch()
+            let batch = inFlight || pausers > 0 ? nil : takeBatch()
             lock.unlock()
             if let batch { launch(batch, context: context) }
         }
@@ -42,6 +44,24 @@ final class CrossShardBatcher: @unchecked Sendable {
         return batch
     }
 
+    /// Runs `body` (blocking the calling thread, which must not be a shard writer) while no batch
+    /// commits: waits for the batch in flight, holds new ones back, then launches them.
+    func exclusive<R>(context: Context, _ body: () throws -> R) rethrows -> R {
+        lock.lock()
+        pausers += 1
+        while inFlight { lock.wait() }
+        pausers -= 1
+        inFlight = true
+        lock.unlock()
+        defer {
+            lock.lock()
+            let next = takeBatch()
+            lock.unlock()
+            if let next { launch(next, context: context) }
+        }
+        return try body()
+    }
+
     private func launch(_ entries: [(member: BatchMember, done: CheckedContinuation<MemberOutcome, Never>)], context: Context) {
         let continuations = entries.map(\.done)
         let batch = CrossShardBatch(members: entries.map(\.member), gate: context.gate, crashPoint: context.crashPoint) { [self] batch in
@@ -52,6 +72,12 @@ final class CrossShardBatcher: @unchecked Sendable {
             }
             for (index, continuation) in continuations.enumerated() { continuation.resume(returning: batch.outcome(index)) }
             lock.lock()
+            if pausers > 0 {
+                inFlight = false
+                lock.broadcast()
+                lock.unlock()
+                return
+            }
             let next = takeBatch()
             lock.unlock()
             if let next { launch(next, context: context) }

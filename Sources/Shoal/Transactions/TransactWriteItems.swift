@@ -101,11 +101,15 @@ extension Database {
         }
     }
 
+    /// What the batches of transactions spanning shards need.
+    var batcherContext: CrossShardBatcher.Context {
+        CrossShardBatcher.Context(writers: shards.map(\.writer), gate: commitGate,
+                                  crashPoint: options.testCrashPoint.flatMap(CommitStep.init(rawValue:)))
+    }
+
     /// Actions on several shards: see ``CrossShardBatch`` and ``TransactionLog``.
     private func commitAcrossShards(_ byShard: [Int: [TransactAction]]) async throws(ShoalError) -> ([Int: ActionPlan], [Int: ConsumedCapacity]) {
-        let context = CrossShardBatcher.Context(writers: shards.map(\.writer), gate: commitGate,
-                                                crashPoint: options.testCrashPoint.flatMap(CommitStep.init(rawValue:)))
-        let outcome = await crossShardBatcher.commit(BatchMember(byShard: byShard), context: context)
+        let outcome = await crossShardBatcher.commit(BatchMember(byShard: byShard), context: batcherContext)
         let count = byShard.values.reduce(0) { $0 + $1.count }
         guard outcome.committed else {
             if outcome.plans.values.contains(where: { $0.failure != nil }) {

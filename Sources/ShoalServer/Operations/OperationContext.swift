@@ -123,6 +123,14 @@ enum ResponseJSON {
             members.append(("LatestStreamLabel", .string(label)))
             members.append(("LatestStreamArn", .string(arn)))
         }
+        if let restore = d.restoreSummary {
+            members.append(("RestoreSummary", .object([
+                ("SourceBackupArn", .string(restore.sourceBackupArn)),
+                ("SourceTableArn", .string(restore.sourceTableArn)),
+                ("RestoreDateTime", .number(String(format: "%.3f", restore.restoreDateTime.timeIntervalSince1970))),
+                ("RestoreInProgress", .bool(restore.restoreInProgress)),
+            ])))
+        }
         if d.billingMode == .payPerRequest {
             members.append(("BillingModeSummary", .object([
                 ("BillingMode", .string(d.billingMode.rawValue)),

@@ -5,6 +5,8 @@ import Shoal
 struct OperationDispatcher: Sendable {
     static let targetPrefix = "DynamoDB_20120810."
     static let streamsTargetPrefix = "DynamoDBStreams_20120810."
+    /// Shoal's own operations on the whole data directory, which DynamoDB has no counterpart for.
+    static let adminTargetPrefix = "ShoalAdmin_20261126."
 
     let tables: TableOperations
     let items: ItemOperations
@@ -33,10 +35,15 @@ struct OperationDispatcher: Sendable {
             let name = String(target.dropFirst(streamsTargetPrefix.count))
             return streamsSupported.contains(name) ? name : nil
         }
+        if target.hasPrefix(adminTargetPrefix) {
+            let name = String(target.dropFirst(adminTargetPrefix.count))
+            return adminSupported.contains(name) ? name : nil
+        }
         return nil
     }
 
     static let streamsSupported: Set<String> = ["ListStreams", "DescribeStream", "GetShardIterator", "GetRecords"]
+    static let adminSupported: Set<String> = ["BackupDataDirectory"]
 
     static let supported: Set<String> = [
         "CreateTable", "DeleteTable", "DescribeTable", "ListTables", "UpdateTable",
@@ -44,6 +51,7 @@ struct OperationDispatcher: Sendable {
         "TransactWriteItems", "TransactGetItems",
         "TagResource", "UntagResource", "ListTagsOfResource", "DescribeEndpoints", "DescribeLimits",
         "DescribeTimeToLive", "UpdateTimeToLive", "DescribeContinuousBackups",
+        "CreateBackup", "DescribeBackup", "ListBackups", "DeleteBackup", "RestoreTableFromBackup",
     ]
 
     func dispatch(_ operation: String, body: JSONValue, context: OperationContext) async throws(ProtocolError) -> JSONValue {
@@ -57,6 +65,11 @@ struct OperationDispatcher: Sendable {
         case "DescribeTimeToLive": return try tables.describeTimeToLive(r)
         case "UpdateTimeToLive": return try await tables.updateTimeToLive(r)
         case "DescribeContinuousBackups": return try tables.describeContinuousBackups(r)
+        case "CreateBackup": return try await tables.createBackup(r)
+        case "DescribeBackup": return try tables.describeBackup(r, context)
+        case "ListBackups": return try tables.listBackups(r)
+        case "DeleteBackup": return try tables.deleteBackup(r, context)
+        case "RestoreTableFromBackup": return try await tables.restoreTableFromBackup(r, context)
         case "TagResource": return try tables.tagResource(r)
         case "UntagResource": return try tables.untagResource(r)
         case "ListTagsOfResource": return try tables.listTagsOfResource(r)
@@ -76,6 +89,7 @@ struct OperationDispatcher: Sendable {
         case "DescribeStream": return try streams.describeStream(r)
         case "GetShardIterator": return try streams.getShardIterator(r)
         case "GetRecords": return try streams.getRecords(r, region: context.region)
+        case "BackupDataDirectory": return try await AdminOperations(database: tables.database).backupDataDirectory(r)
         default: throw .unknownOperation(OperationDispatcher.targetPrefix + operation)
         }
     }

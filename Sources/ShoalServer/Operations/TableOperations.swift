@@ -61,7 +61,7 @@ struct TableOperations: Sendable {
         return StreamSpecification(streamEnabled: enabled, streamViewType: try s.enumeration("StreamViewType", StreamViewType.self))
     }
 
-    private func keySchema(_ r: RequestReader, field: String, missing: inout ConstraintViolations) throws(ProtocolError) -> [KeySchemaElement] {
+    func keySchema(_ r: RequestReader, field: String, missing: inout ConstraintViolations) throws(ProtocolError) -> [KeySchemaElement] {
         var keySchema: [KeySchemaElement] = []
         for (i, json) in (try r.array("KeySchema") ?? []).enumerated() {
             let e = try RequestReader(json)
@@ -74,7 +74,7 @@ struct TableOperations: Sendable {
         return keySchema
     }
 
-    private func projection(_ r: RequestReader, field: String, missing: inout ConstraintViolations) throws(ProtocolError) -> IndexProjection {
+    func projection(_ r: RequestReader, field: String, missing: inout ConstraintViolations) throws(ProtocolError) -> IndexProjection {
         guard let p = try r.object("Projection") else {
             missing.add("Value null at '\(field).projection' failed to satisfy constraint: Member must not be null")
             return .all
@@ -85,7 +85,7 @@ struct TableOperations: Sendable {
         return IndexProjection(type, nonKeyAttributes: try p.stringArray("NonKeyAttributes"))
     }
 
-    private func globalIndex(_ e: RequestReader, field: String, missing: inout ConstraintViolations) throws(ProtocolError) -> GlobalSecondaryIndex {
+    func globalIndex(_ e: RequestReader, field: String, missing: inout ConstraintViolations) throws(ProtocolError) -> GlobalSecondaryIndex {
         let indexName = try e.string("IndexName")
         if indexName == nil { missing.add("Value null at '\(field).indexName' failed to satisfy constraint: Member must not be null") }
         let schema = try keySchema(e, field: "\(field).keySchema", missing: &missing)
@@ -94,7 +94,7 @@ struct TableOperations: Sendable {
         return GlobalSecondaryIndex(indexName: indexName ?? "", keySchema: schema, projection: projection, provisionedThroughput: throughput)
     }
 
-    private func throughput(_ r: RequestReader, missing: inout ConstraintViolations,
+    func throughput(_ r: RequestReader, missing: inout ConstraintViolations,
                             field prefix: String = "provisionedThroughput") throws(ProtocolError) -> ProvisionedThroughput? {
         guard let t = try r.object("ProvisionedThroughput") else { return nil }
         let read = try t.int64("ReadCapacityUnits")

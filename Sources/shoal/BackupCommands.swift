@@ -1,0 +1,118 @@
+import ArgumentParser
+import Synchronization
+import Foundation
+import Shoal
+import ShoalServer
+
+struct Backup: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a consistent copy of a whole data directory (catalog and every shard at one instant).",
+        discussion: """
+            Works while `shoal serve` runs: when a server holds the directory, it is asked (through the \
+            address it recorded in the directory, or --endpoint) to write the copy itself, as the copy must \
+            pause its writers for an instant. The copy is a data directory of its own: `shoal restore` puts it \
+            back, and `shoal serve --data` can open it directly.
+            """)
+
+    @Option(help: "Data directory.")
+    var data = "./shoal-data"
+
+    @Option(help: "Where to write the backup: a new or empty directory.")
+    var to: String
+
+    @Option(help: "A running server to ask, e.g. http://127.0.0.1:8000 (found in the data directory when omitted).")
+    var endpoint: String?
+
+    func run() async throws {
+        let destination = URL(fileURLWithPath: to).standardizedFileURL.path
+        let bar = ProgressBar("backup", unit: .bytes)
+        let interrupt = InterruptHandler { Backup.removeIncomplete(destination) }
+        defer { interrupt.cancel() }
+        // The directory itself when no process holds it; else the server that does.
+        var database: Database?
+        if endpoint == nil {
+            do {
+                database = try Database.open(at: data)
+            } catch let error as ShoalError where error.message.contains("in use by another process") && runningServer() != nil {
+                database = nil
+            }
+        }
+        if database == nil, let server = endpoint ?? runningServer() {
+            FileHandle.standardError.write(Data("backup: \(data) is served by \(server); asking it to write the copy\n".utf8))
+            let waiting = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(1))
+                    bar.update(done: Backup.bytesUnder(destination), total: nil)
+                }
+            }
+            defer { waiting.cancel() }
+            let bytes = try await AdminClient.backupDataDirectory(endpoint: server, to: destination)
+            bar.finish(done: bytes, note: " → \(destination)")
+            return
+        }
+        guard let database else { throw ValidationError("no server found for \(data)") }
+        defer { database.close() }
+        let result = try await database.backUpDirectory(to: destination) { progress in
+            bar.update(done: progress.done, total: progress.total)
+        }
+        bar.finish(done: result.bytes, note: " → \(destination) (\(result.shardCount) shards)")
+    }
+
+    /// The address a running server recorded in the directory, when a server holds it.
+    private func runningServer() -> String? {
+        guard let text = try? String(contentsOfFile: data + "/" + AdminClient.endpointFile, encoding: .utf8) else { return nil }
+        let address = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return address.isEmpty ? nil : address
+    }
+
+    /// A backup without its manifest is not one: an interrupted backup removes what it wrote.
+    static func removeIncomplete(_ path: String) {
+        guard !FileManager.default.fileExists(atPath: path + "/BACKUP.json") else { return }
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    static func bytesUnder(_ path: String) -> Int {
+        guard let enumerator = FileManager.default.enumerator(atPath: path) else { return 0 }
+        var total = 0
+        while let relative = enumerator.nextObject() as? String {
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path + "/" + relative)
+            total += (attributes?[.size] as? Int) ?? 0
+        }
+        return total
+    }
+}
+
+struct Restore: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Put a backup written by `shoal backup` into a data directory.",
+        discussion: "The directory must be new or empty unless --overwrite is given; a directory a process has open is never touched.")
+
+    @Option(help: "The backup directory.")
+    var from: String
+
+    @Option(help: "Data directory to restore into.")
+    var data = "./shoal-data"
+
+    @Flag(help: "Replace the contents of a non-empty data directory.")
+    var overwrite = false
+
+    func run() async throws {
+        let bar = ProgressBar("restore", unit: .bytes)
+        // An interrupted restore leaves the directory marked, so nothing opens it half-copied.
+        let interrupt = InterruptHandler {}
+        defer { interrupt.cancel() }
+        let counter = CopyCounter()
+        try await Database.restoreDirectory(from: from, to: data, overwrite: overwrite) { progress in
+            counter.set(progress.done)
+            bar.update(done: progress.done, total: progress.total)
+        }
+        bar.finish(done: counter.value, note: " → \(data)")
+    }
+}
+
+/// The last byte count a progress callback reported.
+final class CopyCounter: Sendable {
+    private let count = Mutex(0)
+    func set(_ value: Int) { count.withLock { $0 = value } }
+    var value: Int { count.withLock { $0 } }
+}
