@@ -18,9 +18,6 @@ public struct RestoreTableFromBackupRequest: Sendable {
 }
 
 extension Database {
-    /// Items per writer unit while a restore loads a table.
-    static let restoreBatch = 256
-
     /// DynamoDB's RestoreTableFromBackup: creates the table (key schema, attribute definitions,
     /// capacity and the indexes, with the overrides), answers with it CREATING, and loads the
     /// backup's items in the background; the table is ACTIVE once they are in. As in DynamoDB,
@@ -83,23 +80,16 @@ extension Database {
     private func loadRestore(tableName: String, tableID: String, backupID: String) async {
         do {
             guard let handle = lookup(tableName), handle.definition.id == tableID else { return }
-            let key = handle.key
             let reader = try StoredValueReader(path: backups.itemsPath(backupID))
-            var batches = [[(key: [UInt8], value: [UInt8])]](repeating: [], count: shards.count)
-            var buffered = 0
+            var items: [Item] = []
             while let value = try reader.next() {
-                let (item, _) = try ShardLayout.decodeValue(value)
-                let itemKey = try key.storedKey(of: item)
-                let shard = ring.shard(for: KeyEncoding.token(itemKey.partition))
-                batches[shard].append((KeyEncoding.itemKey(itemKey), value))
-                buffered += 1
-                if buffered >= Database.restoreBatch * shards.count {
-                    try await writeRestoreBatches(batches, tableID: tableID)
-                    batches = batches.map { _ in [] }
-                    buffered = 0
+                items.append(try ShardLayout.decodeValue(value).item)
+                if items.count >= Database.bulkUnit * shards.count {
+                    try await loadBatch(handle, items)
+                    items.removeAll(keepingCapacity: true)
                 }
             }
-            try await writeRestoreBatches(batches, tableID: tableID)
+            try await loadBatch(handle, items)
             _ = try changeDefinition(tableName) { table throws(ShoalError) in
                 guard table.id == tableID else { throw .resourceNotFound }
                 table.restore?.inProgress = false
@@ -110,31 +100,9 @@ extension Database {
         }
     }
 
-    /// Writes each shard's batch as units of its writer, all shards at once.
-    private func writeRestoreBatches(_ batches: [[(key: [UInt8], value: [UInt8])]], tableID: String) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for (index, batch) in batches.enumerated() where !batch.isEmpty {
-                let shard = shards[index]
-                for start in stride(from: 0, to: batch.count, by: Database.restoreBatch) {
-                    let part = Array(batch[start..<min(start + Database.restoreBatch, batch.count)])
-                    group.addTask {
-                        try await shard.writer.perform { context in
-                            let table = try context.table(tableID)
-                            for (key, value) in part {
-                                let (item, size) = try ShardLayout.decodeValue(value)
-                                let old = try context.get(table.items, key: key).map { stored throws in
-                                    let decoded = try ShardLayout.decodeValue(stored)
-                                    return OldItem(item: decoded.item, size: decoded.size)
-                                }
-                                try context.writeItem(table, tableID: tableID, key: key, old: old,
-                                                      new: NewItem(item: item, value: value, size: size))
-                            }
-                        }
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
+    /// Writes items of the backup; they were valid in the source table, so a refusal is a fault.
+    private func loadBatch(_ handle: TableHandle, _ items: [Item]) async throws {
+        if let failure = try await bulkPut(handle, items: items).first { throw failure.error }
     }
 }
 
