@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import LMDB
 import Synchronization
@@ -38,6 +39,9 @@ public struct DatabaseOptions: Sendable {
     /// that spans shards (`planned`, `record-written`, `record-committed`, `part-committed`,
     /// `all-committed`, `record-cleared`), so crash recovery can be tested at each step.
     public var testCrashPoint: String?
+    /// Where the shard writers report group-commit sizes and durations (swift-metrics); nil uses
+    /// the process's bootstrapped `MetricsSystem` (which discards them unless bootstrapped).
+    public var metricsFactory: (any MetricsFactory)?
     /// LMDB databases per shard environment: one per table, secondary index and stream, plus those
     /// of deleted tables and indexes in quarantine.
     var maxDatabasesPerShard: UInt32 = 4096

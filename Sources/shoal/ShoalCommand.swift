@@ -96,6 +96,8 @@ struct Serve: AsyncParsableCommand {
         let triggersFile = try triggers.map { path in
             do { return try TriggersFile.load(path: path) } catch { throw ValidationError("\(error)") }
         }
+        let metrics = ServerMetrics()
+        options.metricsFactory = metrics.factory
         let database = try Database.open(at: data, options: options)
         TriggerHost.prepare(database)
         var services: [any Service] = []
@@ -117,7 +119,7 @@ struct Serve: AsyncParsableCommand {
         let reachable = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host
         try? Data("http://\(reachable.contains(":") ? "[\(reachable)]" : reachable):\(port)\n".utf8).write(to: URL(fileURLWithPath: endpointFile))
         defer { try? FileManager.default.removeItem(atPath: endpointFile) }
-        let app = ShoalHTTPServer.application(database: database, configuration: configuration, logger: logger)
+        let app = ShoalHTTPServer.application(database: database, configuration: configuration, logger: logger, metrics: metrics)
         let group = ServiceGroup(configuration: .init(services: [app] + services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         // In-flight requests have finished; stop the triggers, flush and close the environments.
@@ -140,6 +142,11 @@ struct Stats: AsyncParsableCommand {
         for name in try database.listTables().tableNames {
             let table = try database.describeTable(name).table
             print("\(name)\titems: \(table.itemCount)\tbytes: \(table.tableSizeBytes)")
+        }
+        for shard in try database.storageStatistics() {
+            let percent = shard.mapSize > 0 ? Double(shard.mapUsed) * 100 / Double(shard.mapSize) : 0
+            print("shard \(shard.shard)\tmap: \(shard.mapUsed) of \(shard.mapSize) bytes (\(String(format: "%.1f", percent)) %)"
+                  + "\titems: \(shard.tables.reduce(0) { $0 + $1.items })\tstream records: \(shard.streamRecords)")
         }
     }
 }

@@ -69,3 +69,39 @@ def test_kill_9_keeps_every_acknowledged_write():
             assert len(found["Responses"]["crash"]) == len(keys)
     finally:
         again.stop()
+
+
+def test_stats_changes_nothing_in_a_stopped_directory():
+    """`shoal stats` opens read-only: every data file (not LMDB's lock files) is byte-identical after."""
+    import hashlib
+    s = Server()
+    ddb = boto3.client("dynamodb", endpoint_url=s.endpoint, region_name="us-east-1", aws_access_key_id="a",
+                       aws_secret_access_key="b", config=client_config())
+    ddb.create_table(TableName="kept", KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST",
+                     StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+    ddb.create_table(TableName="dropped", KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    for i in range(50):
+        ddb.put_item(TableName="kept", Item={"k": {"S": str(i)}})
+        ddb.put_item(TableName="dropped", Item={"k": {"S": str(i)}})
+    ddb.delete_table(TableName="dropped")   # its emptied database is dropped by the next writable open
+    data = os.path.join(s.data, "db")
+    s.kill()
+
+    def snapshot():
+        state = {}
+        for root, _, files in os.walk(data):
+            for name in files:
+                if name in ("lock.mdb", "LOCK"):
+                    continue
+                path = os.path.join(root, name)
+                state[os.path.relpath(path, data)] = (hashlib.sha256(open(path, "rb").read()).hexdigest(), os.stat(path).st_mtime_ns)
+        return state
+
+    before = snapshot()
+    result = subprocess.run([shoal_binary(), "stats", "--data", data], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "kept\titems: 50" in result.stdout and "dropped" not in result.stdout
+    assert "shard 0" in result.stdout
+    assert snapshot() == before

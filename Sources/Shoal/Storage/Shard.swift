@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import LMDB
 
@@ -62,7 +63,7 @@ struct Shard: Sendable {
         self.streamDatabases = streamDatabases
         self.writer = ShardWriter(environment: environment, index: index, statistics: statistics, system: system,
                                   tables: tables, streamCounter: counter, commitSignal: commitSignal,
-                                  deletedTableGrace: options.deletedTableGrace)
+                                  deletedTableGrace: options.deletedTableGrace, metrics: options.metricsFactory ?? MetricsSystem.factory)
         self.tableStorage = tables
     }
 

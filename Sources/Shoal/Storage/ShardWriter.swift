@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import LMDB
 import Synchronization
@@ -35,9 +36,14 @@ final class ShardWriter: @unchecked Sendable {
     /// Committed group transactions and the writes they carried (for stats and tests).
     let committedGroups = Atomic<Int>(0)
     let committedWrites = Atomic<Int>(0)
+    /// Writes per group commit and each commit's duration (swift-metrics; see ``DatabaseOptions/metricsFactory``).
+    private let groupSizes: Recorder
+    private let commitDurations: CoreMetrics.Timer
+    static let groupSizeMetric = "shoal_group_commit_writes"
+    static let commitDurationMetric = "shoal_group_commit_duration_seconds"
 
     init(environment: Environment, index: Int, statistics: LMDB.Database, system: SystemDatabases, tables: [String: TableStorage],
-         streamCounter: UInt64, commitSignal: CommitSignal, deletedTableGrace: Duration) {
+         streamCounter: UInt64, commitSignal: CommitSignal, deletedTableGrace: Duration, metrics: any MetricsFactory) {
         self.environment = environment
         self.index = index
         self.statistics = statistics
@@ -46,6 +52,9 @@ final class ShardWriter: @unchecked Sendable {
         self.streamCounter = streamCounter
         self.commitSignal = commitSignal
         self.deletedTableGrace = deletedTableGrace
+        let dimensions = [("shard", String(index))]
+        groupSizes = Recorder(label: ShardWriter.groupSizeMetric, dimensions: dimensions, aggregate: true, factory: metrics)
+        commitDurations = CoreMetrics.Timer(label: ShardWriter.commitDurationMetric, dimensions: dimensions, factory: metrics)
         let thread = Thread { [self] in self.run() }
         thread.stackSize = 1 << 20
         thread.start()
@@ -137,6 +146,7 @@ final class ShardWriter: @unchecked Sendable {
 
     private func commit(_ group: [any PendingWrite]) {
         var remaining = group
+        let started = ContinuousClock.now
         while !remaining.isEmpty {
             let context = WriteContext(writer: self)
             do {
@@ -159,6 +169,9 @@ final class ShardWriter: @unchecked Sendable {
                 context.committed()
                 committedGroups.add(1, ordering: .relaxed)
                 committedWrites.add(remaining.count, ordering: .relaxed)
+                groupSizes.record(remaining.count)
+                let elapsed = (ContinuousClock.now - started).components
+                commitDurations.recordNanoseconds(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
                 for write in remaining { write.complete(nil) }
                 return
             } catch let failed as WriteFailed {

@@ -13,13 +13,15 @@ struct DynamoDBRequestHandler: Sendable {
     let dispatcher: OperationDispatcher
     let configuration: ServerConfiguration
     let verifier: SigV4Verifier?
+    let metrics: ServerMetrics
 
     static let target = HTTPField.Name("X-Amz-Target")!
     static let requestID = HTTPField.Name("x-amzn-RequestId")!
     static let crc32 = HTTPField.Name("x-amz-crc32")!
 
-    init(database: Database, configuration: ServerConfiguration) {
+    init(database: Database, configuration: ServerConfiguration, metrics: ServerMetrics = ServerMetrics()) {
         dispatcher = OperationDispatcher(database: database)
+        self.metrics = metrics
         self.configuration = configuration
         if case .sigV4(let credentials) = configuration.authentication {
             verifier = SigV4Verifier(credentials: credentials)
@@ -40,6 +42,9 @@ struct DynamoDBRequestHandler: Sendable {
         let response = DynamoDBRequestHandler.response(result, requestID: requestID, request: request, configuration: configuration)
         let failed: ProtocolError?
         if case .failure(let error) = result { failed = error } else { failed = nil }
+        let target = request.headers[DynamoDBRequestHandler.target]
+        metrics.record(operation: OperationDispatcher.operation(fromTarget: target), duration: ContinuousClock.now - started,
+                       errorType: failed?.type)
         // Build log metadata only when a line will be written: this is the hot path.
         if failed != nil || logger.logLevel <= .debug {
             let elapsed = ContinuousClock.now - started

@@ -9,13 +9,21 @@ import Shoal
 /// Shoal over DynamoDB's HTTP JSON protocol, on Hummingbird 2.
 ///
 /// `POST /` carries the operations; `GET /` answers `healthy: <host:port>` as DynamoDB's endpoint
-/// does; `OPTIONS` answers CORS preflights where CORS is on. Every request first passes the
+/// does; `GET /metrics` is Prometheus' text format (see ``ServerMetrics``); `OPTIONS` answers CORS preflights where CORS is on. Every request first passes the
 /// ``FrontDoor``: request-line and header limits, the DNS-rebinding check and the CORS policy.
 public enum ShoalHTTPServer {
     /// Builds the application (not yet running).
-    public static func application(database: Database, configuration: ServerConfiguration, logger: Logger) -> some ApplicationProtocol {
-        let handler = DynamoDBRequestHandler(database: database, configuration: configuration)
+    /// `metrics`: where requests are counted and `GET /metrics` reads (give its factory to the
+    /// database's options too, for the shard writers' figures).
+    public static func application(database: Database, configuration: ServerConfiguration, logger: Logger,
+                                   metrics: ServerMetrics = ServerMetrics()) -> some ApplicationProtocol {
+        let handler = DynamoDBRequestHandler(database: database, configuration: configuration, metrics: metrics)
         let router = Router()
+        router.get("/metrics") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.render(database))))
+        }
         router.post("/") { request, context in
             await handler.handle(request, logger: context.logger)
         }
