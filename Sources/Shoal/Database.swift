@@ -47,6 +47,9 @@ public struct DatabaseOptions: Sendable {
     var maxDatabasesPerShard: UInt32 = 4096
     /// How long a deleted table's emptied database stays open before its slot may be reused.
     var deletedTableGrace: Duration = .seconds(30)
+    /// Start the background work on open (triggers, expirer, retention, backfills, restores);
+    /// off while a maintenance command (resharding) has the directory.
+    var startsBackgroundWork = true
 
     public init(shardCount: Int = 4, durability: Durability = .sync, readOnly: Bool = false) {
         self.shardCount = shardCount
@@ -153,6 +156,9 @@ public final class Database: Sendable {
         }
         backups = BackupStore(directory: path + "/" + BackupStore.folder, readOnly: options.readOnly)
         catalog = try Catalog(path: path + "/catalog", noSync: options.durability == .noSync, readOnly: options.readOnly)
+        if let reshard = try catalog.reshardState() {
+            throw ShoalError.internalError("\(path) holds an interrupted reshard from \(reshard.from) to \(reshard.to) shards: run `shoal reshard --data \(path) --shards \(reshard.to)` to finish it\(reshard.phase == .copy ? " (or with --roll-back to undo it)" : "")")
+        }
         let layout = options.readOnly ? try catalog.storedLayout()
             : try catalog.layout(proposing: .init(shardCount: options.shardCount, virtualNodes: HashRing.defaultVirtualNodes))
         ring = HashRing(shardCount: layout.shardCount, virtualNodes: layout.virtualNodes)
@@ -198,6 +204,7 @@ public final class Database: Sendable {
         registry = Mutex(tables)
         streamRegistry = Mutex(Database.streamHandles(streamDefinitions, shards: shards, tables: tables))
         try recoverTransactions()
+        guard options.startsBackgroundWork else { return }
         resumeBackfills()
         resumeExpiryBackfills()
         resumeRestores()

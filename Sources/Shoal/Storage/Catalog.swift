@@ -99,6 +99,26 @@ final class Catalog: Sendable {
         try environment.read { txn in try txn.get(meta, key: Array("format".utf8)).map(ShardLayout.decodeInt) }
     }
 
+    // MARK: Resharding
+
+    /// An unfinished reshard (`meta: reshard`), or nil.
+    func reshardState() throws -> ReshardState? {
+        try environment.read { txn in
+            try txn.get(meta, key: Catalog.reshardKey).map { try JSONDecoder().decode(ReshardState.self, from: Data($0)) }
+        }
+    }
+
+    /// Records a reshard's state (nil: none), and with `shardCount` the new layout, in one commit.
+    func setReshardState(_ state: ReshardState?, shardCount: Int? = nil) throws {
+        let value = try state.map { Array(try JSONEncoder().encode($0)) }
+        try environment.write { txn in
+            if let value { try txn.put(meta, key: Catalog.reshardKey, value: value) } else { _ = try txn.delete(meta, key: Catalog.reshardKey) }
+            if let shardCount { try txn.put(meta, key: Array("shards".utf8), value: ShardLayout.encodeInt(shardCount)) }
+        }
+    }
+
+    private static let reshardKey = Array("reshard".utf8)
+
     func allTables() throws -> [TableDefinition] {
         try decodeAll(tables, as: TableDefinition.self)
     }

@@ -1,0 +1,240 @@
+import Foundation
+import LMDB
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A data directory held for resharding: its lock, catalog and every shard, old and new.
+final class ReshardDirectory {
+    let path: String
+    private let lock: DirectoryLock
+    private let catalog: Catalog
+    private let options: DatabaseOptions
+    private let definitions: [TableDefinition]
+    private var shards: [Shard] = []
+    /// Each shard's items database of each table (by table id), as opened.
+    private var itemDatabases: [[String: LMDB.Database]] = []
+    /// Testing only: SIGKILL this process after this many writer units of this phase (see ``Reshard/run``).
+    var crashAt: (phase: ReshardState.Phase, units: Int)?
+    private var unitsDone = 0
+
+    private func unitDone(_ phase: ReshardState.Phase) {
+        guard let crashAt, crashAt.phase == phase else { return }
+        unitsDone += 1
+        if unitsDone >= crashAt.units { kill(getpid(), SIGKILL) }
+    }
+
+    /// An unfinished reshard recorded in the directory's catalog.
+    static func pendingState(_ path: String) throws -> ReshardState? {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path + "/catalog", isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ShoalError.validation("No Shoal data directory at \(path)")
+        }
+        return try Catalog(path: path + "/catalog", noSync: true, readOnly: true).reshardState()
+    }
+
+    /// Refuses what resharding does not handle yet, or what must finish first.
+    static func checkReady(_ database: Database) throws {
+        if !(try database.catalog.allStreams()).isEmpty {
+            throw ShoalError.validation("This directory has change streams (live, or disabled and within retention): resharding does not yet give stream shards their lineage, so it is refused. Disable the streams and let retention pass, or move the tables with export and import")
+        }
+        for name in database.tableNames() {
+            guard let definition = database.lookup(name)?.definition else { continue }
+            if definition.allIndexes.contains(where: { $0.status != .active }) {
+                throw ShoalError.validation("Table \(name) has an index being created or deleted: start the server until it is ACTIVE, then reshard")
+            }
+            if definition.timeToLive?.backfilling == true || definition.restore?.inProgress == true {
+                throw ShoalError.validation("Table \(name) is still being prepared (time to live being enabled, or a restore): start the server until it is done, then reshard")
+            }
+        }
+    }
+
+    init(path: String, durability: Durability) throws {
+        self.path = path
+        lock = try DirectoryLock(directory: path)
+        catalog = try Catalog(path: path + "/catalog", noSync: durability == .noSync)
+        options = DatabaseOptions(durability: durability)
+        definitions = try catalog.allTables()
+    }
+
+    func close() {
+        for shard in shards { shard.writer.stop() }
+        shards = []
+        lock.release()
+    }
+
+    func run(target: Int, rollBack: Bool, progress: (@Sendable (Int, Int) -> Void)?) async throws -> ReshardReport {
+        let layout = try catalog.storedLayout()
+        var state = try catalog.reshardState()
+        if rollBack {
+            guard let pending = state else { throw ShoalError.validation("There is no interrupted reshard to roll back in \(path)") }
+            guard pending.phase == .copy else {
+                throw ShoalError.validation("The reshard from \(pending.from) to \(pending.to) shards passed its commit point: run it again with --shards \(pending.to) to finish it")
+            }
+            try openShards(max(pending.from, pending.to))
+            let ring = HashRing(shardCount: pending.from, virtualNodes: layout.virtualNodes)
+            let removed = try await cleanUp(ring: ring, keep: pending.from, progress: progress)
+            try catalog.setReshardState(nil)
+            return ReshardReport(from: pending.to, to: pending.from, items: try itemCount(), moved: removed, duration: .zero, rolledBack: true)
+        }
+        if let pending = state {
+            guard pending.to == target else {
+                throw ShoalError.validation("An interrupted reshard from \(pending.from) to \(pending.to) shards is in this directory: run with --shards \(pending.to) to finish it\(pending.phase == .copy ? ", or --roll-back to undo it" : "")")
+            }
+        } else {
+            guard target != layout.shardCount else { throw ShoalError.validation("\(path) already has \(target) shards") }
+            state = ReshardState(from: layout.shardCount, to: target, phase: .copy)
+            try catalog.setReshardState(state)
+        }
+        guard var state else { throw ShoalError.internalError("no reshard state") }
+        try openShards(max(state.from, state.to))
+        let ring = HashRing(shardCount: state.to, virtualNodes: layout.virtualNodes)
+        if state.phase == .copy {
+            try await copy(sources: state.from, ring: ring, progress: progress)
+            // The commit point: from here the new ring rules.
+            state.phase = .cleanup
+            try catalog.setReshardState(state, shardCount: state.to)
+        }
+        let moved = try await cleanUp(ring: ring, keep: state.to, progress: progress)
+        try catalog.setReshardState(nil)
+        return ReshardReport(from: state.from, to: state.to, items: try itemCount(), moved: moved, duration: .zero, rolledBack: false)
+    }
+
+    // MARK: Shards
+
+    private func openShards(_ count: Int) throws {
+        let live = Dictionary(definitions.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        for index in 0..<count {
+            let shard = try Shard(path: path + "/shards/" + Database.shardFolder(index), index: index, options: options, liveTables: live)
+            var tables = shard.tableStorage
+            for definition in definitions where tables[definition.id] == nil {
+                let (id, rules) = (definition.id, definition.maintainedIndexRules)
+                tables[id] = try shard.writer.performSync { try $0.openTable(id, indexes: rules, stream: nil) }
+            }
+            shards.append(shard)
+            itemDatabases.append(tables.mapValues(\.items))
+        }
+        // Time to live: the writers must maintain expiry entries of moved items.
+        for shard in shards {
+            for definition in definitions {
+                guard let attribute = definition.timeToLive?.attributeName else { continue }
+                let id = definition.id
+                try shard.writer.performSync { try $0.setTimeToLive(id, attribute: attribute) }
+            }
+        }
+    }
+
+    private func itemCount() throws -> Int {
+        var total = 0
+        for shard in shards {
+            try shard.environment.read { txn in
+                for definition in definitions {
+                    guard let items = itemDatabases[shard.index][definition.id] else { continue }
+                    total += try txn.statistics(items).entries
+                }
+            }
+        }
+        return total
+    }
+
+    /// Entries of a table in a shard after `key`, read in their own snapshot.
+    private func entries(_ shard: Shard, _ tableID: String, after key: [UInt8]?) throws -> [(key: [UInt8], value: [UInt8])] {
+        guard let items = itemDatabases[shard.index][tableID] else { return [] }
+        return try shard.environment.read { txn in
+            try txn.withCursor(items) { cursor in
+                var result: [(key: [UInt8], value: [UInt8])] = []
+                var more = try key.map { try cursor.seek(atOrAfter: $0) } ?? cursor.first()
+                if more, let key, cursor.key.compare(key) == 0 { more = try cursor.next() }
+                while more && result.count < Reshard.batch {
+                    result.append((cursor.key.array, cursor.value.array))
+                    more = try cursor.next()
+                }
+                return result
+            }
+        }
+    }
+
+    private static func owner(_ key: [UInt8], _ ring: HashRing) -> Int {
+        ring.shard(for: key.prefix(KeyEncoding.tokenSize).reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+    }
+
+    // MARK: Phases
+
+    /// Copies every item of the first `sources` shards whose owner under `ring` is another shard there.
+    private func copy(sources: Int, ring: HashRing, progress: (@Sendable (Int, Int) -> Void)?) async throws {
+        let total = try itemCount()
+        var examined = 0
+        for source in 0..<sources {
+            for definition in definitions {
+                let tableID = definition.id
+                var after: [UInt8]?
+                while true {
+                    let batch = try entries(shards[source], tableID, after: after)
+                    guard let last = batch.last else { break }
+                    after = last.key
+                    examined += batch.count
+                    var byOwner: [Int: [(key: [UInt8], value: [UInt8])]] = [:]
+                    for entry in batch {
+                        let owner = ReshardDirectory.owner(entry.key, ring)
+                        if owner != source { byOwner[owner, default: []].append(entry) }
+                    }
+                    for (owner, moving) in byOwner {
+                        try await shards[owner].writer.perform { context in
+                            var table = try context.table(tableID)
+                            table.stream = nil
+                            for (key, value) in moving {
+                                let (item, size) = try ShardLayout.decodeValue(value)
+                                let old = try context.get(table.items, key: key).map { stored throws in
+                                    let decoded = try ShardLayout.decodeValue(stored)
+                                    return OldItem(item: decoded.item, size: decoded.size)
+                                }
+                                try context.writeItem(table, tableID: tableID, key: key, old: old, new: NewItem(item: item, value: value, size: size))
+                            }
+                        }
+                        unitDone(.copy)
+                    }
+                    progress?(examined, total)
+                }
+            }
+        }
+    }
+
+    /// Deletes from every shard the items `ring` places elsewhere, then removes the shards from
+    /// `keep` on. - Returns: the items deleted.
+    private func cleanUp(ring: HashRing, keep: Int, progress: (@Sendable (Int, Int) -> Void)?) async throws -> Int {
+        var deleted = 0
+        for shard in shards {
+            for definition in definitions {
+                let tableID = definition.id
+                var after: [UInt8]?
+                while true {
+                    let batch = try entries(shard, tableID, after: after)
+                    guard let last = batch.last else { break }
+                    after = last.key
+                    let leaving = batch.map(\.key).filter { ReshardDirectory.owner($0, ring) != shard.index }
+                    guard !leaving.isEmpty else { continue }
+                    deleted += leaving.count
+                    try await shard.writer.perform { context in
+                        var table = try context.table(tableID)
+                        table.stream = nil
+                        for key in leaving {
+                            guard let stored = try context.get(table.items, key: key) else { continue }
+                            let decoded = try ShardLayout.decodeValue(stored)
+                            try context.writeItem(table, tableID: tableID, key: key, old: OldItem(item: decoded.item, size: decoded.size), new: nil)
+                        }
+                    }
+                    unitDone(.cleanup)
+                }
+            }
+        }
+        progress?(deleted, deleted)
+        // Removed shards are empty now: their folders go (a crash before this removes them next time).
+        for shard in shards where shard.index >= keep {
+            shard.writer.stop()
+            try FileManager.default.removeItem(atPath: path + "/shards/" + Database.shardFolder(shard.index))
+        }
+        shards.removeAll { $0.index >= keep }
+        itemDatabases.removeLast(max(0, itemDatabases.count - keep))
+        return deleted
+    }
+}
