@@ -268,6 +268,7 @@ let benchmarks: @Sendable () -> Void = {
     registerStreamBenchmarks()
     registerTriggerBenchmarks()
     registerTransactionBenchmarks()
+    registerOperationsBenchmarks()
 }
 
 func report(_ benchmark: Benchmark, count: Int, shoal: Duration, raw: Duration, grdb: Duration?, grdbDecoded: Duration? = nil) {

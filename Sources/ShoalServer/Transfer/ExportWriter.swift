@@ -47,7 +47,8 @@ final class ExportWriter {
     private func flush() throws {
         guard bufferedItems > 0 else { return }
         var input = ByteBuffer(bytes: buffer)
-        let compressed = Array(try input.compress(with: .gzip()).readableBytesView)
+        // Level 1: an export of 300 K fixture-like items took 2.0 s instead of 2.7 s, for files 28 % larger.
+        let compressed = Array(try input.compress(with: .gzip(configuration: ZlibConfiguration(compressionLevel: 1))).readableBytesView)
         let name = ExportWriter.fileName() + ".json.gz"
         try Data(compressed).write(to: URL(fileURLWithPath: dataFolder + "/" + name))
         files.append(("AWSDynamoDB/\(exportID)/data/\(name)", bufferedItems, Array(Insecure.MD5.hash(data: compressed))))

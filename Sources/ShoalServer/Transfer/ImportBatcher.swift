@@ -99,22 +99,39 @@ final class ImportBatcher {
 
     /// Records a bad line. - Returns: true when the import must stop (the lines before are written).
     func bad(_ line: TableImport.BadLine) async throws -> Bool {
+        // Stopping: the lines before this one are written first (unless one of them stops it earlier).
+        if onError == .stop, try await flushStopping(wait: true) { return true }
         badLines.append(line)
         report?(line)
         guard onError == .stop else { return false }
-        _ = try await flushStopping()
         stopped = true
         return true
     }
 
-    func flush() async throws { _ = try await flushStopping() }
+    func flush() async throws { _ = try await flushStopping(wait: true) }
 
-    private func flushStopping() async throws -> Bool {
+    /// The batch being written while the next one is parsed: one at a time, in order.
+    private var writing: (items: [(item: Item, file: String, line: Int)], task: Task<[(position: Int, message: String)], any Error>)?
+
+    /// Starts writing the current batch once the one before it is written, so that parsing
+    /// overlaps writing. - Returns: true when the import must stop.
+    private func flushStopping(wait: Bool = false) async throws -> Bool {
+        if try await settle() { return true }
         guard !batch.isEmpty, !stopped else { return stopped }
         let items = batch
         batch.removeAll(keepingCapacity: true)
         keysInBatch.removeAll(keepingCapacity: true)
-        let refused = try await client.put(table: table, items: items.map(\.item), stopAtFirstFailure: onError == .stop)
+        let (client, table, stopFirst) = (self.client, self.table, onError == .stop)
+        let plain = items.map(\.item)
+        writing = (items, Task { try await client.put(table: table, items: plain, stopAtFirstFailure: stopFirst) })
+        return wait ? try await settle() : false
+    }
+
+    /// Waits for the batch being written and records its refusals. - Returns: true when the import must stop.
+    private func settle() async throws -> Bool {
+        guard let (items, task) = writing else { return stopped }
+        writing = nil
+        let refused = try await task.value
         for failure in refused {
             let source = items[failure.position]
             let line = TableImport.BadLine(file: source.file, line: source.line, message: failure.message)

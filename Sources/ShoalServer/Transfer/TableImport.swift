@@ -202,7 +202,17 @@ struct TableKeys: Sendable {
 
     /// The key of an item as a comparable string (to keep two writes of one key out of a batch).
     func identity(of item: Item) -> String {
-        names.map { name in item[name].map { "\($0)" } ?? "" }.joined(separator: "\u{0}")
+        var identity = ""
+        for name in names {
+            switch item[name] {
+            case .s(let s)?: identity += "S" + s
+            case .n(let n)?: identity += "N" + n.description
+            case .b(let b)?: identity += "B" + Data(b).base64EncodedString()
+            default: break
+            }
+            identity += "\u{0}"
+        }
+        return identity
     }
 }
 
