@@ -137,6 +137,20 @@ def sigv4_server():
     shutil.rmtree(directory, ignore_errors=True)
 
 
+def scan_items(ddb, name, **extra):
+    """Every item of a table, through as many Scan pages as it takes."""
+    items, start = [], None
+    while True:
+        kwargs = {"TableName": name, **extra}
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        page = ddb.scan(**kwargs)
+        items += page["Items"]
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return items
+
+
 def error_code(excinfo):
     return excinfo.value.response["Error"]["Code"]
 

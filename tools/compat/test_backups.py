@@ -15,7 +15,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import Server, client_config, error_code, error_message, shoal_binary
+from conftest import Server, client_config, error_code, error_message, scan_items, shoal_binary
 import wire
 
 
@@ -50,16 +50,7 @@ def make_table(ddb, name):
 
 
 def items_of(ddb, name):
-    items, start = [], None
-    while True:
-        kwargs = {"TableName": name, "ConsistentRead": True}
-        if start:
-            kwargs["ExclusiveStartKey"] = start
-        page = ddb.scan(**kwargs)
-        items += page["Items"]
-        start = page.get("LastEvaluatedKey")
-        if not start:
-            return sorted(items, key=lambda i: (i["pk"]["S"], i["sk"]["N"]))
+    return sorted(scan_items(ddb, name, ConsistentRead=True), key=lambda i: (i["pk"]["S"], i["sk"]["N"]))
 
 
 def fill(ddb, name, count):
@@ -274,7 +265,7 @@ def test_directory_backup_while_serving_is_one_instant():
             run_cli("restore", "--from", target, "--data", os.path.join(data, "db"))
             restored = Server(data=data)
             r = client(restored)
-            items = items_of_any(r, "seq")
+            items = scan_items(r, "seq")
             numbers = sorted(int(i["n"]["N"]) for i in items if "n" in i)
             assert numbers == list(range(1, len(numbers) + 1)), "the sequential writes are not a prefix"
             assert len(numbers) > 0
@@ -288,19 +279,6 @@ def test_directory_backup_while_serving_is_one_instant():
             s.stop()
         server.stop()
         shutil.rmtree(scratch, ignore_errors=True)
-
-
-def items_of_any(ddb, name):
-    items, start = [], None
-    while True:
-        kwargs = {"TableName": name}
-        if start:
-            kwargs["ExclusiveStartKey"] = start
-        page = ddb.scan(**kwargs)
-        items += page["Items"]
-        start = page.get("LastEvaluatedKey")
-        if not start:
-            return items
 
 
 def test_offline_backup_and_restore_refusals():

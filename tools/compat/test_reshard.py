@@ -8,10 +8,8 @@ import tempfile
 import threading
 
 import boto3
-import pytest
-from botocore.exceptions import ClientError
 
-from conftest import Server, client_config, kill_during_writes, shoal_binary
+from conftest import Server, client_config, kill_during_writes, scan_items, shoal_binary
 
 
 def client(server):
@@ -32,17 +30,7 @@ def check(folder, acknowledged, shards):
     try:
         ddb = client(server)
         table = ddb.describe_table(TableName="moved")["Table"]
-        items, start = {}, None
-        while True:
-            kwargs = {"TableName": "moved", "ConsistentRead": True}
-            if start:
-                kwargs["ExclusiveStartKey"] = start
-            page = ddb.scan(**kwargs)
-            for item in page["Items"]:
-                items[(item["pk"]["S"], item["sk"]["N"])] = item
-            start = page.get("LastEvaluatedKey")
-            if not start:
-                break
+        items = {(i["pk"]["S"], i["sk"]["N"]): i for i in scan_items(ddb, "moved", ConsistentRead=True)}
         # Every acknowledged write is there, once; the count matches the table's own counters.
         assert set(acknowledged) <= set(items)
         assert table["ItemCount"] == len(items)

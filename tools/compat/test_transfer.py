@@ -10,9 +10,8 @@ import subprocess
 import tempfile
 
 import boto3
-import pytest
 
-from conftest import Server, client_config, shoal_binary
+from conftest import Server, client_config, scan_items, shoal_binary
 
 
 def client(server):
@@ -26,16 +25,7 @@ def cli(*args):
 
 
 def scan_all(ddb, name):
-    items, start = [], None
-    while True:
-        kwargs = {"TableName": name, "ConsistentRead": True}
-        if start:
-            kwargs["ExclusiveStartKey"] = start
-        page = ddb.scan(**kwargs)
-        items += page["Items"]
-        start = page.get("LastEvaluatedKey")
-        if not start:
-            return sorted(items, key=lambda i: (i["pk"]["S"], i["sk"]["N"]))
+    return sorted(scan_items(ddb, name, ConsistentRead=True), key=lambda i: (i["pk"]["S"], i["sk"]["N"]))
 
 
 def every_type(i):

@@ -48,8 +48,8 @@ public final class ServerMetrics: Sendable {
 
     /// Counts one request of `operation` (nil: not one of ours) and its outcome.
     func record(operation: String?, duration: Duration, errorType: String?) {
-        let label = operation.flatMap { operations[$0] != nil ? $0 : nil } ?? "unknown"
-        let metrics = operations[label] ?? unknown
+        let known = operation.flatMap { name in operations[name].map { (name, $0) } }
+        let (label, metrics) = known ?? ("unknown", unknown)
         metrics.requests.increment()
         let parts = duration.components
         metrics.duration.recordNanoseconds(parts.seconds * 1_000_000_000 + parts.attoseconds / 1_000_000_000)
