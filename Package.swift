@@ -68,7 +68,7 @@ let package = Package(
 // libFuzzer's driver, which a normal build does not link.
 if Context.environment["SHOAL_FUZZ"] != nil {
     package.targets.append(.target(name: "FuzzDriver", path: "Tests/Fuzz/FuzzDriver"))
-    for name in ["FuzzJSON", "FuzzAttributeValue", "FuzzExpressions", "FuzzNumber", "FuzzSigV4", "FuzzItemCodec", "FuzzTriggers"] {
+    for name in ["FuzzJSON", "FuzzAttributeValue", "FuzzExpressions", "FuzzNumber", "FuzzSigV4", "FuzzItemCodec", "FuzzTriggers", "FuzzImport"] {
         package.targets.append(.executableTarget(
             name: name, dependencies: ["FuzzDriver", "Shoal", "ShoalServer"], path: "Tests/Fuzz/\(name)"))
     }

@@ -103,6 +103,8 @@ public final class Database: Sendable {
     let streamRegistry: Mutex<[String: StreamHandle]>
     /// Wakes stream subscribers on commits that carried records.
     let commitSignal = CommitSignal()
+    /// Reads that keep a snapshot open for long (table backups, exports).
+    let longReads = LongReads()
     /// Functions and running event source mappings.
     let triggerState = TriggerState()
     /// The background task trimming stream records past retention.
@@ -177,7 +179,7 @@ public final class Database: Sendable {
         var shards: [Shard] = []
         for index in 0..<layout.shardCount {
             shards.append(try Shard(path: path + "/shards/" + Database.shardFolder(index), index: index, options: options,
-                                    liveTables: live, streams: streamDefinitions, commitSignal: commitSignal))
+                                    liveTables: live, streams: streamDefinitions, commitSignal: commitSignal, longReads: longReads))
         }
         self.shards = shards
         var tables: [String: TableHandle] = [:]

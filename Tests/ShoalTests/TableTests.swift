@@ -155,6 +155,46 @@ import Testing
         #expect(try await db.table("three").index("gsi3").query(["g": "x"]).count == 1)
     }
 
+    /// An export (one long snapshot) keeps a deleted table's database handle open past the grace
+    /// period, so a new table cannot take its slot under the reader.
+    @Test func longReadsHoldTheQuarantine() async throws {
+        let dir = TemporaryDirectory()
+        let db = try open(grace: .zero, dir: dir)
+        _ = try await db.createTable(CreateTableRequest(tableName: "old", partitionKey: ("id", .s)))
+        for i in 0..<50 { try await db.table("old").put(["id": .s("o\(i)"), "v": .n(Number(i))]) }
+        let midway = DispatchSemaphore(value: 0)
+        let resume = DispatchSemaphore(value: 0)
+        let reader = Task.detached { () throws -> [String] in
+            var seen: [String] = []
+            try db.forEachItem(tableName: "old") { item in
+                if seen.count == 10 {
+                    midway.signal()
+                    resume.wait()
+                }
+                if case .s(let id)? = item["id"] { seen.append(id) }
+            }
+            return seen
+        }
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async { midway.wait(); done.resume() }
+        }
+        _ = try await db.deleteTable("old")
+        for cycle in 0..<3 {
+            _ = try await db.createTable(CreateTableRequest(tableName: "new\(cycle)", partitionKey: ("id", .s)))
+            try await db.table("new\(cycle)").put(["id": .s("n\(cycle)")])
+        }
+        let writer = db.shards[0].writer
+        // The old table's database is still held, though its grace period (zero) has passed.
+        #expect(try writer.performSync { _ in writer.quarantinedCount } == 1)
+        resume.signal()
+        let seen = try await reader.value
+        #expect(seen.count == 50 && seen.allSatisfy { $0.hasPrefix("o") })
+        // Once the read ended the quarantine empties as usual.
+        _ = try await db.createTable(CreateTableRequest(tableName: "after", partitionKey: ("id", .s)))
+        #expect(try writer.performSync { _ in writer.quarantinedCount } == 0)
+        #expect(try await db.table("after").scan().isEmpty)
+    }
+
     @Test func quarantinedSlotsAreNotReusedEarly() async throws {
         let dir = TemporaryDirectory()
         let db = try open(grace: .seconds(3600), dir: dir)

@@ -129,21 +129,23 @@ extension Database {
         var count = 0
         var size = 0
         var buffer = ByteWriter(capacity: 1 << 20)
-        try withSnapshots(shards[...]) { txns in
-            for (index, txn) in txns.enumerated() {
-                try txn.withCursor(table.items(index)) { cursor in
-                    var more = try cursor.first()
-                    while more {
-                        let value = cursor.value.array
-                        buffer.varint(value.count)
-                        buffer.append(value)
-                        size += try ShardLayout.storedSize(value)
-                        count += 1
-                        if buffer.bytes.count >= 1 << 20 {
-                            try file.write(contentsOf: buffer.bytes)
-                            buffer.bytes.removeAll(keepingCapacity: true)
+        try longReads.during {
+            try withSnapshots(shards[...]) { txns in
+                for (index, txn) in txns.enumerated() {
+                    try txn.withCursor(table.items(index)) { cursor in
+                        var more = try cursor.first()
+                        while more {
+                            let value = cursor.value.array
+                            buffer.varint(value.count)
+                            buffer.append(value)
+                            size += try ShardLayout.storedSize(value)
+                            count += 1
+                            if buffer.bytes.count >= 1 << 20 {
+                                try file.write(contentsOf: buffer.bytes)
+                                buffer.bytes.removeAll(keepingCapacity: true)
+                            }
+                            more = try cursor.next()
                         }
-                        more = try cursor.next()
                     }
                 }
             }

@@ -62,13 +62,15 @@ extension Database {
     public func forEachItem(tableName: String, _ body: (Item) throws -> Void) throws(ShoalError) {
         let table = try handle(tableName)
         try runSync {
-            try withSnapshots(shards[...]) { txns in
-                for (index, txn) in txns.enumerated() {
-                    try txn.withCursor(table.items(index)) { cursor in
-                        var more = try cursor.first()
-                        while more {
-                            try body(try ShardLayout.decodeValue(cursor.value.array).item)
-                            more = try cursor.next()
+            try longReads.during {
+                try withSnapshots(shards[...]) { txns in
+                    for (index, txn) in txns.enumerated() {
+                        try txn.withCursor(table.items(index)) { cursor in
+                            var more = try cursor.first()
+                            while more {
+                                try body(try ShardLayout.decodeValue(cursor.value.array).item)
+                                more = try cursor.next()
+                            }
                         }
                     }
                 }

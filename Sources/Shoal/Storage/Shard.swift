@@ -14,7 +14,7 @@ struct Shard: Sendable {
     /// indexes, and deleting every other table or index database (left behind by a DeleteTable or
     /// an index deletion that emptied them, or by a crash mid-CreateTable).
     init(path: String, index: Int, options: DatabaseOptions, liveTables: [String: TableDefinition], streams: [StreamDefinition] = [],
-         commitSignal: CommitSignal = CommitSignal()) throws {
+         commitSignal: CommitSignal = CommitSignal(), longReads: LongReads = LongReads()) throws {
         var envOptions = EnvironmentOptions()
         envOptions.mapSize = options.initialMapSize
         envOptions.maxMapSize = options.maxMapSize
@@ -62,7 +62,7 @@ struct Shard: Sendable {
         }
         self.streamDatabases = streamDatabases
         self.writer = ShardWriter(environment: environment, index: index, statistics: statistics, system: system,
-                                  tables: tables, streamCounter: counter, commitSignal: commitSignal,
+                                  tables: tables, streamCounter: counter, commitSignal: commitSignal, longReads: longReads,
                                   deletedTableGrace: options.deletedTableGrace, metrics: options.metricsFactory ?? MetricsSystem.factory)
         self.tableStorage = tables
     }

@@ -32,6 +32,8 @@ final class ShardWriter: @unchecked Sendable {
     var streamCounter: UInt64
     /// Told after each commit that carried stream records.
     let commitSignal: CommitSignal
+    /// Reads that hold the quarantine of deleted tables' databases.
+    private let longReads: LongReads
     static let maxGroupSize = 1024
     /// Committed group transactions and the writes they carried (for stats and tests).
     let committedGroups = Atomic<Int>(0)
@@ -43,7 +45,7 @@ final class ShardWriter: @unchecked Sendable {
     static let commitDurationMetric = "shoal_group_commit_duration_seconds"
 
     init(environment: Environment, index: Int, statistics: LMDB.Database, system: SystemDatabases, tables: [String: TableStorage],
-         streamCounter: UInt64, commitSignal: CommitSignal, deletedTableGrace: Duration, metrics: any MetricsFactory) {
+         streamCounter: UInt64, commitSignal: CommitSignal, longReads: LongReads, deletedTableGrace: Duration, metrics: any MetricsFactory) {
         self.environment = environment
         self.index = index
         self.statistics = statistics
@@ -51,6 +53,7 @@ final class ShardWriter: @unchecked Sendable {
         self.tables = tables
         self.streamCounter = streamCounter
         self.commitSignal = commitSignal
+        self.longReads = longReads
         self.deletedTableGrace = deletedTableGrace
         let dimensions = [("shard", String(index))]
         groupSizes = Recorder(label: ShardWriter.groupSizeMetric, dimensions: dimensions, aggregate: true, factory: metrics)
@@ -193,9 +196,14 @@ final class ShardWriter: @unchecked Sendable {
         for db in quarantined { quarantine.append((db, now)) }
     }
 
+    /// Databases in quarantine (writer thread only; for tests).
+    var quarantinedCount: Int { quarantine.count }
+
     /// Quarantined databases that no reader can still use (reads are single short transactions,
-    /// far shorter than the grace period): their handles may now be closed and their slots reused.
+    /// far shorter than the grace period, and long ones hold the quarantine): their handles may
+    /// now be closed and their slots reused.
     func takeExpiredQuarantine() -> [LMDB.Database] {
+        guard !longReads.active else { return [] }
         let now = ContinuousClock.now
         let expired = quarantine.filter { now - $0.since >= deletedTableGrace }.map(\.db)
         quarantine.removeAll { now - $0.since >= deletedTableGrace }
