@@ -142,6 +142,8 @@ def test_backup_errors(ddb, server, table_name):
         with pytest.raises(ClientError) as e:
             call()
         assert error_code(e) == "BackupNotFoundException"
+    status, _, body = wire.send(server, "DescribeBackup", {"BackupArn": "arn:short"})
+    assert status == 400 and wire.error_type(body) == "ValidationException" and b"backupArn" in body
     status, _, body = wire.send(server, "ListBackups", {"Limit": 0})
     assert status == 400 and wire.error_type(body) == "ValidationException"
     assert ddb.describe_continuous_backups(TableName=table_name)["ContinuousBackupsDescription"] == {

@@ -186,3 +186,49 @@ def test_export_of_a_missing_table_leaves_nothing(server):
         assert not os.path.exists(target) or os.listdir(target) == []
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def test_ctrl_c_stops_export_and_import_cleanly(server):
+    """SIGINT mid-export removes the partial export; mid-import leaves whole items, and the same
+    import run again completes the table."""
+    import signal
+    import time
+    ddb = client(server)
+    ddb.create_table(TableName="interrupted", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    scratch = tempfile.mkdtemp(prefix="shoal-interrupt-")
+    try:
+        path = os.path.join(scratch, "many.json")
+        with open(path, "w") as f:
+            for i in range(60000):
+                f.write(json.dumps({"Item": {"pk": {"S": f"k{i}"}, "pad": {"S": "x" * 100}}}) + "\n")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        importer = subprocess.Popen([shoal_binary(), "import", "--endpoint", server.endpoint, "--to-table", "interrupted", "--from", path],
+                                    stderr=subprocess.PIPE, text=True, env=env)
+        deadline = time.time() + 30
+        while ddb.scan(TableName="interrupted", Select="COUNT", Limit=5)["Count"] == 0 and time.time() < deadline:
+            time.sleep(0.05)
+        importer.send_signal(signal.SIGINT)
+        _, stderr = importer.communicate(timeout=60)
+        assert importer.returncode == 130, stderr
+        assert "interrupted" in stderr
+        partial = scan_items(ddb, "interrupted")
+        assert 0 < len(partial) < 60000
+        assert all(i["pad"]["S"] == "x" * 100 for i in partial)
+        result = cli("import", "--endpoint", server.endpoint, "--to-table", "interrupted", "--from", path)
+        assert result.returncode == 0, result.stderr
+        assert len(scan_items(ddb, "interrupted")) == 60000
+
+        target = os.path.join(scratch, "export")
+        exporter = subprocess.Popen([shoal_binary(), "export", "--endpoint", server.endpoint, "--table", "interrupted", "--to", target],
+                                    stderr=subprocess.PIPE, text=True, env=env)
+        deadline = time.time() + 30
+        while not os.path.exists(target) and time.time() < deadline:
+            time.sleep(0.01)
+        exporter.send_signal(signal.SIGINT)
+        _, stderr = exporter.communicate(timeout=60)
+        assert exporter.returncode in (0, 130), stderr
+        if exporter.returncode == 130:
+            assert not os.path.exists(target)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)

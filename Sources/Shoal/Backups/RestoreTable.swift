@@ -25,7 +25,7 @@ extension Database {
     public func restoreTableFromBackup(_ request: RestoreTableFromBackupRequest) async throws(ShoalError) -> TableDescription {
         guard !options.readOnly else { throw .internalError("The database is open read-only") }
         try TableNameRule.validate(request.targetTableName, field: "targetTableName")
-        guard let record = backups.record(request.backupArn) else { throw .backupNotFound(request.backupArn) }
+        let record = try backupRecord(request.backupArn)
         guard record.status == .available else { throw ShoalError(.backupInUse, "Backup is being created: \(request.backupArn)") }
         guard lookup(request.targetTableName) == nil else {
             throw ShoalError(.tableAlreadyExists, "Table already exists: \(request.targetTableName)")

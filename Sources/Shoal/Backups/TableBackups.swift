@@ -58,6 +58,17 @@ extension ShoalError {
 }
 
 extension Database {
+    /// A `BackupArn` member's length constraint (37 to 1,024 characters), then the backup.
+    func backupRecord(_ arn: String) throws(ShoalError) -> BackupRecord {
+        var violations = ConstraintViolations()
+        violations.checkLength(arn, field: "backupArn", min: 37, max: 1024)
+        try violations.throwIfAny()
+        guard let record = backups.record(arn) else { throw .backupNotFound(arn) }
+        return record
+    }
+}
+
+extension Database {
     /// DynamoDB's CreateBackup: answers at once with the backup CREATING; the table's items are
     /// written to `DIR/backups/` from one view of every shard taken right after, and the backup
     /// is AVAILABLE when they are on disk. `tableName` may be the table's ARN.
@@ -157,7 +168,7 @@ extension Database {
 
     /// DynamoDB's DescribeBackup.
     public func describeBackup(arn: String) throws(ShoalError) -> BackupDescription {
-        guard let record = backups.record(arn) else { throw .backupNotFound(arn) }
+        let record = try backupRecord(arn)
         return record.description(region: options.region)
     }
 
@@ -198,7 +209,7 @@ extension Database {
 
     /// DynamoDB's DeleteBackup: returns the description with status DELETED.
     public func deleteBackup(arn: String) throws(ShoalError) -> BackupDescription {
-        guard let record = backups.record(arn) else { throw .backupNotFound(arn) }
+        let record = try backupRecord(arn)
         guard record.status == .available else {
             throw ShoalError(.backupInUse, "Backup is being created: \(arn)")
         }
