@@ -67,9 +67,11 @@ public struct EnvironmentInfo: Sendable, Equatable {
 /// ```
 public final class Environment: @unchecked Sendable {
     // @unchecked: `handle` is immutable and LMDB's environment is thread-safe; the map size is only
-    // changed under `mapLock` held exclusively, when no transaction of this process is open.
+    // changed, and the handle closed, under `mapLock` held exclusively, when no transaction of
+    // this process is open; `isClosed` is written only then and read under the lock.
     let handle: OpaquePointer
     let mapLock = ReadWriteLock()
+    private var isClosed = false
     let readers: ReaderPool
     public let path: String
     public let options: EnvironmentOptions
@@ -102,10 +104,26 @@ public final class Environment: @unchecked Sendable {
         self.options = options
     }
 
-    deinit {
-        // Pooled read transactions must go before the environment they belong to.
-        readers.drain()
-        mdb_env_close(handle)
+    deinit { close() }
+
+    /// Closes the environment once the transactions in flight have ended; later transactions
+    /// throw ``LMDBError/closed``. Closing explicitly matters: LMDB allows one handle per
+    /// environment in a process, and closing a handle releases the reader slots of every handle
+    /// of the process on those files, so a handle left to a late `deinit` would break the readers
+    /// of one opened again meanwhile.
+    public func close() {
+        mapLock.withExclusive {
+            guard !isClosed else { return }
+            isClosed = true
+            // Pooled read transactions must go before the environment they belong to.
+            readers.drain()
+            mdb_env_close(handle)
+        }
+    }
+
+    /// Throws when closed (call with `mapLock` held).
+    private func checkOpen() throws {
+        if isClosed { throw LMDBError.closed }
     }
 
     private static func makeDirectory(_ path: String) throws {
@@ -127,6 +145,7 @@ public final class Environment: @unchecked Sendable {
         while true {
             do {
                 return try mapLock.withShared {
+                    try checkOpen()
                     let txn = try Transaction(environment: self, readOnly: true)
                     do {
                         let result = try body(txn)
@@ -154,6 +173,7 @@ public final class Environment: @unchecked Sendable {
         while true {
             do {
                 return try mapLock.withShared {
+                    try checkOpen()
                     let txn = try Transaction(environment: self, readOnly: false)
                     do {
                         let result = try body(txn)
@@ -175,7 +195,10 @@ public final class Environment: @unchecked Sendable {
     /// Doubles the map (at most by 4 GiB at a time, never past `maxMapSize`).
     public func growMap() throws {
         try mapLock.withExclusive {
-            let current = info().mapSize
+            try checkOpen()
+            var i = MDB_envinfo()
+            mdb_env_info(handle, &i)
+            let current = Int(i.me_mapsize)
             guard current < options.maxMapSize else {
                 throw LMDBError(code: MDB_MAP_FULL, context: "map size limit of \(options.maxMapSize) bytes reached at \(path)")
             }
@@ -187,22 +210,24 @@ public final class Environment: @unchecked Sendable {
     /// Another process grew the map: adopt its size.
     private func adoptMapSize() throws {
         try mapLock.withExclusive {
+            try checkOpen()
             try check(mdb_env_set_mapsize(handle, 0), "adopt map size")
         }
     }
 
     // MARK: Maintenance
 
-    /// Statistics of the main tree.
+    /// Statistics of the main tree (zeros once closed).
     public func statistics() -> DatabaseStatistics {
         var s = MDB_stat()
-        mdb_env_stat(handle, &s)
+        mapLock.withShared { if !isClosed { mdb_env_stat(handle, &s) } }
         return DatabaseStatistics(s)
     }
 
+    /// The map and reader figures (zeros once closed).
     public func info() -> EnvironmentInfo {
         var i = MDB_envinfo()
-        mdb_env_info(handle, &i)
+        mapLock.withShared { if !isClosed { mdb_env_info(handle, &i) } }
         return EnvironmentInfo(
             mapSize: Int(i.me_mapsize), lastPageNumber: Int(i.me_last_pgno),
             lastTransactionID: Int(i.me_last_txnid), maxReaders: Int(i.me_maxreaders),
@@ -211,13 +236,17 @@ public final class Environment: @unchecked Sendable {
 
     /// Flushes buffers to disk (needed only with `noSync`).
     public func sync(force: Bool = true) throws {
-        try check(mdb_env_sync(handle, force ? 1 : 0), "sync")
+        try mapLock.withShared {
+            try checkOpen()
+            try check(mdb_env_sync(handle, force ? 1 : 0), "sync")
+        }
     }
 
     /// Copies the environment into the existing empty directory `path`, optionally compacting.
     public func copy(to path: String, compact: Bool = true) throws {
         try Environment.makeDirectory(path)
         try mapLock.withShared {
+            try checkOpen()
             try check(mdb_env_copy2(handle, path, compact ? UInt32(MDB_CP_COMPACT) : 0), "copy to \(path)")
         }
     }
@@ -227,10 +256,11 @@ public final class Environment: @unchecked Sendable {
     /// before the first byte is written.
     public func copy(toDescriptor fd: Int32, compact: Bool = true) throws {
         try mapLock.withShared {
+            try checkOpen()
             try check(mdb_env_copyfd2(handle, fd, compact ? UInt32(MDB_CP_COMPACT) : 0), "copy")
         }
     }
 
     /// The largest key LMDB accepts in this build (511 for Debian's liblmdb).
-    public var maxKeySize: Int { Int(mdb_env_get_maxkeysize(handle)) }
+    public var maxKeySize: Int { mapLock.withShared { isClosed ? 0 : Int(mdb_env_get_maxkeysize(handle)) } }
 }

@@ -1,4 +1,9 @@
 import CLMDB
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// An error reported by LMDB: its return code and LMDB's own message.
 ///
@@ -34,6 +39,8 @@ public struct LMDBError: Error, Equatable, Hashable, CustomStringConvertible, Se
     public static let transactionFull = LMDBError(code: MDB_TXN_FULL)
     public static let corrupted = LMDBError(code: MDB_CORRUPTED)
     public static let invalid = LMDBError(code: MDB_INVALID)
+    /// The environment was closed (``Environment/close()``).
+    public static let closed = LMDBError(code: EBADF, context: "the environment is closed")
 
     /// Lets callers write `catch LMDBError.mapFull`.
     public static func ~= (pattern: LMDBError, error: any Error) -> Bool {

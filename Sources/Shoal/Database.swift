@@ -227,13 +227,17 @@ public final class Database: Sendable {
         for shard in shards { shard.writer.stop() }
     }
 
-    /// Finishes queued writes and stops the shard writers. Later writes fail.
+    /// Finishes queued writes, stops the shard writers, waits for the reads in flight and closes
+    /// the environments. Later operations fail. The directory may then be opened again in this
+    /// process (LMDB allows one open handle per environment and process).
     public func close() {
         cancelTriggers()
         stopStreamRetention()
         stopExpirer()
         commitSignal.close()
         for shard in shards { shard.writer.stop() }
+        for shard in shards { shard.environment.close() }
+        catalog.environment.close()
         directoryLock?.release()
     }
 

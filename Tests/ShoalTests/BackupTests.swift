@@ -10,6 +10,23 @@ final class AcknowledgedWrites: Sendable {
 }
 
 @Suite struct BackupTests {
+    /// A backup of 50 items, and a table "Dst" left as a crash right after it was created by a
+    /// restore leaves it: in the catalog, restore in progress, no items. - Returns: the backup's ARN.
+    static func plantInterruptedRestore(_ db: Database) async throws -> String {
+        _ = try await db.createTable(CreateTableRequest(tableName: "Src", partitionKey: ("id", .s)))
+        for i in 0..<50 { try await db.table("Src").put(["id": .s("k\(i)")]) }
+        let arn = try await db.createBackup(tableName: "Src", backupName: "b01").backupArn
+        #expect(try await eventually { try db.describeBackup(arn: arn).backupDetails.backupStatus == .available })
+        var definition = try db.validate(CreateTableRequest(tableName: "Dst", partitionKey: ("id", .s)))
+        definition.restore = RestoreState(sourceBackupArn: arn, sourceTableArn: "arn:aws:dynamodb:us-east-1:000000000000:table/Src",
+                                          restoredAt: 1, inProgress: true)
+        _ = try await db.insertTable(definition)
+        #expect(try db.describeTable("Dst").table.tableStatus == .creating)
+        await expectError(.resourceNotFound, "Requested resource not found") { _ = try await db.table("Dst").get(["id": "k1"]) }
+        await expectError(.backupInUse, "Backup is being restored to a table: \(arn)") { _ = try db.deleteBackup(arn: arn) }
+        return arn
+    }
+
     static func open(_ dir: TemporaryDirectory, shards: Int = 4) throws -> Database {
         try Database.open(at: dir.path, options: DatabaseOptions(shardCount: shards, durability: .noSync))
     }
@@ -111,22 +128,15 @@ final class AcknowledgedWrites: Sendable {
     /// (data operations do not find it) until it is complete.
     @Test func interruptedRestoreResumesOnOpen() async throws {
         let dir = TemporaryDirectory()
-        var db = try BackupTests.open(dir, shards: 2)
-        _ = try await db.createTable(CreateTableRequest(tableName: "Src", partitionKey: ("id", .s)))
-        for i in 0..<50 { try await db.table("Src").put(["id": .s("k\(i)")]) }
-        let arn = try await db.createBackup(tableName: "Src", backupName: "b01").backupArn
-        #expect(try await eventually { try db.describeBackup(arn: arn).backupDetails.backupStatus == .available })
-        // As a crash right after the table was created: in the catalog, restore in progress, no items.
-        let request = CreateTableRequest(tableName: "Dst", partitionKey: ("id", .s))
-        var definition = try db.validate(request)
-        definition.restore = RestoreState(sourceBackupArn: arn, sourceTableArn: "arn:aws:dynamodb:us-east-1:000000000000:table/Src",
-                                          restoredAt: 1, inProgress: true)
-        _ = try await db.insertTable(definition)
-        #expect(try db.describeTable("Dst").table.tableStatus == .creating)
-        await expectError(.resourceNotFound, "Requested resource not found") { _ = try await db.table("Dst").get(["id": "k1"]) }
-        await expectError(.backupInUse, "Backup is being restored to a table: \(arn)") { _ = try db.deleteBackup(arn: arn) }
-        db.close()
-        db = try BackupTests.open(dir, shards: 2)
+        var first: Database? = try BackupTests.open(dir, shards: 2)
+        _ = try await BackupTests.plantInterruptedRestore(first!)
+        first!.close()
+        // LMDB forbids two handles on one environment in a process: the first database must be
+        // gone (its background tasks finished) before the directory is opened again.
+        weak let closed = first
+        first = nil
+        #expect(try await eventually { closed == nil })
+        let db = try BackupTests.open(dir, shards: 2)
         defer { db.close() }
         #expect(try await eventually { try db.describeTable("Dst").table.tableStatus == .active })
         #expect(try await db.table("Dst").scan().count == 50)

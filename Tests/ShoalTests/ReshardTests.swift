@@ -3,7 +3,12 @@ import Testing
 @testable import Shoal
 
 @Suite struct ReshardTests {
-    static func options(_ shards: Int = 4) -> DatabaseOptions { DatabaseOptions(shardCount: shards, durability: .noSync) }
+    /// The background expirer stays away (the tests expire due items themselves, at the end).
+    static func options(_ shards: Int = 4) -> DatabaseOptions {
+        var options = DatabaseOptions(shardCount: shards, durability: .noSync)
+        options.timeToLivePeriod = .seconds(3600)
+        return options
+    }
 
     /// A table with a global and a local index and time to live, `count` items.
     static func fill(_ dir: TemporaryDirectory, count: Int) async throws {

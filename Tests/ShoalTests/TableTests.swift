@@ -117,6 +117,37 @@ import Testing
     }
 }
 
+@Suite struct ReopenTests {
+    /// close() closes the environments: the directory opens again in the same process while the old
+    /// `Database` object still lives, the old one refuses work, and its late release leaves the new
+    /// one's readers alone (LMDB releases every reader slot of the process when a handle closes).
+    @Test func reopeningWhileTheOldObjectLives() async throws {
+        let dir = TemporaryDirectory()
+        let options = DatabaseOptions(shardCount: 2, durability: .noSync)
+        var old: Database? = try Database.open(at: dir.path, options: options)
+        _ = try await old!.createTable(CreateTableRequest(tableName: "Kept", partitionKey: ("id", .s)))
+        for i in 0..<20 { try await old!.table("Kept").put(["id": .s("k\(i)")]) }
+        old!.close()
+        let db = try Database.open(at: dir.path, options: options)
+        defer { db.close() }
+        for _ in 0..<3 {
+            #expect(try await db.table("Kept").scan().count == 20)
+            #expect(try await db.table("Kept").get(["id": "k3"]) != nil)
+        }
+        do {
+            _ = try await old!.table("Kept").get(["id": "k3"])
+            Issue.record("a closed database answered")
+        } catch {
+            #expect(error.message.contains("closed"))
+        }
+        old = nil
+        for _ in 0..<3 {
+            #expect(try await db.table("Kept").scan().count == 20)
+            #expect(try await db.table("Kept").get(["id": "k3"]) != nil)
+        }
+    }
+}
+
 @Suite struct DeletedTableSlotTests {
     private func open(grace: Duration, dir: TemporaryDirectory) throws -> Database {
         var options = DatabaseOptions(shardCount: 1, durability: .noSync)

@@ -321,13 +321,18 @@ func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) as
         defer { withExtendedLifetime(dir) {} }
         let log = BatchLog()
         db.registerFunction("f") { batch in log.append(batch); return .success }
-        _ = try await TriggerTests.mapping(db, arn, TriggerTests.params(batchSize: 100, window: 1))
+        // A window far longer than the puts take, even on a loaded machine (at 1 s, CI once saw two batches).
+        _ = try await TriggerTests.mapping(db, arn, TriggerTests.params(batchSize: 100, window: 4))
+        let clock = ContinuousClock()
+        let started = clock.now
         for i in 0..<5 {
             try await db.table("Orders").put(["pk": .s("k\(i)"), "sk": 1])
             try await Task.sleep(for: .milliseconds(50))
         }
-        #expect(try await eventually { log.count == 5 })
-        #expect(log.all.count == 1)
+        let putting = clock.now - started
+        #expect(try await eventually(15) { log.count == 5 })
+        // One batch, unless putting the records took longer than the window (reported, then not asserted).
+        if putting < .seconds(3) { #expect(log.all.count == 1) } else { print("puts took \(putting); window check skipped") }
         db.close()
     }
 

@@ -43,12 +43,13 @@ enum DirectoryCopy {
         try FileManager.default.moveItem(atPath: temporary, toPath: path)
     }
 
-    /// Copies `files` (absolute paths) into `directory`. - Returns: the bytes copied.
+    /// Copies `files` (absolute paths) into `directory`, but those deleted meanwhile.
+    /// - Returns: the bytes copied.
     static func copyFiles(_ files: [String], into directory: String) throws -> Int {
         guard !files.isEmpty else { return 0 }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var bytes = 0
-        for file in files {
+        for file in files where FileManager.default.fileExists(atPath: file) {
             bytes += try copyFile(file, to: directory + "/" + (file as NSString).lastPathComponent, progress: nil)
         }
         return bytes

@@ -30,7 +30,9 @@ final class ReshardDirectory {
         guard FileManager.default.fileExists(atPath: path + "/catalog", isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ShoalError.validation("No Shoal data directory at \(path)")
         }
-        return try Catalog(path: path + "/catalog", noSync: true, readOnly: true).reshardState()
+        let catalog = try Catalog(path: path + "/catalog", noSync: true, readOnly: true)
+        defer { catalog.environment.close() }
+        return try catalog.reshardState()
     }
 
     /// Refuses what resharding does not handle yet, or what must finish first.
@@ -58,8 +60,12 @@ final class ReshardDirectory {
     }
 
     func close() {
-        for shard in shards { shard.writer.stop() }
+        for shard in shards {
+            shard.writer.stop()
+            shard.environment.close()
+        }
         shards = []
+        catalog.environment.close()
         lock.release()
     }
 
@@ -231,6 +237,7 @@ final class ReshardDirectory {
         // Removed shards are empty now: their folders go (a crash before this removes them next time).
         for shard in shards where shard.index >= keep {
             shard.writer.stop()
+            shard.environment.close()
             try FileManager.default.removeItem(atPath: path + "/shards/" + Database.shardFolder(shard.index))
         }
         shards.removeAll { $0.index >= keep }

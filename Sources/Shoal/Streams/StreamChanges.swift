@@ -55,11 +55,19 @@ public struct StreamChanges: AsyncSequence, Sendable {
             guard let stream else { return nil }
             let signal = database.commitSignal
             while !Task.isCancelled {
+                // A closed database has closed its environments: the sequence ends.
+                if signal.isClosed { return nil }
                 let seen = signal.version
                 let count = positions.count
                 for k in 0..<count {
                     let index = (nextShard + k) % count
-                    let page = try database.readStream(stream, shard: index, after: positions[index], limit: batchSize)
+                    let page: StreamShardPage
+                    do {
+                        page = try database.readStream(stream, shard: index, after: positions[index], limit: batchSize)
+                    } catch {
+                        if signal.isClosed { return nil }   // closed while reading
+                        throw error
+                    }
                     if let last = page.last, !page.records.isEmpty {
                         positions[index] = last
                         nextShard = (index + 1) % count
