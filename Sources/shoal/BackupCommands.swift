@@ -28,6 +28,10 @@ struct Backup: AsyncParsableCommand {
         let bar = ProgressBar("backup", unit: .bytes)
         let interrupt = InterruptHandler { Backup.removeIncomplete(destination) }
         defer { interrupt.cancel() }
+        // A mistyped path is an error, never a new (empty) directory backed up.
+        guard endpoint != nil || FileManager.default.fileExists(atPath: data + "/catalog") else {
+            throw ValidationError("No Shoal data directory at \(data)")
+        }
         // The directory itself when no process holds it; else the server that does.
         var database: Database?
         if endpoint == nil {

@@ -313,6 +313,11 @@ def test_offline_backup_and_restore_refusals():
         assert open(os.path.join(occupied, "keep.txt")).read() == "mine"
         run_cli("restore", "--from", target, "--data", occupied, "--overwrite")
         assert not os.path.exists(os.path.join(occupied, "keep.txt"))
+        # A mistyped data directory is refused, not created.
+        typo = os.path.join(scratch, "typo", "db")
+        refused = run_cli("backup", "--data", typo, "--to", os.path.join(scratch, "nowhere"), check=False)
+        assert refused.returncode != 0 and "No Shoal data directory" in refused.stderr
+        assert not os.path.exists(typo) and not os.path.exists(os.path.join(scratch, "nowhere"))
         # Not a backup at all.
         refused = run_cli("restore", "--from", scratch, "--data", os.path.join(scratch, "x", "db"), check=False)
         assert refused.returncode != 0 and "not a Shoal backup" in refused.stderr
