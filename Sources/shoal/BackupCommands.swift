@@ -26,7 +26,8 @@ struct Backup: AsyncParsableCommand {
     func run() async throws {
         let destination = URL(fileURLWithPath: to).standardizedFileURL.path
         let bar = ProgressBar("backup", unit: .bytes)
-        let interrupt = InterruptHandler { Backup.removeIncomplete(destination) }
+        let output = OutputCleanup(destination)
+        let interrupt = InterruptHandler { Backup.removeIncomplete(output) }
         defer { interrupt.cancel() }
         // A mistyped path is an error, never a new (empty) directory backed up.
         guard endpoint != nil || FileManager.default.fileExists(atPath: data + "/catalog") else {
@@ -70,9 +71,9 @@ struct Backup: AsyncParsableCommand {
     }
 
     /// A backup without its manifest is not one: an interrupted backup removes what it wrote.
-    static func removeIncomplete(_ path: String) {
-        guard !FileManager.default.fileExists(atPath: path + "/BACKUP.json") else { return }
-        try? FileManager.default.removeItem(atPath: path)
+    static func removeIncomplete(_ output: OutputCleanup) {
+        guard !FileManager.default.fileExists(atPath: output.path + "/BACKUP.json") else { return }
+        output.remove()
     }
 
     static func bytesUnder(_ path: String) -> Int {

@@ -117,3 +117,29 @@ final class InterruptHandler: @unchecked Sendable {
         signal(SIGTERM, SIG_DFL)
     }
 }
+
+/// What an interrupted command may remove of its output: only what it created. A destination that
+/// existed with content beforehand is never touched; one that existed empty gets its contents removed.
+struct OutputCleanup: Sendable {
+    let path: String
+    private let existed: Bool
+    private let wasEmpty: Bool
+
+    init(_ path: String) {
+        self.path = path
+        var isDirectory: ObjCBool = false
+        existed = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        wasEmpty = existed && isDirectory.boolValue && ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? ["?"]).isEmpty
+    }
+
+    /// Removes what the command wrote (nothing when the destination had content before).
+    func remove() {
+        if !existed {
+            try? FileManager.default.removeItem(atPath: path)
+        } else if wasEmpty {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] {
+                try? FileManager.default.removeItem(atPath: path + "/" + name)
+            }
+        }
+    }
+}

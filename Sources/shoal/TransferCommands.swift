@@ -47,8 +47,8 @@ struct Export: AsyncParsableCommand {
         let (target, database) = try location.open(readOnly: true)
         defer { database?.close() }
         let bar = ProgressBar("export", unit: .items)
-        let destination = to
-        let interrupt = InterruptHandler { try? FileManager.default.removeItem(atPath: destination) }
+        let output = OutputCleanup(to)
+        let interrupt = InterruptHandler { output.remove() }
         defer { interrupt.cancel() }
         let summary = try await TableExport.run(from: target, table: table, to: to, format: format) { count in
             bar.update(done: count, total: nil)
