@@ -140,25 +140,14 @@ extension Database {
         var count = 0
         var size = 0
         var buffer = ByteWriter(capacity: 1 << 20)
-        try longReads.during {
-            try withSnapshots(shards[...]) { txns in
-                for (index, txn) in txns.enumerated() {
-                    try txn.withCursor(table.items(index)) { cursor in
-                        var more = try cursor.first()
-                        while more {
-                            let value = cursor.value.array
-                            buffer.varint(value.count)
-                            buffer.append(value)
-                            size += try ShardLayout.storedSize(value)
-                            count += 1
-                            if buffer.bytes.count >= 1 << 20 {
-                                try file.write(contentsOf: buffer.bytes)
-                                buffer.bytes.removeAll(keepingCapacity: true)
-                            }
-                            more = try cursor.next()
-                        }
-                    }
-                }
+        try forEachStoredValue(table) { value in
+            buffer.varint(value.count)
+            buffer.append(value)
+            size += try ShardLayout.storedSize(value)
+            count += 1
+            if buffer.bytes.count >= 1 << 20 {
+                try file.write(contentsOf: buffer.bytes)
+                buffer.bytes.removeAll(keepingCapacity: true)
             }
         }
         try file.write(contentsOf: buffer.bytes)

@@ -61,16 +61,20 @@ extension Database {
     /// inside the read transactions, so it should not be slow per item.
     public func forEachItem(tableName: String, _ body: (Item) throws -> Void) throws(ShoalError) {
         let table = try handle(tableName)
-        try runSync {
-            try longReads.during {
-                try withSnapshots(shards[...]) { txns in
-                    for (index, txn) in txns.enumerated() {
-                        try txn.withCursor(table.items(index)) { cursor in
-                            var more = try cursor.first()
-                            while more {
-                                try body(try ShardLayout.decodeValue(cursor.value.array).item)
-                                more = try cursor.next()
-                            }
+        try runSync { try forEachStoredValue(table) { try body(try ShardLayout.decodeValue($0).item) } }
+    }
+
+    /// Every stored item value of the table from one view of every shard, as a long read (see
+    /// ``LongReads``): exports and table backups.
+    func forEachStoredValue(_ table: TableHandle, _ body: ([UInt8]) throws -> Void) throws {
+        try longReads.during {
+            try withSnapshots(shards[...]) { txns in
+                for (index, txn) in txns.enumerated() {
+                    try txn.withCursor(table.items(index)) { cursor in
+                        var more = try cursor.first()
+                        while more {
+                            try body(cursor.value.array)
+                            more = try cursor.next()
                         }
                     }
                 }
