@@ -204,7 +204,7 @@ public final class Database: Sendable {
             tables[definition.name] = TableHandle(definition: definition, storages: storages)
         }
         registry = Mutex(tables)
-        streamRegistry = Mutex(Database.streamHandles(streamDefinitions, shards: shards, tables: tables))
+        streamRegistry = Mutex(Database.streamHandles(streamDefinitions, lineages: try catalog.streamLineages(), shards: shards, tables: tables))
         try recoverTransactions()
         guard options.startsBackgroundWork else { return }
         resumeBackfills()

@@ -1,6 +1,7 @@
 """`shoal reshard`: 4 → 7 → 3 shards on a directory a server wrote to (and was killed during),
 with the reshard itself killed (SIGKILL) in each phase, then finished or rolled back; every
-acknowledged item and index entry is checked through a server afterwards."""
+acknowledged item, index entry and stream record is checked through a server afterwards, the
+stream read through its shard lineage with boto3's `dynamodbstreams` client."""
 import os
 import shutil
 import subprocess
@@ -12,9 +13,39 @@ import boto3
 from conftest import Server, client_config, kill_during_writes, scan_items, shoal_binary
 
 
-def client(server):
-    return boto3.client("dynamodb", endpoint_url=server.endpoint, region_name="us-east-1",
+def client(server, service="dynamodb"):
+    return boto3.client(service, endpoint_url=server.endpoint, region_name="us-east-1",
                         aws_access_key_id="a", aws_secret_access_key="b", config=client_config())
+
+
+def stream_records(server, arn):
+    """Every record of the stream, each shard read after its parent, and the shards."""
+    streams = client(server, "dynamodbstreams")
+    shards = []
+    start = None
+    while True:
+        kwargs = {"StreamArn": arn, **({"ExclusiveStartShardId": start} if start else {})}
+        description = streams.describe_stream(**kwargs)["StreamDescription"]
+        shards += description["Shards"]
+        start = description.get("LastEvaluatedShardId")
+        if not start:
+            break
+    ids = [shard["ShardId"] for shard in shards]
+    records = []
+    done = set()
+    for shard in shards:
+        parent = shard.get("ParentShardId")
+        if parent in ids:
+            assert parent in done, f"{shard['ShardId']} listed before its parent"
+        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        while iterator:
+            page = streams.get_records(ShardIterator=iterator, Limit=1000)
+            records += page["Records"]
+            if not page["Records"] and "EndingSequenceNumber" not in shard["SequenceNumberRange"]:
+                break
+            iterator = page.get("NextShardIterator")
+        done.add(shard["ShardId"])
+    return shards, records
 
 
 def reshard(data, *args, crash_at=None):
@@ -25,7 +56,9 @@ def reshard(data, *args, crash_at=None):
                           capture_output=True, text=True, timeout=300, env=env)
 
 
-def check(folder, acknowledged, shards):
+def check(folder, acknowledged, shards, generations, more=0):
+    """Checks items, index and stream; then writes `more` new items (added to `acknowledged`).
+    Returns the number of items then."""
     server = Server(data=folder)
     try:
         ddb = client(server)
@@ -34,6 +67,16 @@ def check(folder, acknowledged, shards):
         # Every acknowledged write is there, once; the count matches the table's own counters.
         assert set(acknowledged) <= set(items)
         assert table["ItemCount"] == len(items)
+        # The stream: one INSERT per item (every write put a new key), none lost or doubled across
+        # the reshards, with one generation of shards per layout the stream lived through.
+        stream_shards, records = stream_records(server, table["LatestStreamArn"])
+        keys = [(r["dynamodb"]["Keys"]["pk"]["S"], r["dynamodb"]["Keys"]["sk"]["N"]) for r in records]
+        assert all(r["eventName"] == "INSERT" for r in records)
+        assert len(keys) == len(set(keys)) and set(keys) == set(items)
+        assert len({r["dynamodb"]["SequenceNumber"] for r in records}) == len(records)
+        assert len(stream_shards) == sum(generations)
+        assert [s for s in stream_shards if "EndingSequenceNumber" not in s["SequenceNumberRange"]] == stream_shards[-generations[-1]:]
+        assert all("ParentShardId" in s for s in stream_shards[generations[0]:])
         evens = 0
         start = None
         while True:
@@ -49,7 +92,11 @@ def check(folder, acknowledged, shards):
         assert evens == sum(1 for i in items.values() if i["parity"]["S"] == "even")
         stats = subprocess.run([shoal_binary(), "stats", "--data", os.path.join(folder, "db")], capture_output=True, text=True, timeout=60)
         assert stats.stdout.startswith(f"shards: {shards}\n"), stats.stdout
-        return len(items)
+        for i in range(more):
+            key = (f"after-{shards}-{len(items)}-{i}", "0")
+            ddb.put_item(TableName="moved", Item={"pk": {"S": key[0]}, "sk": {"N": "0"}, "parity": {"S": "odd"}})
+            acknowledged.append(key)
+        return len(items) + more
     finally:
         server.process.send_signal(15)
         assert server.process.wait(timeout=30) == 0
@@ -68,6 +115,7 @@ def test_reshard_4_7_3_with_kills_resumes_and_rolls_back():
                                                {"AttributeName": "parity", "AttributeType": "S"}],
                          GlobalSecondaryIndexes=[{"IndexName": "byParity", "KeySchema": [{"AttributeName": "parity", "KeyType": "HASH"}],
                                                   "Projection": {"ProjectionType": "KEYS_ONLY"}}],
+                         StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"},
                          BillingMode="PAY_PER_REQUEST")
         acknowledged = []
         lock = threading.Lock()
@@ -106,21 +154,22 @@ def test_reshard_4_7_3_with_kills_resumes_and_rolls_back():
         assert other.returncode != 0 and "--shards 7" in other.stderr
         rolled = reshard(data, "--roll-back")
         assert rolled.returncode == 0, rolled.stderr
-        total = check(folder, acknowledged, 4)
+        total = check(folder, acknowledged, 4, [4], more=50)
 
         # Killed while copying again, then finished; then killed while cleaning up, then finished.
         assert reshard(data, "--shards", "7", crash_at="copy:5").returncode == -9
         done = reshard(data, "--shards", "7")
         assert done.returncode == 0, done.stderr
         assert "4 → 7 shards" in done.stdout
-        assert check(folder, acknowledged, 7) == total
+        assert check(folder, acknowledged, 7, [4, 7], more=50) == total + 50
+        total += 50
 
         assert reshard(data, "--shards", "3", crash_at="cleanup:2").returncode == -9
         late = reshard(data, "--roll-back")
         assert late.returncode != 0 and "commit point" in late.stderr
         finished = reshard(data, "--shards", "3")
         assert finished.returncode == 0, finished.stderr
-        assert check(folder, acknowledged, 3) == total
+        assert check(folder, acknowledged, 3, [4, 7, 3]) == total
         assert sorted(os.listdir(os.path.join(data, "shards"))) == ["000", "001", "002"]
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -23,7 +23,7 @@ extension Database {
                 var ended = stream
                 ended.endedAt = Date().timeIntervalSince1970
                 try catalog.putStream(ended)
-                registerStream(StreamHandle(definition: ended, databases: live.databases))
+                registerStream(live.with(definition: ended))
             }
             return DeleteTableResponse(tableDescription: description)
         }

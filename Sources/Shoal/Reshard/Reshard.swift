@@ -45,8 +45,11 @@ public struct ReshardReport: Sendable {
 /// 3. *cleanup*: each shard deletes the items the new ring does not place there; removed shards'
 ///    folders go. A crash here resumes the cleanup.
 ///
-/// Directories with change streams are refused for now: stream shards would need lineage
-/// (closed parents, children naming them) that is not built yet.
+/// Change streams get shard lineage at the commit point (see ``StreamLineage``): every stream
+/// shard closes at its storage shard's last counter and a new generation opens, one shard per
+/// new storage shard, each naming as parent the old shard it takes the most keys from. A new
+/// storage shard's counters start above every counter in use, and a removed one's records move
+/// to shard 0 before its folder goes, so sequence numbers stay unique and nothing retained is lost.
 public enum Reshard {
     /// Items per writer unit.
     static let batch = 512

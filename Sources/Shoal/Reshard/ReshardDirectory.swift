@@ -8,17 +8,20 @@ import Glibc
 final class ReshardDirectory {
     let path: String
     private let lock: DirectoryLock
-    private let catalog: Catalog
+    let catalog: Catalog
     private let options: DatabaseOptions
     private let definitions: [TableDefinition]
-    private var shards: [Shard] = []
+    /// Every stream still within retention, and the lineage of those resharded before.
+    let streams: [StreamDefinition]
+    let lineages: [String: StreamLineage]
+    private(set) var shards: [Shard] = []
     /// Each shard's items database of each table (by table id), as opened.
     private var itemDatabases: [[String: LMDB.Database]] = []
     /// Testing only: SIGKILL this process after this many writer units of this phase (see ``Reshard/run``).
     var crashAt: (phase: ReshardState.Phase, units: Int)?
     private var unitsDone = 0
 
-    private func unitDone(_ phase: ReshardState.Phase) {
+    func unitDone(_ phase: ReshardState.Phase) {
         guard let crashAt, crashAt.phase == phase else { return }
         unitsDone += 1
         if unitsDone >= crashAt.units { kill(getpid(), SIGKILL) }
@@ -35,11 +38,8 @@ final class ReshardDirectory {
         return try catalog.reshardState()
     }
 
-    /// Refuses what resharding does not handle yet, or what must finish first.
+    /// Refuses what must finish first.
     static func checkReady(_ database: Database) throws {
-        if !(try database.catalog.allStreams()).isEmpty {
-            throw ShoalError.validation("This directory has change streams (live, or disabled and within retention): resharding does not yet give stream shards their lineage, so it is refused. Disable the streams and let retention pass, or move the tables with export and import")
-        }
         for name in database.tableNames() {
             guard let definition = database.lookup(name)?.definition else { continue }
             if definition.allIndexes.contains(where: { $0.status != .active }) {
@@ -57,6 +57,8 @@ final class ReshardDirectory {
         catalog = try Catalog(path: path + "/catalog", noSync: durability == .noSync)
         options = DatabaseOptions(durability: durability)
         definitions = try catalog.allTables()
+        streams = try catalog.allStreams()
+        lineages = try catalog.streamLineages()
     }
 
     func close() {
@@ -79,7 +81,7 @@ final class ReshardDirectory {
             }
             try openShards(max(pending.from, pending.to))
             let ring = HashRing(shardCount: pending.from, virtualNodes: layout.virtualNodes)
-            let removed = try await cleanUp(ring: ring, keep: pending.from, progress: progress)
+            let removed = try await cleanUp(ring: ring, keep: pending.from, archiving: false, progress: progress)
             try catalog.setReshardState(nil)
             return ReshardReport(from: pending.to, to: pending.from, items: try itemCount(), moved: removed, duration: .zero, rolledBack: true)
         }
@@ -97,11 +99,12 @@ final class ReshardDirectory {
         let ring = HashRing(shardCount: state.to, virtualNodes: layout.virtualNodes)
         if state.phase == .copy {
             try await copy(sources: state.from, ring: ring, progress: progress)
-            // The commit point: from here the new ring rules.
+            let lineages = try await prepareStreams(from: HashRing(shardCount: state.from, virtualNodes: layout.virtualNodes), to: ring)
+            // The commit point: from here the new ring rules, and the streams' new shards.
             state.phase = .cleanup
-            try catalog.setReshardState(state, shardCount: state.to)
+            try catalog.setReshardState(state, shardCount: state.to, lineages: lineages)
         }
-        let moved = try await cleanUp(ring: ring, keep: state.to, progress: progress)
+        let moved = try await cleanUp(ring: ring, keep: state.to, archiving: true, progress: progress)
         try catalog.setReshardState(nil)
         return ReshardReport(from: state.from, to: state.to, items: try itemCount(), moved: moved, duration: .zero, rolledBack: false)
     }
@@ -111,11 +114,17 @@ final class ReshardDirectory {
     private func openShards(_ count: Int) throws {
         let live = Dictionary(definitions.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         for index in 0..<count {
-            let shard = try Shard(path: path + "/shards/" + Database.shardFolder(index), index: index, options: options, liveTables: live)
+            let shard = try Shard(path: path + "/shards/" + Database.shardFolder(index), index: index, options: options,
+                                  liveTables: live, streams: streams)
             var tables = shard.tableStorage
             for definition in definitions where tables[definition.id] == nil {
                 let (id, rules) = (definition.id, definition.maintainedIndexRules)
                 tables[id] = try shard.writer.performSync { try $0.openTable(id, indexes: rules, stream: nil) }
+            }
+            // Every stream has its database in every shard (a new shard's stays empty until the server writes).
+            for stream in streams where shard.streamDatabases[stream.id] == nil {
+                let id = stream.id
+                _ = try shard.writer.performSync { try $0.openStreamDatabase(id) }
             }
             shards.append(shard)
             itemDatabases.append(tables.mapValues(\.items))
@@ -206,8 +215,8 @@ final class ReshardDirectory {
     }
 
     /// Deletes from every shard the items `ring` places elsewhere, then removes the shards from
-    /// `keep` on. - Returns: the items deleted.
-    private func cleanUp(ring: HashRing, keep: Int, progress: (@Sendable (Int, Int) -> Void)?) async throws -> Int {
+    /// `keep` on (`archiving`: after moving their stream records to shard 0). - Returns: the items deleted.
+    private func cleanUp(ring: HashRing, keep: Int, archiving: Bool, progress: (@Sendable (Int, Int) -> Void)?) async throws -> Int {
         var deleted = 0
         for shard in shards {
             for definition in definitions {
@@ -234,6 +243,9 @@ final class ReshardDirectory {
             }
         }
         progress?(deleted, deleted)
+        if archiving {
+            for shard in shards where shard.index >= keep { try await archiveStreams(of: shard) }
+        }
         // Removed shards are empty now: their folders go (a crash before this removes them next time).
         for shard in shards where shard.index >= keep {
             shard.writer.stop()

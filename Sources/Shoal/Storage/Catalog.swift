@@ -3,7 +3,8 @@ import LMDB
 
 /// The catalog environment (`DIR/catalog/`): table definitions and the data directory's layout.
 ///
-/// - `meta`: `format` (layout version), `shards` (shard count), `vnodes` (ring points per shard).
+/// - `meta`: `format` (layout version), `shards` (shard count), `vnodes` (ring points per shard),
+///   `reshard` (an unfinished reshard), `lineage:<streamID>` (a resharded stream's ``StreamLineage``).
 /// - `tables`: table name → JSON of its ``TableDefinition``.
 /// - `streams`: stream id → JSON of its ``StreamDefinition`` (live and ended streams, until retention ends).
 /// - `mappings`: event source mapping UUID → JSON of its ``MappingDefinition``.
@@ -108,13 +109,41 @@ final class Catalog: Sendable {
         }
     }
 
-    /// Records a reshard's state (nil: none), and with `shardCount` the new layout, in one commit.
-    func setReshardState(_ state: ReshardState?, shardCount: Int? = nil) throws {
+    /// Records a reshard's state (nil: none), and with `shardCount` the new layout and the streams'
+    /// new lineages, in one commit.
+    func setReshardState(_ state: ReshardState?, shardCount: Int? = nil, lineages: [String: StreamLineage] = [:]) throws {
         let value = try state.map { Array(try JSONEncoder().encode($0)) }
+        let encoded = try lineages.map { (Catalog.lineageKey($0.key), Array(try JSONEncoder().encode($0.value))) }
         try environment.write { txn in
             if let value { try txn.put(meta, key: Catalog.reshardKey, value: value) } else { _ = try txn.delete(meta, key: Catalog.reshardKey) }
             if let shardCount { try txn.put(meta, key: Array("shards".utf8), value: ShardLayout.encodeInt(shardCount)) }
+            for (key, value) in encoded { try txn.put(meta, key: key, value: value) }
         }
+    }
+
+    private static let lineagePrefix = "lineage:"
+
+    private static func lineageKey(_ streamID: String) -> [UInt8] { Array((lineagePrefix + streamID).utf8) }
+
+    /// The lineage of every stream that was resharded, by stream id.
+    func streamLineages() throws -> [String: StreamLineage] {
+        let prefix = Array(Catalog.lineagePrefix.utf8)
+        return try environment.read { txn in
+            try txn.withCursor(meta) { cursor in
+                var lineages: [String: StreamLineage] = [:]
+                var more = try cursor.seek(atOrAfter: prefix)
+                while more, cursor.key.array.starts(with: prefix) {
+                    let id = String(decoding: cursor.key.array.dropFirst(prefix.count), as: UTF8.self)
+                    lineages[id] = try JSONDecoder().decode(StreamLineage.self, from: Data(cursor.value.array))
+                    more = try cursor.next()
+                }
+                return lineages
+            }
+        }
+    }
+
+    func removeStreamLineage(_ streamID: String) throws {
+        try environment.write { txn in _ = try txn.delete(meta, key: Catalog.lineageKey(streamID)) }
     }
 
     private static let reshardKey = Array("reshard".utf8)

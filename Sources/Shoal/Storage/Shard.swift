@@ -41,10 +41,11 @@ struct Shard: Sendable {
             }
             let wanted = Shard.wantedDatabases(liveTables).union(streamNames)
             var opened: [String: LMDB.Database] = [:]
+            let streamIDs = Set(streams.map(\.id))
             for name in names where name.hasPrefix(ShardLayout.itemsPrefix) || name.hasPrefix(ShardLayout.indexPrefix)
                 || name.hasPrefix(ShardLayout.streamPrefix) {
                 let db = try txn.openDatabase(named: name)!
-                if wanted.contains(name) {
+                if wanted.contains(name) || ShardLayout.archive(ofName: name).map({ streamIDs.contains($0.streamID) }) == true {
                     opened[name] = db
                 } else {
                     try txn.drop(db, delete: true)
@@ -61,6 +62,11 @@ struct Shard: Sendable {
             if let db = opened[ShardLayout.streamName(stream.id)] { streamDatabases[stream.id] = db }
         }
         self.streamDatabases = streamDatabases
+        var archives: [String: [Int: LMDB.Database]] = [:]
+        for (name, db) in opened {
+            if let (streamID, archived) = ShardLayout.archive(ofName: name) { archives[streamID, default: [:]][archived] = db }
+        }
+        self.streamArchives = archives
         self.writer = ShardWriter(environment: environment, index: index, statistics: statistics, system: system,
                                   tables: tables, streamCounter: counter, commitSignal: commitSignal, longReads: longReads,
                                   deletedTableGrace: options.deletedTableGrace, metrics: options.metricsFactory ?? MetricsSystem.factory)
@@ -71,6 +77,9 @@ struct Shard: Sendable {
     let tableStorage: [String: TableStorage]
     /// The databases of the streams found when the shard was opened, by stream id.
     let streamDatabases: [String: LMDB.Database]
+    /// The archives of removed storage shards' stream records found when the shard was opened
+    /// (shard 0 only), by stream id and storage shard index.
+    let streamArchives: [String: [Int: LMDB.Database]]
 
     /// The names of the databases the live tables use.
     private static func wantedDatabases(_ liveTables: [String: TableDefinition]) -> Set<String> {
@@ -132,6 +141,19 @@ struct Shard: Sendable {
             var opened: [String: LMDB.Database] = [:]
             for name in wantedDatabases(liveTables).union(streams) {
                 if let db = try txn.openDatabase(named: name) { opened[name] = db }
+            }
+            // Archives (shard 0 after a shrinking reshard) are found by listing the names.
+            let main = try txn.openDatabase(named: nil)!
+            try txn.withCursor(main) { cursor in
+                var more = try cursor.first()
+                while more {
+                    let name = String(decoding: cursor.key.array, as: UTF8.self)
+                    if let (streamID, _) = ShardLayout.archive(ofName: name), streams.contains(ShardLayout.streamName(streamID)),
+                       let db = try txn.openDatabase(named: name) {
+                        opened[name] = db
+                    }
+                    more = try cursor.next()
+                }
             }
             let system = SystemDatabases(transactions: try txn.openDatabase(named: ShardLayout.transactionsName),
                                          expiry: try txn.openDatabase(named: ShardLayout.expiryName))

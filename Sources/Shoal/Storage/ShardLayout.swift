@@ -8,9 +8,12 @@ import LMDB
 ///   each value is the base item's stored key.
 /// - `stream:<streamID>`: a change stream's records in this shard, keyed by the shard's record
 ///   counter (8 bytes, big-endian; see ``StreamRecordCodec``). It outlives its table until retention ends.
+/// - `stream:<streamID>@<index>` (shard 0 only): the records a shrinking reshard took from the
+///   removed storage shard `index`, keyed the same way (see ``StreamLineage``).
 /// - `stats`: `size:<tableID>` → the table's total item bytes in this shard, and
 ///   `size:<tableID>:<indexID>` → the index's total entry bytes by DynamoDB's rules (8 bytes, big-endian);
-///   `stream-counter` → the last stream record counter this shard used.
+///   `stream-counter` → the last stream record counter this shard used; `trimmed:<streamID>`
+///   (and `trimmed:<streamID>@<index>` for an archive) → the newest record counter retention trimmed.
 /// - `transactions`: the commit records of transactions spanning shards (see ``TransactionLog``):
 ///   `D` + id → the writes of the other shards (in the shard that commits first), `M` + id → an
 ///   empty marker saying this shard committed its part.
@@ -28,8 +31,19 @@ enum ShardLayout {
     static func itemsName(_ tableID: String) -> String { itemsPrefix + tableID }
     static func indexName(_ tableID: String, _ indexID: String) -> String { indexPrefix + tableID + ":" + indexID }
     static func streamName(_ streamID: String) -> String { streamPrefix + streamID }
-    /// In `stats`: the counter of the newest record retention trimmed from a stream in this shard.
-    static func trimHorizonKey(_ streamID: String) -> [UInt8] { Array("trimmed:\(streamID)".utf8) }
+    static func archiveName(_ streamID: String, _ index: Int) -> String { streamPrefix + streamID + "@" + String(index) }
+    /// The stream id and storage shard index of an archive database's name.
+    static func archive(ofName name: String) -> (streamID: String, index: Int)? {
+        guard name.hasPrefix(streamPrefix) else { return nil }
+        let parts = name.dropFirst(streamPrefix.count).split(separator: "@")
+        guard parts.count == 2, let index = Int(parts[1]) else { return nil }
+        return (String(parts[0]), index)
+    }
+    /// In `stats`: the counter of the newest record retention trimmed from a stream in this shard
+    /// (with `archive`: from that archive).
+    static func trimHorizonKey(_ streamID: String, archive: Int? = nil) -> [UInt8] {
+        Array("trimmed:\(streamID)\(archive.map { "@\($0)" } ?? "")".utf8)
+    }
     static func sizeKey(_ tableID: String) -> [UInt8] { Array("size:\(tableID)".utf8) }
     static func indexSizeKey(_ tableID: String, _ indexID: String) -> [UInt8] { Array("size:\(tableID):\(indexID)".utf8) }
 

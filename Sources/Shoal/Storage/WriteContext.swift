@@ -280,9 +280,36 @@ final class WriteContext {
         try put(stream.db, key: StreamRecordCodec.key(counter: writer.streamCounter), value: value)
     }
 
+    /// Opens (creating) a stream's database in this shard without attaching it to a table: a
+    /// reshard gives every stream one in each new shard.
+    func openStreamDatabase(_ streamID: String, archive: Int? = nil) throws -> LMDB.Database {
+        irreversible = true
+        let name = archive.map { ShardLayout.archiveName(streamID, $0) } ?? ShardLayout.streamName(streamID)
+        return try transaction.openDatabase(named: name, create: true)!
+    }
+
+    /// Raises the shard's stream record counter (a reshard starts a new shard's counters above
+    /// every counter a retained record has, so sequence numbers stay unique).
+    func raiseStreamCounter(to value: UInt64) throws {
+        guard value > writer.streamCounter else { return }
+        writer.streamCounter = value
+        try put(writer.statistics, key: ShardLayout.streamCounterKey, value: withUnsafeBytes(of: value.bigEndian) { Array($0) })
+    }
+
+    /// Copies records (and the trim horizon) of a removed shard's stream into this shard's archive of it.
+    func archiveRecords(_ records: [(key: [UInt8], value: [UInt8])], into db: LMDB.Database, streamID: String, archive: Int,
+                        horizon: [UInt8]?) throws {
+        for (key, value) in records { try put(db, key: key, value: value) }
+        if let horizon {
+            let key = ShardLayout.trimHorizonKey(streamID, archive: archive)
+            let current = try get(writer.statistics, key: key).flatMap(StreamRecordCodec.counter(ofKey:)) ?? 0
+            if (StreamRecordCodec.counter(ofKey: horizon) ?? 0) > current { try put(writer.statistics, key: key, value: horizon) }
+        }
+    }
+
     /// Deletes up to `limit` of a stream's oldest records committed before `cutoffMillis`, and
     /// records how far the stream was trimmed. - Returns: how many it deleted.
-    func trimStream(_ db: LMDB.Database, streamID: String, before cutoffMillis: Int, limit: Int) throws -> Int {
+    func trimStream(_ db: LMDB.Database, streamID: String, archive: Int? = nil, before cutoffMillis: Int, limit: Int) throws -> Int {
         let expired = try transaction.withCursor(db) { cursor -> [[UInt8]] in
             var keys: [[UInt8]] = []
             var more = try cursor.first()
@@ -295,17 +322,17 @@ final class WriteContext {
         }
         for key in expired { try delete(db, key: key) }
         if let last = expired.last {
-            try put(writer.statistics, key: ShardLayout.trimHorizonKey(streamID), value: last)
+            try put(writer.statistics, key: ShardLayout.trimHorizonKey(streamID, archive: archive), value: last)
         }
         return expired.count
     }
 
     /// Empties an ended stream's database in this shard (retention is over); the handle is
     /// quarantined as a deleted table's.
-    func dropStream(_ db: LMDB.Database, streamID: String) throws {
+    func dropStream(_ db: LMDB.Database, streamID: String, archive: Int? = nil) throws {
         irreversible = true
         try transaction.drop(db, delete: false)
-        try transaction.delete(writer.statistics, key: ShardLayout.trimHorizonKey(streamID))
+        try transaction.delete(writer.statistics, key: ShardLayout.trimHorizonKey(streamID, archive: archive))
         quarantined.append(db)
     }
 

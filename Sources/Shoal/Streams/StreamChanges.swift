@@ -7,7 +7,8 @@ public enum ChangesStart: Sendable, Equatable {
     /// With the first change committed after the sequence starts.
     case latest
     /// After these sequence numbers (the last one seen in each shard, as a subscriber saves
-    /// them); shards none of them names start from the oldest record.
+    /// them); shards none of them names start from the oldest record. Reading resumes in the
+    /// newest generation of shards they name (see ``StreamLineage``).
     case after([String])
 }
 
@@ -39,7 +40,12 @@ public struct StreamChanges: AsyncSequence, Sendable {
         let start: ChangesStart
         let batchSize: Int
         private var stream: StreamHandle?
-        private var positions: [UInt64] = []
+        /// The generation of stream shards being read: a newer one starts only once every shard
+        /// of the older one is read to its end, so a key's changes come in order across a reshard.
+        private var generation = 0
+        private var refs: [StreamShardRef] = []
+        /// Per shard of the generation: the counter read up to (nil: from its oldest record).
+        private var positions: [UInt64?] = []
         /// The shard to look at first next time, so that a busy shard cannot starve the others.
         private var nextShard = 0
 
@@ -52,18 +58,19 @@ public struct StreamChanges: AsyncSequence, Sendable {
 
         public mutating func next() async throws -> [StreamRecord]? {
             if stream == nil { try resolve() }
-            guard let stream else { return nil }
+            guard var stream else { return nil }
             let signal = database.commitSignal
             while !Task.isCancelled {
                 // A closed database has closed its environments: the sequence ends.
                 if signal.isClosed { return nil }
                 let seen = signal.version
-                let count = positions.count
+                let count = refs.count
+                var finished = 0
                 for k in 0..<count {
                     let index = (nextShard + k) % count
                     let page: StreamShardPage
                     do {
-                        page = try database.readStream(stream, shard: index, after: positions[index], limit: batchSize)
+                        page = try database.readStream(stream, shard: refs[index], after: positions[index], limit: batchSize)
                     } catch {
                         if signal.isClosed { return nil }   // closed while reading
                         throw error
@@ -73,12 +80,32 @@ public struct StreamChanges: AsyncSequence, Sendable {
                         nextShard = (index + 1) % count
                         return page.records
                     }
+                    if page.finished(at: positions[index]) { finished += 1 }
+                }
+                if finished == count {
+                    // Every shard of the generation is done: the next one, or the end of an ended stream.
+                    guard generation + 1 < stream.lineage.generations.count else { return nil }
+                    enter(generation + 1, of: stream)
+                    continue
                 }
                 if signal.isClosed { return nil }
-                if database.streamHandle(stream.definition.id)?.definition.endedAt != nil { return nil }
+                if let current = database.streamHandle(stream.definition.id), current.definition.endedAt != nil,
+                   stream.definition.endedAt == nil {
+                    // Ended meanwhile: read once more knowing that, so the shards finish.
+                    stream = current
+                    self.stream = current
+                    continue
+                }
                 await signal.wait(after: seen)
             }
             return nil
+        }
+
+        private mutating func enter(_ number: Int, of stream: StreamHandle, positions named: [Int: UInt64] = [:]) {
+            generation = number
+            refs = stream.shards.filter { $0.generation == number }
+            positions = refs.map { named[$0.ordinal] }
+            nextShard = 0
         }
 
         /// The table's live stream and the position to start from in each shard.
@@ -87,21 +114,27 @@ public struct StreamChanges: AsyncSequence, Sendable {
             guard let live = handle.definition.liveStream, let stream = database.streamHandle(live.id) else {
                 throw .validation("Table \(tableName) has no enabled stream")
             }
-            var positions: [UInt64] = []
-            for index in database.shards.indices {
-                let horizon = try database.trimHorizon(stream, index)
-                switch start {
-                case .trimHorizon:
-                    positions.append(horizon)
-                case .latest:
-                    positions.append(Swift.max(try database.lastCounter(stream, index) ?? 0, horizon))
-                case .after(let sequenceNumbers):
-                    let named = sequenceNumbers.compactMap(StreamRecordCodec.parse(sequenceNumber:)).first { $0.shard == index }
-                    positions.append(named?.counter ?? horizon)
+            switch start {
+            case .trimHorizon:
+                enter(0, of: stream)
+            case .latest:
+                var named: [Int: UInt64] = [:]
+                for ref in stream.currentShards {
+                    named[ref.ordinal] = Swift.max(try database.lastCounter(stream, ref) ?? 0, try database.trimHorizon(stream, ref))
                 }
+                enter(stream.lineage.generations.count - 1, of: stream, positions: named)
+            case .after(let sequenceNumbers):
+                // Each sequence number names its shard; the newest generation named is where reading resumes.
+                var named: [Int: UInt64] = [:]
+                var newest = 0
+                for parsed in sequenceNumbers.compactMap(StreamRecordCodec.parse(sequenceNumber:)) {
+                    guard let ref = stream.shards.first(where: { $0.index == parsed.shard && $0.holds(parsed.counter) }) else { continue }
+                    named[ref.ordinal] = parsed.counter
+                    newest = Swift.max(newest, ref.generation)
+                }
+                enter(newest, of: stream, positions: named)
             }
             self.stream = stream
-            self.positions = positions
         }
     }
 }

@@ -1,15 +1,44 @@
 import Foundation
 import LMDB
 
-/// A stream as the engine reads it: its definition and its database in each shard.
+/// A stream as the engine reads it: its definition, its database in each shard, its shards'
+/// lineage and the archives of storage shards a reshard removed.
 final class StreamHandle: Sendable {
     let definition: StreamDefinition
     /// By shard index.
     let databases: [LMDB.Database]
+    let lineage: StreamLineage
+    /// In shard 0, by removed storage shard index.
+    let archives: [Int: LMDB.Database]
 
-    init(definition: StreamDefinition, databases: [LMDB.Database]) {
+    init(definition: StreamDefinition, databases: [LMDB.Database], lineage: StreamLineage? = nil, archives: [Int: LMDB.Database] = [:]) {
         self.definition = definition
         self.databases = databases
+        self.lineage = lineage ?? .initial(createdAt: definition.createdAt, shardCount: databases.count)
+        self.archives = archives
+    }
+
+    /// The same stream with a changed definition (ended).
+    func with(definition: StreamDefinition) -> StreamHandle {
+        StreamHandle(definition: definition, databases: databases, lineage: lineage, archives: archives)
+    }
+
+    /// Every stream shard, oldest generation first.
+    var shards: [StreamShardRef] { lineage.shards }
+
+    /// The shards of the current generation (one per storage shard).
+    var currentShards: [StreamShardRef] { shards.filter { $0.generation == lineage.generations.count - 1 } }
+
+    func shard(ordinal: Int) -> StreamShardRef? { shards.first { $0.ordinal == ordinal } }
+
+    func shard(id: String) -> StreamShardRef? { shards.first { $0.shardID == id } }
+
+    /// Where a stream shard's records are: the storage shard whose environment holds them and the database.
+    func location(_ ref: StreamShardRef) -> (environment: Int, db: LMDB.Database, archive: Int?)? {
+        if ref.archived {
+            return archives[ref.index].map { (0, $0, ref.index) }
+        }
+        return databases.indices.contains(ref.index) ? (ref.index, databases[ref.index], nil) : nil
     }
 }
 
@@ -28,7 +57,8 @@ extension Database {
     }
 
     /// The handles of the streams whose database every shard has.
-    static func streamHandles(_ streams: [StreamDefinition], shards: [Shard], tables: [String: TableHandle]) -> [String: StreamHandle] {
+    static func streamHandles(_ streams: [StreamDefinition], lineages: [String: StreamLineage], shards: [Shard],
+                              tables: [String: TableHandle]) -> [String: StreamHandle] {
         var handles: [String: StreamHandle] = [:]
         let liveStorage = Dictionary(tables.values.compactMap { table in table.definition.liveStream.map { ($0.id, table) } },
                                      uniquingKeysWith: { a, _ in a })
@@ -37,7 +67,8 @@ extension Database {
                 shards[index].streamDatabases[stream.id] ?? liveStorage[stream.id]?.storages[index].stream?.db
             }
             guard databases.count == shards.count else { continue }
-            handles[stream.id] = StreamHandle(definition: stream, databases: databases)
+            handles[stream.id] = StreamHandle(definition: stream, databases: databases, lineage: lineages[stream.id],
+                                              archives: shards.first?.streamArchives[stream.id] ?? [:])
         }
         return handles
     }
@@ -119,7 +150,7 @@ extension Database {
             table.stream = ended
         }
         try runSync { try catalog.putStream(ended) }
-        if let live = streamHandle(ended.id) { registerStream(StreamHandle(definition: ended, databases: live.databases)) }
+        if let live = streamHandle(ended.id) { registerStream(live.with(definition: ended)) }
         return updated
     }
 }

@@ -38,37 +38,29 @@ extension Database {
         let cutoff = Int((now.timeIntervalSince1970 - retention) * 1000)
         for stream in streamRegistry.withLock({ Array($0.values) }) {
             let id = stream.definition.id
+            // Each storage shard's database, then shard 0's archives of removed storage shards.
+            let places = stream.databases.enumerated().map { (shard: $0.offset, db: $0.element, archive: Int?.none) }
+                + stream.archives.sorted { $0.key < $1.key }.map { (shard: 0, db: $0.value, archive: Optional($0.key)) }
             if let ended = stream.definition.endedAt, ended + retention < now.timeIntervalSince1970 {
                 do {
-                    for (index, shard) in shards.enumerated() {
-                        let db = stream.databases[index]
-                        try await shard.writer.perform { try $0.dropStream(db, streamID: id) }
+                    for place in places {
+                        try await shards[place.shard].writer.perform { try $0.dropStream(place.db, streamID: id, archive: place.archive) }
                     }
                     try catalog.removeStream(id)
+                    try catalog.removeStreamLineage(id)
                     streamRegistry.withLock { _ = $0.removeValue(forKey: id) }
                 } catch {
                     continue
                 }
                 continue
             }
-            for (index, shard) in shards.enumerated() {
-                let db = stream.databases[index]
+            for place in places {
                 while true {
-                    let trimmed = try? await shard.writer.perform { context in
-                        try context.trimStream(db, streamID: id, before: cutoff, limit: Database.trimBatch)
+                    let trimmed = try? await shards[place.shard].writer.perform { context in
+                        try context.trimStream(place.db, streamID: id, archive: place.archive, before: cutoff, limit: Database.trimBatch)
                     }
                     guard let trimmed, trimmed == Database.trimBatch else { break }
                 }
-            }
-        }
-    }
-
-    /// The counter of the newest record retention trimmed from a stream in a shard (0: none).
-    func trimHorizon(_ stream: StreamHandle, _ index: Int) throws(ShoalError) -> UInt64 {
-        try runSync {
-            try shards[index].environment.read { txn in
-                try txn.get(shards[index].statistics, key: ShardLayout.trimHorizonKey(stream.definition.id))
-                    .flatMap(StreamRecordCodec.counter(ofKey:)) ?? 0
             }
         }
     }

@@ -13,12 +13,12 @@ public struct ListStreamsResponse: Sendable, Equatable {
     public var lastEvaluatedStreamArn: String?
 }
 
-/// A stream shard: one per storage shard.
+/// A stream shard: one per storage shard and generation (a reshard starts a new generation).
 public struct StreamShard: Sendable, Equatable {
     public var shardId: String
     public var parentShardId: String?
     public var startingSequenceNumber: String
-    /// Present once the shard is closed (its stream disabled, or its table deleted).
+    /// Present once the shard is closed (by a reshard, its stream disabled, or its table deleted).
     public var endingSequenceNumber: String?
 }
 
@@ -53,7 +53,8 @@ public struct GetRecordsResponse: Sendable, Equatable {
 }
 
 /// A position in a stream shard, handed to clients as an opaque string. It names the stream, the
-/// shard, the record counter to read after, and when it was issued (iterators expire).
+/// shard (its ``StreamShardRef/ordinal``), the record counter to read after, and when it was
+/// issued (iterators expire).
 struct ShardIterator: Equatable {
     var streamID: String
     var shard: Int
@@ -112,16 +113,17 @@ extension Database {
         return ListStreamsResponse(streams: page, lastEvaluatedStreamArn: more ? page.last?.streamArn : nil)
     }
 
-    /// DynamoDB Streams' DescribeStream: the stream and its shards (one per storage shard).
+    /// DynamoDB Streams' DescribeStream: the stream and its shards (one per storage shard and
+    /// generation, oldest first; a closed shard whose records all aged out is left out).
     /// - Parameter childShardsOf: `ShardFilter` `CHILD_SHARDS`: only the children of this shard
-    ///   (none until resharding splits shards).
+    ///   (the shards a reshard opened in its place).
     public func describeStream(streamArn: String, limit: Int? = nil, exclusiveStartShardId: String? = nil,
                                childShardsOf parent: String? = nil) throws(ShoalError) -> StreamDescription {
         try Database.checkLimit(limit, max: 100)
         let stream = try stream(arn: streamArn)
         var shardList: [StreamShard] = []
-        for index in shards.indices {
-            shardList.append(try describeShard(stream, index))
+        for ref in stream.shards {
+            if let shard = try describeShard(stream, ref) { shardList.append(shard) }
         }
         if let parent {
             guard shardList.contains(where: { $0.shardId == parent }) else {
@@ -148,7 +150,7 @@ extension Database {
     /// DynamoDB Streams' GetShardIterator.
     public func getShardIterator(streamArn: String, shardId: String, type: ShardIteratorType, sequenceNumber: String? = nil) throws(ShoalError) -> String {
         let stream = try stream(arn: streamArn)
-        guard let shard = shardIndex(shardId, stream) else {
+        guard let shard = stream.shard(id: shardId) else {
             throw ShoalError(.resourceNotFound, "Requested resource not found: Shard does not exist")
         }
         let after: UInt64
@@ -163,13 +165,14 @@ extension Database {
             guard let sequenceNumber else {
                 throw .validation("Sequence number must be specified for shard iterator type \(type.rawValue)")
             }
-            guard let parsed = StreamRecordCodec.parse(sequenceNumber: sequenceNumber), parsed.shard == shard, parsed.counter > 0 else {
+            guard let parsed = StreamRecordCodec.parse(sequenceNumber: sequenceNumber), parsed.shard == shard.index,
+                  parsed.counter > 0, shard.holds(parsed.counter) else {
                 throw .validation("Invalid SequenceNumber: \(sequenceNumber) for shard \(shardId)")
             }
             after = type == .atSequenceNumber ? parsed.counter - 1 : parsed.counter
-            if after < horizon { throw Database.trimmed(horizon: horizon, shard: shard) }
+            if after < horizon { throw Database.trimmed(horizon: horizon, shard: shard.index) }
         }
-        return ShardIterator(streamID: stream.definition.id, shard: shard, after: after).encoded
+        return ShardIterator(streamID: stream.definition.id, shard: shard.ordinal, after: after).encoded
     }
 
     /// DynamoDB Streams' GetRecords: up to `limit` (1…1000) records after the iterator's position,
@@ -181,16 +184,15 @@ extension Database {
         if now - iterator.issuedMillis > ShardIterator.lifetimeMillis {
             throw ShoalError(.expiredIterator, "Iterator expired. The iterator was created at time \(iterator.issuedMillis) while right now it is \(now) which is further in the future than the tolerated delay of \(ShardIterator.lifetimeMillis) milliseconds.")
         }
-        guard let stream = streamHandle(iterator.streamID), shards.indices.contains(iterator.shard) else {
+        guard let stream = streamHandle(iterator.streamID), let shard = stream.shard(ordinal: iterator.shard) else {
             throw ShoalError(.resourceNotFound, "Requested resource not found: Stream does not exist")
         }
-        let page = try readStream(stream, shard: iterator.shard, after: iterator.after,
+        let page = try readStream(stream, shard: shard, after: iterator.after,
                                   limit: limit ?? Database.maxGetRecordsLimit, byteLimit: Database.getRecordsByteLimit)
         let last = page.last ?? iterator.after
         // A closed shard read to its end has no next iterator.
-        let closed = stream.definition.endedAt != nil
         let atEnd = page.records.isEmpty || (page.newest ?? 0) <= last
-        let next = closed && atEnd ? nil : ShardIterator(streamID: iterator.streamID, shard: iterator.shard, after: last).encoded
+        let next = page.closed && atEnd ? nil : ShardIterator(streamID: iterator.streamID, shard: iterator.shard, after: last).encoded
         return GetRecordsResponse(records: page.records, nextShardIterator: next)
     }
 
@@ -212,36 +214,16 @@ extension Database {
         return found
     }
 
-    func shardID(_ stream: StreamHandle, _ index: Int) -> String {
-        let millis = String(Int64(stream.definition.createdAt * 1000))
-        return "shardId-" + String(repeating: "0", count: max(0, 20 - millis.count)) + millis + "-" + String(format: "%08x", index)
-    }
-
-    func shardIndex(_ shardId: String, _ stream: StreamHandle) -> Int? {
-        shards.indices.first { shardID(stream, $0) == shardId }
-    }
-
-    private func describeShard(_ stream: StreamHandle, _ index: Int) throws(ShoalError) -> StreamShard {
-        let (first, last) = try counterRange(stream, index)
-        let starting = StreamRecordCodec.sequenceNumber(counter: first ?? 0, shard: index)
-        let ending = stream.definition.endedAt == nil ? nil : StreamRecordCodec.sequenceNumber(counter: last ?? first ?? 0, shard: index)
-        return StreamShard(shardId: shardID(stream, index), parentShardId: nil, startingSequenceNumber: starting, endingSequenceNumber: ending)
-    }
-
-    /// The counters of the oldest and newest records of a stream in a shard.
-    private func counterRange(_ stream: StreamHandle, _ index: Int) throws(ShoalError) -> (first: UInt64?, last: UInt64?) {
-        try runSync {
-            try snapshot(shards[index]) { txn in
-                try txn.withCursor(stream.databases[index]) { cursor in
-                    let first = try cursor.first() ? StreamRecordCodec.counter(ofKey: cursor.key.array) : nil
-                    let last = try cursor.last() ? StreamRecordCodec.counter(ofKey: cursor.key.array) : nil
-                    return (first, last)
-                }
-            }
-        }
-    }
-
-    func lastCounter(_ stream: StreamHandle, _ index: Int) throws(ShoalError) -> UInt64? {
-        try counterRange(stream, index).last
+    /// A stream shard as DescribeStream shows it; nil for a shard a reshard closed whose records
+    /// all aged out.
+    private func describeShard(_ stream: StreamHandle, _ ref: StreamShardRef) throws(ShoalError) -> StreamShard? {
+        let (first, last) = try counterRange(stream, ref)
+        if ref.end != nil, first == nil, try trimHorizon(stream, ref) > ref.after { return nil }
+        let startingCounter = first ?? (ref.generation == 0 ? 0 : ref.after + 1)
+        let closed = ref.end != nil || stream.definition.endedAt != nil
+        let ending = closed ? StreamRecordCodec.sequenceNumber(counter: last ?? ref.end ?? startingCounter, shard: ref.index) : nil
+        return StreamShard(shardId: ref.shardID, parentShardId: ref.parent.flatMap { stream.shard(ordinal: $0)?.shardID },
+                           startingSequenceNumber: StreamRecordCodec.sequenceNumber(counter: startingCounter, shard: ref.index),
+                           endingSequenceNumber: ending)
     }
 }

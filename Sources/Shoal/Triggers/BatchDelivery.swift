@@ -18,8 +18,9 @@ struct DeliveryContext: Sendable {
     let functionArn: String
     let filter: EventFilter
     let status: MappingStatus
-    let shard: Int
-    let shardId: String
+    /// The stream shard followed; its ordinal keys the checkpoint.
+    let shard: StreamShardRef
+    var shardId: String { shard.shardID }
 
     var triggers: TriggerState { database.triggerState }
 }

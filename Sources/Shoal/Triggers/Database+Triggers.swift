@@ -223,12 +223,14 @@ extension Database {
         let status = triggerState.statuses.withLock { $0[d.uuid]?.snapshot } ?? MappingStatus.Value()
         var positions: [EventSourceMappingShardPosition] = []
         if let id = d.streamID, let stream = streamHandle(id) {
-            for index in shards.indices {
-                let checkpoint = try runSync { try catalog.checkpoint(d.uuid, shard: index) }
-                let backlog = try streamBacklog(stream, shard: index, after: checkpoint?.after)
+            for ref in stream.shards {
+                let checkpoint = try runSync { try catalog.checkpoint(d.uuid, shard: ref.ordinal) }
+                let backlog = try streamBacklog(stream, shard: ref, after: checkpoint?.after)
+                // Shards a reshard closed are listed while they still have records to deliver.
+                if ref.end != nil && backlog.count == 0 { continue }
                 positions.append(EventSourceMappingShardPosition(
-                    shardId: shardID(stream, index),
-                    checkpoint: checkpoint?.after.flatMap { $0 == 0 ? nil : StreamRecordCodec.sequenceNumber(counter: $0, shard: index) },
+                    shardId: ref.shardID,
+                    checkpoint: checkpoint?.after.flatMap { $0 <= ref.after ? nil : StreamRecordCodec.sequenceNumber(counter: $0, shard: ref.index) },
                     recordsBehind: backlog.count,
                     secondsBehind: backlog.oldest.map { max(0, Date().timeIntervalSince($0)) } ?? 0))
             }
@@ -250,16 +252,18 @@ extension Database {
 
     /// Records of a stream shard after `after` (nil: all), counted up to `backlogCountLimit`, and
     /// when the oldest of them was written.
-    func streamBacklog(_ stream: StreamHandle, shard index: Int, after: UInt64?) throws(ShoalError) -> (count: Int, oldest: Date?) {
-        try runSync {
-            try snapshot(shards[index]) { txn in
-                try txn.withCursor(stream.databases[index]) { cursor in
-                    let start = StreamRecordCodec.key(counter: after ?? 0)
+    func streamBacklog(_ stream: StreamHandle, shard ref: StreamShardRef, after: UInt64?) throws(ShoalError) -> (count: Int, oldest: Date?) {
+        guard let (environment, db, _) = stream.location(ref) else { return (0, nil) }
+        return try runSync {
+            try snapshot(shards[environment]) { txn in
+                try txn.withCursor(db) { cursor in
+                    let start = StreamRecordCodec.key(counter: max(after ?? 0, ref.after))
                     var more = try cursor.seek(atOrAfter: start)
-                    if more && after != nil && cursor.key.compare(start) == 0 { more = try cursor.next() }
+                    if more && cursor.key.compare(start) == 0 { more = try cursor.next() }
                     var oldest: Date?
                     var count = 0
                     while more && count < Database.backlogCountLimit {
+                        guard let counter = StreamRecordCodec.counter(ofKey: cursor.key.array), ref.holds(counter) else { break }
                         if oldest == nil {
                             oldest = Date(timeIntervalSince1970: Double(try StreamRecordCodec.timeMillis(cursor.value.array)) / 1000)
                         }

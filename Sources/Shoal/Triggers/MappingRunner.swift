@@ -69,34 +69,39 @@ extension Database {
         return nil
     }
 
-    /// Per shard, where a new mapping starts: TRIM_HORIZON from the oldest record, LATEST after the
-    /// newest one now.
+    /// Per stream shard (by ordinal), where a new mapping starts: TRIM_HORIZON from the oldest
+    /// record, LATEST after the newest one now (shards a reshard closed count as done).
     func startingCheckpoints(_ stream: StreamHandle, _ position: StartingPosition) throws -> [Int: MappingCheckpoint] {
         var checkpoints: [Int: MappingCheckpoint] = [:]
-        for index in shards.indices {
+        for ref in stream.shards {
             switch position {
-            case .trimHorizon: checkpoints[index] = MappingCheckpoint(after: nil)
-            case .latest: checkpoints[index] = MappingCheckpoint(after: max(try lastCounter(stream, index) ?? 0, try trimHorizon(stream, index)))
+            case .trimHorizon: checkpoints[ref.ordinal] = MappingCheckpoint(after: nil)
+            case .latest: checkpoints[ref.ordinal] = MappingCheckpoint(after: max(try lastCounter(stream, ref) ?? 0, try trimHorizon(stream, ref)))
             }
         }
         return checkpoints
     }
 
-    /// Follows every shard of the stream. - Returns: true when all of them are finished (ended stream).
+    /// Follows every shard of the stream, one generation at a time: the shards a reshard opened
+    /// start once every shard of the generation before is done, so each key's changes are
+    /// delivered in order across a reshard. - Returns: true when all of them are finished (ended stream).
     func runShards(_ definition: MappingDefinition, stream: StreamHandle, status: MappingStatus) async -> Bool {
         guard let filter = try? EventFilter(definition.filterCriteria) else { return false }
         let streamArn = stream.definition.arn(region: options.region)
         let functionArn = EventSourceMappingRules.functionArn(definition.functionName, region: options.region)
-        return await withTaskGroup(of: Bool.self) { group in
-            for index in shards.indices {
-                let context = DeliveryContext(database: self, definition: definition, stream: stream, streamArn: streamArn,
-                                              functionArn: functionArn, filter: filter, status: status, shard: index,
-                                              shardId: shardID(stream, index))
-                group.addTask { await context.run() }
+        for generation in stream.lineage.generations.indices {
+            let finished = await withTaskGroup(of: Bool.self) { group in
+                for ref in stream.shards where ref.generation == generation {
+                    let context = DeliveryContext(database: self, definition: definition, stream: stream, streamArn: streamArn,
+                                                  functionArn: functionArn, filter: filter, status: status, shard: ref)
+                    group.addTask { await context.run() }
+                }
+                var finished = true
+                for await done in group { finished = finished && done }
+                return finished
             }
-            var finished = true
-            for await done in group { finished = finished && done }
-            return finished
+            guard finished else { return false }
         }
+        return true
     }
 }

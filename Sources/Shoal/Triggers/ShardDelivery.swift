@@ -8,10 +8,12 @@ extension DeliveryContext {
     /// Follows one stream shard until the mapping stops (or, for an ended stream, until the shard
     /// is read to its end): reads after the checkpoint, gathers batches, delivers them, and moves the
     /// durable checkpoint only past what is done.
-    /// - Returns: true when the shard is finished (its stream ended and every record is done).
+    /// - Returns: true when the shard is finished (closed by a reshard or its stream's end, and
+    ///   every record is done).
     func run() async -> Bool {
         let catalog = database.catalog
-        var checkpoint = (try? catalog.checkpoint(definition.uuid, shard: shard)) ?? MappingCheckpoint()
+        var stream = self.stream
+        var checkpoint = (try? catalog.checkpoint(definition.uuid, shard: shard.ordinal)) ?? MappingCheckpoint()
         let tumbling = definition.tumblingWindowInSeconds > 0
         let lanes = tumbling ? 1 : definition.parallelizationFactor
         let limit = definition.batchSize * lanes
@@ -37,9 +39,12 @@ extension DeliveryContext {
                     guard await closeWindow(&checkpoint) else { return false }
                     continue
                 }
+                if page.finished(at: checkpoint.after) { return true }
                 // The handle this loop started with keeps the definition it had then; the registry has the current one.
-                let ended = (database.streamHandle(stream.definition.id)?.definition.endedAt ?? stream.definition.endedAt) != nil
-                if ended && (page.newest ?? 0) <= (checkpoint.after ?? page.horizon) { return true }
+                if !page.closed, let current = database.streamHandle(stream.definition.id), current.definition.endedAt != nil {
+                    stream = current   // ended meanwhile: the next read knows the shard is closed
+                    continue
+                }
                 await idle(after: seen, for: nextWake(checkpoint))
                 continue
             }
@@ -181,7 +186,7 @@ extension DeliveryContext {
         triggers.closed.withLock { closed in
             guard !closed else { return false }
             do {
-                try database.catalog.putCheckpoint(checkpoint, uuid: definition.uuid, shard: shard)
+                try database.catalog.putCheckpoint(checkpoint, uuid: definition.uuid, shard: shard.ordinal)
                 return true
             } catch {
                 status.problem("Cannot store the checkpoint: \(error)")

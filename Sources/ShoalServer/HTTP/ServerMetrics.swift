@@ -64,7 +64,7 @@ public final class ServerMetrics: Sendable {
         var seen: [String: Prometheus.Gauge] = [:]
         func gauge(_ name: String, _ labels: [(String, String)], _ value: Double) {
             let key = name + labels.map { "|\($0.0)=\($0.1)" }.joined()
-            let gauge = registry.makeGauge(name: name, labels: labels)
+            let gauge = registry.makeGauge(descriptor: ServerMetrics.descriptor(name), labels: labels)
             gauge.set(value)
             seen[key] = gauge
         }
@@ -96,10 +96,25 @@ public final class ServerMetrics: Sendable {
         return registry.emitToBuffer()
     }
 
+    /// The scrape-time figures' names and help texts.
+    private static let help = [
+        "shoal_map_size_bytes": "Bytes of the shard's LMDB map",
+        "shoal_map_used_bytes": "Bytes of the shard's LMDB map in use",
+        "shoal_table_items": "Items of the table in the shard",
+        "shoal_table_bytes": "Item bytes of the table in the shard, by DynamoDB's size rules",
+        "shoal_trigger_records_behind": "Stream records the mapping has yet to deliver",
+        "shoal_trigger_seconds_behind": "Age of the oldest stream record the mapping has yet to deliver",
+        "shoal_stream_records_total": "Stream records the shard has written",
+    ]
+
+    static func descriptor(_ name: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help[name] ?? "")
+    }
+
     /// Moves a shard's stream record counter up to the shard's own count.
     private func advanceStreamRecords(shard: Int, to value: Int) {
         streamRecords.withLock { counters in
-            let entry = counters[shard] ?? (registry.makeCounter(name: "shoal_stream_records_total", labels: [("shard", String(shard))]), 0)
+            let entry = counters[shard] ?? (registry.makeCounter(descriptor: ServerMetrics.descriptor("shoal_stream_records_total"), labels: [("shard", String(shard))]), 0)
             if value > entry.value { entry.counter.increment(by: Int64(value - entry.value)) }
             counters[shard] = (entry.counter, max(value, entry.value))
         }
