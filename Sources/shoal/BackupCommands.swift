@@ -38,11 +38,11 @@ struct Backup: AsyncParsableCommand {
         if endpoint == nil {
             do {
                 database = try Database.open(at: data)
-            } catch let error as ShoalError where error.message.contains("in use by another process") && runningServer() != nil {
+            } catch let error as ShoalError where error.message.contains("in use by another process") && runningServer(of: data) != nil {
                 database = nil
             }
         }
-        if database == nil, let server = endpoint ?? runningServer() {
+        if database == nil, let server = endpoint ?? runningServer(of: data) {
             FileHandle.standardError.write(Data("backup: \(data) is served by \(server); asking it to write the copy\n".utf8))
             let waiting = Task {
                 while !Task.isCancelled {
@@ -61,13 +61,6 @@ struct Backup: AsyncParsableCommand {
             bar.update(done: progress.done, total: progress.total)
         }
         bar.finish(done: result.bytes, note: " → \(destination) (\(result.shardCount) shards)")
-    }
-
-    /// The address a running server recorded in the directory, when a server holds it.
-    private func runningServer() -> String? {
-        guard let text = try? String(contentsOfFile: data + "/" + AdminClient.endpointFile, encoding: .utf8) else { return nil }
-        let address = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        return address.isEmpty ? nil : address
     }
 
     /// A backup without its manifest is not one: an interrupted backup removes what it wrote.

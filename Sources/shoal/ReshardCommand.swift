@@ -1,16 +1,19 @@
 import ArgumentParser
 import Foundation
 import Shoal
+import ShoalServer
 
 struct ReshardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reshard",
-        abstract: "Change the number of shards of a data directory (offline: stop the server first).",
+        abstract: "Change the number of shards of a data directory (through its server when one holds it).",
         discussion: """
             Moves only the items whose owner on the consistent-hash ring changes, with their index and \
-            time-to-live entries. Killed at any point, it is safe: run it again to finish, or with \
-            --roll-back to undo a reshard that has not reached its commit point. A server refuses a \
-            directory with an unfinished reshard. Directories with change streams are refused for now.
+            time-to-live entries; change streams continue with DynamoDB Streams' shard lineage. When \
+            `shoal serve` holds the directory, the server does it online: requests wait while it runs \
+            and then go on against the new layout. Killed at any point (this command or the server), \
+            it is safe: run it again to finish, or with --roll-back to undo a reshard that has not \
+            reached its commit point. A server refuses a directory with an unfinished reshard.
             """)
 
     @Option(help: "Data directory.")
@@ -46,13 +49,27 @@ struct ReshardCommand: AsyncParsableCommand {
             outcome = .failure(error)
         }
         if case .failure(let error) = outcome, error.message.contains("in use by another process") {
-            throw ValidationError("\(error.message): resharding is offline; stop the server first")
+            if rollBack { throw ValidationError("\(error.message): a directory a server holds has no interrupted reshard to roll back") }
+            guard let server = runningServer(of: data), let shards else {
+                throw ValidationError("\(error.message): no server address found in it, so the reshard cannot run there; stop that process first")
+            }
+            FileHandle.standardError.write(Data("reshard: \(data) is served by \(server); asking it to reshard online (requests wait until it is done)\n".utf8))
+            let answer = try await AdminClient.reshardDataDirectory(endpoint: server, shardCount: shards)
+            bar.finish(done: answer.items)
+            print(ReshardCommand.summary("resharded", from: answer.from, to: answer.to, moved: answer.moved, items: answer.items, seconds: answer.seconds))
+            return
         }
         let report = try outcome.get()
         bar.finish(done: report.items)
-        let verb = report.rolledBack ? "rolled back to" : "resharded"
-        print("\(verb) \(report.from) → \(report.to) shards: \(report.moved) of \(report.items) items moved "
-              + "(\(String(format: "%.1f", report.movedFraction * 100)) %, ideal \(String(format: "%.1f", report.idealFraction * 100)) %) "
-              + "in \(String(format: "%.2f", Double(report.duration.components.seconds) + Double(report.duration.components.attoseconds) / 1e18)) s")
+        let seconds = Double(report.duration.components.seconds) + Double(report.duration.components.attoseconds) / 1e18
+        print(ReshardCommand.summary(report.rolledBack ? "rolled back to" : "resharded", from: report.from, to: report.to,
+                                     moved: report.moved, items: report.items, seconds: seconds))
+    }
+
+    static func summary(_ verb: String, from: Int, to: Int, moved: Int, items: Int, seconds: Double) -> String {
+        let fraction = items == 0 ? 0 : Double(moved) / Double(items)
+        let ideal = Double(abs(to - from)) / Double(max(to, from))
+        return "\(verb) \(from) → \(to) shards: \(moved) of \(items) items moved "
+            + "(\(String(format: "%.1f", fraction * 100)) %, ideal \(String(format: "%.1f", ideal * 100)) %) in \(String(format: "%.2f", seconds)) s"
     }
 }

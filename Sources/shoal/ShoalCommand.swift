@@ -119,12 +119,23 @@ struct Serve: AsyncParsableCommand {
         let reachable = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host
         try? Data("http://\(reachable.contains(":") ? "[\(reachable)]" : reachable):\(port)\n".utf8).write(to: URL(fileURLWithPath: endpointFile))
         defer { try? FileManager.default.removeItem(atPath: endpointFile) }
-        let app = ShoalHTTPServer.application(database: database, configuration: configuration, logger: logger, metrics: metrics)
+        // `shoal reshard` asks this server to reshard online: it closes the database, reshards the
+        // directory and opens it again with the same options and functions.
+        let path = data
+        let host = DatabaseHost(database, path: data, durability: options.durability,
+                                testReshardCrashAt: ProcessInfo.processInfo.environment["SHOAL_TEST_RESHARD_CRASH_AT"]) { [options, logger] closed in
+            let reopened = try Database.open(at: path, options: options)
+            reopened.adoptFunctions(from: closed)
+            logger.info("Shoal serving \(path) with \(reopened.shardCount) shards")
+            return reopened
+        }
+        let app = ShoalHTTPServer.application(host: host, configuration: configuration, logger: logger, metrics: metrics)
         let group = ServiceGroup(configuration: .init(services: [app] + services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         // In-flight requests have finished; stop the triggers, flush and close the environments.
-        await database.stopTriggers()
-        database.close()
+        let served = host.current
+        await served.stopTriggers()
+        served.close()
         logger.info("Shoal stopped")
     }
 }

@@ -1,12 +1,15 @@
 """`shoal reshard`: 4 → 7 → 3 shards on a directory a server wrote to (and was killed during),
-with the reshard itself killed (SIGKILL) in each phase, then finished or rolled back; every
-acknowledged item, index entry and stream record is checked through a server afterwards, the
-stream read through its shard lineage with boto3's `dynamodbstreams` client."""
+with the reshard itself killed (SIGKILL) in each phase, then finished or rolled back; then 3 → 5
+online through a running server under concurrent writes, and 5 → 4 online with the server killed
+in the middle of it. Every acknowledged item, index entry and stream record is checked through a
+server after each step, the stream read through its shard lineage with boto3's `dynamodbstreams`
+client."""
 import os
 import shutil
 import subprocess
 import tempfile
 import threading
+import time
 
 import boto3
 
@@ -119,31 +122,30 @@ def test_reshard_4_7_3_with_kills_resumes_and_rolls_back():
                          BillingMode="PAY_PER_REQUEST")
         acknowledged = []
         lock = threading.Lock()
+        failures = []
 
-        def writer(n, stop):
-            own = client(server)
-            i = 0
-            while not stop.is_set():
-                i += 1
-                items = [{"PutRequest": {"Item": {"pk": {"S": f"w{n}-{i}-{j}"}, "sk": {"N": str(j)},
-                                                  "parity": {"S": "even" if j % 2 == 0 else "odd"}}}} for j in range(25)]
-                try:
-                    own.batch_write_item(RequestItems={"moved": items})
-                except Exception:
-                    return
-                with lock:
-                    acknowledged.extend((f"w{n}-{i}-{j}", str(j)) for j in range(25))
+        def writer_for(target, prefix):
+            def writer(n, stop):
+                own = client(target)
+                i = 0
+                while not stop.is_set():
+                    i += 1
+                    items = [{"PutRequest": {"Item": {"pk": {"S": f"{prefix}{n}-{i}-{j}"}, "sk": {"N": str(j)},
+                                                      "parity": {"S": "even" if j % 2 == 0 else "odd"}}}} for j in range(25)]
+                    try:
+                        own.batch_write_item(RequestItems={"moved": items})
+                    except Exception as error:
+                        failures.append(error)
+                        return
+                    with lock:
+                        acknowledged.extend((f"{prefix}{n}-{i}-{j}", str(j)) for j in range(25))
+            return writer
+
+        writer = writer_for(server, "w")
 
         # The server is killed while it writes: the reshard starts from a crashed directory.
         kill_during_writes(server, writer, acknowledged, at_least=6000)
 
-        # Refused while a server holds the directory.
-        server = Server(data=folder)
-        held = reshard(data, "--shards", "7")
-        assert held.returncode != 0 and "stop the server first" in held.stderr
-        server.process.send_signal(15)
-        assert server.process.wait(timeout=30) == 0
-        server.log.close()
 
         # Killed while copying: a server refuses the directory; rolling back restores 4 shards.
         killed = reshard(data, "--shards", "7", crash_at="copy:3")
@@ -169,7 +171,53 @@ def test_reshard_4_7_3_with_kills_resumes_and_rolls_back():
         assert late.returncode != 0 and "commit point" in late.stderr
         finished = reshard(data, "--shards", "3")
         assert finished.returncode == 0, finished.stderr
-        assert check(folder, acknowledged, 3, [4, 7, 3]) == total
+        total = check(folder, acknowledged, 3, [4, 7, 3], more=20)
         assert sorted(os.listdir(os.path.join(data, "shards"))) == ["000", "001", "002"]
+
+        # Online, 3 → 5, while four writers keep writing: every request succeeds (those that
+        # arrive during the reshard wait), every acknowledged write is kept.
+        server = Server(data=folder)
+        stop = threading.Event()
+        workers = [threading.Thread(target=writer_for(server, "online"), args=(n, stop)) for n in range(4)]
+        before = len(acknowledged)
+        failures.clear()   # the writers killed with the first server failed, as they should
+        for t in workers:
+            t.start()
+        time.sleep(0.5)
+        online = reshard(data, "--shards", "5")
+        time.sleep(0.5)
+        stop.set()
+        for t in workers:
+            t.join()
+        assert online.returncode == 0, online.stderr
+        assert "served by" in online.stderr and "3 → 5 shards" in online.stdout
+        assert not failures, failures
+        assert len(acknowledged) > before
+        assert client(server).describe_table(TableName="moved")["Table"]["ItemCount"] == total + len(acknowledged) - before
+        server.process.send_signal(15)
+        assert server.process.wait(timeout=30) == 0
+        server.log.close()
+        total = check(folder, acknowledged, 5, [4, 7, 3, 5])
+
+        # Online, 5 → 4, with the server killed (SIGKILL) while it cleans up under writes: it
+        # will not start on the half-done directory; the command finishes it offline.
+        server = Server(data=folder, env={"SHOAL_TEST_RESHARD_CRASH_AT": "cleanup:2"})
+        stop = threading.Event()
+        workers = [threading.Thread(target=writer_for(server, "killed"), args=(n, stop)) for n in range(4)]
+        for t in workers:
+            t.start()
+        time.sleep(0.5)
+        crashed = reshard(data, "--shards", "4")
+        stop.set()
+        for t in workers:
+            t.join()
+        assert crashed.returncode != 0
+        assert server.process.wait(timeout=30) == -9
+        server.log.close()
+        refused = subprocess.run([shoal_binary(), "serve", "--data", data, "--port", "0"], capture_output=True, text=True, timeout=60)
+        assert refused.returncode != 0 and "interrupted reshard" in refused.stdout + refused.stderr
+        finished = reshard(data, "--shards", "4")
+        assert finished.returncode == 0, finished.stderr
+        check(folder, acknowledged, 4, [4, 7, 3, 5, 4])
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -1,6 +1,7 @@
 import Benchmark
 import Foundation
 import Shoal
+import Synchronization
 import ShoalServer
 
 extension BenchmarkMetric {
@@ -16,6 +17,38 @@ extension BenchmarkMetric {
     static let reshardMoved = BenchmarkMetric.custom("items moved, hundredths of % (ideal 2000)", polarity: .prefersSmaller, useScalingFactor: false)
     static let reshardSeconds = BenchmarkMetric.custom("reshard seconds", polarity: .prefersSmaller, useScalingFactor: false)
     static let reshardRate = BenchmarkMetric.custom("reshard items examined/s", polarity: .prefersLarger, useScalingFactor: false)
+    static let writesBefore = BenchmarkMetric.custom("PutItem/s before (8 writers)", polarity: .prefersLarger, useScalingFactor: false)
+    static let writesDuring = BenchmarkMetric.custom("PutItem/s during the reshard", polarity: .prefersLarger, useScalingFactor: false)
+    static let writesAfter = BenchmarkMetric.custom("PutItem/s after", polarity: .prefersLarger, useScalingFactor: false)
+    static let longestWait = BenchmarkMetric.custom("longest PutItem, ms", polarity: .prefersSmaller, useScalingFactor: false)
+}
+
+/// Tells the writers to stop.
+private final class StopFlag: Sendable {
+    private let flag = Atomic(false)
+    var raised: Bool { flag.load(ordering: .relaxed) }
+    func raise() { flag.store(true, ordering: .relaxed) }
+}
+
+/// Puts that completed, with when they completed and the longest one (ms).
+private final class WriteLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var completions: [ContinuousClock.Instant] = []
+    private var longest: Duration = .zero
+
+    func record(_ started: ContinuousClock.Instant) {
+        let now = ContinuousClock.now
+        lock.withLock {
+            completions.append(now)
+            longest = max(longest, now - started)
+        }
+    }
+
+    func count(from: ContinuousClock.Instant, to: ContinuousClock.Instant) -> Int {
+        lock.withLock { completions.filter { $0 >= from && $0 < to }.count }
+    }
+
+    var longestMilliseconds: Int { lock.withLock { Int(longest.components.seconds * 1000 + longest.components.attoseconds / 1_000_000_000_000_000) } }
 }
 
 /// Bytes of the regular files under `path`.
@@ -136,5 +169,59 @@ func registerOperationsBenchmarks() {
         benchmark.measurement(.reshardSeconds, Int(elapsed.components.seconds))
         benchmark.measurement(.reshardRate, rate(report.items, elapsed))
         print("reshard 4 → 5: moved \(report.moved) of \(report.items) = \(String(format: "%.2f", report.movedFraction * 100)) % (ideal 20 %), \(elapsed)")
+    }, setup: { loadedDirectory = LoadedDirectory() }, teardown: { loadedDirectory.remove() })
+
+    Benchmark("Reshard 4 to 5 shards online, under 8 PutItem writers",
+              configuration: .init(metrics: [.reshardSeconds, .writesBefore, .writesDuring, .writesAfter, .longestWait], warmupIterations: 0,
+                                   maxDuration: .seconds(900), maxIterations: 1),
+              closure: { benchmark async throws in
+        let directory = loadedDirectory!
+        let path = directory.path + "/db"
+        let options = DatabaseOptions(shardCount: 4, durability: .noSync)
+        let host = DatabaseHost(try await directory.load(), path: path, durability: .noSync) { closed in
+            try Shoal.Database.open(at: path, options: options)
+        }
+        let log = WriteLog()
+        let stop = StopFlag()
+        // Eight writers put new items as fast as they can, as a server's clients would (each put
+        // takes the host's lease, as a request does).
+        let writers = Task {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<8 {
+                    group.addTask {
+                        var i = 0
+                        while !stop.raised {
+                            i += 1
+                            let item: Item = ["pk": .s("online-\(writer)-\(i % 1000)"), "sk": .n(Number(i)), "v": .n(Number(i))]
+                            let started = ContinuousClock.now
+                            try await host.use { db async throws(ShoalError) in _ = try await db.putItem(PutItemRequest(tableName: "Loaded", item: item)) }
+                            log.record(started)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        let phase = Duration.seconds(3)
+        let start = ContinuousClock.now
+        try await Task.sleep(for: phase)
+        let reshardStart = ContinuousClock.now
+        let report = try await host.reshard(to: 5)
+        let reshardEnd = ContinuousClock.now
+        try await Task.sleep(for: phase)
+        let end = ContinuousClock.now
+        stop.raise()
+        try await writers.value
+        host.current.close()
+        let before = rate(log.count(from: start, to: reshardStart), reshardStart - start)
+        let during = rate(log.count(from: reshardStart, to: reshardEnd), reshardEnd - reshardStart)
+        let after = rate(log.count(from: reshardEnd, to: end), end - reshardEnd)
+        benchmark.measurement(.reshardSeconds, Int((reshardEnd - reshardStart).components.seconds))
+        benchmark.measurement(.writesBefore, before)
+        benchmark.measurement(.writesDuring, during)
+        benchmark.measurement(.writesAfter, after)
+        benchmark.measurement(.longestWait, log.longestMilliseconds)
+        print("online reshard 4 → 5: moved \(report.moved) of \(report.items) (\(String(format: "%.2f", report.movedFraction * 100)) %) in \(reshardEnd - reshardStart); "
+              + "PutItem/s before \(before), during \(during) (\(before == 0 ? 0 : during * 100 / before) %), after \(after); longest put \(log.longestMilliseconds) ms")
     }, setup: { loadedDirectory = LoadedDirectory() }, teardown: { loadedDirectory.remove() })
 }

@@ -54,6 +54,21 @@ public enum Reshard {
     /// Items per writer unit.
     static let batch = 512
 
+    /// Refuses, before anything closes, a reshard of an open database that ``run`` would refuse:
+    /// a shard count out of range or unchanged, an index being built or deleted, a table being
+    /// prepared (time to live being enabled, or restored).
+    public static func checkReady(_ database: Database, shardCount target: Int) throws(ShoalError) {
+        guard (1...999).contains(target) else { throw .validation("--shards must be between 1 and 999") }
+        guard target != database.shardCount else { throw .validation("The data directory already has \(target) shards") }
+        do {
+            try ReshardDirectory.checkReady(database)
+        } catch let error as ShoalError {
+            throw error
+        } catch {
+            throw .internalError("\(error)")
+        }
+    }
+
     /// Reshards `path` to `shardCount` shards, or finishes (or, with `rollBack`, undoes) an
     /// interrupted reshard. `progress` gets items examined and the total.
     /// `testCrashAt`: testing only, `copy:N` or `cleanup:N`: the process kills itself (SIGKILL)

@@ -32,6 +32,16 @@ extension Database {
 
     public var functionNames: [String] { triggerState.functions.withLock { Array($0.keys).sorted() } }
 
+    /// Takes over the functions and the failure webhook sender of `other` (the same directory
+    /// opened before, as a server does after resharding it online).
+    public func adoptFunctions(from other: Database) {
+        let functions = other.triggerState.functions.withLock { $0 }
+        triggerState.functions.withLock { $0.merge(functions) { _, theirs in theirs } }
+        if let sender = other.triggerState.webhookSender.withLock({ $0 }) {
+            triggerState.webhookSender.withLock { $0 = sender }
+        }
+    }
+
     /// Where on-failure records for `http(s)://` destinations go (installed by the server, which has
     /// an HTTP client).
     public func setFailureWebhookSender(_ sender: @escaping @Sendable (String, Data) async throws -> Void) {

@@ -10,7 +10,7 @@ import Zlib
 /// Handles `POST /`: body limits and decompression, authentication, the target header, JSON,
 /// dispatch, and the response headers DynamoDB clients rely on (`x-amzn-RequestId`, `x-amz-crc32`).
 struct DynamoDBRequestHandler: Sendable {
-    let dispatcher: OperationDispatcher
+    let host: DatabaseHost
     let configuration: ServerConfiguration
     let verifier: SigV4Verifier?
     let metrics: ServerMetrics
@@ -19,8 +19,8 @@ struct DynamoDBRequestHandler: Sendable {
     static let requestID = HTTPField.Name("x-amzn-RequestId")!
     static let crc32 = HTTPField.Name("x-amz-crc32")!
 
-    init(database: Database, configuration: ServerConfiguration, metrics: ServerMetrics = ServerMetrics()) {
-        dispatcher = OperationDispatcher(database: database)
+    init(host: DatabaseHost, configuration: ServerConfiguration, metrics: ServerMetrics = ServerMetrics()) {
+        self.host = host
         self.metrics = metrics
         self.configuration = configuration
         if case .sigV4(let credentials) = configuration.authentication {
@@ -118,7 +118,12 @@ struct DynamoDBRequestHandler: Sendable {
         }
         let region = SigV4Verifier.region(authorization: request.headers[.authorization]) ?? configuration.defaultRegion
         let endpoint = request.head.authority ?? "\(configuration.host):\(configuration.port)"
-        return try await dispatcher.dispatch(operation, body: json, context: OperationContext(region: region, endpoint: endpoint))
+        let context = OperationContext(region: region, endpoint: endpoint)
+        // An online reshard waits for the requests in flight, this one included: it holds no lease.
+        if operation == "ReshardDataDirectory" { return try await AdminOperations.reshardDataDirectory(try RequestReader(json), host: host) }
+        return try await host.withDatabase { (_, dispatcher) async throws(ProtocolError) -> JSONValue in
+            try await dispatcher.dispatch(operation, body: json, context: context)
+        }
     }
 
     static func lowercasedHeaders(_ fields: HTTPFields) -> [String: String] {

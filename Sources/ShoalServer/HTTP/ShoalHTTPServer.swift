@@ -17,12 +17,19 @@ public enum ShoalHTTPServer {
     /// database's options too, for the shard writers' figures).
     public static func application(database: Database, configuration: ServerConfiguration, logger: Logger,
                                    metrics: ServerMetrics = ServerMetrics()) -> some ApplicationProtocol {
-        let handler = DynamoDBRequestHandler(database: database, configuration: configuration, metrics: metrics)
+        application(host: DatabaseHost(database), configuration: configuration, logger: logger, metrics: metrics)
+    }
+
+    /// Builds the application serving the host's database (which an online reshard may swap).
+    public static func application(host: DatabaseHost, configuration: ServerConfiguration, logger: Logger,
+                                   metrics: ServerMetrics = ServerMetrics()) -> some ApplicationProtocol {
+        let handler = DynamoDBRequestHandler(host: host, configuration: configuration, metrics: metrics)
         let router = Router()
         router.get("/metrics") { _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
-            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.render(database))))
+            let text = await host.withDatabase { database, _ in metrics.render(database) }
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: text)))
         }
         router.post("/") { request, context in
             await handler.handle(request, logger: context.logger)
@@ -34,7 +41,7 @@ public enum ShoalHTTPServer {
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: "healthy: \(host) ")))
         }
         router.on("/", method: .options) { _, _ in Response(status: .ok) }
-        LambdaAPIHandler(database: database, configuration: configuration).register(on: router)
+        LambdaAPIHandler.register(on: router, host: host, configuration: configuration)
         var decoder = HTTP1Channel.Configuration.DecoderConfiguration()
         // Past DynamoDB's 16 KB the front door answers 400; far past it, the parser drops the connection.
         decoder.maxHeaderListSize = 64 * 1024

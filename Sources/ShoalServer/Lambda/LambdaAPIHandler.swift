@@ -27,23 +27,30 @@ struct LambdaAPIHandler: Sendable {
         }
     }
 
-    func register(on router: Router<BasicRequestContext>) {
+    /// Routes the API; each request is handled with the host's database of the moment.
+    static func register(on router: Router<BasicRequestContext>, host: DatabaseHost, configuration: ServerConfiguration) {
+        @Sendable func serve(_ request: Request, _ body: @escaping @Sendable (LambdaAPIHandler, RequestReader, [String: String]) async throws(LambdaError) -> (HTTPResponse.Status, JSONValue)) async -> Response {
+            await host.withDatabase { database, _ in
+                let handler = LambdaAPIHandler(database: database, configuration: configuration)
+                return await handler.handle(request) { r, query throws(LambdaError) in try await body(handler, r, query) }
+            }
+        }
         // The router matches the path with and without its trailing slash (boto3 sends one).
         let path = RouterPath(LambdaAPIHandler.basePath)
-        router.post(path) { request, _ in await handle(request) { r, _ throws(LambdaError) in try await create(r) } }
-        router.get(path) { request, _ in await handle(request) { _, query throws(LambdaError) in try list(query) } }
+        router.post(path) { request, _ in await serve(request) { h, r, _ throws(LambdaError) in try await h.create(r) } }
+        router.get(path) { request, _ in await serve(request) { h, _, query throws(LambdaError) in try h.list(query) } }
         let item = RouterPath(LambdaAPIHandler.basePath + "/:uuid")
         router.get(item) { request, context in
             let uuid = context.parameters.get("uuid") ?? ""
-            return await handle(request) { _, _ throws(LambdaError) in try get(uuid) }
+            return await serve(request) { h, _, _ throws(LambdaError) in try h.get(uuid) }
         }
         router.put(item) { request, context in
             let uuid = context.parameters.get("uuid") ?? ""
-            return await handle(request) { r, _ throws(LambdaError) in try await update(uuid, r) }
+            return await serve(request) { h, r, _ throws(LambdaError) in try await h.update(uuid, r) }
         }
         router.delete(item) { request, context in
             let uuid = context.parameters.get("uuid") ?? ""
-            return await handle(request) { _, _ throws(LambdaError) in try await delete(uuid) }
+            return await serve(request) { h, _, _ throws(LambdaError) in try await h.delete(uuid) }
         }
     }
 

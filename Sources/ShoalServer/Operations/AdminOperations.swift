@@ -23,26 +23,67 @@ struct AdminOperations: Sendable {
     }
 }
 
-/// The client side: asks a running server to back its data directory up.
+extension AdminOperations {
+    /// `{"ShardCount": N}` → `{"From", "To", "Items", "Moved", "Seconds"}`: reshards the served
+    /// directory online (requests wait while it runs; see ``DatabaseHost``).
+    static func reshardDataDirectory(_ r: RequestReader, host: DatabaseHost) async throws(ProtocolError) -> JSONValue {
+        guard let count = try r.int("ShardCount") else { throw .validation("ShardCount is required") }
+        let report = try await engine { () async throws(ShoalError) in try await host.reshard(to: count) }
+        let seconds = Double(report.duration.components.seconds) + Double(report.duration.components.attoseconds) / 1e18
+        return .object([
+            ("From", .number(String(report.from))),
+            ("To", .number(String(report.to))),
+            ("Items", .number(String(report.items))),
+            ("Moved", .number(String(report.moved))),
+            ("Seconds", .number(String(format: "%.3f", seconds))),
+        ])
+    }
+}
+
+/// The client side: asks a running server to back its data directory up, or to reshard it.
 public enum AdminClient {
     /// The file in a data directory where `shoal serve` writes its address while it runs.
     public static let endpointFile = "ENDPOINT"
 
     /// - Returns: the bytes written.
     public static func backupDataDirectory(endpoint: String, to path: String) async throws -> Int {
+        let json = try await call(endpoint, "BackupDataDirectory", ["Path": path])
+        guard let bytes = json["Bytes"] as? Int else { throw FunctionError("\(endpoint) answered without Bytes") }
+        return bytes
+    }
+
+    /// What a server's online reshard did.
+    public struct ReshardAnswer: Sendable {
+        public var from: Int
+        public var to: Int
+        public var items: Int
+        public var moved: Int
+        public var seconds: Double
+    }
+
+    public static func reshardDataDirectory(endpoint: String, shardCount: Int) async throws -> ReshardAnswer {
+        let json = try await call(endpoint, "ReshardDataDirectory", ["ShardCount": shardCount])
+        guard let from = json["From"] as? Int, let to = json["To"] as? Int, let items = json["Items"] as? Int,
+              let moved = json["Moved"] as? Int, let seconds = (json["Seconds"] as? NSNumber)?.doubleValue else {
+            throw FunctionError("\(endpoint) answered an incomplete reshard report")
+        }
+        return ReshardAnswer(from: from, to: to, items: items, moved: moved, seconds: seconds)
+    }
+
+    /// One admin operation; its JSON answer, or an error carrying the server's message.
+    private static func call(_ endpoint: String, _ operation: String, _ body: [String: Any]) async throws -> [String: Any] {
         var request = HTTPClientRequest(url: endpoint.hasSuffix("/") ? endpoint : endpoint + "/")
         request.method = .POST
-        request.headers.add(name: "X-Amz-Target", value: OperationDispatcher.adminTargetPrefix + "BackupDataDirectory")
+        request.headers.add(name: "X-Amz-Target", value: OperationDispatcher.adminTargetPrefix + operation)
         request.headers.add(name: "Content-Type", value: "application/x-amz-json-1.0")
-        let body = try JSONSerialization.data(withJSONObject: ["Path": path])
-        request.body = .bytes(ByteBuffer(bytes: body))
+        request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
         let response = try await HTTPClient.shared.execute(request, timeout: .hours(24))
         let answer = try await response.body.collect(upTo: 1 << 20)
         let json = try? JSONSerialization.jsonObject(with: Data(answer.readableBytesView)) as? [String: Any]
-        guard response.status.code == 200, let bytes = json?["Bytes"] as? Int else {
+        guard response.status.code == 200, let json else {
             let message = json?["message"] as? String ?? json?["Message"] as? String ?? String(decoding: answer.readableBytesView.prefix(512), as: UTF8.self)
             throw FunctionError("\(endpoint) answered HTTP \(response.status.code): \(message)")
         }
-        return bytes
+        return json
     }
 }
