@@ -1,7 +1,6 @@
 import Benchmark
 import Foundation
 import Shoal
-import Synchronization
 import ShoalServer
 
 extension BenchmarkMetric {
@@ -21,13 +20,6 @@ extension BenchmarkMetric {
     static let writesDuring = BenchmarkMetric.custom("PutItem/s during the reshard", polarity: .prefersLarger, useScalingFactor: false)
     static let writesAfter = BenchmarkMetric.custom("PutItem/s after", polarity: .prefersLarger, useScalingFactor: false)
     static let longestWait = BenchmarkMetric.custom("longest PutItem, ms", polarity: .prefersSmaller, useScalingFactor: false)
-}
-
-/// Tells the writers to stop.
-private final class StopFlag: Sendable {
-    private let flag = Atomic(false)
-    var raised: Bool { flag.load(ordering: .relaxed) }
-    func raise() { flag.store(true, ordering: .relaxed) }
 }
 
 /// Puts that completed, with when they completed and the longest one (ms).
@@ -190,7 +182,7 @@ func registerOperationsBenchmarks() {
                 for writer in 0..<8 {
                     group.addTask {
                         var i = 0
-                        while !stop.raised {
+                        while !stop.isSet {
                             i += 1
                             let item: Item = ["pk": .s("online-\(writer)-\(i % 1000)"), "sk": .n(Number(i)), "v": .n(Number(i))]
                             let started = ContinuousClock.now
@@ -210,7 +202,7 @@ func registerOperationsBenchmarks() {
         let reshardEnd = ContinuousClock.now
         try await Task.sleep(for: phase)
         let end = ContinuousClock.now
-        stop.raise()
+        stop.set()
         try await writers.value
         host.current.close()
         let before = rate(log.count(from: start, to: reshardStart), reshardStart - start)
