@@ -105,6 +105,8 @@ public final class Database: Sendable {
     let commitSignal = CommitSignal()
     /// Reads that keep a snapshot open for long (table backups, exports).
     let longReads = LongReads()
+    /// Notes the moving items written while an online reshard copies (see ``ReshardTracking``).
+    let reshardTracking = ReshardTracking()
     /// Functions and running event source mappings.
     let triggerState = TriggerState()
     /// The background task trimming stream records past retention.
@@ -179,7 +181,8 @@ public final class Database: Sendable {
         var shards: [Shard] = []
         for index in 0..<layout.shardCount {
             shards.append(try Shard(path: path + "/shards/" + Database.shardFolder(index), index: index, options: options,
-                                    liveTables: live, streams: streamDefinitions, commitSignal: commitSignal, longReads: longReads))
+                                    liveTables: live, streams: streamDefinitions, commitSignal: commitSignal, longReads: longReads,
+                                    tracking: reshardTracking))
         }
         self.shards = shards
         var tables: [String: TableHandle] = [:]

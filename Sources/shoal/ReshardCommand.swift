@@ -53,10 +53,11 @@ struct ReshardCommand: AsyncParsableCommand {
             guard let server = runningServer(of: data), let shards else {
                 throw ValidationError("\(error.message): no server address found in it, so the reshard cannot run there; stop that process first")
             }
-            FileHandle.standardError.write(Data("reshard: \(data) is served by \(server); asking it to reshard online (requests wait until it is done)\n".utf8))
+            FileHandle.standardError.write(Data("reshard: \(data) is served by \(server); asking it to reshard online (requests wait while it finishes)\n".utf8))
             let answer = try await AdminClient.reshardDataDirectory(endpoint: server, shardCount: shards)
             bar.finish(done: answer.items)
-            print(ReshardCommand.summary("resharded", from: answer.from, to: answer.to, moved: answer.moved, items: answer.items, seconds: answer.seconds))
+            print(ReshardCommand.summary("resharded", from: answer.from, to: answer.to, moved: answer.moved, items: answer.items, seconds: answer.seconds)
+                  + String(format: "; requests held for %.2f s", answer.pausedSeconds))
             return
         }
         let report = try outcome.get()

@@ -1,9 +1,9 @@
 """`shoal reshard`: 4 → 7 → 3 shards on a directory a server wrote to (and was killed during),
 with the reshard itself killed (SIGKILL) in each phase, then finished or rolled back; then 3 → 5
-online through a running server under concurrent writes, and 5 → 4 online with the server killed
-in the middle of it. Every acknowledged item, index entry and stream record is checked through a
-server after each step, the stream read through its shard lineage with boto3's `dynamodbstreams`
-client."""
+online through a running server under concurrent writes, and online again with the server killed
+in each step of it (copying while serving, holding requests, cleaning up), then recovered. Every
+acknowledged item, index entry and stream record is checked through a server after each step, the
+stream read through its shard lineage with boto3's `dynamodbstreams` client."""
 import os
 import shutil
 import subprocess
@@ -100,6 +100,138 @@ def check(folder, acknowledged, shards, generations, more=0):
             ddb.put_item(TableName="moved", Item={"pk": {"S": key[0]}, "sk": {"N": "0"}, "parity": {"S": "odd"}})
             acknowledged.append(key)
         return len(items) + more
+    finally:
+        server.process.send_signal(15)
+        assert server.process.wait(timeout=30) == 0
+        server.log.close()
+
+
+def test_reshard_4_7_3_with_kills_resumes_and_rolls_back():
+    folder = tempfile.mkdtemp(prefix="shoal-reshard-")
+    data = os.path.join(folder, "db")
+    try:
+        server = Server(data=folder)
+        ddb = client(server)
+        ddb.create_table(TableName="moved",
+                         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"},
+                                               {"AttributeName": "parity", "AttributeType": "S"}],
+                         GlobalSecondaryIndexes=[{"IndexName": "byParity", "KeySchema": [{"AttributeName": "parity", "KeyType": "HASH"}],
+                                                  "Projection": {"ProjectionType": "KEYS_ONLY"}}],
+                         StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"},
+                         BillingMode="PAY_PER_REQUEST")
+        acknowledged = []
+        lock = threading.Lock()
+        failures = []
+
+        def writer_for(target, prefix):
+            def writer(n, stop):
+                own = client(target)
+                i = 0
+                while not stop.is_set():
+                    i += 1
+                    items = [{"PutRequest": {"Item": {"pk": {"S": f"{prefix}{n}-{i}-{j}"}, "sk": {"N": str(j)},
+                                                      "parity": {"S": "even" if j % 2 == 0 else "odd"}}}} for j in range(25)]
+                    try:
+                        own.batch_write_item(RequestItems={"moved": items})
+                    except Exception as error:
+                        failures.append(error)
+                        return
+                    with lock:
+                        acknowledged.extend((f"{prefix}{n}-{i}-{j}", str(j)) for j in range(25))
+            return writer
+
+        writer = writer_for(server, "w")
+
+        # The server is killed while it writes: the reshard starts from a crashed directory.
+        kill_during_writes(server, writer, acknowledged, at_least=6000)
+
+
+        # Killed while copying: a server refuses the directory; rolling back restores 4 shards.
+        killed = reshard(data, "--shards", "7", crash_at="copy:3")
+        assert killed.returncode == -9, killed.stderr
+        refused = subprocess.run([shoal_binary(), "serve", "--data", data, "--port", "0"], capture_output=True, text=True, timeout=60)
+        assert refused.returncode != 0 and "interrupted reshard" in refused.stdout + refused.stderr
+        other = reshard(data, "--shards", "5")
+        assert other.returncode != 0 and "--shards 7" in other.stderr
+        rolled = reshard(data, "--roll-back")
+        assert rolled.returncode == 0, rolled.stderr
+        total = check(folder, acknowledged, 4, [4], more=50)
+
+        # Killed while copying again, then finished; then killed while cleaning up, then finished.
+        assert reshard(data, "--shards", "7", crash_at="copy:5").returncode == -9
+        done = reshard(data, "--shards", "7")
+        assert done.returncode == 0, done.stderr
+        assert "4 → 7 shards" in done.stdout
+        assert check(folder, acknowledged, 7, [4, 7], more=50) == total + 50
+        total += 50
+
+        assert reshard(data, "--shards", "3", crash_at="cleanup:2").returncode == -9
+        late = reshard(data, "--roll-back")
+        assert late.returncode != 0 and "commit point" in late.stderr
+        finished = reshard(data, "--shards", "3")
+        assert finished.returncode == 0, finished.stderr
+        total = check(folder, acknowledged, 3, [4, 7, 3], more=20)
+        assert sorted(os.listdir(os.path.join(data, "shards"))) == ["000", "001", "002"]
+
+        # Online, 3 → 5, while four writers keep writing: every request succeeds (those that
+        # arrive during the reshard wait), every acknowledged write is kept.
+        server = Server(data=folder)
+        stop = threading.Event()
+        workers = [threading.Thread(target=writer_for(server, "online"), args=(n, stop)) for n in range(4)]
+        before = len(acknowledged)
+        failures.clear()   # the writers killed with the first server failed, as they should
+        for t in workers:
+            t.start()
+        time.sleep(0.5)
+        online = reshard(data, "--shards", "5")
+        time.sleep(0.5)
+        stop.set()
+        for t in workers:
+            t.join()
+        assert online.returncode == 0, online.stderr
+        assert "served by" in online.stderr and "3 → 5 shards" in online.stdout
+        assert not failures, failures
+        assert len(acknowledged) > before
+        assert client(server).describe_table(TableName="moved")["Table"]["ItemCount"] == total + len(acknowledged) - before
+        server.process.send_signal(15)
+        assert server.process.wait(timeout=30) == 0
+        server.log.close()
+        total = check(folder, acknowledged, 5, [4, 7, 3, 5])
+
+        # Online, killed (SIGKILL) in each of its steps under writes:
+        # - while copying and serving: the server restarts as it was (the half-made shard is ignored);
+        # - while it holds requests, before the commit point: the command finishes it offline,
+        #   copying afresh (copies made while writers wrote may be stale);
+        # - shrinking, while it cleans up after the commit point: the command finishes it offline.
+        generations = [4, 7, 3, 5]
+        for target, crash_at, committed in [(6, "precopy:2", None), (6, "copy:1", False), (4, "cleanup:2", True)]:
+            server = Server(data=folder, env={"SHOAL_TEST_RESHARD_CRASH_AT": crash_at})
+            stop = threading.Event()
+            workers = [threading.Thread(target=writer_for(server, f"killed-{crash_at}-"), args=(n, stop)) for n in range(4)]
+            for t in workers:
+                t.start()
+            time.sleep(0.3)
+            crashed = reshard(data, "--shards", str(target))
+            stop.set()
+            for t in workers:
+                t.join()
+            assert crashed.returncode != 0, crash_at
+            assert server.process.wait(timeout=30) == -9, crash_at
+            server.log.close()
+            if committed is None:
+                total = check(folder, acknowledged, generations[-1], generations)
+                continue
+            refused = subprocess.run([shoal_binary(), "serve", "--data", data, "--port", "0"], capture_output=True, text=True, timeout=60)
+            assert refused.returncode != 0 and "interrupted reshard" in refused.stdout + refused.stderr
+            if not committed:
+                late = reshard(data, "--shards", str(generations[-1] + 2))
+                assert late.returncode != 0 and f"--shards {target}" in late.stderr
+            finished = reshard(data, "--shards", str(target))
+            assert finished.returncode == 0, (crash_at, finished.stderr)
+            generations.append(target)
+            total = check(folder, acknowledged, target, generations)
+        assert sorted(os.listdir(os.path.join(data, "shards"))) == ["000", "001", "002", "003"]
     finally:
         server.process.send_signal(15)
         assert server.process.wait(timeout=30) == 0

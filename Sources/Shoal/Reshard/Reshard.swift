@@ -14,6 +14,9 @@ struct ReshardState: Codable, Equatable, Sendable {
     var from: Int
     var to: Int
     var phase: Phase
+    /// The new shards were filled while a server wrote (see ``ReshardPreCopy``): a copy phase
+    /// resumed after a crash starts them afresh.
+    var online: Bool?
 }
 
 /// What a reshard did.
@@ -27,6 +30,10 @@ public struct ReshardReport: Sendable {
     public var movedFraction: Double { items == 0 ? 0 : Double(moved) / Double(items) }
     public var idealFraction: Double { Double(abs(to - from)) / Double(max(to, from)) }
     public var duration: Duration
+    /// Online: how long requests were held (the rest of `duration` ran while they were served).
+    public var paused: Duration?
+    /// Online, growing: the items copied into the new shards while requests were served.
+    public var copiedWhileServing = 0
     /// True when an interrupted reshard was rolled back instead.
     public var rolledBack: Bool
 }
@@ -74,7 +81,7 @@ public enum Reshard {
     /// `testCrashAt`: testing only, `copy:N` or `cleanup:N`: the process kills itself (SIGKILL)
     /// after N writer units of that phase, so that crash recovery can be tested at any point.
     public static func run(at path: String, shardCount target: Int, rollBack: Bool = false, durability: Durability = .sync,
-                           testCrashAt: String? = nil,
+                           testCrashAt: String? = nil, precopy: ReshardPreCopy? = nil,
                            progress: (@Sendable (Int, Int) -> Void)? = nil) async throws(ShoalError) -> ReshardReport {
         guard (1...999).contains(target) || rollBack else { throw .validation("--shards must be between 1 and 999") }
         let started = ContinuousClock.now
@@ -93,7 +100,7 @@ public enum Reshard {
                let phase = ReshardState.Phase(rawValue: String(parts[0])) {
                 directory.crashAt = (phase, units)
             }
-            var report = try await directory.run(target: target, rollBack: rollBack, progress: progress)
+            var report = try await directory.run(target: target, rollBack: rollBack, precopy: precopy, progress: progress)
             report.duration = ContinuousClock.now - started
             return report
         } catch let error as ShoalError {

@@ -16,7 +16,7 @@ final class ReshardDirectory {
     let lineages: [String: StreamLineage]
     private(set) var shards: [Shard] = []
     /// Each shard's items database of each table (by table id), as opened.
-    private var itemDatabases: [[String: LMDB.Database]] = []
+    private(set) var itemDatabases: [[String: LMDB.Database]] = []
     /// Testing only: SIGKILL this process after this many writer units of this phase (see ``Reshard/run``).
     var crashAt: (phase: ReshardState.Phase, units: Int)?
     private var unitsDone = 0
@@ -71,9 +71,11 @@ final class ReshardDirectory {
         lock.release()
     }
 
-    func run(target: Int, rollBack: Bool, progress: (@Sendable (Int, Int) -> Void)?) async throws -> ReshardReport {
+    /// - Parameter precopy: what an online reshard copied while the database served (growth only).
+    func run(target: Int, rollBack: Bool, precopy: ReshardPreCopy? = nil, progress: (@Sendable (Int, Int) -> Void)?) async throws -> ReshardReport {
         let layout = try catalog.storedLayout()
         var state = try catalog.reshardState()
+        var fast = false
         if rollBack {
             guard let pending = state else { throw ShoalError.validation("There is no interrupted reshard to roll back in \(path)") }
             guard pending.phase == .copy else {
@@ -85,26 +87,45 @@ final class ReshardDirectory {
             try catalog.setReshardState(nil)
             return ReshardReport(from: pending.to, to: pending.from, items: try itemCount(), moved: removed, duration: .zero, rolledBack: true)
         }
-        if let pending = state {
+        if var pending = state {
             guard pending.to == target else {
                 throw ShoalError.validation("An interrupted reshard from \(pending.from) to \(pending.to) shards is in this directory: run with --shards \(pending.to) to finish it\(pending.phase == .copy ? ", or --roll-back to undo it" : "")")
             }
+            if pending.phase == .copy && pending.online == true {
+                // Copies made while a server wrote may be stale: start the copy afresh.
+                try removeShardFolders(from: pending.from)
+                pending.online = nil
+                try catalog.setReshardState(pending)
+                state = pending
+            }
         } else {
             guard target != layout.shardCount else { throw ShoalError.validation("\(path) already has \(target) shards") }
-            state = ReshardState(from: layout.shardCount, to: target, phase: .copy)
+            fast = precopy?.matches(definitions, from: layout.shardCount, to: target) == true
+            // Shard folders past the layout are left by an online copy that did not finish.
+            if !fast { try removeShardFolders(from: layout.shardCount) }
+            state = ReshardState(from: layout.shardCount, to: target, phase: .copy, online: fast ? true : nil)
             try catalog.setReshardState(state)
         }
         guard var state else { throw ShoalError.internalError("no reshard state") }
         try openShards(max(state.from, state.to))
         let ring = HashRing(shardCount: state.to, virtualNodes: layout.virtualNodes)
         if state.phase == .copy {
-            try await copy(sources: state.from, ring: ring, progress: progress)
+            if fast, let precopy {
+                try await copyWritten(precopy.written, from: HashRing(shardCount: state.from, virtualNodes: layout.virtualNodes), to: ring)
+            } else {
+                try await copy(sources: state.from, ring: ring, progress: progress)
+            }
             let lineages = try await prepareStreams(from: HashRing(shardCount: state.from, virtualNodes: layout.virtualNodes), to: ring)
             // The commit point: from here the new ring rules, and the streams' new shards.
             state.phase = .cleanup
             try catalog.setReshardState(state, shardCount: state.to, lineages: lineages)
         }
-        let moved = try await cleanUp(ring: ring, keep: state.to, archiving: true, progress: progress)
+        let moved: Int
+        if fast, let precopy {
+            moved = try await cleanUpMoved(precopy, ring: ring)
+        } else {
+            moved = try await cleanUp(ring: ring, keep: state.to, archiving: true, progress: progress)
+        }
         try catalog.setReshardState(nil)
         return ReshardReport(from: state.from, to: state.to, items: try itemCount(), moved: moved, duration: .zero, rolledBack: false)
     }
@@ -112,10 +133,21 @@ final class ReshardDirectory {
     // MARK: Shards
 
     private func openShards(_ count: Int) throws {
-        let live = Dictionary(definitions.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         for index in 0..<count {
-            let shard = try Shard(path: path + "/shards/" + Database.shardFolder(index), index: index, options: options,
-                                  liveTables: live, streams: streams)
+            let (shard, items) = try ReshardDirectory.openShard(path: path + "/shards/" + Database.shardFolder(index), index: index,
+                                                                options: options, definitions: definitions, streams: streams)
+            shards.append(shard)
+            itemDatabases.append(items)
+        }
+    }
+
+    /// Opens (creating) a shard for resharding with every table's databases, time to live and
+    /// every stream's database. - Returns: the shard and its items databases by table id.
+    static func openShard(path: String, index: Int, options: DatabaseOptions, definitions: [TableDefinition],
+                          streams: [StreamDefinition]) throws -> (Shard, [String: LMDB.Database]) {
+        let live = Dictionary(definitions.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let shard = try Shard(path: path, index: index, options: options, liveTables: live, streams: streams)
+        do {
             var tables = shard.tableStorage
             for definition in definitions where tables[definition.id] == nil {
                 let (id, rules) = (definition.id, definition.maintainedIndexRules)
@@ -126,15 +158,37 @@ final class ReshardDirectory {
                 let id = stream.id
                 _ = try shard.writer.performSync { try $0.openStreamDatabase(id) }
             }
-            shards.append(shard)
-            itemDatabases.append(tables.mapValues(\.items))
-        }
-        // Time to live: the writers must maintain expiry entries of moved items.
-        for shard in shards {
+            // Time to live: the writers must maintain expiry entries of moved items.
             for definition in definitions {
                 guard let attribute = definition.timeToLive?.attributeName else { continue }
                 let id = definition.id
                 try shard.writer.performSync { try $0.setTimeToLive(id, attribute: attribute) }
+            }
+            return (shard, tables.mapValues(\.items))
+        } catch {
+            shard.writer.stop()
+            shard.environment.close()
+            throw error
+        }
+    }
+
+    /// One writer unit: stores each item (or deletes it, value nil) in `shard` with its index and
+    /// expiry entries, and no stream record.
+    static func writeCopies(_ entries: [(key: [UInt8], value: [UInt8]?)], tableID: String, into shard: Shard) async throws {
+        try await shard.writer.perform { context in
+            var table = try context.table(tableID)
+            table.stream = nil
+            for (key, value) in entries {
+                let old = try context.get(table.items, key: key).map { stored throws in
+                    let decoded = try ShardLayout.decodeValue(stored)
+                    return OldItem(item: decoded.item, size: decoded.size)
+                }
+                if let value {
+                    let (item, size) = try ShardLayout.decodeValue(value)
+                    try context.writeItem(table, tableID: tableID, key: key, old: old, new: NewItem(item: item, value: value, size: size))
+                } else if old != nil {
+                    try context.writeItem(table, tableID: tableID, key: key, old: old, new: nil)
+                }
             }
         }
     }
@@ -169,7 +223,7 @@ final class ReshardDirectory {
         }
     }
 
-    private static func owner(_ key: [UInt8], _ ring: HashRing) -> Int {
+    static func owner(_ key: [UInt8], _ ring: HashRing) -> Int {
         ring.shard(for: key.prefix(KeyEncoding.tokenSize).reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
     }
 
@@ -194,18 +248,7 @@ final class ReshardDirectory {
                         if owner != source { byOwner[owner, default: []].append(entry) }
                     }
                     for (owner, moving) in byOwner {
-                        try await shards[owner].writer.perform { context in
-                            var table = try context.table(tableID)
-                            table.stream = nil
-                            for (key, value) in moving {
-                                let (item, size) = try ShardLayout.decodeValue(value)
-                                let old = try context.get(table.items, key: key).map { stored throws in
-                                    let decoded = try ShardLayout.decodeValue(stored)
-                                    return OldItem(item: decoded.item, size: decoded.size)
-                                }
-                                try context.writeItem(table, tableID: tableID, key: key, old: old, new: NewItem(item: item, value: value, size: size))
-                            }
-                        }
+                        try await ReshardDirectory.writeCopies(moving.map { ($0.key, Optional($0.value)) }, tableID: tableID, into: shards[owner])
                         unitDone(.copy)
                     }
                     progress?(examined, total)

@@ -14,7 +14,8 @@ struct Shard: Sendable {
     /// indexes, and deleting every other table or index database (left behind by a DeleteTable or
     /// an index deletion that emptied them, or by a crash mid-CreateTable).
     init(path: String, index: Int, options: DatabaseOptions, liveTables: [String: TableDefinition], streams: [StreamDefinition] = [],
-         commitSignal: CommitSignal = CommitSignal(), longReads: LongReads = LongReads()) throws {
+         commitSignal: CommitSignal = CommitSignal(), longReads: LongReads = LongReads(),
+         tracking: ReshardTracking = ReshardTracking()) throws {
         var envOptions = EnvironmentOptions()
         envOptions.mapSize = options.initialMapSize
         envOptions.maxMapSize = options.maxMapSize
@@ -68,7 +69,7 @@ struct Shard: Sendable {
         }
         self.streamArchives = archives
         self.writer = ShardWriter(environment: environment, index: index, statistics: statistics, system: system,
-                                  tables: tables, streamCounter: counter, commitSignal: commitSignal, longReads: longReads,
+                                  tables: tables, streamCounter: counter, commitSignal: commitSignal, longReads: longReads, tracking: tracking,
                                   deletedTableGrace: options.deletedTableGrace, metrics: options.metricsFactory ?? MetricsSystem.factory)
         self.tableStorage = tables
     }

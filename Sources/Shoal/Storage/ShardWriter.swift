@@ -34,6 +34,8 @@ final class ShardWriter: @unchecked Sendable {
     let commitSignal: CommitSignal
     /// Reads that hold the quarantine of deleted tables' databases.
     private let longReads: LongReads
+    /// Where an online reshard learns which moving items were written (see ``ReshardTracking``).
+    let tracking: ReshardTracking
     static let maxGroupSize = 1024
     /// Committed group transactions and the writes they carried (for stats and tests).
     let committedGroups = Atomic<Int>(0)
@@ -45,7 +47,8 @@ final class ShardWriter: @unchecked Sendable {
     static let commitDurationMetric = "shoal_group_commit_duration_seconds"
 
     init(environment: Environment, index: Int, statistics: LMDB.Database, system: SystemDatabases, tables: [String: TableStorage],
-         streamCounter: UInt64, commitSignal: CommitSignal, longReads: LongReads, deletedTableGrace: Duration, metrics: any MetricsFactory) {
+         streamCounter: UInt64, commitSignal: CommitSignal, longReads: LongReads, tracking: ReshardTracking = ReshardTracking(),
+         deletedTableGrace: Duration, metrics: any MetricsFactory) {
         self.environment = environment
         self.index = index
         self.statistics = statistics
@@ -54,6 +57,7 @@ final class ShardWriter: @unchecked Sendable {
         self.streamCounter = streamCounter
         self.commitSignal = commitSignal
         self.longReads = longReads
+        self.tracking = tracking
         self.deletedTableGrace = deletedTableGrace
         let dimensions = [("shard", String(index))]
         groupSizes = Recorder(label: ShardWriter.groupSizeMetric, dimensions: dimensions, aggregate: true, factory: metrics)

@@ -55,6 +55,7 @@ extension WriteContext {
         } else if old != nil {
             try delete(table.items, key: key)
         }
+        noteItemWrite(tableID: tableID, key: key)
         addSize((new?.size ?? 0) - (old?.size ?? 0), table: tableID)
         var capacity = ConsumedCapacity()
         var itemChanged: Bool?
@@ -115,6 +116,7 @@ extension WriteContext {
     func replaceItem(_ table: TableStorage, tableID: String, key: [UInt8], new: NewItem) throws -> [UInt8]? {
         precondition(!table.needsOldImage, "a table with indexes must write through writeItem")
         let old = try put(table.items, key: key, value: new.value)
+        noteItemWrite(tableID: tableID, key: key)
         let oldSize = try old.map { try ShardLayout.storedSize($0) } ?? 0
         addSize(new.size - oldSize, table: tableID)
         return old
@@ -124,6 +126,7 @@ extension WriteContext {
     func removeItem(_ table: TableStorage, tableID: String, key: [UInt8], size: Int) throws {
         precondition(!table.needsOldImage, "a table with indexes must write through writeItem")
         try delete(table.items, key: key)
+        noteItemWrite(tableID: tableID, key: key)
         addSize(-size, table: tableID)
     }
 

@@ -336,6 +336,11 @@ final class WriteContext {
         quarantined.append(db)
     }
 
+    /// Tells an online reshard that an item key was written (see ``ReshardTracking``).
+    func noteItemWrite(tableID: String, key: [UInt8]) {
+        writer.tracking.note(tableID: tableID, key: key, shard: writer.index)
+    }
+
     func finish() throws {
         if appendedRecords {
             try transaction.put(writer.statistics, key: ShardLayout.streamCounterKey,

@@ -22,6 +22,7 @@ public final class DatabaseHost: Sendable {
     }
 
     private let state: Mutex<State>
+    private let resharding = Mutex(false)
     let path: String?
     let durability: Durability
     let reopen: Reopen?
@@ -89,7 +90,7 @@ public final class DatabaseHost: Sendable {
             state.exclusive = true
             return true
         }
-        guard started else { throw .validation("Another reshard of this data directory is running") }
+        guard started else { throw .validation("Another exclusive operation on this data directory is running") }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let now = state.withLock { state -> Bool in
                 if state.leases == 0 { return true }
@@ -110,17 +111,34 @@ public final class DatabaseHost: Sendable {
         return result
     }
 
-    /// Reshards the served directory: requests wait while it runs (see the type's description).
+    /// Reshards the served directory. Growing, the moving items are first copied into the new
+    /// shards while requests go on (``Database/precopyForReshard(to:progress:)``); then requests
+    /// wait while the database is closed, the reshard finishes (copying only what was written
+    /// meanwhile) and the directory opens again. Shrinking, requests wait for the whole reshard.
     public func reshard(to shardCount: Int) async throws(ShoalError) -> ReshardReport {
         guard let path, let reopen else { throw .validation("This server cannot reshard its directory online") }
+        guard resharding.withLock({ running in
+            defer { running = true }
+            return !running
+        }) else { throw .validation("Another reshard of this data directory is running") }
+        defer { resharding.withLock { $0 = false } }
+        let started = ContinuousClock.now
+        let crashAt = testReshardCrashAt
+        var precopy = try await use { database async throws(ShoalError) in try await database.precopyForReshard(to: shardCount, testCrashAt: crashAt) }
         let outcome: Result<ReshardReport, ShoalError> = try await exclusive { database in
             let ready = Result { () throws(ShoalError) in try Reshard.checkReady(database, shardCount: shardCount) }
             if case .failure(let error) = ready { return (database, .failure(error)) }
             await database.stopTriggers()
             database.close()
+            if precopy != nil { database.finishPrecopy(&precopy!) }
             let result: Result<ReshardReport, ShoalError>
             do throws(ShoalError) {
-                result = .success(try await Reshard.run(at: path, shardCount: shardCount, durability: durability, testCrashAt: testReshardCrashAt))
+                var report = try await Reshard.run(at: path, shardCount: shardCount, durability: durability, testCrashAt: testReshardCrashAt,
+                                                   precopy: precopy)
+                report.paused = report.duration
+                report.copiedWhileServing = precopy?.copied ?? 0
+                report.duration = ContinuousClock.now - started
+                result = .success(report)
             } catch {
                 result = .failure(error)
             }

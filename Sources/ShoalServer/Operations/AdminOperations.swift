@@ -24,18 +24,21 @@ struct AdminOperations: Sendable {
 }
 
 extension AdminOperations {
-    /// `{"ShardCount": N}` → `{"From", "To", "Items", "Moved", "Seconds"}`: reshards the served
+    /// `{"ShardCount": N}` → `{"From", "To", "Items", "Moved", "Seconds", "PausedSeconds"}`: reshards the served
     /// directory online (requests wait while it runs; see ``DatabaseHost``).
     static func reshardDataDirectory(_ r: RequestReader, host: DatabaseHost) async throws(ProtocolError) -> JSONValue {
         guard let count = try r.int("ShardCount") else { throw .validation("ShardCount is required") }
         let report = try await engine { () async throws(ShoalError) in try await host.reshard(to: count) }
-        let seconds = Double(report.duration.components.seconds) + Double(report.duration.components.attoseconds) / 1e18
+        func seconds(_ duration: Duration) -> String {
+            String(format: "%.3f", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+        }
         return .object([
             ("From", .number(String(report.from))),
             ("To", .number(String(report.to))),
             ("Items", .number(String(report.items))),
             ("Moved", .number(String(report.moved))),
-            ("Seconds", .number(String(format: "%.3f", seconds))),
+            ("Seconds", .number(seconds(report.duration))),
+            ("PausedSeconds", .number(seconds(report.paused ?? report.duration))),
         ])
     }
 }
@@ -59,15 +62,18 @@ public enum AdminClient {
         public var items: Int
         public var moved: Int
         public var seconds: Double
+        /// How long requests were held.
+        public var pausedSeconds: Double
     }
 
     public static func reshardDataDirectory(endpoint: String, shardCount: Int) async throws -> ReshardAnswer {
         let json = try await call(endpoint, "ReshardDataDirectory", ["ShardCount": shardCount])
         guard let from = json["From"] as? Int, let to = json["To"] as? Int, let items = json["Items"] as? Int,
-              let moved = json["Moved"] as? Int, let seconds = (json["Seconds"] as? NSNumber)?.doubleValue else {
+              let moved = json["Moved"] as? Int, let seconds = (json["Seconds"] as? NSNumber)?.doubleValue,
+              let paused = (json["PausedSeconds"] as? NSNumber)?.doubleValue else {
             throw FunctionError("\(endpoint) answered an incomplete reshard report")
         }
-        return ReshardAnswer(from: from, to: to, items: items, moved: moved, seconds: seconds)
+        return ReshardAnswer(from: from, to: to, items: items, moved: moved, seconds: seconds, pausedSeconds: paused)
     }
 
     /// One admin operation; its JSON answer, or an error carrying the server's message.
