@@ -10,8 +10,9 @@ struct ReshardCommand: AsyncParsableCommand {
         discussion: """
             Moves only the items whose owner on the consistent-hash ring changes, with their index and \
             time-to-live entries; change streams continue with DynamoDB Streams' shard lineage. When \
-            `shoal serve` holds the directory, the server does it online: requests wait while it runs \
-            and then go on against the new layout. Killed at any point (this command or the server), \
+            `shoal serve` holds the directory, the server does it online: growing, it copies the moving \
+            items while it serves and holds requests only to finish; shrinking, it holds them for the \
+            whole reshard. Killed at any point (this command or the server), \
             it is safe: run it again to finish, or with --roll-back to undo a reshard that has not \
             reached its commit point. A server refuses a directory with an unfinished reshard.
             """)

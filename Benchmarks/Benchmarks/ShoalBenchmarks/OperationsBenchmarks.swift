@@ -20,6 +20,7 @@ extension BenchmarkMetric {
     static let writesDuring = BenchmarkMetric.custom("PutItem/s during the reshard", polarity: .prefersLarger, useScalingFactor: false)
     static let writesAfter = BenchmarkMetric.custom("PutItem/s after", polarity: .prefersLarger, useScalingFactor: false)
     static let longestWait = BenchmarkMetric.custom("longest PutItem, ms", polarity: .prefersSmaller, useScalingFactor: false)
+    static let heldFor = BenchmarkMetric.custom("requests held, ms", polarity: .prefersSmaller, useScalingFactor: false)
 }
 
 /// Puts that completed, with when they completed and the longest one (ms).
@@ -164,7 +165,7 @@ func registerOperationsBenchmarks() {
     }, setup: { loadedDirectory = LoadedDirectory() }, teardown: { loadedDirectory.remove() })
 
     Benchmark("Reshard 4 to 5 shards online, under 8 PutItem writers",
-              configuration: .init(metrics: [.reshardSeconds, .writesBefore, .writesDuring, .writesAfter, .longestWait], warmupIterations: 0,
+              configuration: .init(metrics: [.reshardSeconds, .writesBefore, .writesDuring, .writesAfter, .longestWait, .heldFor], warmupIterations: 0,
                                    maxDuration: .seconds(900), maxIterations: 1),
               closure: { benchmark async throws in
         let directory = loadedDirectory!
@@ -213,7 +214,11 @@ func registerOperationsBenchmarks() {
         benchmark.measurement(.writesDuring, during)
         benchmark.measurement(.writesAfter, after)
         benchmark.measurement(.longestWait, log.longestMilliseconds)
+        let held = report.paused ?? .zero
+        let heldMilliseconds = Int(held.components.seconds * 1000 + held.components.attoseconds / 1_000_000_000_000_000)
+        benchmark.measurement(.heldFor, heldMilliseconds)
         print("online reshard 4 → 5: moved \(report.moved) of \(report.items) (\(String(format: "%.2f", report.movedFraction * 100)) %) in \(reshardEnd - reshardStart); "
-              + "PutItem/s before \(before), during \(during) (\(before == 0 ? 0 : during * 100 / before) %), after \(after); longest put \(log.longestMilliseconds) ms")
+              + "PutItem/s before \(before), during \(during) (\(before == 0 ? 0 : during * 100 / before) %), after \(after); "
+              + "requests held \(heldMilliseconds) ms, longest put \(log.longestMilliseconds) ms, \(report.copiedWhileServing) items copied while serving")
     }, setup: { loadedDirectory = LoadedDirectory() }, teardown: { loadedDirectory.remove() })
 }
