@@ -201,4 +201,32 @@ import Testing
         let (_, records) = try ReshardStreamTests.readThroughLineage(db, arn: arn)
         #expect(records.map(\.keys["pk"]) == ["fresh"])
     }
+
+    @Test func aReshardEndsTheOpenTumblingWindowsOfTheClosedShardsEarly() async throws {
+        let dir = TemporaryDirectory()
+        let log = BatchLog()
+        var db = try ReshardStreamTests.open(dir)
+        db.registerFunction("f") { batch in
+            log.append(batch)
+            return TriggerResponse(state: "{\"seen\":\(batch.records.count)}")
+        }
+        let arn = try await TriggerTests.streamTable(db, "Log")
+        _ = try await TriggerTests.mapping(db, arn, TriggerTests.params(tumbling: 900))
+        try await ReshardStreamTests.writeRound(db, 0)
+        #expect(try await eventually { log.count == ReshardStreamTests.keys })
+        db.close()
+        _ = try await Reshard.run(at: dir.path, shardCount: 5, durability: .noSync)
+        db = try ReshardStreamTests.open(dir)
+        defer { db.close() }
+        db.registerFunction("f") { batch in
+            log.append(batch)
+            return TriggerResponse(state: "{\"seen\":\(batch.records.count)}")
+        }
+        // Each old shard that had a window open gets its final invocation, marked as ended early.
+        let opened = Set(log.all.filter { !$0.records.isEmpty }.map(\.shardId))
+        #expect(try await eventually { Set(log.all.filter { $0.window?.isFinalInvokeForWindow == true }.map(\.shardId)).count == 4 })
+        #expect(Set(log.all.filter { $0.window?.isFinalInvokeForWindow == true }.map(\.shardId)) == opened)
+        #expect(log.all.filter { $0.window?.isFinalInvokeForWindow == true }.allSatisfy { $0.window?.isWindowTerminatedEarly == true && $0.records.isEmpty })
+        #expect(opened.count == 4)
+    }
 }

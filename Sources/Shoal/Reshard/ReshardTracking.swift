@@ -1,7 +1,7 @@
 import Synchronization
 
 /// The item keys written while an online reshard copies items into new shards (see
-/// ``Database/precopyForReshard(to:progress:)``): every shard writer notes each item key it
+/// ``Database/precopyForReshard(to:testCrashAt:progress:)``): every shard writer notes each item key it
 /// changes whose owner on the new ring is another shard, so that the copy can be brought up to
 /// date. Inactive (one atomic load per write) the rest of the time.
 final class ReshardTracking: Sendable {

@@ -39,7 +39,11 @@ extension DeliveryContext {
                     guard await closeWindow(&checkpoint) else { return false }
                     continue
                 }
-                if page.finished(at: checkpoint.after) { return true }
+                if page.finished(at: checkpoint.after) {
+                    // A shard that ends (a reshard, or its stream's end) ends its open window early, as in Lambda.
+                    if tumbling && checkpoint.windowStart != nil { guard await closeWindow(&checkpoint, early: true) else { return false } }
+                    return true
+                }
                 // The handle this loop started with keeps the definition it had then; the registry has the current one.
                 if !page.closed, let current = database.streamHandle(stream.definition.id), current.definition.endedAt != nil {
                     stream = current   // ended meanwhile: the next read knows the shard is closed
@@ -147,12 +151,13 @@ extension DeliveryContext {
         return save(checkpoint)
     }
 
-    /// The final invocation of the open window (no records, its state), retried until it succeeds.
-    private func closeWindow(_ checkpoint: inout MappingCheckpoint) async -> Bool {
+    /// The final invocation of the open window (no records, its state), retried until it succeeds;
+    /// `early` when its shard ended before the window did.
+    private func closeWindow(_ checkpoint: inout MappingCheckpoint, early: Bool = false) async -> Bool {
         guard let start = checkpoint.windowStart else { return true }
         let window = TumblingWindow(start: Date(timeIntervalSince1970: start),
                                     end: Date(timeIntervalSince1970: start + Double(definition.tumblingWindowInSeconds)),
-                                    state: checkpoint.windowState ?? "{}", isFinalInvokeForWindow: true, isWindowTerminatedEarly: false)
+                                    state: checkpoint.windowState ?? "{}", isFinalInvokeForWindow: true, isWindowTerminatedEarly: early)
         guard case .done = await deliver([], window: window) else { return false }
         checkpoint.windowStart = nil
         checkpoint.windowState = nil

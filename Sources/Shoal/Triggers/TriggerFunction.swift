@@ -8,7 +8,8 @@ public struct TumblingWindow: Sendable, Equatable {
     public var state: String
     /// The last invocation of the window: no records, the aggregate is final.
     public var isFinalInvokeForWindow: Bool
-    /// The window ended early (its state grew past 1 MB); the next invocation starts afresh.
+    /// The window ended early (its state grew past 1 MB, or its shard closed in a reshard); the next
+    /// invocation starts afresh.
     public var isWindowTerminatedEarly: Bool
 }
 

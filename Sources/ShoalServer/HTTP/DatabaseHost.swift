@@ -112,7 +112,7 @@ public final class DatabaseHost: Sendable {
     }
 
     /// Reshards the served directory. Growing, the moving items are first copied into the new
-    /// shards while requests go on (``Database/precopyForReshard(to:progress:)``); then requests
+    /// shards while requests go on (``Database/precopyForReshard(to:testCrashAt:progress:)``); then requests
     /// wait while the database is closed, the reshard finishes (copying only what was written
     /// meanwhile) and the directory opens again. Shrinking, requests wait for the whole reshard.
     public func reshard(to shardCount: Int) async throws(ShoalError) -> ReshardReport {
@@ -127,7 +127,11 @@ public final class DatabaseHost: Sendable {
         var precopy = try await use { database async throws(ShoalError) in try await database.precopyForReshard(to: shardCount, testCrashAt: crashAt) }
         let outcome: Result<ReshardReport, ShoalError> = try await exclusive { database in
             let ready = Result { () throws(ShoalError) in try Reshard.checkReady(database, shardCount: shardCount) }
-            if case .failure(let error) = ready { return (database, .failure(error)) }
+            if case .failure(let error) = ready {
+                // The database goes on as it was; its writers stop noting (the next reshard removes the copies).
+                if precopy != nil { database.finishPrecopy(&precopy!) }
+                return (database, .failure(error))
+            }
             await database.stopTriggers()
             database.close()
             if precopy != nil { database.finishPrecopy(&precopy!) }
