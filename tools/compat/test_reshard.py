@@ -13,7 +13,7 @@ import time
 
 import boto3
 
-from conftest import Server, client_config, kill_during_writes, scan_items, shoal_binary
+from conftest import ACCESS_KEY, SECRET_KEY, Server, client_config, kill_during_writes, scan_items, shoal_binary
 
 
 def client(server, service="dynamodb"):
@@ -51,8 +51,9 @@ def stream_records(server, arn):
     return shards, records
 
 
-def reshard(data, *args, crash_at=None):
-    env = dict(os.environ)
+def reshard(data, *args, crash_at=None, extra_env=None):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(extra_env or {})
     if crash_at:
         env["SHOAL_TEST_RESHARD_CRASH_AT"] = crash_at
     return subprocess.run([shoal_binary(), "reshard", "--data", data, "--durability", "nosync", *args],
@@ -234,3 +235,32 @@ def test_reshard_4_7_3_with_kills_resumes_and_rolls_back():
         assert sorted(os.listdir(os.path.join(data, "shards"))) == ["000", "001", "002", "003"]
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_online_reshard_through_a_server_that_checks_signatures():
+    """`shoal reshard` signs its request to the server with the `AWS_*` variables, as `shoal
+    export` does; unsigned, the server refuses it like any other request."""
+    credentials = tempfile.mkdtemp(prefix="shoal-creds-")
+    path = os.path.join(credentials, "credentials")
+    with open(path, "w") as f:
+        f.write(f"[default]\naws_access_key_id = {ACCESS_KEY}\naws_secret_access_key = {SECRET_KEY}\n")
+    server = Server("--auth", "sigv4", "--credentials", path)
+    try:
+        ddb = boto3.client("dynamodb", endpoint_url=server.endpoint, region_name="us-east-1",
+                           aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, config=client_config())
+        ddb.create_table(TableName="signed", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+        for i in range(0, 300, 25):
+            ddb.batch_write_item(RequestItems={"signed": [{"PutRequest": {"Item": {"pk": {"S": f"k{j}"}}}} for j in range(i, i + 25)]})
+        data = os.path.join(server.data, "db")
+        unsigned = reshard(data, "--shards", "6")
+        assert unsigned.returncode != 0 and "HTTP 400" in unsigned.stderr, unsigned.stderr
+        signed = reshard(data, "--shards", "6", extra_env={"AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+                                                           "AWS_REGION": "us-east-1"})
+        assert signed.returncode == 0, signed.stderr
+        assert "4 → 6 shards" in signed.stdout and "requests held for" in signed.stdout
+        assert sorted(i["pk"]["S"] for i in scan_items(ddb, "signed")) == sorted(f"k{j}" for j in range(300))
+        assert ddb.describe_table(TableName="signed")["Table"]["ItemCount"] == 300
+    finally:
+        server.stop()
+        shutil.rmtree(credentials, ignore_errors=True)

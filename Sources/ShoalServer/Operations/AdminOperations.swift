@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import NIOCore
 import Shoal
@@ -50,9 +49,9 @@ public enum AdminClient {
 
     /// - Returns: the bytes written.
     public static func backupDataDirectory(endpoint: String, to path: String) async throws -> Int {
-        let json = try await call(endpoint, "BackupDataDirectory", ["Path": path])
-        guard let bytes = json["Bytes"] as? Int else { throw FunctionError("\(endpoint) answered without Bytes") }
-        return bytes
+        let answer = try await call(endpoint, "BackupDataDirectory", .object([("Path", .string(path))]))
+        guard let bytes = answer.member("Bytes")?.doubleValue else { throw TransferError("\(endpoint) answered without Bytes") }
+        return Int(bytes)
     }
 
     /// What a server's online reshard did.
@@ -67,29 +66,25 @@ public enum AdminClient {
     }
 
     public static func reshardDataDirectory(endpoint: String, shardCount: Int) async throws -> ReshardAnswer {
-        let json = try await call(endpoint, "ReshardDataDirectory", ["ShardCount": shardCount])
-        guard let from = json["From"] as? Int, let to = json["To"] as? Int, let items = json["Items"] as? Int,
-              let moved = json["Moved"] as? Int, let seconds = (json["Seconds"] as? NSNumber)?.doubleValue,
-              let paused = (json["PausedSeconds"] as? NSNumber)?.doubleValue else {
-            throw FunctionError("\(endpoint) answered an incomplete reshard report")
+        let answer = try await call(endpoint, "ReshardDataDirectory", .object([("ShardCount", .number(String(shardCount)))]))
+        func number(_ name: String) throws -> Double {
+            guard let value = answer.member(name)?.doubleValue else { throw TransferError("\(endpoint) answered a reshard report without \(name)") }
+            return value
         }
-        return ReshardAnswer(from: from, to: to, items: items, moved: moved, seconds: seconds, pausedSeconds: paused)
+        return ReshardAnswer(from: Int(try number("From")), to: Int(try number("To")), items: Int(try number("Items")),
+                             moved: Int(try number("Moved")), seconds: try number("Seconds"), pausedSeconds: try number("PausedSeconds"))
     }
 
-    /// One admin operation; its JSON answer, or an error carrying the server's message.
-    private static func call(_ endpoint: String, _ operation: String, _ body: [String: Any]) async throws -> [String: Any] {
-        var request = HTTPClientRequest(url: endpoint.hasSuffix("/") ? endpoint : endpoint + "/")
-        request.method = .POST
-        request.headers.add(name: "X-Amz-Target", value: OperationDispatcher.adminTargetPrefix + operation)
-        request.headers.add(name: "Content-Type", value: "application/x-amz-json-1.0")
-        request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
-        let response = try await HTTPClient.shared.execute(request, timeout: .hours(24))
-        let answer = try await response.body.collect(upTo: 1 << 20)
-        let json = try? JSONSerialization.jsonObject(with: Data(answer.readableBytesView)) as? [String: Any]
-        guard response.status.code == 200, let json else {
-            let message = json?["message"] as? String ?? json?["Message"] as? String ?? String(decoding: answer.readableBytesView.prefix(512), as: UTF8.self)
-            throw FunctionError("\(endpoint) answered HTTP \(response.status.code): \(message)")
+    /// One admin operation, signed with SigV4 from `AWS_*` variables as `shoal export` signs (a
+    /// server started with `--auth sigv4` needs it); its JSON answer, or an error with the server's message.
+    private static func call(_ endpoint: String, _ operation: String, _ body: JSONValue) async throws -> JSONValue {
+        let client = try DynamoDBClient(endpoint: endpoint)
+        let (status, answer) = try await client.send(target: OperationDispatcher.adminTargetPrefix + operation, JSONWriter.encode(body),
+                                                     timeout: .hours(24))
+        guard status == 200 else {
+            let message = answer.member("message")?.stringValue ?? answer.member("Message")?.stringValue ?? "HTTP \(status)"
+            throw TransferError("\(endpoint) answered HTTP \(status): \(message)")
         }
-        return json
+        return answer
     }
 }

@@ -43,7 +43,7 @@ struct DynamoDBClient: Sendable {
         let bytes = JSONWriter.encode(body)
         var delay: Duration = .milliseconds(50)
         for attempt in 1...10 {
-            let (status, answer) = try await send(operation, bytes)
+            let (status, answer) = try await send(target: "DynamoDB_20120810." + operation, bytes)
             if status == 200 { return answer }
             let type = answer.member("__type")?.stringValue?.split(separator: "#").last.map(String.init) ?? "HTTP \(status)"
             let message = answer.member("message")?.stringValue ?? answer.member("Message")?.stringValue ?? ""
@@ -56,10 +56,10 @@ struct DynamoDBClient: Sendable {
         throw ServiceError(type: "InternalServerError", message: "no answer")
     }
 
-    private func send(_ operation: String, _ body: [UInt8]) async throws -> (Int, JSONValue) {
+    /// One signed request to `target` (no retries). - Returns: the HTTP status and the answer's JSON.
+    func send(target: String, _ body: [UInt8], timeout: TimeAmount = .seconds(60)) async throws -> (Int, JSONValue) {
         var request = HTTPClientRequest(url: endpoint)
         request.method = .POST
-        let target = "DynamoDB_20120810." + operation
         var headers = ["host": host, "content-type": "application/x-amz-json-1.0", "x-amz-target": target]
         if let credentials {
             let now = Date()
@@ -77,7 +77,7 @@ struct DynamoDBClient: Sendable {
         }
         for (name, value) in headers where name != "host" { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: body))
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let response = try await HTTPClient.shared.execute(request, timeout: timeout)
         let answer = try await response.body.collect(upTo: 64 << 20)
         let json = (try? JSONParser.parse(Array(answer.readableBytesView))) ?? .object([])
         return (Int(response.status.code), json)
@@ -106,6 +106,12 @@ extension JSONValue {
 
     var stringValue: String? {
         if case .string(let s) = self { return s }
+        return nil
+    }
+
+    /// The value of a number.
+    var doubleValue: Double? {
+        if case .number(let text) = self { return Double(text) }
         return nil
     }
 }
