@@ -172,6 +172,28 @@ final class ReshardDirectory {
         }
     }
 
+    /// One writer unit: deletes the items under `keys` from `shard` with their index and expiry
+    /// entries, and no stream record; a table with neither is spared decoding the items.
+    /// - Returns: the items deleted.
+    static func deleteItems(_ keys: [[UInt8]], tableID: String, from shard: Shard) async throws -> Int {
+        try await shard.writer.perform { context in
+            var table = try context.table(tableID)
+            table.stream = nil
+            var deleted = 0
+            for key in keys {
+                guard let stored = try context.get(table.items, key: key) else { continue }
+                if table.needsOldImage {
+                    let decoded = try ShardLayout.decodeValue(stored)
+                    try context.writeItem(table, tableID: tableID, key: key, old: OldItem(item: decoded.item, size: decoded.size), new: nil)
+                } else {
+                    try context.removeItem(table, tableID: tableID, key: key, size: try ShardLayout.storedSize(stored))
+                }
+                deleted += 1
+            }
+            return deleted
+        }
+    }
+
     /// One writer unit: stores each item (or deletes it, value nil) in `shard` with its index and
     /// expiry entries, and no stream record.
     static func writeCopies(_ entries: [(key: [UInt8], value: [UInt8]?)], tableID: String, into shard: Shard) async throws {
@@ -272,15 +294,7 @@ final class ReshardDirectory {
                     let leaving = batch.map(\.key).filter { ReshardDirectory.owner($0, ring) != shard.index }
                     guard !leaving.isEmpty else { continue }
                     deleted += leaving.count
-                    try await shard.writer.perform { context in
-                        var table = try context.table(tableID)
-                        table.stream = nil
-                        for key in leaving {
-                            guard let stored = try context.get(table.items, key: key) else { continue }
-                            let decoded = try ShardLayout.decodeValue(stored)
-                            try context.writeItem(table, tableID: tableID, key: key, old: OldItem(item: decoded.item, size: decoded.size), new: nil)
-                        }
-                    }
+                    _ = try await ReshardDirectory.deleteItems(leaving, tableID: tableID, from: shard)
                     unitDone(.cleanup)
                 }
             }

@@ -234,7 +234,7 @@ extension ReshardDirectory {
     }
 
     /// The fast path's cleanup: deletes from each old shard the items it copied out and the noted
-    /// ones the new ring places elsewhere. - Returns: the items deleted.
+    /// ones the new ring places elsewhere, the old shards in parallel. - Returns: the items deleted.
     func cleanUpMoved(_ precopy: ReshardPreCopy, ring: HashRing) async throws -> Int {
         var leaving: [Int: [String: Set<[UInt8]>]] = [:]
         for (source, tables) in precopy.moved {
@@ -244,28 +244,34 @@ extension ReshardDirectory {
         for entry in precopy.written where ReshardDirectory.owner(entry.key, ring) != ReshardDirectory.owner(entry.key, oldRing) {
             leaving[ReshardDirectory.owner(entry.key, oldRing), default: [:]][entry.tableID, default: []].insert(entry.key)
         }
-        var deleted = 0
+        // Per old shard, its units: a table and up to a batch of its keys, in key order.
+        var work: [(shard: Shard, units: [(tableID: String, keys: [[UInt8]])])] = []
         for (source, tables) in leaving.sorted(by: { $0.key < $1.key }) {
+            var units: [(tableID: String, keys: [[UInt8]])] = []
             for (tableID, keys) in tables where itemDatabases[source][tableID] != nil {
                 let sorted = keys.sorted { $0.lexicographicallyPrecedes($1) }
                 for start in stride(from: 0, to: sorted.count, by: Reshard.batch) {
-                    let chunk = Array(sorted[start..<min(start + Reshard.batch, sorted.count)])
-                    deleted += try await shards[source].writer.perform { context in
-                        var table = try context.table(tableID)
-                        table.stream = nil
-                        var removed = 0
-                        for key in chunk {
-                            guard let stored = try context.get(table.items, key: key) else { continue }
-                            let decoded = try ShardLayout.decodeValue(stored)
-                            try context.writeItem(table, tableID: tableID, key: key, old: OldItem(item: decoded.item, size: decoded.size), new: nil)
-                            removed += 1
-                        }
-                        return removed
-                    }
-                    unitDone(.cleanup)
+                    units.append((tableID, Array(sorted[start..<min(start + Reshard.batch, sorted.count)])))
                 }
             }
+            work.append((shards[source], units))
         }
-        return deleted
+        return try await withThrowingTaskGroup(of: Int.self) { group in
+            for (shard, units) in work {
+                group.addTask {
+                    var deleted = 0
+                    for unit in units {
+                        deleted += try await ReshardDirectory.deleteItems(unit.keys, tableID: unit.tableID, from: shard)
+                    }
+                    return deleted
+                }
+            }
+            var deleted = 0
+            for try await count in group {
+                deleted += count
+                unitDone(.cleanup)
+            }
+            return deleted
+        }
     }
 }
