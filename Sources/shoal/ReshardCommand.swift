@@ -55,6 +55,15 @@ struct ReshardCommand: AsyncParsableCommand {
                 throw ValidationError("\(error.message): no server address found in it, so the reshard cannot run there; stop that process first")
             }
             FileHandle.standardError.write(Data("reshard: \(data) is served by \(server); asking it to reshard online (requests wait while it finishes)\n".utf8))
+            let polling = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(1))
+                    if let progress = try? await AdminClient.reshardProgress(endpoint: server), progress.total > 0 {
+                        bar.update(done: progress.done, total: progress.total)
+                    }
+                }
+            }
+            defer { polling.cancel() }
             let answer = try await AdminClient.reshardDataDirectory(endpoint: server, shardCount: shards)
             bar.finish(done: answer.items)
             print(ReshardCommand.summary("resharded", from: answer.from, to: answer.to, moved: answer.moved, items: answer.items, seconds: answer.seconds)

@@ -23,6 +23,11 @@ public final class DatabaseHost: Sendable {
 
     private let state: Mutex<State>
     private let resharding = Mutex(false)
+    /// The running reshard's items examined and total, for `shoal reshard`'s progress bar.
+    private let reshardProgress = Mutex<(done: Int, total: Int)?>(nil)
+
+    /// The running reshard's progress (nil when none runs).
+    public var reshardStatus: (done: Int, total: Int)? { reshardProgress.withLock { $0 } }
     let path: String?
     let durability: Durability
     let reopen: Reopen?
@@ -121,10 +126,17 @@ public final class DatabaseHost: Sendable {
             defer { running = true }
             return !running
         }) else { throw .validation("Another reshard of this data directory is running") }
-        defer { resharding.withLock { $0 = false } }
+        reshardProgress.withLock { $0 = (0, 0) }
+        defer {
+            reshardProgress.withLock { $0 = nil }
+            resharding.withLock { $0 = false }
+        }
         let started = ContinuousClock.now
         let crashAt = testReshardCrashAt
-        var precopy = try await use { database async throws(ShoalError) in try await database.precopyForReshard(to: shardCount, testCrashAt: crashAt) }
+        let progress: @Sendable (Int, Int) -> Void = { done, total in self.reshardProgress.withLock { $0 = (done, total) } }
+        var precopy = try await use { database async throws(ShoalError) in
+            try await database.precopyForReshard(to: shardCount, testCrashAt: crashAt, progress: progress)
+        }
         let outcome: Result<ReshardReport, ShoalError> = try await exclusive { database in
             let ready = Result { () throws(ShoalError) in try Reshard.checkReady(database, shardCount: shardCount) }
             if case .failure(let error) = ready {
@@ -138,7 +150,7 @@ public final class DatabaseHost: Sendable {
             let result: Result<ReshardReport, ShoalError>
             do throws(ShoalError) {
                 var report = try await Reshard.run(at: path, shardCount: shardCount, durability: durability, testCrashAt: testReshardCrashAt,
-                                                   precopy: precopy)
+                                                   precopy: precopy, progress: progress)
                 report.paused = report.duration
                 report.copiedWhileServing = precopy?.copied ?? 0
                 report.duration = ContinuousClock.now - started

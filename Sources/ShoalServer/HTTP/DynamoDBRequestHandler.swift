@@ -121,6 +121,7 @@ struct DynamoDBRequestHandler: Sendable {
         let context = OperationContext(region: region, endpoint: endpoint)
         // An online reshard waits for the requests in flight, this one included: it holds no lease.
         if operation == "ReshardDataDirectory" { return try await AdminOperations.reshardDataDirectory(try RequestReader(json), host: host) }
+        if operation == "DescribeReshard" { return AdminOperations.describeReshard(host: host) }
         return try await host.withDatabase { (_, dispatcher) async throws(ProtocolError) -> JSONValue in
             try await dispatcher.dispatch(operation, body: json, context: context)
         }

@@ -42,6 +42,15 @@ extension AdminOperations {
     }
 }
 
+extension AdminOperations {
+    /// `{}` → `{"Active": Bool, "Done", "Total"}`: the running reshard's items examined (answered
+    /// at once, also while requests are held).
+    static func describeReshard(host: DatabaseHost) -> JSONValue {
+        guard let progress = host.reshardStatus else { return .object([("Active", .bool(false))]) }
+        return .object([("Active", .bool(true)), ("Done", .number(String(progress.done))), ("Total", .number(String(progress.total)))])
+    }
+}
+
 /// The client side: asks a running server to back its data directory up, or to reshard it.
 public enum AdminClient {
     /// The file in a data directory where `shoal serve` writes its address while it runs.
@@ -73,6 +82,13 @@ public enum AdminClient {
         }
         return ReshardAnswer(from: Int(try number("From")), to: Int(try number("To")), items: Int(try number("Items")),
                              moved: Int(try number("Moved")), seconds: try number("Seconds"), pausedSeconds: try number("PausedSeconds"))
+    }
+
+    /// The running reshard's items examined and total (nil when none runs).
+    public static func reshardProgress(endpoint: String) async throws -> (done: Int, total: Int)? {
+        let answer = try await call(endpoint, "DescribeReshard", .object([]))
+        guard let done = answer.member("Done")?.doubleValue, let total = answer.member("Total")?.doubleValue else { return nil }
+        return (Int(done), Int(total))
     }
 
     /// One admin operation, signed with SigV4 from `AWS_*` variables as `shoal export` signs (a
