@@ -138,6 +138,7 @@ public final class DatabaseHost: Sendable {
             try await database.precopyForReshard(to: shardCount, testCrashAt: crashAt, progress: progress)
         }
         let outcome: Result<ReshardReport, ShoalError> = try await exclusive { database in
+            let held = ContinuousClock.now
             let ready = Result { () throws(ShoalError) in try Reshard.checkReady(database, shardCount: shardCount) }
             if case .failure(let error) = ready {
                 // The database goes on as it was; its writers stop noting (the next reshard removes the copies).
@@ -151,15 +152,20 @@ public final class DatabaseHost: Sendable {
             do throws(ShoalError) {
                 var report = try await Reshard.run(at: path, shardCount: shardCount, durability: durability, testCrashAt: testReshardCrashAt,
                                                    precopy: precopy, progress: progress)
-                report.paused = report.duration
                 report.copiedWhileServing = precopy?.copied ?? 0
-                report.duration = ContinuousClock.now - started
                 result = .success(report)
             } catch {
                 result = .failure(error)
             }
             do {
-                return (try await reopen(database), result)
+                let reopened = try await reopen(database)
+                // Held from when the requests in flight had finished until the directory was open again.
+                return (reopened, result.map { report in
+                    var report = report
+                    report.paused = ContinuousClock.now - held
+                    report.duration = ContinuousClock.now - started
+                    return report
+                })
             } catch {
                 // Nothing can be served from a directory that does not open; say why and stop.
                 FileHandle.standardError.write(Data("shoal: cannot open \(path) again after resharding: \(error)\n".utf8))
