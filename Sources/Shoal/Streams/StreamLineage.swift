@@ -25,10 +25,9 @@ struct StreamLineage: Sendable, Codable, Equatable {
     }
 
     /// Closes the current generation at `counters` (each old storage shard's last counter) and
-    /// opens one of `shardCount` shards whose counters start after `after`.
-    /// - Parameters:
-    ///   - parents: per new storage shard, the old one it takes the most keys from.
-    ///   - removed: the old storage shards that go (their records move to archives).
+    /// opens one of `shardCount` shards whose counters start after `after`; the old storage shards
+    /// from `shardCount` on go, their records to archives.
+    /// - Parameter parents: per new storage shard, the old one it takes the most keys from.
     mutating func reshard(at millis: Int64, counters: [UInt64], shardCount: Int, after: [UInt64], parents: [Int]) {
         guard var current = generations.popLast() else { return }
         current.end = counters

@@ -6,7 +6,9 @@ import Synchronization
 /// the server keeps running: every request holds a lease on the current database; an exclusive
 /// operation (an online reshard) stops new leases, waits for the ones out to come back, closes the
 /// database, works on the directory, and opens it again. Requests that arrive meanwhile wait and
-/// then run against the new database, so clients see a delay, never an error.
+/// then run against the new database, so clients see a delay, never an error. Should the
+/// directory fail to open again (a full disk, say), the process exits with status 70 and the reason
+/// on standard error: nothing could be served.
 public final class DatabaseHost: Sendable {
     /// How the server opens its directory again after an exclusive operation (same options,
     /// functions and failure sender installed).
