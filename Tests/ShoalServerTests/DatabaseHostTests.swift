@@ -12,11 +12,11 @@ private final class WriterState: Sendable {
 
 /// The server's online reshard: requests wait while it runs, and then go on against the new layout.
 @Suite struct DatabaseHostTests {
-    static func host(_ path: String) throws -> DatabaseHost {
+    static func host(_ path: String, failAt: String? = nil) throws -> DatabaseHost {
         let options = DatabaseOptions(shardCount: 4, durability: .noSync)
         let database = try Database.open(at: path, options: options)
         database.registerFunction("kept") { _ in .success }
-        return DatabaseHost(database, path: path, durability: .noSync) { closed in
+        return DatabaseHost(database, path: path, durability: .noSync, testReshardCrashAt: failAt) { closed in
             let reopened = try Database.open(at: path, options: options)
             reopened.adoptFunctions(from: closed)
             return reopened
@@ -119,5 +119,26 @@ private final class WriterState: Sendable {
         let host = DatabaseHost(database)
         await #expect(throws: ShoalError.self) { try await host.reshard(to: 3) }
         #expect(try await host.use { db throws(ShoalError) in try db.listTables().tableNames } == [])
+    }
+
+    @Test func aReshardThatFailsIsUndoneBeforeItsCommitPointAndFinishedAfter() async throws {
+        for (failAt, shardsAfter) in [("fail-copy:1", 4), ("fail-cleanup:1", 6)] {
+            let path = NSTemporaryDirectory() + "shoal-host-" + UUID().uuidString
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let host = try DatabaseHostTests.host(path, failAt: failAt)
+            _ = try await host.use { db async throws(ShoalError) in
+                try await db.createTable(CreateTableRequest(tableName: "Kept", partitionKey: ("pk", .s)))
+            }
+            let items: [Item] = (0..<2000).map { ["pk": .s("k\($0)")] }
+            #expect(try await host.use { db async throws(ShoalError) in try await db.bulkPut(tableName: "Kept", items: items) }.isEmpty)
+            await #expect(throws: ShoalError.self) { try await host.reshard(to: 6) }
+            // The server goes on serving, with the old layout or the finished new one, and every item.
+            let db = host.current
+            defer { db.close() }
+            #expect(db.shardCount == shardsAfter, "\(failAt)")
+            #expect(try await db.table("Kept").scan().count == 2000)
+            #expect(try db.storageStatistics().reduce(0) { $0 + ($1.tables.first?.items ?? 0) } == 2000)
+            try await db.table("Kept").put(["pk": "after"])
+        }
     }
 }

@@ -79,7 +79,8 @@ public enum Reshard {
     /// Reshards `path` to `shardCount` shards, or finishes (or, with `rollBack`, undoes) an
     /// interrupted reshard. `progress` gets items examined and the total.
     /// `testCrashAt`: testing only, `copy:N` or `cleanup:N`: the process kills itself (SIGKILL)
-    /// after N writer units of that phase, so that crash recovery can be tested at any point.
+    /// after N writer units of that phase, so that crash recovery can be tested at any point
+    /// (`fail-copy:N`, `fail-cleanup:N`: the reshard throws there instead).
     public static func run(at path: String, shardCount target: Int, rollBack: Bool = false, durability: Durability = .sync,
                            testCrashAt: String? = nil, precopy: ReshardPreCopy? = nil,
                            progress: (@Sendable (Int, Int) -> Void)? = nil) async throws(ShoalError) -> ReshardReport {
@@ -96,9 +97,11 @@ public enum Reshard {
             }
             let directory = try ReshardDirectory(path: path, durability: durability)
             defer { directory.close() }
-            if let parts = testCrashAt?.split(separator: ":"), parts.count == 2, let units = Int(parts[1]),
-               let phase = ReshardState.Phase(rawValue: String(parts[0])) {
-                directory.crashAt = (phase, units)
+            if let parts = testCrashAt?.split(separator: ":"), parts.count == 2, let units = Int(parts[1]) {
+                let failing = parts[0].hasPrefix("fail-")
+                if let phase = ReshardState.Phase(rawValue: String(parts[0].dropFirst(failing ? 5 : 0))) {
+                    directory.crashAt = (phase, units, failing)
+                }
             }
             var report = try await directory.run(target: target, rollBack: rollBack, precopy: precopy, progress: progress)
             report.duration = ContinuousClock.now - started

@@ -17,14 +17,17 @@ final class ReshardDirectory {
     private(set) var shards: [Shard] = []
     /// Each shard's items database of each table (by table id), as opened.
     private(set) var itemDatabases: [[String: LMDB.Database]] = []
-    /// Testing only: SIGKILL this process after this many writer units of this phase (see ``Reshard/run``).
-    var crashAt: (phase: ReshardState.Phase, units: Int)?
+    /// Testing only: SIGKILL this process (or, `failing`, throw) after this many writer units of
+    /// this phase (see ``Reshard/run``).
+    var crashAt: (phase: ReshardState.Phase, units: Int, failing: Bool)?
     private var unitsDone = 0
 
-    func unitDone(_ phase: ReshardState.Phase) {
+    func unitDone(_ phase: ReshardState.Phase) throws {
         guard let crashAt, crashAt.phase == phase else { return }
         unitsDone += 1
-        if unitsDone >= crashAt.units { kill(getpid(), SIGKILL) }
+        guard unitsDone >= crashAt.units else { return }
+        if crashAt.failing { throw ShoalError.internalError("Test failure after \(unitsDone) units of the \(phase.rawValue) phase") }
+        kill(getpid(), SIGKILL)
     }
 
     /// An unfinished reshard recorded in the directory's catalog.
@@ -271,7 +274,7 @@ final class ReshardDirectory {
                     }
                     for (owner, moving) in byOwner {
                         try await ReshardDirectory.writeCopies(moving.map { ($0.key, Optional($0.value)) }, tableID: tableID, into: shards[owner])
-                        unitDone(.copy)
+                        try unitDone(.copy)
                     }
                     progress?(examined, total)
                 }
@@ -295,7 +298,7 @@ final class ReshardDirectory {
                     guard !leaving.isEmpty else { continue }
                     deleted += leaving.count
                     _ = try await ReshardDirectory.deleteItems(leaving, tableID: tableID, from: shard)
-                    unitDone(.cleanup)
+                    try unitDone(.cleanup)
                 }
             }
         }

@@ -214,7 +214,7 @@ extension ReshardDirectory {
     /// The fast path's copy phase: brings the noted keys up to date in their new shards.
     func copyWritten(_ written: Set<ReshardTracking.TrackedKey>, from oldRing: HashRing, to ring: HashRing) async throws {
         // Counts as a unit of the copy phase for the crash tests, however little was written.
-        unitDone(.copy)
+        try unitDone(.copy)
         var groups: [String: [(key: [UInt8], source: Int, owner: Int)]] = [:]
         for entry in written {
             groups[entry.tableID, default: []].append((entry.key, ReshardDirectory.owner(entry.key, oldRing), ReshardDirectory.owner(entry.key, ring)))
@@ -227,7 +227,7 @@ extension ReshardDirectory {
                 }
                 for (owner, moving) in Dictionary(grouping: values, by: \.0.owner) where owner != source {
                     try await ReshardDirectory.writeCopies(moving.map { ($0.0.key, $0.1) }, tableID: tableID, into: shards[owner])
-                    unitDone(.copy)
+                    try unitDone(.copy)
                 }
             }
         }
@@ -269,7 +269,7 @@ extension ReshardDirectory {
             var deleted = 0
             for try await count in group {
                 deleted += count
-                unitDone(.cleanup)
+                try unitDone(.cleanup)
             }
             return deleted
         }

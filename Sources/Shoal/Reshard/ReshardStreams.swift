@@ -82,7 +82,7 @@ extension ReshardDirectory {
                 try await target.writer.perform { context in
                     try context.archiveRecords(batch, into: archive, streamID: id, archive: index, horizon: lastHorizon)
                 }
-                unitDone(.cleanup)
+                try unitDone(.cleanup)
             } while after != nil
         }
     }

@@ -158,6 +158,9 @@ public final class DatabaseHost: Sendable {
                 result = .success(report)
             } catch {
                 result = .failure(error)
+                // Left half-done (a full disk, say), the directory would not open: undo it before
+                // the commit point, or finish it after.
+                await DatabaseHost.settleFailedReshard(at: path, shardCount: shardCount, durability: durability)
             }
             do {
                 let reopened = try await reopen(database)
@@ -175,5 +178,19 @@ public final class DatabaseHost: Sendable {
             }
         }
         return try outcome.get()
+    }
+
+    /// Rolls back a reshard that failed before its commit point, or finishes one that failed after.
+    private static func settleFailedReshard(at path: String, shardCount: Int, durability: Durability) async {
+        let rollBack: Result<ReshardReport, ShoalError>
+        do throws(ShoalError) {
+            rollBack = .success(try await Reshard.run(at: path, shardCount: shardCount, rollBack: true, durability: durability))
+        } catch {
+            rollBack = .failure(error)
+        }
+        // Otherwise there was nothing to roll back (the reshard refused before starting), or the reopen says why.
+        if case .failure(let error) = rollBack, error.message.contains("commit point") {
+            _ = try? await Reshard.run(at: path, shardCount: shardCount, durability: durability)
+        }
     }
 }
