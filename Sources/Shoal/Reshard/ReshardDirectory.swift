@@ -234,18 +234,7 @@ final class ReshardDirectory {
     /// Entries of a table in a shard after `key`, read in their own snapshot.
     private func entries(_ shard: Shard, _ tableID: String, after key: [UInt8]?) throws -> [(key: [UInt8], value: [UInt8])] {
         guard let items = itemDatabases[shard.index][tableID] else { return [] }
-        return try shard.environment.read { txn in
-            try txn.withCursor(items) { cursor in
-                var result: [(key: [UInt8], value: [UInt8])] = []
-                var more = try key.map { try cursor.seek(atOrAfter: $0) } ?? cursor.first()
-                if more, let key, cursor.key.compare(key) == 0 { more = try cursor.next() }
-                while more && result.count < Reshard.batch {
-                    result.append((cursor.key.array, cursor.value.array))
-                    more = try cursor.next()
-                }
-                return result
-            }
-        }
+        return try shard.environment.read { txn in try txn.entries(items, after: key, limit: Reshard.batch) }
     }
 
     static func owner(_ key: [UInt8], _ ring: HashRing) -> Int {

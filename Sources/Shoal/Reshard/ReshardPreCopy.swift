@@ -172,18 +172,7 @@ extension Database {
 
     /// Up to a batch of a table's entries in one shard after `key`, in one short snapshot.
     private func readEntries(_ table: TableHandle, shard: Int, after key: [UInt8]?) throws -> [(key: [UInt8], value: [UInt8])] {
-        try snapshot(shards[shard]) { txn in
-            try txn.withCursor(table.items(shard)) { cursor in
-                var result: [(key: [UInt8], value: [UInt8])] = []
-                var more = try key.map { try cursor.seek(atOrAfter: $0) } ?? cursor.first()
-                if more, let key, cursor.key.compare(key) == 0 { more = try cursor.next() }
-                while more && result.count < Database.precopyBatch {
-                    result.append((cursor.key.array, cursor.value.array))
-                    more = try cursor.next()
-                }
-                return result
-            }
-        }
+        try snapshot(shards[shard]) { txn in try txn.entries(table.items(shard), after: key, limit: Database.precopyBatch) }
     }
 
     private func itemCount(of table: TableHandle) throws -> Int {

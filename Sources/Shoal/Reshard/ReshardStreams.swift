@@ -65,16 +65,7 @@ extension ReshardDirectory {
             repeat {
                 let position = after
                 let batch = try removed.environment.read { txn in
-                    try txn.withCursor(source) { cursor in
-                        var records: [(key: [UInt8], value: [UInt8])] = []
-                        var more = try position.map { try cursor.seek(atOrAfter: $0) } ?? cursor.first()
-                        if more, let position, cursor.key.compare(position) == 0 { more = try cursor.next() }
-                        while more && records.count < ReshardDirectory.archiveBatch {
-                            records.append((cursor.key.array, cursor.value.array))
-                            more = try cursor.next()
-                        }
-                        return records
-                    }
+                    try txn.entries(source, after: position, limit: ReshardDirectory.archiveBatch)
                 }
                 after = batch.last?.key
                 // The horizon goes with the last unit, once every record is across.

@@ -123,16 +123,7 @@ final class WriteContext {
 
     /// Up to `limit` entries of `db` after `key` (from the start when nil), as this group left them.
     func entries(_ db: LMDB.Database, after key: [UInt8]?, limit: Int) throws -> [(key: [UInt8], value: [UInt8])] {
-        try transaction.withCursor(db) { cursor in
-            var result: [(key: [UInt8], value: [UInt8])] = []
-            var more = try key.map { try cursor.seek(atOrAfter: $0) } ?? cursor.first()
-            if more, let key, cursor.key.compare(key) == 0 { more = try cursor.next() }
-            while more && result.count < limit {
-                result.append((cursor.key.array, cursor.value.array))
-                more = try cursor.next()
-            }
-            return result
-        }
+        try transaction.entries(db, after: key, limit: limit)
     }
 
     // MARK: Tables
