@@ -32,7 +32,9 @@ let package = Package(
         .target(name: "LMDB", dependencies: ["CLMDB"]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "Zlib", dependencies: ["CZlib"]),
-        .target(name: "Shoal", dependencies: ["LMDB", .product(name: "CoreMetrics", package: "swift-metrics")]),
+        .target(name: "Shoal", dependencies: [
+            "LMDB", .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .target(
             name: "ShoalServer",
             dependencies: [

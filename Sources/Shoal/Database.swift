@@ -125,6 +125,8 @@ public final class Database: Sendable {
     private let directoryLock: DirectoryLock?
     /// DynamoDB's on-demand backups (`DIR/backups/`).
     let backups: BackupStore
+    /// Seals the tokens handed to clients (shard iterators, list markers) with the directory's secret.
+    let tokens: TokenSealer
 
     /// Opens the data directory at `path`, creating it (with `options.shardCount` shards) if needed,
     /// or, with `options.readOnly`, opens an existing one without changing it.
@@ -160,6 +162,7 @@ public final class Database: Sendable {
         }
         backups = BackupStore(directory: path + "/" + BackupStore.folder, readOnly: options.readOnly)
         catalog = try Catalog(path: path + "/catalog", noSync: options.durability == .noSync, readOnly: options.readOnly)
+        tokens = TokenSealer(secret: try catalog.tokenSecret(readOnly: options.readOnly))
         if let reshard = try catalog.reshardState() {
             throw ShoalError.internalError("\(path) holds an interrupted reshard from \(reshard.from) to \(reshard.to) shards: run `shoal reshard --data \(path) --shards \(reshard.to)` to finish it\(reshard.phase == .copy ? " (or with --roll-back to undo it)" : "")")
         }

@@ -4,7 +4,8 @@ import LMDB
 /// The catalog environment (`DIR/catalog/`): table definitions and the data directory's layout.
 ///
 /// - `meta`: `format` (layout version), `shards` (shard count), `vnodes` (ring points per shard),
-///   `reshard` (an unfinished reshard), `lineage:<streamID>` (a resharded stream's ``StreamLineage``).
+///   `reshard` (an unfinished reshard), `lineage:<streamID>` (a resharded stream's ``StreamLineage``),
+///   `token-secret` (the key that seals the tokens handed to clients, see ``TokenSealer``).
 /// - `tables`: table name → JSON of its ``TableDefinition``.
 /// - `streams`: stream id → JSON of its ``StreamDefinition`` (live and ended streams, until retention ends).
 /// - `mappings`: event source mapping UUID → JSON of its ``MappingDefinition``.
@@ -98,6 +99,21 @@ final class Catalog: Sendable {
     /// The directory's stored format version.
     func storedFormat() throws -> Int? {
         try environment.read { txn in try txn.get(meta, key: Array("format".utf8)).map(ShardLayout.decodeInt) }
+    }
+
+    private static let tokenSecretKey = Array("token-secret".utf8)
+
+    /// The directory's secret for sealing tokens, made on first use. A read-only open of a
+    /// directory that has none uses a secret of its own, valid until it closes.
+    func tokenSecret(readOnly: Bool) throws -> [UInt8] {
+        if let stored = try environment.read({ txn in try txn.get(meta, key: Catalog.tokenSecretKey) }) { return stored }
+        let fresh = TokenSealer.makeSecret()
+        if readOnly { return fresh }
+        return try environment.write { txn in
+            if let stored = try txn.get(meta, key: Catalog.tokenSecretKey) { return stored }
+            try txn.put(meta, key: Catalog.tokenSecretKey, value: fresh)
+            return fresh
+        }
     }
 
     // MARK: Resharding

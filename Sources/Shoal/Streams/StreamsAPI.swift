@@ -52,9 +52,10 @@ public struct GetRecordsResponse: Sendable, Equatable {
     public var nextShardIterator: String?
 }
 
-/// A position in a stream shard, handed to clients as an opaque string. It names the stream, the
-/// shard (its ``StreamShardRef/ordinal``), the record counter to read after, and when it was
-/// issued (iterators expire).
+/// A position in a stream shard, handed to clients as an opaque token sealed with the
+/// directory's secret (``TokenSealer``). It names the stream, the shard (its
+/// ``StreamShardRef/ordinal``), the record counter to read after, and when it was issued
+/// (iterators expire after 15 minutes, as DynamoDB's do).
 struct ShardIterator: Equatable {
     var streamID: String
     var shard: Int
@@ -62,10 +63,8 @@ struct ShardIterator: Equatable {
     var issuedMillis: Int64
 
     static let lifetimeMillis: Int64 = 15 * 60 * 1000
-
-    var encoded: String {
-        Data("1|\(streamID)|\(shard)|\(after)|\(issuedMillis)".utf8).base64EncodedString()
-    }
+    /// How far in the future an issue time may lie (clock steps) before the token is refused.
+    static let skewMillis: Int64 = 60 * 1000
 
     init(streamID: String, shard: Int, after: UInt64, issuedMillis: Int64 = ShardIterator.nowMillis()) {
         self.streamID = streamID
@@ -74,16 +73,32 @@ struct ShardIterator: Equatable {
         self.issuedMillis = issuedMillis
     }
 
-    init(decoding text: String) throws(ShoalError) {
-        guard let data = Data(base64Encoded: text), let plain = String(data: data, encoding: .utf8) else {
-            throw .validation("Invalid ShardIterator")
-        }
-        let parts = plain.split(separator: "|", omittingEmptySubsequences: false)
-        guard parts.count == 5, parts[0] == "1", let shard = Int(parts[2]), let after = UInt64(parts[3]),
+    func sealed(by sealer: TokenSealer) -> String {
+        sealer.seal(Array("1|\(streamID)|\(shard)|\(after)|\(issuedMillis)".utf8), for: .shardIterator)
+    }
+
+    /// The iterator a token holds, when this directory sealed it.
+    /// - Throws: `ValidationException` "Invalid ShardIterator" for anything else.
+    init(unsealing token: String, by sealer: TokenSealer) throws(ShoalError) {
+        guard let payload = sealer.open(token, for: .shardIterator) else { throw ShardIterator.invalid }
+        let parts = String(decoding: payload, as: UTF8.self).split(separator: "|", omittingEmptySubsequences: false)
+        guard parts.count == 5, parts[0] == "1", let shard = Int(parts[2]), shard >= 0, let after = UInt64(parts[3]),
               let issued = Int64(parts[4]) else {
-            throw .validation("Invalid ShardIterator")
+            throw ShardIterator.invalid
         }
         self.init(streamID: String(parts[1]), shard: shard, after: after, issuedMillis: issued)
+    }
+
+    static var invalid: ShoalError { .validation("Invalid ShardIterator") }
+
+    /// Whether the iterator is past its lifetime at `now`; one issued implausibly far in the future
+    /// is refused as invalid rather than living forever. Overflow-safe for any issue time.
+    func checkAge(now: Int64) throws(ShoalError) {
+        let (age, overflow) = now.subtractingReportingOverflow(issuedMillis)
+        if overflow || age < -ShardIterator.skewMillis { throw ShardIterator.invalid }
+        if age > ShardIterator.lifetimeMillis {
+            throw ShoalError(.expiredIterator, "Iterator expired. The iterator was created at time \(issuedMillis) while right now it is \(now) which is further in the future than the tolerated delay of \(ShardIterator.lifetimeMillis) milliseconds.")
+        }
     }
 
     static func nowMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
@@ -172,18 +187,15 @@ extension Database {
             after = type == .atSequenceNumber ? parsed.counter - 1 : parsed.counter
             if after < horizon { throw Database.trimmed(horizon: horizon, shard: shard.index) }
         }
-        return ShardIterator(streamID: stream.definition.id, shard: shard.ordinal, after: after).encoded
+        return ShardIterator(streamID: stream.definition.id, shard: shard.ordinal, after: after).sealed(by: tokens)
     }
 
     /// DynamoDB Streams' GetRecords: up to `limit` (1…1000) records after the iterator's position,
     /// at most 1 MB of them, and the iterator to continue with.
     public func getRecords(shardIterator: String, limit: Int? = nil) throws(ShoalError) -> GetRecordsResponse {
         try Database.checkLimit(limit, max: Database.maxGetRecordsLimit)
-        let iterator = try ShardIterator(decoding: shardIterator)
-        let now = ShardIterator.nowMillis()
-        if now - iterator.issuedMillis > ShardIterator.lifetimeMillis {
-            throw ShoalError(.expiredIterator, "Iterator expired. The iterator was created at time \(iterator.issuedMillis) while right now it is \(now) which is further in the future than the tolerated delay of \(ShardIterator.lifetimeMillis) milliseconds.")
-        }
+        let iterator = try ShardIterator(unsealing: shardIterator, by: tokens)
+        try iterator.checkAge(now: ShardIterator.nowMillis())
         guard let stream = streamHandle(iterator.streamID), let shard = stream.shard(ordinal: iterator.shard) else {
             throw ShoalError(.resourceNotFound, "Requested resource not found: Stream does not exist")
         }
@@ -192,7 +204,7 @@ extension Database {
         let last = page.last ?? iterator.after
         // A closed shard read to its end has no next iterator.
         let atEnd = page.records.isEmpty || (page.newest ?? 0) <= last
-        let next = page.closed && atEnd ? nil : ShardIterator(streamID: iterator.streamID, shard: iterator.shard, after: last).encoded
+        let next = page.closed && atEnd ? nil : ShardIterator(streamID: iterator.streamID, shard: iterator.shard, after: last).sealed(by: tokens)
         return GetRecordsResponse(records: page.records, nextShardIterator: next)
     }
 
@@ -218,8 +230,10 @@ extension Database {
     /// all aged out.
     private func describeShard(_ stream: StreamHandle, _ ref: StreamShardRef) throws(ShoalError) -> StreamShard? {
         let (first, last) = try counterRange(stream, ref)
-        if ref.end != nil, first == nil, try trimHorizon(stream, ref) > ref.after { return nil }
-        let startingCounter = first ?? (ref.generation == 0 ? 0 : ref.after + 1)
+        let horizon = try trimHorizon(stream, ref)
+        if ref.end != nil, first == nil, horizon > ref.after { return nil }
+        // An empty shard starts just after its horizon: a number GetShardIterator accepts.
+        let startingCounter = first ?? horizon + 1
         let closed = ref.end != nil || stream.definition.endedAt != nil
         let ending = closed ? StreamRecordCodec.sequenceNumber(counter: last ?? ref.end ?? startingCounter, shard: ref.index) : nil
         return StreamShard(shardId: ref.shardID, parentShardId: ref.parent.flatMap { stream.shard(ordinal: $0)?.shardID },

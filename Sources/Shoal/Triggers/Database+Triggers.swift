@@ -109,7 +109,11 @@ extension Database {
             .sorted { $0.uuid < $1.uuid }
         var start = 0
         if let marker {
-            guard let position = all.firstIndex(where: { $0.uuid > marker }) else {
+            // Markers are sealed tokens of this directory, opaque as Lambda's are.
+            guard let after = tokens.open(marker, for: .mappingMarker).map({ String(decoding: $0, as: UTF8.self) }) else {
+                throw ShoalError(.invalidParameterValue, "Invalid Marker: \(marker.prefix(64))")
+            }
+            guard let position = all.firstIndex(where: { $0.uuid > after }) else {
                 return ListEventSourceMappingsResponse(eventSourceMappings: [], nextMarker: nil)
             }
             start = position
@@ -118,7 +122,7 @@ extension Database {
         var configurations: [EventSourceMappingConfiguration] = []
         for definition in page { configurations.append(try configuration(definition)) }
         let more = start + page.count < all.count
-        return ListEventSourceMappingsResponse(eventSourceMappings: configurations, nextMarker: more ? page.last?.uuid : nil)
+        return ListEventSourceMappingsResponse(eventSourceMappings: configurations, nextMarker: more ? page.last.map { tokens.seal(Array($0.uuid.utf8), for: .mappingMarker) } : nil)
     }
 
     /// Lambda's UpdateEventSourceMapping: changes parameters (and optionally the function); the
