@@ -51,7 +51,24 @@ struct Backup: AsyncParsableCommand {
                 }
             }
             defer { waiting.cancel() }
-            let bytes = try await AdminClient.backupDataDirectory(endpoint: server, to: destination)
+            // The server writes only under its backup root: elsewhere it writes a folder there,
+            // which is then moved to the destination the operator named.
+            let root = endpoint == nil ? runningServerBackupRoot(of: data) : nil
+            guard let root, !root.isEmpty, !destination.hasPrefix(URL(fileURLWithPath: root).standardizedFileURL.path + "/") else {
+                let bytes = try await AdminClient.backupDataDirectory(endpoint: server, to: destination)
+                bar.finish(done: bytes, note: " → \(destination)")
+                return
+            }
+            let staging = URL(fileURLWithPath: root).standardizedFileURL.path + "/.incoming-" + UUID().uuidString
+            let stagingOutput = OutputCleanup(staging)
+            let bytes: Int
+            do {
+                bytes = try await AdminClient.backupDataDirectory(endpoint: server, to: staging)
+                try Backup.move(staging, to: destination)
+            } catch {
+                stagingOutput.remove()
+                throw error
+            }
             bar.finish(done: bytes, note: " → \(destination)")
             return
         }
@@ -61,6 +78,17 @@ struct Backup: AsyncParsableCommand {
             bar.update(done: progress.done, total: progress.total)
         }
         bar.finish(done: result.bytes, note: " → \(destination) (\(result.shardCount) shards)")
+    }
+
+    /// Moves a finished backup folder to `destination`, which must not exist or be empty.
+    static func move(_ folder: String, to destination: String) throws {
+        let manager = FileManager.default
+        if let contents = try? manager.contentsOfDirectory(atPath: destination) {
+            guard contents.isEmpty else { throw ValidationError("\(destination) is not empty") }
+            try manager.removeItem(atPath: destination)
+        }
+        try manager.createDirectory(atPath: URL(fileURLWithPath: destination).deletingLastPathComponent().path, withIntermediateDirectories: true)
+        try manager.moveItem(atPath: folder, toPath: destination)
     }
 
     /// A backup without its manifest is not one: an interrupted backup removes what it wrote.

@@ -58,6 +58,18 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "With --auth none: host names clients may use besides IP addresses and localhost, comma-separated (e.g. a container's service name).")
     var allowedHosts: String?
 
+    @Option(help: "With --auth sigv4: regions a signature's credential scope may name, comma-separated (default: any).")
+    var regions: String?
+
+    @Option(help: "How GET /metrics is protected: none, or sigv4 (default: sigv4 under --auth sigv4, else none).")
+    var metricsAuth: MetricsAuthentication?
+
+    @Option(help: "URL prefixes that webhook and on-failure URLs given through Lambda's API must start with, comma-separated (default: none is accepted; a triggers file is not limited).")
+    var allowedDestinations: String?
+
+    @Option(help: "Folder that BackupDataDirectory (shoal backup through this server) may write into (default: backups/ beside the data directory).")
+    var backupRoot: String?
+
     @Option(help: "Triggers file (YAML or JSON): functions (Webhook or RuntimeApi) and event source mappings, with Lambda's names.")
     var triggers: String?
 
@@ -69,6 +81,28 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--auth sigv4 needs --credentials FILE")
         }
         guard (1...65535).contains(port) || port == 0 else { throw ValidationError("--port must be between 0 and 65535") }
+        // Ten years at most: the milliseconds must fit the engine's durations.
+        guard streamRetention > 0, streamRetention.isFinite, streamRetention <= 315_360_000 else {
+            throw ValidationError("--stream-retention must be a number of seconds between 0 and 315360000")
+        }
+        guard ttlPeriod > 0, ttlPeriod.isFinite, ttlPeriod <= 86_400 else {
+            throw ValidationError("--ttl-period must be a number of seconds between 0 and 86400")
+        }
+        if metricsAuth == .sigv4 && auth != .sigv4 {
+            throw ValidationError("--metrics-auth sigv4 needs --auth sigv4")
+        }
+        for prefix in Serve.list(allowedDestinations) where !(prefix.hasPrefix("http://") || prefix.hasPrefix("https://")) || URL(string: prefix)?.host == nil {
+            throw ValidationError("--allowed-destinations takes http(s) URL prefixes with a host, e.g. http://127.0.0.1:9000/hooks/ (got \(prefix))")
+        }
+    }
+
+    static func list(_ text: String?) -> [String] {
+        text?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } ?? []
+    }
+
+    /// Where admin backups may go by default: a `backups` folder beside the data directory.
+    static func defaultBackupRoot(data: String) -> String {
+        URL(fileURLWithPath: data).standardizedFileURL.deletingLastPathComponent().appendingPathComponent("backups").path
     }
 
     func run() async throws {
@@ -82,14 +116,8 @@ struct Serve: AsyncParsableCommand {
         } else {
             authentication = .none
         }
-        guard streamRetention > 0, streamRetention.isFinite else {
-            throw ValidationError("--stream-retention must be a positive number of seconds")
-        }
         var options = DatabaseOptions(shardCount: shards, durability: durability == .sync ? .sync : .noSync)
         options.streamRetention = .milliseconds(Int64(streamRetention * 1000))
-        guard ttlPeriod > 0, ttlPeriod.isFinite, ttlPeriod <= 86_400 else {
-            throw ValidationError("--ttl-period must be a number of seconds between 0 and 86400")
-        }
         options.timeToLivePeriod = .milliseconds(Int64(ttlPeriod * 1000))
         // Crash-recovery tests only: die at one step of committing a transaction spanning shards.
         options.testCrashPoint = ProcessInfo.processInfo.environment["SHOAL_TEST_CRASH_AT"]
@@ -103,7 +131,8 @@ struct Serve: AsyncParsableCommand {
         var services: [any Service] = []
         if let triggersFile {
             do {
-                services = try await TriggerHost.install(triggersFile, database: database, region: "us-east-1", logger: logger)
+                services = try await TriggerHost.install(triggersFile, database: database, region: "us-east-1",
+                                                         allowedHosts: Serve.list(allowedHosts), logger: logger)
             } catch {
                 await database.stopTriggers()
                 database.close()
@@ -112,12 +141,21 @@ struct Serve: AsyncParsableCommand {
         }
         logger.info("Shoal serving \(data) on http://\(host):\(port) (\(database.shardCount) shards, \(durability.rawValue), auth \(auth.rawValue))")
         var configuration = ServerConfiguration(host: host, port: port, authentication: authentication)
-        configuration.allowedHosts = allowedHosts?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } ?? []
-        configuration.corsOrigins = corsOrigins?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        configuration.allowedHosts = Serve.list(allowedHosts)
+        configuration.corsOrigins = corsOrigins.map { Serve.list($0) }
+        configuration.regions = regions.map { Serve.list($0) }
+        configuration.metricsAuthentication = metricsAuth
+        configuration.allowedDestinations = Serve.list(allowedDestinations)
+        configuration.backupRoot = backupRoot ?? Serve.defaultBackupRoot(data: data)
+        if auth == .none && !isLoopbackAddress(host) {
+            logger.warning("Listening on \(host):\(port) with --auth none: anyone who can reach this address can read, write and delete every table, read the change streams and manage the triggers. Use --auth sigv4 --credentials FILE, or --host 127.0.0.1")
+        }
         // Where `shoal backup` finds this server while it holds the directory.
         let endpointFile = data + "/" + AdminClient.endpointFile
         let reachable = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host
-        try? Data("http://\(reachable.contains(":") ? "[\(reachable)]" : reachable):\(port)\n".utf8).write(to: URL(fileURLWithPath: endpointFile))
+        // The second line tells `shoal backup` where this server may write backups.
+        try? Data("http://\(reachable.contains(":") ? "[\(reachable)]" : reachable):\(port)\nbackup-root \(configuration.backupRoot ?? "")\n".utf8)
+            .write(to: URL(fileURLWithPath: endpointFile))
         defer { try? FileManager.default.removeItem(atPath: endpointFile) }
         // `shoal reshard` asks this server to reshard online: it closes the database, reshards the
         // directory and opens it again with the same options and functions.
@@ -187,3 +225,4 @@ struct Triggers: AsyncParsableCommand {
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+extension MetricsAuthentication: ExpressibleByArgument {}

@@ -66,7 +66,7 @@ import Zlib
             secret: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", authorization: auth, amzDate: "20150830T123600Z", method: "GET",
             path: "/", query: "", headers: ["host": "example.amazonaws.com", "x-amz-date": "20150830T123600Z"], body: [])
         #expect(signature == auth.signature)
-        let verifier = SigV4Verifier(credentials: ["AKIDEXAMPLE": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"])
+        let verifier = SigV4Verifier(credentials: ["AKIDEXAMPLE": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"], service: "service")
         let headers = ["host": "example.amazonaws.com", "x-amz-date": "20150830T123600Z",
                        "authorization": "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=\(signature)"]
         let when = try #require(SigV4Verifier.parseDate("20150830T123600Z"))

@@ -202,7 +202,7 @@ extension DeliveryContext {
                 try await sender(url, record.json)
             }
         } catch {
-            status.problem("The on-failure destination \(text) did not take the record: \(error)")
+            status.problem("The on-failure destination \(DestinationURL.redacted(text)) did not take the record: \(error)")
         }
     }
 }

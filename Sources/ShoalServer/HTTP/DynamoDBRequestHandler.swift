@@ -23,11 +23,7 @@ struct DynamoDBRequestHandler: Sendable {
         self.host = host
         self.metrics = metrics
         self.configuration = configuration
-        if case .sigV4(let credentials) = configuration.authentication {
-            verifier = SigV4Verifier(credentials: credentials)
-        } else {
-            verifier = nil
-        }
+        verifier = configuration.verifier(service: "dynamodb")
     }
 
     func handle(_ request: Request, logger: Logger) async -> Response {
@@ -88,20 +84,18 @@ struct DynamoDBRequestHandler: Sendable {
     }
 
     private func process(_ request: Request, logger: Logger) async throws(ProtocolError) -> JSONValue {
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: configuration.maxBodySize)
-        } catch is NIOTooManyBytesError {
-            throw .requestTooLarge
-        } catch {
-            throw .unreadableBody("\(error)")
-        }
-        let raw = Array(buffer.readableBytesView)
+        // Under SigV4 the signature's header part is checked before any of the body is read.
+        var headers: [String: String] = [:]
+        var signed: SigV4Verifier.SignedRequest?
         if let verifier {
-            var headers = DynamoDBRequestHandler.lowercasedHeaders(request.headers)
+            headers = DynamoDBRequestHandler.lowercasedHeaders(request.headers)
             headers["host"] = request.head.authority
-            try verifier.verify(method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "",
-                                headers: headers, body: raw)
+            signed = try verifier.checkHeaders(headers)
+        }
+        let raw = try await RequestBody.collect(request, limit: configuration.maxBodySize, timeout: configuration.bodyTimeout)
+        if let verifier, let signed {
+            try verifier.checkSignature(signed, method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "",
+                                        headers: headers, body: raw)
         }
         let body = try ContentCoding.decode(raw, contentEncoding: request.headers[.contentEncoding], limit: configuration.maxBodySize)
         let target = request.headers[DynamoDBRequestHandler.target]
@@ -122,6 +116,12 @@ struct DynamoDBRequestHandler: Sendable {
         // An online reshard waits for the requests in flight, this one included: it holds no lease.
         if operation == "ReshardDataDirectory" { return try await AdminOperations.reshardDataDirectory(try RequestReader(json), host: host) }
         if operation == "DescribeReshard" { return AdminOperations.describeReshard(host: host) }
+        if operation == "BackupDataDirectory" {
+            let reader = try RequestReader(json)
+            return try await host.withDatabase { (database, _) async throws(ProtocolError) -> JSONValue in
+                try await AdminOperations(database: database).backupDataDirectory(reader, root: configuration.backupRoot)
+            }
+        }
         return try await host.withDatabase { (_, dispatcher) async throws(ProtocolError) -> JSONValue in
             try await dispatcher.dispatch(operation, body: json, context: context)
         }

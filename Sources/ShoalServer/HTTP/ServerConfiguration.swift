@@ -21,6 +21,20 @@ public struct ServerConfiguration: Sendable {
     /// to address the server, e.g. a container's service name. Everything else is refused, so a
     /// web page cannot reach the server through DNS rebinding.
     public var allowedHosts: [String] = []
+    /// With `--auth sigv4`, the regions a signature's credential scope may name (`--regions`);
+    /// nil: any, since a local server has no region of its own.
+    public var regions: [String]?
+    /// How `GET /metrics` is protected (`--metrics-auth`); nil: as the server is (signed under
+    /// `--auth sigv4`, since the figures name every table).
+    public var metricsAuthentication: MetricsAuthentication?
+    /// URL prefixes that webhook and on-failure URLs given through Lambda's API must start with
+    /// (`--allowed-destinations`); empty: none is accepted. A triggers file (the operator's) is
+    /// not limited by it.
+    public var allowedDestinations: [String] = []
+    /// The folder admin operations may write backups under (`--backup-root`); nil refuses them.
+    public var backupRoot: String?
+    /// How long a client may take to send a request's body once its headers are in.
+    public var bodyTimeout: Duration = .seconds(60)
 
     public init(host: String = "127.0.0.1", port: Int = 8000, authentication: Authentication = .none) {
         self.host = host
@@ -37,8 +51,27 @@ extension ServerConfiguration {
     }
 }
 
+/// How `GET /metrics` is protected.
+public enum MetricsAuthentication: String, Sendable, CaseIterable {
+    case none, sigv4
+}
+
+extension ServerConfiguration {
+    /// Whether `GET /metrics` must carry a valid signature.
+    var metricsSigned: Bool {
+        guard case .sigV4 = authentication else { return false }
+        return metricsAuthentication != MetricsAuthentication.none
+    }
+
+    /// The verifier for requests signed for `service`, or nil under `--auth none`.
+    func verifier(service: String) -> SigV4Verifier? {
+        guard case .sigV4(let credentials) = authentication else { return nil }
+        return SigV4Verifier(credentials: credentials, service: service, regions: regions.map(Set.init))
+    }
+}
+
 /// Which web origins get CORS answers.
-enum CORSPolicy: Equatable {
+enum CORSPolicy: Equatable, Sendable {
     /// DynamoDB's: every origin, answered with `*`.
     case any
     case only(Set<String>)

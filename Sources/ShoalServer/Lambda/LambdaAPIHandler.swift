@@ -20,11 +20,7 @@ struct LambdaAPIHandler: Sendable {
     init(database: Database, configuration: ServerConfiguration) {
         self.database = database
         self.configuration = configuration
-        if case .sigV4(let credentials) = configuration.authentication {
-            verifier = SigV4Verifier(credentials: credentials)
-        } else {
-            verifier = nil
-        }
+        verifier = configuration.verifier(service: "lambda")
     }
 
     /// Routes the API; each request is handled with the host's database of the moment.
@@ -151,7 +147,13 @@ struct LambdaAPIHandler: Sendable {
             }
             if let destination = try r.object("DestinationConfig") {
                 if let onFailure = try destination.object("OnFailure") {
-                    p.onFailureDestination = try onFailure.string("Destination") ?? ""
+                    let target = try onFailure.string("Destination") ?? ""
+                    // Through the API the server calls only URLs the operator allowed (--allowed-destinations).
+                    if target.hasPrefix("http://") || target.hasPrefix("https://"),
+                       !DestinationURL.isAllowed(target, prefixes: configuration.allowedDestinations) {
+                        throw ProtocolError(ShoalError(.invalidParameterValue, "The on-failure destination \(DestinationURL.redacted(target)) is not allowed: URLs given through the API must start with one of the server's --allowed-destinations\(configuration.allowedDestinations.isEmpty ? " (none are set)" : "")"))
+                    }
+                    p.onFailureDestination = target
                 }
                 if try destination.object("OnSuccess") != nil {
                     throw ProtocolError(ShoalError(.invalidParameterValue, "Unsupported DestinationConfig parameter for given event source mapping type."))
@@ -181,7 +183,7 @@ struct LambdaAPIHandler: Sendable {
             ("LastProcessingResult", .string(c.lastProcessingResult)),
             ("State", .string(c.state.rawValue)),
             ("StateTransitionReason", .string(c.stateTransitionReason)),
-            ("DestinationConfig", .object([("OnFailure", .object(c.onFailureDestination.map { [("Destination", .string($0))] } ?? []))])),
+            ("DestinationConfig", .object([("OnFailure", .object(c.onFailureDestination.map { [("Destination", .string(DestinationURL.redacted($0)))] } ?? []))])),
             ("MaximumRecordAgeInSeconds", .number(String(c.maximumRecordAgeInSeconds))),
             ("BisectBatchOnFunctionError", .bool(c.bisectBatchOnFunctionError)),
             ("MaximumRetryAttempts", .number(String(c.maximumRetryAttempts))),
@@ -213,21 +215,29 @@ struct LambdaAPIHandler: Sendable {
         let requestID = UUID().uuidString.lowercased()
         let result: (HTTPResponse.Status, JSONValue)
         do throws(LambdaError) {
-            let buffer: ByteBuffer
-            do {
-                buffer = try await request.body.collect(upTo: 6 << 20)
-            } catch {
-                throw LambdaError(status: .contentTooLarge, type: "RequestTooLargeException", message: "Request must be smaller than 6291456 bytes for the CreateEventSourceMapping operation")
+            func refused(_ error: ProtocolError) -> LambdaError {
+                LambdaError(status: .forbidden, type: String(error.type.split(separator: "#").last ?? "UnrecognizedClientException"), message: error.message)
             }
-            let raw = Array(buffer.readableBytesView)
+            // The signature's header part is checked before any of the body is read.
+            var headers = DynamoDBRequestHandler.lowercasedHeaders(request.headers)
+            headers["host"] = request.head.authority
+            var signed: SigV4Verifier.SignedRequest?
             if let verifier {
-                var headers = DynamoDBRequestHandler.lowercasedHeaders(request.headers)
-                headers["host"] = request.head.authority
+                do { signed = try verifier.checkHeaders(headers) } catch { throw refused(error) }
+            }
+            let raw: [UInt8]
+            do {
+                raw = try await RequestBody.collect(request, limit: 6 << 20, timeout: configuration.bodyTimeout)
+            } catch .requestTooLarge {
+                throw LambdaError(status: .contentTooLarge, type: "RequestTooLargeException", message: "Request must be smaller than 6291456 bytes for the CreateEventSourceMapping operation")
+            } catch {
+                throw LambdaError(status: .badRequest, type: "InvalidRequestContentException", message: error.message)
+            }
+            if let verifier, let signed {
                 do {
-                    try verifier.verify(method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "", headers: headers, body: raw)
-                } catch {
-                    throw LambdaError(status: .forbidden, type: String(error.type.split(separator: "#").last ?? "UnrecognizedClientException"), message: error.message)
-                }
+                    try verifier.checkSignature(signed, method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "",
+                                                headers: headers, body: raw)
+                } catch { throw refused(error) }
             }
             let json: JSONValue
             if raw.isEmpty {

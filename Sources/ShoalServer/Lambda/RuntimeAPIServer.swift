@@ -16,7 +16,11 @@ public enum RuntimeAPIServer {
     /// Lambda's limit on a synchronous response.
     static let maxPayload = 6 << 20
 
-    public static func application(function: RuntimeAPIFunction, host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
+    /// The function's Runtime API on `host:port`, behind the same front door as every port: only
+    /// requests addressed to it by IP address, `localhost` or one of `allowedHosts`, and none
+    /// from a web page (any `Origin` is refused), since the events it hands out are item data.
+    public static func application(function: RuntimeAPIFunction, host: String, port: Int, allowedHosts: [String] = [],
+                                   logger: Logger) -> some ApplicationProtocol {
         let router = Router()
         router.get("/2018-06-01/runtime/invocation/next") { _, _ -> Response in
             guard let handout = await function.next() else { return Response(status: .noContent) }
@@ -48,7 +52,8 @@ public enum RuntimeAPIServer {
             logger.warning("Lambda runtime of \(function.name) failed to initialize: \(String(decoding: body.prefix(512), as: UTF8.self))")
             return answer(.accepted, ["status": "OK"])
         }
-        return Application(router: router,
+        let policy = FrontDoorPolicy(unauthenticatedPortAt: host, port: port, allowedHosts: allowedHosts)
+        return Application(responder: FrontDoor(next: router.buildResponder(), policy: policy),
                            server: .http1(configuration: .init(idleTimeout: .seconds(3600))),
                            configuration: .init(address: .hostname(host, port: port), serverName: "Shoal-Lambda-Runtime"),
                            logger: logger)

@@ -11,14 +11,17 @@ public enum TriggerHost {
     /// Installs the on-failure webhook sender every server has.
     public static func prepare(_ database: Database) {
         database.setFailureWebhookSender { url, body in
-            _ = try await WebhookFunction.post(Array(body), to: url, timeout: .seconds(30), client: .shared)
+            _ = try await WebhookFunction.post(Array(body), to: url, timeout: .seconds(30), client: WebhookFunction.client)
         }
     }
 
     /// Registers the file's functions and creates or updates its mappings (matched to stored ones by
     /// function and source, so a restart with the same file continues where it was).
     /// - Returns: the Runtime API servers to run, one per runtime function.
-    public static func install(_ file: TriggersFile, database: Database, region: String, logger: Logger) async throws -> [any Service] {
+    /// - Parameter allowedHosts: host names the Runtime API ports answer besides IP addresses and
+    ///   `localhost` (the server's `--allowed-hosts`).
+    public static func install(_ file: TriggersFile, database: Database, region: String, allowedHosts: [String] = [],
+                               logger: Logger) async throws -> [any Service] {
         var services: [any Service] = []
         for function in file.functions {
             let timeout = Duration.seconds(function.timeout)
@@ -29,8 +32,12 @@ public enum TriggerHost {
                 let runtime = RuntimeAPIFunction(name: function.name, timeout: timeout, region: region)
                 database.registerFunction(function.name, timeout: timeout, runtime)
                 services.append(RuntimeAPIService(function: runtime,
-                                                  application: RuntimeAPIServer.application(function: runtime, host: host, port: port, logger: logger)))
+                                                  application: RuntimeAPIServer.application(function: runtime, host: host, port: port,
+                                                                                            allowedHosts: allowedHosts, logger: logger)))
                 logger.info("Lambda Runtime API of \(function.name) on \(host):\(port) (AWS_LAMBDA_RUNTIME_API=\(host):\(port))")
+                if !isLoopbackAddress(host) {
+                    logger.warning("The Lambda Runtime API of \(function.name) listens on \(host):\(port), beyond loopback, without authentication: anyone who can reach that address can read the function's events (the table's item data) and answer them")
+                }
             }
         }
         let stored = try database.listEventSourceMappings(maxItems: 10_000).eventSourceMappings

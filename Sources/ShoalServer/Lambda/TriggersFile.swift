@@ -149,8 +149,12 @@ public struct TriggersFile: Sendable, Equatable {
             }
             return Function(name: name, kind: .webhook(url: url), timeout: timeout)
         case (nil, let address as String):
+            // A bare port listens on loopback.
+            if let port = Int(address), (1...65535).contains(port) {
+                return Function(name: name, kind: .runtimeAPI(host: "127.0.0.1", port: port), timeout: timeout)
+            }
             guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (1...65535).contains(port) else {
-                throw Problem("\(place).RuntimeApi must be host:port (for example 127.0.0.1:9001)")
+                throw Problem("\(place).RuntimeApi must be a port (on loopback) or host:port (for example 9001 or 127.0.0.1:9001)")
             }
             return Function(name: name, kind: .runtimeAPI(host: String(address[..<colon]), port: port), timeout: timeout)
         default:

@@ -7,6 +7,10 @@ import Shoal
 /// A function that is an HTTP endpoint: each batch is POSTed as Lambda's DynamoDB event JSON. A
 /// 2xx answer is success, its body read as Lambda's response (`batchItemFailures`, `state`);
 /// anything else, a connection failure or the timeout is a function error.
+///
+/// Redirects are never followed (a 3xx is an error), and what the endpoint answers on failure
+/// never reaches an API answer or a log line: errors carry the status code, a reason Shoal wrote,
+/// and the URL with its secrets redacted.
 public struct WebhookFunction: TriggerFunction {
     public let url: String
     public let timeout: Duration
@@ -16,7 +20,11 @@ public struct WebhookFunction: TriggerFunction {
     /// Largest answer read (Lambda's response payload limit is 6 MB).
     static let maxResponseBytes = 6 << 20
 
-    public init(url: String, timeout: Duration, region: String, client: HTTPClient = .shared) {
+    /// The client every webhook and on-failure URL is called with: it follows no redirect.
+    public static let client = HTTPClient(eventLoopGroupProvider: .singleton,
+                                          configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
+
+    public init(url: String, timeout: Duration, region: String, client: HTTPClient = WebhookFunction.client) {
         self.url = url
         self.timeout = timeout
         self.region = region
@@ -49,13 +57,24 @@ public struct WebhookFunction: TriggerFunction {
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
             throw FunctionError(String(format: "Task timed out after %.2f seconds", Double(seconds) + Double(nanos) / 1e9), type: "Sandbox.Timedout")
         } catch {
-            throw FunctionError("The webhook \(url) could not be called: \(error)")
+            throw FunctionError("The webhook \(DestinationURL.redacted(url)) could not be called: \(WebhookFunction.reason(error))")
         }
         let body = collected.readBytes(length: collected.readableBytes) ?? []
         guard (200..<300).contains(Int(response.status.code)) else {
-            let text = String(decoding: body.prefix(512), as: UTF8.self)
-            throw FunctionError("The webhook \(url) answered HTTP \(response.status.code): \(text)")
+            let redirect = (300..<400).contains(Int(response.status.code)) ? " (redirects are not followed)" : ""
+            throw FunctionError("The webhook \(DestinationURL.redacted(url)) answered HTTP \(response.status.code)\(redirect)")
         }
         return body
+    }
+
+    /// A transport failure in Shoal's words (the client library's description can carry the URL).
+    static func reason(_ error: any Error) -> String {
+        switch error {
+        case let error as HTTPClientError where error == .connectTimeout: return "the connection timed out"
+        case let error as HTTPClientError where error == .remoteConnectionClosed: return "the endpoint closed the connection"
+        case let error as HTTPClientError where error == .bodyLengthMismatch || error == .invalidURL: return "the request could not be sent"
+        case is NIOTooManyBytesError: return "the answer was larger than \(maxResponseBytes) bytes"
+        default: return "the connection failed"
+        }
     }
 }

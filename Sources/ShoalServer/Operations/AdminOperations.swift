@@ -8,10 +8,10 @@ import Shoal
 struct AdminOperations: Sendable {
     let database: Database
 
-    /// `{"Path": "/absolute/new/dir"}` → `{"Path", "Bytes", "ShardCount", "CreatedAt"}`.
-    func backupDataDirectory(_ r: RequestReader) async throws(ProtocolError) -> JSONValue {
-        let path = try r.requiredString("Path")
-        guard path.hasPrefix("/") else { throw .validation("Path must be absolute: \(path)") }
+    /// `{"Path": "/absolute/new/dir"}` → `{"Path", "Bytes", "ShardCount", "CreatedAt"}`. The path
+    /// must lie under the server's backup root (``ServerConfiguration/backupRoot``).
+    func backupDataDirectory(_ r: RequestReader, root: String?) async throws(ProtocolError) -> JSONValue {
+        let path = try AdminOperations.backupDestination(try r.requiredString("Path"), root: root)
         let result = try await engine { () async throws(ShoalError) in try await database.backUpDirectory(to: path) }
         return .object([
             ("Path", .string(result.path)),
@@ -23,6 +23,34 @@ struct AdminOperations: Sendable {
 }
 
 extension AdminOperations {
+    /// One answer for every refused path, so that a client learns nothing of what exists where.
+    static let refusedPath = ProtocolError.validation("Path must be an absolute path under the server's backup root (shoal serve --backup-root), without '.', '..' or symbolic links")
+
+    /// A backup destination a client may name: absolute, without `.`/`..`/empty segments, strictly
+    /// under `root`, and with no symbolic link between the root and it (a link could lead anywhere).
+    /// The root is created when missing.
+    static func backupDestination(_ path: String, root: String?) throws(ProtocolError) -> String {
+        guard let root, path.hasPrefix("/"), path.utf8.count <= 4096 else { throw refusedPath }
+        let rootPath = URL(fileURLWithPath: root).standardizedFileURL.path
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        guard !segments.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }), path.hasPrefix(rootPath + "/") else {
+            throw refusedPath
+        }
+        let manager = FileManager.default
+        do {
+            try manager.createDirectory(atPath: rootPath, withIntermediateDirectories: true)
+        } catch {
+            throw .internalError("The backup root \(rootPath) cannot be created: \(error)")
+        }
+        var current = rootPath
+        for segment in path.dropFirst(rootPath.utf8.count + 1).split(separator: "/") {
+            current += "/" + segment
+            guard let attributes = try? manager.attributesOfItem(atPath: current) else { break }
+            guard attributes[.type] as? FileAttributeType != .typeSymbolicLink else { throw refusedPath }
+        }
+        return path
+    }
+
     /// `{"ShardCount": N}` → `{"From", "To", "Items", "Moved", "Seconds", "PausedSeconds"}`: reshards the served
     /// directory online (requests wait while it runs; see ``DatabaseHost``).
     static func reshardDataDirectory(_ r: RequestReader, host: DatabaseHost) async throws(ProtocolError) -> JSONValue {

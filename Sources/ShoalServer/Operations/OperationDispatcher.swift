@@ -89,7 +89,6 @@ struct OperationDispatcher: Sendable {
         case "DescribeStream": return try streams.describeStream(r)
         case "GetShardIterator": return try streams.getShardIterator(r)
         case "GetRecords": return try streams.getRecords(r, region: context.region)
-        case "BackupDataDirectory": return try await AdminOperations(database: tables.database).backupDataDirectory(r)
         default: throw .unknownOperation(OperationDispatcher.targetPrefix + operation)
         }
     }

@@ -60,6 +60,12 @@ struct ProtocolError: Error, Sendable, Equatable {
     static let requestTooLarge = ProtocolError(
         status: 413, type: coralNamespace + "RequestEntityTooLarge", message: "Request payload size exceeds the limit of 16 MB")
 
+    /// The body did not arrive in time (`ServerConfiguration.bodyTimeout`).
+    static func bodyTimedOut(_ timeout: Duration) -> ProtocolError {
+        ProtocolError(status: 408, type: coralNamespace + "RequestTimeoutException",
+                      message: "The request body was not received within \(timeout.components.seconds) seconds")
+    }
+
     /// A body whose `Content-Encoding` cannot be undone: DynamoDB answers these with HTTP 500.
     static func undecodableBody(_ message: String) -> ProtocolError {
         ProtocolError(status: 500, type: dynamoNamespace + "InternalServerError", message: message)

@@ -10,7 +10,18 @@ import Foundation
 struct SigV4Verifier: Sendable {
     /// Access key id → secret access key.
     let credentials: [String: String]
+    /// The service the credential scope must name: `dynamodb` for DynamoDB and its Streams,
+    /// `lambda` for Lambda's API.
+    var service = "dynamodb"
+    /// The regions a credential scope may name (`--regions`); nil: any (a local server has none of its own).
+    var regions: Set<String>?
     static let maxSkew: TimeInterval = 15 * 60
+
+    init(credentials: [String: String], service: String = "dynamodb", regions: Set<String>? = nil) {
+        self.credentials = credentials
+        self.service = service
+        self.regions = regions
+    }
 
     struct Authorization: Equatable {
         var accessKey: String
@@ -74,10 +85,28 @@ struct SigV4Verifier: Sendable {
         return nil
     }
 
+    /// What the headers of a signed request established: the credential scope and the secret
+    /// its signature is to be checked with once the body is in.
+    struct SignedRequest {
+        var authorization: Authorization
+        var secret: String
+        var amzDate: String
+    }
+
+    /// Verifies a whole request (``checkHeaders(_:now:)``, then ``checkSignature(_:method:path:query:headers:body:)``).
     /// - Parameters:
     ///   - headers: lower-cased header names to their values (repeated headers joined by ",").
     /// - Throws: the protocol error DynamoDB sends for a missing, unknown, expired or forged signature.
     func verify(method: String, path: String, query: String, headers: [String: String], body: [UInt8], now: Date = Date()) throws(ProtocolError) {
+        let signed = try checkHeaders(headers, now: now)
+        try checkSignature(signed, method: method, path: path, query: query, headers: headers, body: body)
+    }
+
+    /// Everything a request's headers can prove before its body is read: an Authorization header
+    /// in SigV4's form, the request time within 15 minutes, a known access key, the credential
+    /// scope's service and region, and `host` (and `x-amz-target` and `content-type` when
+    /// present) among the signed headers. A server reads no body of a request that fails here.
+    func checkHeaders(_ headers: [String: String], now: Date = Date()) throws(ProtocolError) -> SignedRequest {
         guard let header = headers["authorization"] else { throw .missingAuthenticationToken }
         // As DynamoDB: the request's time is checked before its scope, key and signature.
         guard let amzDate = headers["x-amz-date"], let requestDate = SigV4Verifier.parseDate(amzDate) else {
@@ -96,15 +125,28 @@ struct SigV4Verifier: Sendable {
             throw .invalidSignature("Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters. Authorization=\(header)")
         }
         guard let secret = credentials[auth.accessKey] else { throw .unrecognizedClient }
-        guard auth.signedHeaders.contains("host") else {
-            throw .invalidSignature("'Host' must be a 'SignedHeader' in the AWS Authorization.")
+        guard auth.service == service else {
+            throw .invalidSignature("Credential should be scoped to correct service: '\(service)'. ")
+        }
+        if let regions, !regions.contains(auth.region) {
+            throw .invalidSignature("Credential should be scoped to a valid region. ")
+        }
+        for (name, shown) in [("host", "Host"), ("x-amz-target", "X-Amz-Target"), ("content-type", "Content-Type")]
+        where (name == "host" || headers[name] != nil) && !auth.signedHeaders.contains(name) {
+            throw .invalidSignature("'\(shown)' must be a 'SignedHeader' in the AWS Authorization.")
         }
         guard amzDate.hasPrefix(auth.date) else {
             throw .invalidSignature("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '\(auth.date)' != '\(amzDate.prefix(8))', from '\(amzDate)'.")
         }
-        let expected = SigV4Verifier.signature(secret: secret, authorization: auth, amzDate: amzDate, method: method,
-                                              path: path, query: query, headers: headers, body: body)
-        guard constantTimeEqual(expected, auth.signature) else {
+        return SignedRequest(authorization: auth, secret: secret, amzDate: amzDate)
+    }
+
+    /// The signature over the request as received, body included.
+    func checkSignature(_ signed: SignedRequest, method: String, path: String, query: String, headers: [String: String],
+                        body: [UInt8]) throws(ProtocolError) {
+        let expected = SigV4Verifier.signature(secret: signed.secret, authorization: signed.authorization, amzDate: signed.amzDate,
+                                              method: method, path: path, query: query, headers: headers, body: body)
+        guard constantTimeEqual(expected, signed.authorization.signature) else {
             throw .invalidSignature("The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
         }
     }
