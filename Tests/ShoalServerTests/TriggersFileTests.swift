@@ -50,6 +50,7 @@ import Testing
             ("Functions:\n  f:\n    Webhook: ftp://x\n", "Functions.f.Webhook must be an http:// or https:// URL"),
             ("Functions:\n  f:\n    RuntimeApi: nowhere\n", "Functions.f.RuntimeApi must be a port (on loopback) or host:port (for example 9001 or 127.0.0.1:9001)"),
             ("Functions:\n  f: {}\n", "Functions.f needs exactly one of Webhook (a URL) and RuntimeApi (host:port)"),
+            ("Functions:\n  f:\n    RuntimeApi: 70000\n", "Functions.f needs exactly one of Webhook (a URL) and RuntimeApi (host:port)"),
             ("Functions:\n  f:\n    Webhook: http://h/x\n    Timeout: 0\n", "Functions.f.Timeout must be between 1 and 900 seconds"),
             ("Functions:\n  f:\n    Webhook: http://h/x\n    Memory: 3\n", "Functions.f: unknown member Memory (expected one of RuntimeApi, Timeout, Webhook)"),
             ("Functions:\n  f:\n    Webhook: http://h/x\nEventSourceMappings:\n  - FunctionName: g\n    Table: T\n    StartingPosition: LATEST\n",

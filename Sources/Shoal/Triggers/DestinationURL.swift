@@ -8,7 +8,8 @@ public enum DestinationURL {
     public static func redacted(_ text: String) -> String {
         guard var components = URLComponents(string: text), components.host != nil else {
             // Not a URL we could take apart: show only its scheme.
-            return text.split(separator: ":", maxSplits: 1).first.map { "\($0):***" } ?? "***"
+            guard let scheme = text.range(of: "://") else { return "***" }
+            return text[..<scheme.lowerBound] + "://***"
         }
         if components.user != nil || components.password != nil {
             components.user = "***"

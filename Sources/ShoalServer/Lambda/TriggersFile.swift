@@ -148,8 +148,10 @@ public struct TriggersFile: Sendable, Equatable {
                 throw Problem("\(place).Webhook must be an http:// or https:// URL")
             }
             return Function(name: name, kind: .webhook(url: url), timeout: timeout)
-        case (nil, let address as String):
+        case (nil, let port as Int) where (1...65535).contains(port):
             // A bare port listens on loopback.
+            return Function(name: name, kind: .runtimeAPI(host: "127.0.0.1", port: port), timeout: timeout)
+        case (nil, let address as String):
             if let port = Int(address), (1...65535).contains(port) {
                 return Function(name: name, kind: .runtimeAPI(host: "127.0.0.1", port: port), timeout: timeout)
             }
