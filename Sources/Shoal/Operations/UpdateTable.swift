@@ -128,7 +128,7 @@ extension Database {
             for given in attributeDefinitions {
                 if let known = types[AttributeName(given.attributeName)] {
                     guard known == given.attributeType else {
-                        throw .invalidParameter("Cannot change the type of existing attribute \(given.attributeName) from \(known.rawValue) to \(given.attributeType.rawValue)")
+                        throw .invalidParameter("Attributes cannot be redefined. Please check that your attribute has the same type as previously defined. Existing schema: Schema:[SchemaElement: key{\(given.attributeName):\(known.rawValue)}] New schema: Schema:[SchemaElement: key{\(given.attributeName):\(given.attributeType.rawValue)}]")
                     }
                 } else {
                     types[AttributeName(given.attributeName)] = given.attributeType

@@ -30,11 +30,12 @@ extension Database {
     /// Items deleted per writer unit, so the expirer never holds writers up for long.
     static let expiryBatch = 128
 
-    /// DynamoDB's DescribeTimeToLive. ENABLING while the table's stored items are being put in
-    /// the expiry order after it was enabled.
+    /// DynamoDB's DescribeTimeToLive: ENABLED as soon as UpdateTimeToLive returned, as DynamoDB
+    /// answers (its ENABLING is never observable); putting the stored items in the expiry order
+    /// goes on in the background and only delays their deletion, which TTL never promises at once.
     public func describeTimeToLive(_ tableName: String) throws(ShoalError) -> TimeToLiveDescription {
         guard let state = try handle(tableName).definition.timeToLive else { return TimeToLiveDescription(status: .disabled) }
-        return TimeToLiveDescription(status: state.backfilling ? .enabling : .enabled, attributeName: state.attributeName)
+        return TimeToLiveDescription(status: .enabled, attributeName: state.attributeName)
     }
 
     /// DynamoDB's UpdateTimeToLive: enables (items whose `attributeName` is a number of epoch

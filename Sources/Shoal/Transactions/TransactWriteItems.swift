@@ -48,7 +48,7 @@ extension Database {
             actions.append(prepared)
         }
         guard bytes <= Database.maxTransactionBytes else {
-            throw .validation("Transaction request size exceeds the maximum allowed size of 4 MB")
+            throw .validation("Transaction request size cannot exceed 4 MB")
         }
         return actions
     }

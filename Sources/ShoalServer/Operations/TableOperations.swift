@@ -149,6 +149,9 @@ struct TableOperations: Sendable {
             for (i, json) in list.enumerated() {
                 let u = try RequestReader(json)
                 let field = "globalSecondaryIndexUpdates.\(i + 1).member"
+                if ["Create", "Delete", "Update"].filter({ u.has($0) }).count > 1 {
+                    throw .validation("One or more parameter values were invalid: One of GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Update or GlobalSecondaryIndexUpdate.Delete must be specified, and only one")
+                }
                 if let create = try u.object("Create") {
                     updates!.append(.create(try globalIndex(create, field: "\(field).create", missing: &missing)))
                 } else if let delete = try u.object("Delete") {
