@@ -59,14 +59,15 @@ struct FrontDoor<Next: HTTPResponder>: HTTPResponder where Next.Context == Basic
 
     func respond(to request: Request, context: Context) async throws -> Response {
         if request.uri.description.utf8.count > FrontDoor.maxRequestLine {
-            return FrontDoor.plain(.badRequest, "Request-URI Too Long")
+            return plainTextResponse(.badRequest, "Request-URI Too Long")
         }
         var headerBytes = 0
         for field in request.headers { headerBytes += field.name.rawName.utf8.count + field.value.utf8.count + 4 }
         if headerBytes > FrontDoor.maxHeaderBytes {
-            return FrontDoor.plain(.badRequest, "Request Header Fields Too Large")
+            return plainTextResponse(.badRequest, "Request Header Fields Too Large")
         }
-        let isPrivate = privatePaths.contains(request.uri.path)
+        let path = request.uri.path
+        let isPrivate = privatePaths.contains(path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path)
         if policy.checksHost || (isPrivate && !privatePathsSigned) {
             if let refusal = refusalOfHost(request.head.authority) { return refusal }
         }
@@ -76,7 +77,7 @@ struct FrontDoor<Next: HTTPResponder>: HTTPResponder where Next.Context == Basic
         }
         guard !isPrivate, let allowOrigin = policy.cors.allowOrigin(for: origin) else {
             // A web page the user did not allow: refuse before anything runs.
-            return FrontDoor.plain(.forbidden, "Origin \(origin) is not allowed" + (isPrivate ? "" : policy.originHint))
+            return plainTextResponse(.forbidden, "Origin \(origin) is not allowed" + (isPrivate ? "" : policy.originHint))
         }
         var response: Response
         if request.method == .options {
@@ -98,7 +99,7 @@ struct FrontDoor<Next: HTTPResponder>: HTTPResponder where Next.Context == Basic
     /// by a name the operator allowed, are served: a DNS name that resolves here is how DNS
     /// rebinding gets in.
     private func refusalOfHost(_ authority: String?) -> Response? {
-        guard let authority else { return FrontDoor.plain(.badRequest, "Missing Host header") }
+        guard let authority else { return plainTextResponse(.badRequest, "Missing Host header") }
         let (host, port) = FrontDoor.split(authority)
         let name = host.lowercased()
         let hostAllowed = name == "localhost" || name == policy.host.lowercased()
@@ -106,7 +107,7 @@ struct FrontDoor<Next: HTTPResponder>: HTTPResponder where Next.Context == Basic
             || IPv4Address(host) != nil || IPv6Address(host) != nil
         let portAllowed = policy.port == 0 || (port ?? 80) == policy.port
         if hostAllowed && portAllowed { return nil }
-        return FrontDoor.plain(.forbidden, "Host \(authority) is not an address of this server (DNS rebinding protection; use an IP address or localhost, or name the host with --allowed-hosts)")
+        return plainTextResponse(.forbidden, "Host \(authority) is not an address of this server (DNS rebinding protection; use an IP address or localhost, or name the host with --allowed-hosts)")
     }
 
     static func split(_ authority: String) -> (host: String, port: Int?) {
@@ -121,12 +122,14 @@ struct FrontDoor<Next: HTTPResponder>: HTTPResponder where Next.Context == Basic
         return (authority, nil)
     }
 
-    static func plain(_ status: HTTPResponse.Status, _ text: String) -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = "text/plain"
-        headers[.connection] = "close"
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
-    }
+}
+
+/// A short plain-text refusal that closes the connection.
+func plainTextResponse(_ status: HTTPResponse.Status, _ text: String) -> Response {
+    var headers = HTTPFields()
+    headers[.contentType] = "text/plain"
+    headers[.connection] = "close"
+    return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
 }
 
 /// Literal IP address checks (no name resolution).

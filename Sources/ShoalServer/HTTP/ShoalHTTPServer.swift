@@ -35,7 +35,7 @@ public enum ShoalHTTPServer {
                 do throws(ProtocolError) {
                     try metricsVerifier.verify(method: "GET", path: request.uri.path, query: request.uri.query ?? "", headers: signedHeaders, body: [])
                 } catch {
-                    return FrontDoor<Router<BasicRequestContext>.Responder>.plain(.forbidden, "\(error.type.split(separator: "#").last ?? ""): \(error.message)")
+                    return plainTextResponse(.forbidden, "\(error.type.split(separator: "#").last ?? ""): \(error.message)")
                 }
             }
             var headers = HTTPFields()
