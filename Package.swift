@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
     ],
     targets: [
         .systemLibrary(
@@ -34,6 +35,7 @@ let package = Package(
         .target(name: "Zlib", dependencies: ["CZlib"]),
         .target(name: "Shoal", dependencies: [
             "LMDB", .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .target(
             name: "ShoalServer",
@@ -50,6 +52,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ]
         ),
         .executableTarget(
@@ -60,7 +63,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
-        .testTarget(name: "ShoalTests", dependencies: ["Shoal", "LMDB"]),
+        .testTarget(name: "ShoalTests", dependencies: ["Shoal", "LMDB", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ShoalServerTests", dependencies: ["ShoalServer", "Zlib"]),
     ],
     swiftLanguageModes: [.v6]
@@ -70,7 +73,8 @@ let package = Package(
 // libFuzzer's driver, which a normal build does not link.
 if Context.environment["SHOAL_FUZZ"] != nil {
     package.targets.append(.target(name: "FuzzDriver", path: "Tests/Fuzz/FuzzDriver"))
-    for name in ["FuzzJSON", "FuzzAttributeValue", "FuzzExpressions", "FuzzNumber", "FuzzSigV4", "FuzzItemCodec", "FuzzTriggers", "FuzzImport"] {
+    for name in ["FuzzJSON", "FuzzAttributeValue", "FuzzExpressions", "FuzzNumber", "FuzzSigV4", "FuzzItemCodec", "FuzzTriggers", "FuzzImport",
+                 "FuzzStreams", "FuzzLambda"] {
         package.targets.append(.executableTarget(
             name: name, dependencies: ["FuzzDriver", "Shoal", "ShoalServer"], path: "Tests/Fuzz/\(name)"))
     }

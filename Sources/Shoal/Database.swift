@@ -1,6 +1,7 @@
 import CoreMetrics
 import Foundation
 import LMDB
+import Logging
 import Synchronization
 
 /// Whether an acknowledged write is on disk.
@@ -42,6 +43,8 @@ public struct DatabaseOptions: Sendable {
     /// Where the shard writers report group-commit sizes and durations (swift-metrics); nil uses
     /// the process's bootstrapped `MetricsSystem` (which discards them unless bootstrapped).
     public var metricsFactory: (any MetricsFactory)?
+    /// Where background work reports its failures (a server passes its own logger).
+    public var logger = Logger(label: "shoal")
     /// LMDB databases per shard environment: one per table, secondary index and stream, plus those
     /// of deleted tables and indexes in quarantine.
     var maxDatabasesPerShard: UInt32 = 4096
@@ -127,6 +130,8 @@ public final class Database: Sendable {
     let backups: BackupStore
     /// Seals the tokens handed to clients (shard iterators, list markers) with the directory's secret.
     let tokens: TokenSealer
+    /// Restores, backfills and table backups running in the background.
+    let jobs: BackgroundJobs
 
     /// Opens the data directory at `path`, creating it (with `options.shardCount` shards) if needed,
     /// or, with `options.readOnly`, opens an existing one without changing it.
@@ -148,6 +153,7 @@ public final class Database: Sendable {
         }
         self.path = path
         self.options = options
+        jobs = BackgroundJobs(logger: options.logger)
         guard !FileManager.default.fileExists(atPath: path + "/" + DirectoryBackupManifest.restoringMarker) else {
             throw ShoalError.internalError("\(path) holds an interrupted restore: run `shoal restore` into it again with --overwrite")
         }
@@ -237,6 +243,7 @@ public final class Database: Sendable {
     /// the environments. Later operations fail. The directory may then be opened again in this
     /// process (LMDB allows one open handle per environment and process).
     public func close() {
+        _ = jobs.cancelAll()
         cancelTriggers()
         stopStreamRetention()
         stopExpirer()
@@ -246,6 +253,20 @@ public final class Database: Sendable {
         catalog.environment.close()
         directoryLock?.release()
     }
+
+    /// Stops every mapping after its batch in flight, cancels the background jobs and waits for
+    /// them, then closes (see ``close()``): the clean way to end a process.
+    public func shutdown() async {
+        await stopTriggers()
+        for job in jobs.cancelAll() { await job.value }
+        close()
+    }
+
+    /// Background work that failed (logged at error level too), oldest first, at most 100.
+    public var backgroundFailures: [BackgroundFailure] { jobs.failures }
+
+    /// The background jobs running now.
+    public var backgroundJobsRunning: Int { jobs.running }
 
     /// The number of shards of this directory.
     public var shardCount: Int { shards.count }

@@ -70,6 +70,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Folder that BackupDataDirectory (shoal backup through this server) may write into (default: backups/ beside the data directory).")
     var backupRoot: String?
 
+    @Option(help: "Most connections served at once; more are closed at once (default 1024).")
+    var maxConnections = 1024
+
     @Option(help: "Triggers file (YAML or JSON): functions (Webhook or RuntimeApi) and event source mappings, with Lambda's names.")
     var triggers: String?
 
@@ -81,6 +84,7 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--auth sigv4 needs --credentials FILE")
         }
         guard (1...65535).contains(port) || port == 0 else { throw ValidationError("--port must be between 0 and 65535") }
+        guard (1...1_000_000).contains(maxConnections) else { throw ValidationError("--max-connections must be between 1 and 1000000") }
         // Ten years at most: the milliseconds must fit the engine's durations.
         guard streamRetention > 0, streamRetention.isFinite, streamRetention <= 315_360_000 else {
             throw ValidationError("--stream-retention must be a number of seconds between 0 and 315360000")
@@ -126,6 +130,7 @@ struct Serve: AsyncParsableCommand {
         }
         let metrics = ServerMetrics()
         options.metricsFactory = metrics.factory
+        options.logger = logger
         let database = try Database.open(at: data, options: options)
         TriggerHost.prepare(database)
         var services: [any Service] = []
@@ -147,6 +152,14 @@ struct Serve: AsyncParsableCommand {
         configuration.metricsAuthentication = metricsAuth
         configuration.allowedDestinations = Serve.list(allowedDestinations)
         configuration.backupRoot = backupRoot ?? Serve.defaultBackupRoot(data: data)
+        configuration.maxConnections = maxConnections
+        // Tests only: short header and body deadlines.
+        if let seconds = ProcessInfo.processInfo.environment["SHOAL_TEST_HEADER_TIMEOUT"].flatMap(Int.init) {
+            configuration.headerTimeout = .seconds(seconds)
+        }
+        if let seconds = ProcessInfo.processInfo.environment["SHOAL_TEST_BODY_TIMEOUT"].flatMap(Int.init) {
+            configuration.bodyTimeout = .seconds(seconds)
+        }
         if auth == .none && !isLoopbackAddress(host) {
             logger.warning("Listening on \(host):\(port) with --auth none: anyone who can reach this address can read, write and delete every table, read the change streams and manage the triggers. Use --auth sigv4 --credentials FILE, or --host 127.0.0.1")
         }
@@ -171,9 +184,7 @@ struct Serve: AsyncParsableCommand {
         let group = ServiceGroup(configuration: .init(services: [app] + services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         // In-flight requests have finished; stop the triggers, flush and close the environments.
-        let served = host.current
-        await served.stopTriggers()
-        served.close()
+        await host.current.shutdown()
         logger.info("Shoal stopped")
     }
 }

@@ -196,6 +196,33 @@ import Testing
         #expect(try tokens.begin(token: "t", request: add, now: start + 601) == nil)
     }
 
+    /// What tokens hold is capped: past the count (or bytes), the oldest finished tokens go first;
+    /// a request is held as a hash, so a token still tells equal requests from others.
+    @Test func idempotencyTokensAreCapped() throws {
+        let request = TransactWriteItemsRequest(actions: [.put(PutItemRequest(tableName: "T", item: ["id": "a", "big": .s(String(repeating: "x", count: 100_000))]))])
+        var other = request
+        other.actions = [.put(PutItemRequest(tableName: "T", item: ["id": "b"]))]
+        let tokens = IdempotencyTokens(maxTokens: 1_000)
+        let start = Date()
+        for i in 0..<5_000 {
+            _ = try tokens.begin(token: "t\(i)", request: request, now: start)
+            tokens.finish(token: "t\(i)", response: TransactWriteItemsResponse(), now: start)
+        }
+        #expect(tokens.usage.tokens == 1_000)
+        // Requests are not held: 1,000 tokens of a 100 KB request hold far less than one copy each.
+        #expect(tokens.usage.bytes < 1_000 * 1_000)
+        // The newest are kept (a retry replays), the oldest forgotten (a retry runs again).
+        #expect(try tokens.begin(token: "t4999", request: request, now: start) != nil)
+        #expect(try tokens.begin(token: "t0", request: request, now: start) == nil)
+        #expect(throws: ShoalError.self) { _ = try tokens.begin(token: "t4998", request: other, now: start) }
+        let bounded = IdempotencyTokens(maxBytes: 10_000)
+        for i in 0..<1_000 {
+            _ = try bounded.begin(token: "b\(i)", request: request, now: start)
+            bounded.finish(token: "b\(i)", response: TransactWriteItemsResponse(), now: start)
+        }
+        #expect(bounded.usage.bytes <= 10_000 && bounded.usage.tokens < 1_000)
+    }
+
     @Test func itemsOfATransactionBeingCommittedConflict() async throws {
         let (db, dir) = try makeDatabase(shards: 2)
         defer { withExtendedLifetime(dir) {} }

@@ -416,3 +416,126 @@ def test_a_bad_signature_is_refused_before_the_body_is_read(sigv4_server):
     connection.close()
     assert answer.startswith(b"HTTP/1.1 400") and b"InvalidSignatureException" in answer
     assert time.time() - started < 5
+
+
+# MARK: 3. A client that goes away is gone
+
+
+def test_a_runtime_client_that_went_away_keeps_no_place_and_swallows_no_invocation():
+    port = free_port()
+    server = triggers_server(f"""
+Functions:
+  rt:
+    RuntimeApi: {port}
+    Timeout: 5
+EventSourceMappings:
+  - FunctionName: rt
+    Table: Gone
+    StartingPosition: TRIM_HORIZON
+    MaximumRetryAttempts: 0
+""")
+    try:
+        ddb, _, _ = clients(server)
+        stream_table(ddb, "Gone")
+        # Three clients ask for the next invocation and hang up.
+        for _ in range(3):
+            s = socket.create_connection(("127.0.0.1", port), timeout=5)
+            s.sendall(f"GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+            time.sleep(0.1)
+            s.close()
+        time.sleep(0.5)
+        ddb.put_item(TableName="Gone", Item={"pk": {"S": "a"}, "sk": {"N": "1"}})
+        # A client that stays gets the invocation, though the ones that left asked first.
+        status, headers, body = raw(port, "GET", "/2018-06-01/runtime/invocation/next", {})
+        assert status == 200
+        event = json.loads(body)
+        assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in event["Records"]] == ["a"]
+        request_id = headers["lambda-runtime-aws-request-id"]
+        status, _, _ = raw(port, "POST", f"/2018-06-01/runtime/invocation/{request_id}/response", {}, b"{}")
+        assert status == 202
+
+        def processed():
+            with urllib.request.urlopen(server.endpoint + "/2015-03-31/event-source-mappings/", timeout=10) as response:
+                mapping = json.loads(response.read())["EventSourceMappings"][0]
+            return mapping["LastProcessingResult"] == "OK" and "discarded" not in mapping.get("ShoalProgress", {}).get("LastError", "")
+
+        assert wait_for(processed, timeout=10)
+        # Waiting clients are bounded: past the limit, `next` is refused at once.
+        sockets = []
+        for _ in range(64):
+            s = socket.create_connection(("127.0.0.1", port), timeout=5)
+            s.sendall(f"GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+            sockets.append(s)
+        time.sleep(0.5)
+        status, _, body = raw(port, "GET", "/2018-06-01/runtime/invocation/next", {})
+        assert status == 429 and b"TooManyRequestsException" in body
+        for s in sockets:
+            s.close()
+        time.sleep(0.5)
+        # Their places are free again: a new poll waits (and is answered when the server stops).
+        s = socket.create_connection(("127.0.0.1", port), timeout=2)
+        s.sendall(f"GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+        with pytest.raises(socket.timeout):
+            s.recv(100)
+        s.close()
+    finally:
+        server.stop()
+
+
+# MARK: 6. Memory and descriptors a client can pin
+
+
+def wait_closed(sock, within):
+    """Whether the server closes the connection within `within` seconds."""
+    sock.settimeout(within)
+    try:
+        return sock.recv(65536) == b""
+    except socket.timeout:
+        return False
+    except ConnectionResetError:
+        return True
+
+
+@pytest.mark.parametrize("mode", AUTH_MODES)
+def test_half_sent_requests_are_cut_off_and_connections_are_bounded(mode):
+    server = Server(*auth_args(mode), "--max-connections", "16",
+                    env={"SHOAL_TEST_HEADER_TIMEOUT": "1", "SHOAL_TEST_BODY_TIMEOUT": "1"})
+    try:
+        ddb, _, _ = clients(server)
+        ddb.create_table(TableName="Slow", BillingMode="PAY_PER_REQUEST",
+                         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                               {"AttributeName": "sk", "AttributeType": "N"}])
+        ddb.put_item(TableName="Slow", Item={"pk": {"S": "a"}, "sk": {"N": "1"}})
+        # Headers that never finish: the connection is closed after the header deadline.
+        slow = socket.create_connection(("127.0.0.1", server.port))
+        slow.sendall(f"POST / HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nX-Slow: ".encode())
+        assert wait_closed(slow, 5)
+        slow.close()
+        # A connection that sends nothing at all is closed too.
+        silent = socket.create_connection(("127.0.0.1", server.port))
+        assert wait_closed(silent, 5)
+        silent.close()
+        # A body that never finishes: 408, and the request does nothing.
+        if mode == "none":
+            body = json.dumps({"TableName": "Slow", "Item": {"pk": {"S": "late"}, "sk": {"N": "1"}}}).encode()
+            partial = socket.create_connection(("127.0.0.1", server.port))
+            partial.sendall((f"POST / HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nContent-Type: application/x-amz-json-1.0\r\n"
+                             f"X-Amz-Target: DynamoDB_20120810.PutItem\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body[:10])
+            partial.settimeout(5)
+            answer = partial.recv(65536)
+            assert answer.startswith(b"HTTP/1.1 408") and b"RequestTimeoutException" in answer
+            partial.close()
+            assert "Item" not in ddb.get_item(TableName="Slow", Key={"pk": {"S": "late"}, "sk": {"N": "1"}})
+        # Past --max-connections a connection is closed at once; the places come back.
+        held = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(16)]
+        time.sleep(0.3)
+        extra = socket.create_connection(("127.0.0.1", server.port))
+        assert wait_closed(extra, 0.5)
+        extra.close()
+        for s in held:
+            s.close()
+        time.sleep(0.3)
+        still_serving(ddb, "Slow", ["a"])
+    finally:
+        server.stop()

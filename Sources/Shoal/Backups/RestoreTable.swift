@@ -59,7 +59,7 @@ extension Database {
             throw ShoalError(.tableAlreadyExists, "Table already exists: \(request.targetTableName)")
         }
         let (name, tableID, backupID) = (definition.name, definition.id, record.id)
-        Task.detached { [self] in await loadRestore(tableName: name, tableID: tableID, backupID: backupID) }
+        jobs.start("restore of table \(name)", retrying: true) { [self] in try await loadRestore(tableName: name, tableID: tableID, backupID: backupID) }
         return created.tableDescription
     }
 
@@ -70,33 +70,28 @@ extension Database {
             guard let definition = lookup(name)?.definition, let restore = definition.restore, restore.inProgress,
                   let record = backups.record(restore.sourceBackupArn) else { continue }
             let (tableID, backupID) = (definition.id, record.id)
-            Task.detached { [self] in await loadRestore(tableName: name, tableID: tableID, backupID: backupID) }
+            jobs.start("restore of table \(name)", retrying: true) { [self] in try await loadRestore(tableName: name, tableID: tableID, backupID: backupID) }
         }
     }
 
     /// Writes the backup's items into the restored table through the write path (indexes
     /// included), then marks the table ACTIVE. Rewriting an item already loaded changes nothing,
-    /// so a load cut short by a crash simply runs again.
-    private func loadRestore(tableName: String, tableID: String, backupID: String) async {
-        do {
-            guard let handle = lookup(tableName), handle.definition.id == tableID else { return }
-            let reader = try StoredValueReader(path: backups.itemsPath(backupID))
-            var items: [Item] = []
-            while let value = try reader.next() {
-                items.append(try ShardLayout.decodeValue(value).item)
-                if items.count >= Database.bulkUnit * shards.count {
-                    try await loadBatch(handle, items)
-                    items.removeAll(keepingCapacity: true)
-                }
+    /// so a load cut short by a crash, or a failure, simply runs again.
+    private func loadRestore(tableName: String, tableID: String, backupID: String) async throws {
+        guard let handle = lookup(tableName), handle.definition.id == tableID else { return }
+        let reader = try StoredValueReader(path: backups.itemsPath(backupID))
+        var items: [Item] = []
+        while let value = try reader.next() {
+            items.append(try ShardLayout.decodeValue(value).item)
+            if items.count >= Database.bulkUnit * shards.count {
+                try await loadBatch(handle, items)
+                items.removeAll(keepingCapacity: true)
             }
-            try await loadBatch(handle, items)
-            _ = try changeDefinition(tableName) { table throws(ShoalError) in
-                guard table.id == tableID else { throw .resourceNotFound }
-                table.restore?.inProgress = false
-            }
-        } catch {
-            // The table was deleted, or the database closed: the next open resumes a live restore.
-            return
+        }
+        try await loadBatch(handle, items)
+        _ = try changeDefinition(tableName) { table throws(ShoalError) in
+            guard table.id == tableID else { throw .resourceNotFound }
+            table.restore?.inProgress = false
         }
     }
 

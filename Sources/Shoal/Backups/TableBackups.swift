@@ -95,7 +95,7 @@ extension Database {
                                   status: .creating, table: handle.definition, tableArn: tableArn)
         try backups.save(record)
         let table = handle
-        Task.detached { [self] in await writeBackup(record, of: table) }
+        jobs.start("backup \(backupName) of table \(name)", retrying: false) { [self] in try await writeBackup(record, of: table) }
         return record.details
     }
 
@@ -111,8 +111,8 @@ extension Database {
     }
 
     /// Writes the items of `table` as one view of every shard shows them, then marks the backup
-    /// AVAILABLE; on failure the backup is removed.
-    private func writeBackup(_ record: BackupRecord, of table: TableHandle) async {
+    /// AVAILABLE; on failure the backup is removed (and the failure reported).
+    private func writeBackup(_ record: BackupRecord, of table: TableHandle) async throws {
         let temporary = backups.itemsPath(record.id) + ".tmp"
         let outcome: Result<(count: Int, size: Int), any Error> = await DirectoryCopy.onThread { [self] in
             Result { try writeItems(of: table, to: temporary) }
@@ -127,6 +127,7 @@ extension Database {
             try backups.save(finished)
         } catch {
             backups.remove(record)
+            throw error
         }
     }
 

@@ -18,7 +18,7 @@ public struct LegacyCondition: Sendable, Equatable {
 }
 
 /// One entry of the legacy `Expected` map.
-public struct ExpectedAttributeValue: Sendable, Equatable {
+public struct ExpectedAttributeValue: Sendable, Hashable {
     public var value: AttributeValue?
     public var exists: Bool?
     public var comparisonOperator: LegacyComparisonOperator?
@@ -45,7 +45,7 @@ public enum AttributeAction: String, Sendable, CaseIterable {
     case delete = "DELETE"
 }
 
-public struct AttributeValueUpdate: Sendable, Equatable {
+public struct AttributeValueUpdate: Sendable, Hashable {
     public var value: AttributeValue?
     public var action: AttributeAction?
 

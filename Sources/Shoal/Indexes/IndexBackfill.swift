@@ -9,28 +9,23 @@ extension Database {
     /// Indexes every existing item into a new global index, shard by shard, in batches that run
     /// as units of the shards' write groups, then marks it ACTIVE. Writes made meanwhile maintain
     /// the index themselves, and a batch never overwrites their entries, so each item is indexed
-    /// exactly once. Restartable: after a crash the backfill runs again from the start.
-    func backfill(tableName: String, tableID: String, indexID: String) async {
-        do {
-            for shard in shards {
-                var after: [UInt8]?
-                while true {
-                    let last = try await shard.writer.perform { [after] context -> [UInt8]? in
-                        let table = try context.table(tableID)
-                        guard let index = table.indexes.first(where: { $0.id == indexID }) else { return nil }
-                        let batch = try context.entries(table.items, after: after, limit: Database.backfillBatch)
-                        try context.backfill(index, tableID: tableID, items: batch)
-                        return batch.count < Database.backfillBatch ? nil : batch.last?.key
-                    }
-                    guard let last else { break }
-                    after = last
+    /// exactly once. Restartable: after a crash or a failure the backfill runs again from the start.
+    func backfill(tableName: String, tableID: String, indexID: String) async throws {
+        for shard in shards {
+            var after: [UInt8]?
+            while true {
+                let last = try await shard.writer.perform { [after] context -> [UInt8]? in
+                    let table = try context.table(tableID)
+                    guard let index = table.indexes.first(where: { $0.id == indexID }) else { return nil }
+                    let batch = try context.entries(table.items, after: after, limit: Database.backfillBatch)
+                    try context.backfill(index, tableID: tableID, items: batch)
+                    return batch.count < Database.backfillBatch ? nil : batch.last?.key
                 }
+                guard let last else { break }
+                after = last
             }
-            try await activate(tableName: tableName, tableID: tableID, indexID: indexID)
-        } catch {
-            // The table or index was deleted, or the database closed: the next open resumes it.
-            return
         }
+        try await activate(tableName: tableName, tableID: tableID, indexID: indexID)
     }
 
     /// Marks a backfilled index ACTIVE in every shard writer and in the catalog.
@@ -60,7 +55,9 @@ extension Database {
             guard let handle = lookup(name) else { continue }
             for index in handle.definition.allIndexes where index.status == .creating {
                 let (tableID, indexID) = (handle.definition.id, index.id)
-                Task.detached { [self] in await backfill(tableName: name, tableID: tableID, indexID: indexID) }
+                jobs.start("index backfill \(name)/\(index.name)", retrying: true) { [self] in
+                    try await backfill(tableName: name, tableID: tableID, indexID: indexID)
+                }
             }
         }
     }

@@ -1,4 +1,4 @@
-public struct DeleteItemRequest: Sendable, Equatable {
+public struct DeleteItemRequest: Sendable, Hashable {
     public var tableName: String
     public var key: Item
     /// `.size`: report the size of the item's collection (tables with local secondary indexes).

@@ -1,6 +1,6 @@
 import LMDB
 
-public struct PutItemRequest: Sendable, Equatable {
+public struct PutItemRequest: Sendable, Hashable {
     public var tableName: String
     public var item: Item
     /// `.size`: report the size of the item's collection (tables with local secondary indexes).

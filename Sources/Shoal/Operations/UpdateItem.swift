@@ -1,4 +1,4 @@
-public struct UpdateItemRequest: Sendable, Equatable {
+public struct UpdateItemRequest: Sendable, Hashable {
     public var tableName: String
     public var key: Item
     /// `.size`: report the size of the item's collection (tables with local secondary indexes).

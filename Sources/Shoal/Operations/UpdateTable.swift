@@ -165,7 +165,9 @@ extension Database {
         }
         let handle = try changeDefinition(recorded.definition.name, storages: storages) { _ throws(ShoalError) in }
         let name = recorded.definition.name
-        Task.detached { [self] in await backfill(tableName: name, tableID: tableID, indexID: created.id) }
+        jobs.start("index backfill \(name)/\(created.name)", retrying: true) { [self] in
+            try await backfill(tableName: name, tableID: tableID, indexID: created.id)
+        }
         return handle
     }
 

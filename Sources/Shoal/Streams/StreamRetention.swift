@@ -50,16 +50,21 @@ extension Database {
                     try catalog.removeStreamLineage(id)
                     streamRegistry.withLock { _ = $0.removeValue(forKey: id) }
                 } catch {
-                    continue
+                    jobs.report("stream retention of \(stream.definition.tableName)", error)
                 }
                 continue
             }
             for place in places {
                 while true {
-                    let trimmed = try? await shards[place.shard].writer.perform { context in
-                        try context.trimStream(place.db, streamID: id, archive: place.archive, before: cutoff, limit: Database.trimBatch)
+                    do {
+                        let trimmed = try await shards[place.shard].writer.perform { context in
+                            try context.trimStream(place.db, streamID: id, archive: place.archive, before: cutoff, limit: Database.trimBatch)
+                        }
+                        if trimmed < Database.trimBatch { break }
+                    } catch {
+                        jobs.report("stream retention of \(stream.definition.tableName)", error)
+                        break
                     }
-                    guard let trimmed, trimmed == Database.trimBatch else { break }
                 }
             }
         }

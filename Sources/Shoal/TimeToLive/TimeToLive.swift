@@ -82,28 +82,24 @@ extension Database {
             guard definition.id == tableID else { throw .resourceNotFound }
         }
         if specification.enabled {
-            Task.detached { [self] in await backfillExpiry(tableName: tableName, tableID: tableID) }
+            jobs.start("expiry backfill \(tableName)", retrying: true) { [self] in try await backfillExpiry(tableName: tableName, tableID: tableID) }
         }
         return specification
     }
 
     /// Puts a table's stored items in the expiry order, shard by shard in small units, then
     /// records time to live as ENABLED. Resumed on open after a crash.
-    func backfillExpiry(tableName: String, tableID: String) async {
-        do {
-            for shard in shards {
-                var after: [UInt8]?
-                repeat {
-                    let from = after
-                    after = try await shard.writer.perform { try $0.backfillExpiry(tableID, after: from, limit: 512) }
-                } while after != nil
-            }
-            _ = try changeDefinition(tableName) { definition throws(ShoalError) in
-                guard definition.id == tableID, definition.timeToLive != nil else { throw .resourceNotFound }
-                definition.timeToLive?.backfilling = false
-            }
-        } catch {
-            // The table was deleted or its time to live changed: nothing left to do.
+    func backfillExpiry(tableName: String, tableID: String) async throws {
+        for shard in shards {
+            var after: [UInt8]?
+            repeat {
+                let from = after
+                after = try await shard.writer.perform { try $0.backfillExpiry(tableID, after: from, limit: 512) }
+            } while after != nil
+        }
+        _ = try changeDefinition(tableName) { definition throws(ShoalError) in
+            guard definition.id == tableID, definition.timeToLive != nil else { throw .resourceNotFound }
+            definition.timeToLive?.backfilling = false
         }
     }
 
@@ -112,7 +108,7 @@ extension Database {
         for name in tableNames() {
             guard let handle = lookup(name), handle.definition.timeToLive?.backfilling == true else { continue }
             let tableID = handle.definition.id
-            Task.detached { [self] in await backfillExpiry(tableName: name, tableID: tableID) }
+            jobs.start("expiry backfill \(name)", retrying: true) { [self] in try await backfillExpiry(tableName: name, tableID: tableID) }
         }
     }
 
@@ -145,7 +141,13 @@ extension Database {
         var deleted = 0
         for shard in shards {
             while !Task.isCancelled {
-                guard let done = try? await shard.writer.perform({ try $0.expire(now: now, limit: Database.expiryBatch) }) else { break }
+                let done: (examined: Int, deleted: Int)
+                do {
+                    done = try await shard.writer.perform({ try $0.expire(now: now, limit: Database.expiryBatch) })
+                } catch {
+                    jobs.report("time to live expirer, shard \(shard.index)", error)
+                    break
+                }
                 deleted += done.deleted
                 if done.examined < Database.expiryBatch { break }
             }

@@ -1,5 +1,5 @@
 /// DynamoDB's `ConditionCheck` action of a transaction: a condition on an item that is not written.
-public struct ConditionCheckRequest: Sendable, Equatable {
+public struct ConditionCheckRequest: Sendable, Hashable {
     public var tableName: String
     public var key: Item
     public var conditionExpression: String?
@@ -25,7 +25,7 @@ public struct ConditionCheckRequest: Sendable, Equatable {
 /// One action of a TransactWriteItems. The single-item requests carry the action's members
 /// (`ReturnValues`, `Expected`, `AttributeUpdates` and `ConditionalOperator` are not allowed here,
 /// as DynamoDB's transaction actions have none).
-public enum TransactWriteAction: Sendable, Equatable {
+public enum TransactWriteAction: Sendable, Hashable {
     case put(PutItemRequest)
     case update(UpdateItemRequest)
     case delete(DeleteItemRequest)
@@ -41,7 +41,7 @@ public enum TransactWriteAction: Sendable, Equatable {
     }
 }
 
-public struct TransactWriteItemsRequest: Sendable, Equatable {
+public struct TransactWriteItemsRequest: Sendable, Hashable {
     public var actions: [TransactWriteAction]
     /// Makes the call idempotent for 10 minutes (1–36 characters).
     public var clientRequestToken: String?

@@ -147,8 +147,7 @@ public final class DatabaseHost: Sendable {
                 if precopy != nil { database.finishPrecopy(&precopy!) }
                 return (database, .failure(error))
             }
-            await database.stopTriggers()
-            database.close()
+            await database.shutdown()
             if precopy != nil { database.finishPrecopy(&precopy!) }
             let result: Result<ReshardReport, ShoalError>
             do throws(ShoalError) {

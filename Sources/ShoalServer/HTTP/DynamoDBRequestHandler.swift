@@ -116,6 +116,9 @@ struct DynamoDBRequestHandler: Sendable {
         // An online reshard waits for the requests in flight, this one included: it holds no lease.
         if operation == "ReshardDataDirectory" { return try await AdminOperations.reshardDataDirectory(try RequestReader(json), host: host) }
         if operation == "DescribeReshard" { return AdminOperations.describeReshard(host: host) }
+        if operation == "DescribeBackgroundJobs" {
+            return await host.withDatabase { database, _ in AdminOperations.describeBackgroundJobs(database) }
+        }
         if operation == "BackupDataDirectory" {
             let reader = try RequestReader(json)
             return try await host.withDatabase { (database, _) async throws(ProtocolError) -> JSONValue in

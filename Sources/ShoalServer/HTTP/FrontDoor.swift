@@ -44,8 +44,8 @@ struct FrontDoorPolicy: Sendable {
 /// reaching an unauthenticated port through DNS rebinding, and CORS. `GET /metrics` is never a
 /// cross-origin read: it gets no CORS headers, a request with `Origin` is refused, and the Host
 /// check applies unless the metrics are signed (`--metrics-auth sigv4`).
-struct FrontDoor<Next: HTTPResponder>: HTTPResponder where Next.Context == BasicRequestContext {
-    typealias Context = BasicRequestContext
+struct FrontDoor<Next: HTTPResponder>: HTTPResponder {
+    typealias Context = Next.Context
     let next: Next
     let policy: FrontDoorPolicy
     /// Paths that are never read cross-origin (`/metrics`): no CORS, and the Host check unless

@@ -33,8 +33,14 @@ public struct ServerConfiguration: Sendable {
     public var allowedDestinations: [String] = []
     /// The folder admin operations may write backups under (`--backup-root`); nil refuses them.
     public var backupRoot: String?
-    /// How long a client may take to send a request's body once its headers are in.
+    /// How long a client may take to send a request's headers (from the connection's start or the
+    /// request's first byte), and then its body.
+    public var headerTimeout: Duration = .seconds(10)
     public var bodyTimeout: Duration = .seconds(60)
+    /// The most connections served at once (`--max-connections`); a connection past it is closed
+    /// at once. Each Runtime API port has its own limit of ``runtimeAPIMaxConnections``.
+    public var maxConnections = 1024
+    public static let runtimeAPIMaxConnections = 256
 
     public init(host: String = "127.0.0.1", port: Int = 8000, authentication: Authentication = .none) {
         self.host = host

@@ -54,6 +54,7 @@ public enum ShoalHTTPServer {
         }
         router.on("/", method: .options) { _, _ in Response(status: .ok) }
         LambdaAPIHandler.register(on: router, host: host, configuration: configuration)
+        let limiter = ConnectionLimiter(limit: configuration.maxConnections)
         var decoder = HTTP1Channel.Configuration.DecoderConfiguration()
         // Past DynamoDB's 16 KB the front door answers 400; far past it, the parser drops the connection.
         decoder.maxHeaderListSize = 64 * 1024
@@ -61,7 +62,8 @@ public enum ShoalHTTPServer {
         return Application(
             responder: FrontDoor(next: router.buildResponder(), policy: FrontDoorPolicy(configuration),
                                  privatePaths: ["/metrics"], privatePathsSigned: configuration.metricsSigned),
-            server: .http1(configuration: .init(idleTimeout: .seconds(300), httpDecoderConfiguration: decoder)),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionGuard(limiter: limiter, headerTimeout: configuration.headerTimeout)],
+                                                idleTimeout: .seconds(300), httpDecoderConfiguration: decoder)),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Shoal"),
             logger: logger)
     }

@@ -52,7 +52,7 @@ struct LambdaAPIHandler: Sendable {
 
     // MARK: Operations
 
-    private func create(_ r: RequestReader) async throws(LambdaError) -> (HTTPResponse.Status, JSONValue) {
+    func create(_ r: RequestReader) async throws(LambdaError) -> (HTTPResponse.Status, JSONValue) {
         guard let function = try lambda({ () throws(ProtocolError) in try r.string("FunctionName") }) else {
             throw LambdaError.validation("1 validation error detected: Value null at 'functionName' failed to satisfy constraint: Member must not be null")
         }
@@ -69,7 +69,7 @@ struct LambdaAPIHandler: Sendable {
         return (.accepted, LambdaAPIHandler.json(result))
     }
 
-    private func list(_ query: [String: String]) throws(LambdaError) -> (HTTPResponse.Status, JSONValue) {
+    func list(_ query: [String: String]) throws(LambdaError) -> (HTTPResponse.Status, JSONValue) {
         var maxItems: Int?
         if let text = query["MaxItems"] {
             guard let value = Int(text) else {
@@ -86,12 +86,12 @@ struct LambdaAPIHandler: Sendable {
         return (.ok, .object(members))
     }
 
-    private func get(_ uuid: String) throws(LambdaError) -> (HTTPResponse.Status, JSONValue) {
+    func get(_ uuid: String) throws(LambdaError) -> (HTTPResponse.Status, JSONValue) {
         let result = try engineLambda { () throws(ShoalError) in try database.getEventSourceMapping(uuid: uuid) }
         return (.ok, LambdaAPIHandler.json(result))
     }
 
-    private func update(_ uuid: String, _ r: RequestReader) async throws(LambdaError) -> (HTTPResponse.Status, JSONValue) {
+    func update(_ uuid: String, _ r: RequestReader) async throws(LambdaError) -> (HTTPResponse.Status, JSONValue) {
         let function = try lambda { () throws(ProtocolError) in try r.string("FunctionName") }
         let parameters = try self.parameters(r)
         let result = try await engineLambda { () async throws(ShoalError) in
@@ -100,7 +100,7 @@ struct LambdaAPIHandler: Sendable {
         return (.accepted, LambdaAPIHandler.json(result))
     }
 
-    private func delete(_ uuid: String) async throws(LambdaError) -> (HTTPResponse.Status, JSONValue) {
+    func delete(_ uuid: String) async throws(LambdaError) -> (HTTPResponse.Status, JSONValue) {
         let result = try await engineLambda { () async throws(ShoalError) in try await database.deleteEventSourceMapping(uuid: uuid) }
         return (.accepted, LambdaAPIHandler.json(result))
     }

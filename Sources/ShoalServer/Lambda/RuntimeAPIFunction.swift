@@ -19,6 +19,17 @@ public final class RuntimeAPIFunction: TriggerFunction, Sendable {
         let continuation: CheckedContinuation<TriggerResponse, any Error>
     }
 
+    /// The most clients that may wait in `next` at once; more are answered 429 at once.
+    static let maxPollers = 64
+
+    /// What a `next` call ends with.
+    enum PollOutcome: Sendable {
+        case handout(Handout)
+        /// The waiting request was cancelled (its client left, or the server stops).
+        case cancelled
+        case tooManyPollers
+    }
+
     /// What `next` hands a runtime client.
     struct Handout: Sendable {
         let id: String
@@ -30,7 +41,7 @@ public final class RuntimeAPIFunction: TriggerFunction, Sendable {
     private struct State {
         var queued: [Invocation] = []
         var inFlight: [String: Invocation] = [:]
-        var pollers: [(id: Int, continuation: CheckedContinuation<Handout?, Never>)] = []
+        var pollers: [(id: Int, continuation: CheckedContinuation<PollOutcome, Never>)] = []
         var nextPoller = 0
         var lastInitError: String?
         /// The deadline timers of invocations in flight, cancelled when they are answered.
@@ -44,6 +55,9 @@ public final class RuntimeAPIFunction: TriggerFunction, Sendable {
         self.timeout = timeout
         self.region = region
     }
+
+    /// How many clients wait in `next` now.
+    var waitingPollers: Int { state.withLock { $0.pollers.count } }
 
     /// The error of the last `init/error` a runtime client reported, if any.
     public var lastInitError: String? { state.withLock { $0.lastInitError } }
@@ -65,7 +79,7 @@ public final class RuntimeAPIFunction: TriggerFunction, Sendable {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<TriggerResponse, any Error>) in
                 let invocation = Invocation(id: id, event: event, functionArn: batch.functionArn, continuation: continuation)
-                let poller = state.withLock { state -> (CheckedContinuation<Handout?, Never>, Handout)? in
+                let poller = state.withLock { state -> (CheckedContinuation<PollOutcome, Never>, Handout)? in
                     guard !state.pollers.isEmpty else {
                         state.queued.append(invocation)
                         return nil
@@ -75,7 +89,7 @@ public final class RuntimeAPIFunction: TriggerFunction, Sendable {
                 }
                 if let (poller, handout) = poller {
                     queuedTimer.cancel()
-                    poller.resume(returning: handout)
+                    poller.resume(returning: .handout(handout))
                 }
             }
         } onCancel: {
@@ -101,33 +115,59 @@ public final class RuntimeAPIFunction: TriggerFunction, Sendable {
 
     // MARK: The runtime interface
 
-    /// `GET /runtime/invocation/next`: the next invocation, waiting for one. Nil when the waiting
-    /// request was cancelled.
-    func next() async -> Handout? {
+    /// `GET /runtime/invocation/next`: the next invocation, waiting for one; ``PollOutcome/cancelled``
+    /// when the waiting request was cancelled, and at once ``PollOutcome/tooManyPollers`` past
+    /// ``maxPollers`` waiting clients.
+    func next() async -> PollOutcome {
         let pollerID = state.withLock { state -> Int in
             state.nextPoller += 1
             return state.nextPoller
         }
         return await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Handout?, Never>) in
-                // Decided under one lock: answer now (an invocation, or nil when cancelled), or wait.
-                let answer = state.withLock { state -> Handout?? in
-                    if Task.isCancelled { return .some(nil) }
+            await withCheckedContinuation { (continuation: CheckedContinuation<PollOutcome, Never>) in
+                // Decided under one lock: answer now (an invocation, a refusal, or cancelled), or wait.
+                let answer = state.withLock { state -> PollOutcome? in
+                    if Task.isCancelled { return .cancelled }
                     guard !state.queued.isEmpty else {
+                        guard state.pollers.count < RuntimeAPIFunction.maxPollers else { return .tooManyPollers }
                         state.pollers.append((pollerID, continuation))
-                        return .none
+                        return nil
                     }
-                    return .some(handOut(state.queued.removeFirst(), &state))
+                    return .handout(handOut(state.queued.removeFirst(), &state))
                 }
-                if case .some(let handout) = answer { continuation.resume(returning: handout) }
+                if let answer { continuation.resume(returning: answer) }
             }
         } onCancel: {
-            let poller = state.withLock { state -> CheckedContinuation<Handout?, Never>? in
+            let poller = state.withLock { state -> CheckedContinuation<PollOutcome, Never>? in
                 guard let index = state.pollers.firstIndex(where: { $0.id == pollerID }) else { return nil }
                 return state.pollers.remove(at: index).continuation
             }
-            poller?.resume(returning: nil)
+            poller?.resume(returning: .cancelled)
         }
+    }
+
+    /// Puts an invocation that was handed out but never reached its client (the connection was
+    /// gone) back at the head of the queue: it is not an attempt, so it counts against nothing.
+    func requeue(_ id: String) {
+        let poller = state.withLock { state -> (CheckedContinuation<PollOutcome, Never>, Handout)? in
+            guard let invocation = state.inFlight.removeValue(forKey: id) else { return nil }
+            state.deadlines.removeValue(forKey: id)?.cancel()
+            guard !state.pollers.isEmpty else {
+                state.queued.insert(invocation, at: 0)
+                return nil
+            }
+            return (state.pollers.removeFirst().continuation, handOut(invocation, &state))
+        }
+        guard let (continuation, handout) = poller else {
+            // Back in the queue, it waits for a client as long as a new invocation would.
+            let limit = timeout
+            Task { [weak self] in
+                try? await Task.sleep(for: limit)
+                self?.fail(queued: id, FunctionUnavailable("No Lambda runtime client took the invocation of \(self?.name ?? "") within \(limit) after its client left"))
+            }
+            return
+        }
+        continuation.resume(returning: .handout(handout))
     }
 
     /// Answers every waiting `next` with nothing (the server is stopping).
@@ -136,7 +176,7 @@ public final class RuntimeAPIFunction: TriggerFunction, Sendable {
             defer { state.pollers.removeAll() }
             return state.pollers.map(\.continuation)
         }
-        for poller in pollers { poller.resume(returning: nil) }
+        for poller in pollers { poller.resume(returning: .cancelled) }
     }
 
     /// `POST /runtime/invocation/{id}/response`. False for an id not in flight.

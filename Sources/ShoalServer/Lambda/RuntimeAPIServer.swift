@@ -21,9 +21,24 @@ public enum RuntimeAPIServer {
     /// from a web page (any `Origin` is refused), since the events it hands out are item data.
     public static func application(function: RuntimeAPIFunction, host: String, port: Int, allowedHosts: [String] = [],
                                    logger: Logger) -> some ApplicationProtocol {
-        let router = Router()
-        router.get("/2018-06-01/runtime/invocation/next") { _, _ -> Response in
-            guard let handout = await function.next() else { return Response(status: .noContent) }
+        let router = Router(context: RuntimeRequestContext.self)
+        router.get("/2018-06-01/runtime/invocation/next") { _, context -> Response in
+            // A client that goes away while it waits is gone: its place in the queue is given up,
+            // and an invocation handed out as it left goes back to the queue, uncounted.
+            let channel = context.channel
+            let poll = Task { await function.next() }
+            channel.closeFuture.whenComplete { _ in poll.cancel() }
+            let outcome = await poll.value
+            guard case .handout(let handout) = outcome else {
+                if case .tooManyPollers = outcome {
+                    return answer(.tooManyRequests, ["errorMessage": "More than \(RuntimeAPIFunction.maxPollers) clients are waiting for invocations of \(function.name)", "errorType": "TooManyRequestsException"])
+                }
+                return Response(status: .noContent)
+            }
+            guard channel.isActive else {
+                function.requeue(handout.id)
+                return Response(status: .noContent)
+            }
             var headers = HTTPFields()
             headers[.contentType] = "application/json"
             headers[requestID] = handout.id
@@ -53,8 +68,11 @@ public enum RuntimeAPIServer {
             return answer(.accepted, ["status": "OK"])
         }
         let policy = FrontDoorPolicy(unauthenticatedPortAt: host, port: port, allowedHosts: allowedHosts)
+        let limiter = ConnectionLimiter(limit: ServerConfiguration.runtimeAPIMaxConnections)
         return Application(responder: FrontDoor(next: router.buildResponder(), policy: policy),
-                           server: .http1(configuration: .init(idleTimeout: .seconds(3600))),
+                           server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionGuard(limiter: limiter, headerTimeout: ServerConfiguration().headerTimeout,
+                                                                                                   closesOnInputEnd: true)],
+                                                               idleTimeout: .seconds(3600))),
                            configuration: .init(address: .hostname(host, port: port), serverName: "Shoal-Lambda-Runtime"),
                            logger: logger)
     }
@@ -68,5 +86,18 @@ public enum RuntimeAPIServer {
         headers[.contentType] = "application/json"
         let json = JSONValue.object(members.map { ($0.key, .string($0.value)) })
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: JSONWriter.encode(json))))
+    }
+}
+
+/// The Runtime API's request context: the connection, so that a waiting `next` notices its
+/// client leave.
+struct RuntimeRequestContext: RequestContext {
+    typealias Source = ApplicationRequestContextSource
+    var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+
+    init(source: Source) {
+        coreContext = .init(source: source)
+        channel = source.channel
     }
 }

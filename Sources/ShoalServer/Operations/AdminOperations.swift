@@ -76,6 +76,20 @@ extension AdminOperations {
 }
 
 extension AdminOperations {
+    /// `{}` → `{"Running": N, "Failures": [{"Job", "Message", "Time"}]}`: the background jobs
+    /// running and the last failures of background work (restores, backfills, retention, expiry).
+    static func describeBackgroundJobs(_ database: Database) -> JSONValue {
+        .object([
+            ("Running", .number(String(database.backgroundJobsRunning))),
+            ("Failures", .array(database.backgroundFailures.map { failure in
+                .object([("Job", .string(failure.job)), ("Message", .string(failure.message)),
+                         ("Time", .number(String(format: "%.3f", failure.time.timeIntervalSince1970)))])
+            })),
+        ])
+    }
+}
+
+extension AdminOperations {
     /// `{}` → `{"Active": Bool, "Done", "Total"}`: the running reshard's items examined (answered
     /// at once, also while requests are held).
     static func describeReshard(host: DatabaseHost) -> JSONValue {

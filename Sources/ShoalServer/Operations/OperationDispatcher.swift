@@ -43,7 +43,7 @@ struct OperationDispatcher: Sendable {
     }
 
     static let streamsSupported: Set<String> = ["ListStreams", "DescribeStream", "GetShardIterator", "GetRecords"]
-    static let adminSupported: Set<String> = ["BackupDataDirectory", "ReshardDataDirectory", "DescribeReshard"]
+    static let adminSupported: Set<String> = ["BackupDataDirectory", "ReshardDataDirectory", "DescribeReshard", "DescribeBackgroundJobs"]
 
     static let supported: Set<String> = [
         "CreateTable", "DeleteTable", "DescribeTable", "ListTables", "UpdateTable",
