@@ -1,3 +1,4 @@
+import Dispatch
 // The bridge to libFuzzer (built with `-sanitize=fuzzer`): hands it a callback and exits with its
 // status. Only `tools/fuzz` builds the fuzz targets (SHOAL_FUZZ=1 adds them to the package).
 
@@ -20,6 +21,17 @@ public func runFuzzer(_ body: @escaping ([UInt8]) -> Void) -> Never {
         return 0
     }
     exit(status)
+}
+
+/// Runs async work to its end from libFuzzer's synchronous callback (which is on a thread of its
+/// own, never one of the cooperative pool's, so waiting here cannot starve the work).
+public func blocking(_ body: @escaping @Sendable () async -> Void) {
+    let done = DispatchSemaphore(value: 0)
+    Task {
+        await body()
+        done.signal()
+    }
+    done.wait()
 }
 
 #if canImport(Glibc)

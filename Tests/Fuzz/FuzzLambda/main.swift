@@ -15,15 +15,6 @@ var configuration = ServerConfiguration()
 configuration.allowedDestinations = ["http://127.0.0.1:9/hooks/"]
 let handler = LambdaAPIHandler(database: database, configuration: configuration)
 
-func blocking(_ body: @escaping @Sendable () async -> Void) {
-    let done = DispatchSemaphore(value: 0)
-    Task {
-        await body()
-        done.signal()
-    }
-    done.wait()
-}
-
 blocking {
     var table = CreateTableRequest(tableName: "Fuzz", partitionKey: ("pk", .s))
     table.streamSpecification = .enabled(.newAndOldImages)
@@ -52,7 +43,7 @@ runFuzzer { bytes in
     case 2:
         var query: [String: String] = [:]
         for pair in text.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1)
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             query[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
         }
         _ = try? handler.list(query)

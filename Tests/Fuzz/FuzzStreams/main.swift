@@ -15,15 +15,6 @@ let database = try! Database.open(at: directory, options: options)
 let operations = StreamOperations(database: database)
 let sealer = database.tokens
 
-func blocking(_ body: @escaping @Sendable () async -> Void) {
-    let done = DispatchSemaphore(value: 0)
-    Task {
-        await body()
-        done.signal()
-    }
-    done.wait()
-}
-
 blocking {
     var table = CreateTableRequest(tableName: "Fuzz", partitionKey: ("pk", .s), sortKey: ("sk", .n))
     table.streamSpecification = .enabled(.newAndOldImages)
