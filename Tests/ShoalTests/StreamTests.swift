@@ -224,8 +224,17 @@ import Testing
             _ = try db.getShardIterator(streamArn: arn, shardId: shard.shardId, type: .atSequenceNumber)
         }
         await expectError(.resourceNotFound, "Requested resource not found: Shard does not exist") {
+            _ = try db.getShardIterator(streamArn: arn, shardId: "shardId-00000000000000000000-0000ffff", type: .latest)
+        }
+        await expectError(.validation, "1 validation error detected: Value 'shardId-nope' at 'shardId' failed to satisfy constraint: Member must have length greater than or equal to 28") {
             _ = try db.getShardIterator(streamArn: arn, shardId: "shardId-nope", type: .latest)
         }
+        await expectError(.validation, "1 validation error detected: Value 'arn:aws:dynamodb:us-east-1:000000000000:table/Api' at 'streamArn' failed to satisfy constraint: Member must be a DynamoDB stream ARN (arn:aws:dynamodb:REGION:ACCOUNT:table/TABLE/stream/LABEL)") {
+            _ = try db.describeStream(streamArn: "arn:aws:dynamodb:us-east-1:000000000000:table/Api")
+        }
+        // A start shard that names no shard is not an error.
+        #expect(try db.describeStream(streamArn: arn, exclusiveStartShardId: "shardId-00000000000000000000-0000ffff").shards.map(\.shardId)
+                == db.describeStream(streamArn: arn).shards.map(\.shardId))
         await expectError(.resourceNotFound, "Requested resource not found: Stream: \(arn)x not found") {
             _ = try db.describeStream(streamArn: arn + "x")
         }

@@ -141,8 +141,14 @@ import Testing
             _ = try await db.transactWriteItems(request([put, .delete(DeleteItemRequest(
                 tableName: "Accounts", key: ["id": "b"], conditionExpression: "attribute_exists(id)", expressionAttributeValues: [":unused": 1]))]))
         }
-        await expectError(.validation, "One or more parameter values were invalid: Missing the key id in the item") {
-            _ = try await db.transactWriteItems(request([.put(PutItemRequest(tableName: "Accounts", item: ["other": "a"]))]))
+        // A key that does not fit the table cancels the transaction: ValidationError for that action, None for the rest.
+        do {
+            _ = try await db.transactWriteItems(request([put, .put(PutItemRequest(tableName: "Accounts", item: ["other": "a"])),
+                                                         .put(PutItemRequest(tableName: "Accounts", item: ["id": 7]))]))
+            Issue.record("a transaction with a bad key was accepted")
+        } catch {
+            #expect(error.kind == .transactionCanceled)
+            #expect(error.cancellationReasons == [.none, .validation("One or more parameter values were invalid: Missing the key id in the item"), .none])
         }
         await expectError(.validation, "1 validation error detected: Value '' at 'clientRequestToken' failed to satisfy constraint: Member must have length greater than or equal to 1") {
             _ = try await db.transactWriteItems(request([put], token: ""))

@@ -309,10 +309,11 @@ def test_49_arithmetic_beyond_38_digits(ddb, hash_table):
 def test_43_scan_and_query_capacity(ddb, sorted_table):
     for c in range(3):
         ddb.put_item(TableName=sorted_table, Item={"p": {"S": "a"}, "c": {"N": str(c)}})
+    # A finished Scan pays the read minimum for each of a new table's four partitions (59).
     scan = ddb.scan(TableName=sorted_table, ReturnConsumedCapacity="TOTAL")
-    assert scan["ConsumedCapacity"] == {"TableName": sorted_table, "CapacityUnits": 0.5}
+    assert scan["ConsumedCapacity"] == {"TableName": sorted_table, "CapacityUnits": 2.0}
     scan = ddb.scan(TableName=sorted_table, ReturnConsumedCapacity="INDEXES", ConsistentRead=True)
-    assert scan["ConsumedCapacity"] == {"TableName": sorted_table, "CapacityUnits": 1.0, "Table": {"CapacityUnits": 1.0}}
+    assert scan["ConsumedCapacity"] == {"TableName": sorted_table, "CapacityUnits": 4.0, "Table": {"CapacityUnits": 4.0}}
     query = ddb.query(TableName=sorted_table, KeyConditionExpression="p = :p", ExpressionAttributeValues={":p": {"S": "a"}},
                       ReturnConsumedCapacity="TOTAL")
     assert query["ConsumedCapacity"] == {"TableName": sorted_table, "CapacityUnits": 0.5}

@@ -24,7 +24,7 @@ struct IndexQueryPlan {
         if let text = request.keyConditionExpression {
             parts = try KeyConditionResolver.parts(try input.condition(text, kind: .keyCondition)!)
         } else if let legacy = request.keyConditions {
-            parts = try KeyConditionResolver.parts(legacy, maxCount: definition.keyNames.count)
+            parts = try KeyConditionResolver.parts(legacy, maxCount: max(2, definition.keyNames.count))
         } else if let typed = request.keyCondition {
             parts = [(typed.partitionKeyName, .equal(typed.partitionKeyValue))]
             if let sort = typed.sortKey { parts.append((sort.name, sort.op)) }
@@ -59,15 +59,19 @@ struct IndexQueryPlan {
         func condition(on name: String) -> SortKeyCondition.Operator? {
             parts.first { Bytewise.equal($0.name, name) }?.op
         }
+        // Only the index's own key attributes: the table's key is not an implicit index key.
         for part in parts where !index.keyNames.contains(where: { Bytewise.equal($0, part.name) }) {
-            throw .validation("Query condition missed key schema element: \(index.sort.first?.name ?? index.partition[0].name)")
+            throw .validation("Query key condition not supported: \(part.name) is not a key attribute of index \(index.name)")
         }
         var partition: [AttributeValue] = []
         for key in index.partition {
             guard let op = condition(on: key.name) else {
-                throw .validation("Query condition missed key schema element: \(key.name)")
+                if index.partition.count == 1 && index.sort.count <= 1 { throw .validation("Query condition missed key schema element: \(key.name)") }
+                throw .validation("Query key condition not supported: every HASH key attribute of index \(index.name) needs an equality condition (missing: \(key.name))")
             }
-            guard case .equal(let value) = op else { throw .validation("Query key condition not supported") }
+            guard case .equal(let value) = op else {
+                throw .validation("Query key condition not supported: HASH key attribute \(key.name) of index \(index.name) needs an equality condition")
+            }
             guard value.type == key.type.attributeType else {
                 throw .invalidParameter("Condition parameter type does not match schema type")
             }
@@ -83,10 +87,10 @@ struct IndexQueryPlan {
                 continue
             }
             if let gap {
-                throw .validation("Query key condition not supported: a condition on sort key attribute \(key.name) of index \(index.name) needs conditions on every sort key attribute before it (missing: \(gap))")
+                throw .validation("Query key condition not supported: RANGE key attribute \(gap) of index \(index.name) needs an equality condition because a later RANGE key attribute (\(key.name)) is constrained")
             }
             if let last {
-                throw .validation("Query key condition not supported: only the last sort key attribute in a condition may use an operator other than =; index \(index.name) has one on \(last.name)")
+                throw .validation("Query key condition not supported: RANGE key attribute \(last.name) of index \(index.name) needs an equality condition because a later RANGE key attribute (\(key.name)) is constrained")
             }
             for operand in op.operands where operand.type != key.type.attributeType {
                 if case .beginsWith = op, key.type == .n { break }

@@ -42,6 +42,12 @@ struct IndexRead {
         keyNames = keys
         var wanted: Set<AttributeName> = []
         for path in shaping.projection ?? [] { wanted.insert(AttributeName(path.attribute)) }
+        // A global index holds only what it projects: asking for more is an error, not a
+        // silently thinner item.
+        if definition.isGlobal, let projected = rules.projected,
+           let missing = wanted.filter({ !projected.contains($0) }).sorted().first {
+            throw .validation("One or more parameter values were invalid: Global secondary index \(definition.name) does not project the requested attribute \(missing.string); request only attributes the index projects")
+        }
         if let filter = shaping.filter { wanted.formUnion(ReadShaping.attributes(of: filter)) }
         if definition.isGlobal || definition.projection.projectionType == .all {
             wholeItem = false

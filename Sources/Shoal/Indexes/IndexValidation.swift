@@ -9,19 +9,27 @@ enum IndexValidation {
     static let maxKeyAttributesPerRole = 4
 
     /// The request-shape checks of an index list (`globalSecondaryIndexes.1.member.indexName`, …).
-    static func checkShape(names: [String], keySchemas: [[KeySchemaElement]], field: String, maxKeySchema: Int,
-                           into violations: inout ConstraintViolations) {
+    /// - Parameter member: the model path of the i-th index (`globalSecondaryIndexes.1.member`).
+    static func checkShape(names: [String], keySchemas: [[KeySchemaElement]], projections: [IndexProjection],
+                           member: (Int) -> String, maxKeySchema: Int, into violations: inout ConstraintViolations) {
         for (i, name) in names.enumerated() {
-            TableNameRule.check(name, field: "\(field).\(i + 1).member.indexName", into: &violations)
+            TableNameRule.check(name, field: "\(member(i)).indexName", into: &violations)
         }
         for (i, schema) in keySchemas.enumerated() {
             if schema.isEmpty {
-                violations.add("Value '[]' at '\(field).\(i + 1).member.keySchema' failed to satisfy constraint: Member must have length greater than or equal to 1")
+                violations.add("Value '[]' at '\(member(i)).keySchema' failed to satisfy constraint: Member must have length greater than or equal to 1")
             } else if schema.count > maxKeySchema {
-                violations.add("Value '\(schema.map(\.attributeName))' at '\(field).\(i + 1).member.keySchema' failed to satisfy constraint: Member must have length less than or equal to \(maxKeySchema)")
+                violations.add("Value '\(schema.map(\.attributeName))' at '\(member(i)).keySchema' failed to satisfy constraint: Member must have length less than or equal to \(maxKeySchema)")
             }
             for (j, element) in schema.enumerated() {
-                violations.checkLength(element.attributeName, field: "\(field).\(i + 1).member.keySchema.\(j + 1).member.attributeName", min: 1, max: 255)
+                violations.checkLength(element.attributeName, field: "\(member(i)).keySchema.\(j + 1).member.attributeName", min: 1, max: 255)
+            }
+        }
+        // Names listed in NonKeyAttributes are model members of at most 255 bytes (names projected
+        // through ALL keep the item limit of 64 KB).
+        for (i, projection) in projections.enumerated() {
+            for (j, name) in (projection.nonKeyAttributes ?? []).enumerated() {
+                violations.checkLength(name, field: "\(member(i)).projection.nonKeyAttributes.\(j + 1).member", min: 1, max: 255)
             }
         }
     }
@@ -101,14 +109,14 @@ enum IndexValidation {
             if keySchema.count == 2 {
                 throw .validation("Both the Hash Key and the Range Key element in the KeySchema have the same name")
             }
-            throw .invalidParameter("Duplicate attribute name in the KeySchema of index: \(name), attribute: \(element.attributeName)")
+            throw .invalidParameter("Invalid KeySchema: two KeySchemaElements of index \(name) have the same name: \(element.attributeName)")
         }
         let hashes = keySchema.prefix { $0.keyType == .hash }
         let ranges = keySchema.dropFirst(hashes.count)
         if ranges.contains(where: { $0.keyType == .hash }) {
             throw .validation(keySchema.count == 2 || !isGlobal
                 ? "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type"
-                : "Invalid KeySchema: every HASH KeySchemaElement must come before the RANGE ones; index: \(name)")
+                : "Invalid KeySchema: all HASH key attributes must precede the RANGE key attributes; index: \(name)")
         }
         let limit = isGlobal ? maxKeyAttributesPerRole : 1
         if hashes.count > limit {

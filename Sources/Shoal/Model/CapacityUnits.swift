@@ -7,6 +7,20 @@ public enum CapacityUnits {
         return consistent ? units : units / 2
     }
 
+    /// The storage partitions DynamoDB gives a new table; a Scan that reads one to its end pays
+    /// at least the one-read minimum for each.
+    static let scannedPartitions = 4
+
+    /// A Scan page: its bytes by the read rule, but a page that finishes its segment pays the read
+    /// minimum for every partition in it. This is DynamoDB's figure for a small table (one tiny
+    /// item: 4 units consistent, 2 eventually consistent).
+    static func scan(bytes: Int, consistent: Bool, finished: Bool, totalSegments: Int?) -> Double {
+        let units = read(bytes: bytes, consistent: consistent)
+        guard finished else { return units }
+        let partitions = max(1, scannedPartitions / max(1, totalSegments ?? 1))
+        return max(units, Double(partitions) * read(bytes: 0, consistent: consistent))
+    }
+
     /// Writes: one unit per 1 KB of the larger of the old and new item (rounded up, at least one).
     public static func write(bytes: Int) -> Double {
         Double(max(1, (bytes + 1023) / 1024))

@@ -78,7 +78,7 @@ public struct ConstraintViolations: Sendable {
     public mutating func add(_ message: String) { messages.append(message) }
 
     /// Lengths of a name member: `field` is DynamoDB's path to it (`keySchema.1.member.attributeName`).
-    mutating func checkLength(_ value: String, field: String, min: Int, max: Int) {
+    public mutating func checkLength(_ value: String, field: String, min: Int, max: Int) {
         let count = value.utf8.count
         if count < min {
             add("Value '\(value)' at '\(field)' failed to satisfy constraint: Member must have length greater than or equal to \(min)")
@@ -155,13 +155,13 @@ extension Database {
             violations.checkLength(definition.attributeName, field: "attributeDefinitions.\(i + 1).member.attributeName", min: 1, max: 255)
         }
         if let globals = request.globalSecondaryIndexes {
-            IndexValidation.checkShape(names: globals.map(\.indexName), keySchemas: globals.map(\.keySchema),
-                                       field: "globalSecondaryIndexes", maxKeySchema: 2 * IndexValidation.maxKeyAttributesPerRole,
+            IndexValidation.checkShape(names: globals.map(\.indexName), keySchemas: globals.map(\.keySchema), projections: globals.map(\.projection),
+                                       member: { "globalSecondaryIndexes.\($0 + 1).member" }, maxKeySchema: 2 * IndexValidation.maxKeyAttributesPerRole,
                                        into: &violations)
         }
         if let locals = request.localSecondaryIndexes {
-            IndexValidation.checkShape(names: locals.map(\.indexName), keySchemas: locals.map(\.keySchema),
-                                       field: "localSecondaryIndexes", maxKeySchema: 2, into: &violations)
+            IndexValidation.checkShape(names: locals.map(\.indexName), keySchemas: locals.map(\.keySchema), projections: locals.map(\.projection),
+                                       member: { "localSecondaryIndexes.\($0 + 1).member" }, maxKeySchema: 2, into: &violations)
         }
         try violations.throwIfAny()
         if lookup(request.tableName) != nil {
@@ -212,7 +212,7 @@ extension Database {
         if let tags = request.tags, !tags.isEmpty {
             try TagRules.validate(tags)
             guard tags.count <= Database.maxTags else {
-                throw ShoalError(.limitExceeded, "The number of tags for the resource exceeds the limit of \(Database.maxTags)")
+                throw .invalidParameter("The number of tags (\(tags.count)) exceeds the limit of \(Database.maxTags) tags per table")
             }
         }
         let partition = PrimaryKey.Part(name: schema[0].attributeName, type: types[schema[0].attributeName]!)

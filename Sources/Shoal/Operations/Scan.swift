@@ -91,9 +91,11 @@ struct ScanPlan {
     /// Exclusive end of the segment's token range; nil means the end of the token space.
     let tokenEnd: UInt64?
     let start: ItemKey?
+    let totalSegments: Int?
 
     init(handle: TableHandle, request: ScanRequest) throws(ShoalError) {
         schema = handle.key
+        totalSegments = request.totalSegments
         try PageBudget.checkLimit(request.limit)
         limit = request.limit
         consistent = request.consistentRead
@@ -161,7 +163,9 @@ struct ScanPlan {
             if live[best], let endBytes, cursor.key.compare(endBytes) >= 0 { live[best] = false }
         }
         page.finish()
-        return ScanResponse(capacity: ConsumedCapacity(table: CapacityUnits.read(bytes: page.scannedBytes, consistent: consistent)),
+        let units = CapacityUnits.scan(bytes: page.scannedBytes, consistent: consistent, finished: !page.stoppedEarly,
+                                      totalSegments: totalSegments)
+        return ScanResponse(capacity: ConsumedCapacity(table: units),
                             items: page.items, count: page.matched, scannedCount: page.scannedCount,
                             lastEvaluatedKey: page.stoppedEarly ? page.lastKey?.asItem(schema) : nil)
     }

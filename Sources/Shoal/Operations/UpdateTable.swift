@@ -41,6 +41,18 @@ extension Database {
         guard request.billingMode != nil || request.provisionedThroughput != nil || !updates.isEmpty || request.streamSpecification != nil else {
             throw .validation("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required")
         }
+        // The shape of every member first, all reported at once, as DynamoDB's framework does.
+        var violations = ConstraintViolations()
+        for (i, definition) in (request.attributeDefinitions ?? []).enumerated() {
+            violations.checkLength(definition.attributeName, field: "attributeDefinitions.\(i + 1).member.attributeName", min: 1, max: 255)
+        }
+        for (i, update) in updates.enumerated() {
+            guard case .create(let index) = update else { continue }
+            IndexValidation.checkShape(names: [index.indexName], keySchemas: [index.keySchema], projections: [index.projection],
+                                       member: { _ in "globalSecondaryIndexUpdates.\(i + 1).member.create" },
+                                       maxKeySchema: 2 * IndexValidation.maxKeyAttributesPerRole, into: &violations)
+        }
+        try violations.throwIfAny()
         let structural = updates.filter { if case .update = $0 { return false } else { return true } }
         if structural.count > 1 {
             throw ShoalError(.limitExceeded, "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table")
@@ -115,17 +127,16 @@ extension Database {
     /// maintains it), then backfilled in the background.
     private func createIndex(_ index: GlobalSecondaryIndex, attributeDefinitions: [AttributeDefinition],
                              table: TableHandle) async throws(ShoalError) -> TableHandle {
-        var violations = ConstraintViolations()
-        IndexValidation.checkShape(names: [index.indexName], keySchemas: [index.keySchema],
-                                   field: "globalSecondaryIndexUpdates.1.member.create", maxKeySchema: 2 * IndexValidation.maxKeyAttributesPerRole,
-                                   into: &violations)
-        try violations.throwIfAny()
         var created: IndexDefinition?
         let recorded = try changeDefinition(table.definition.name) { definition throws(ShoalError) in
             var types: [AttributeName: ScalarAttributeType] = [:]
             for known in definition.attributeDefinitions { types[AttributeName(known.attributeName)] = known.attributeType }
             var added: [AttributeDefinition] = []
+            // The index's keys must be defined in this request, even when the table already
+            // defines them (DynamoDB requires the redundant definition).
+            var requestTypes: [AttributeName: ScalarAttributeType] = [:]
             for given in attributeDefinitions {
+                requestTypes[AttributeName(given.attributeName)] = given.attributeType
                 if let known = types[AttributeName(given.attributeName)] {
                     guard known == given.attributeType else {
                         throw .invalidParameter("Attributes cannot be redefined. Please check that your attribute has the same type as previously defined. Existing schema: Schema:[SchemaElement: key{\(given.attributeName):\(known.rawValue)}] New schema: Schema:[SchemaElement: key{\(given.attributeName):\(given.attributeType.rawValue)}]")
@@ -141,7 +152,7 @@ extension Database {
             if definition.allIndexes.filter(\.isGlobal).count >= IndexValidation.maxGlobalIndexes {
                 throw ShoalError(.limitExceeded, "Subscriber limit exceeded: The table already has \(IndexValidation.maxGlobalIndexes) global secondary indexes")
             }
-            var resolved = try IndexValidation.resolveGlobal(index, types: types, billing: definition.billingMode)
+            var resolved = try IndexValidation.resolveGlobal(index, types: requestTypes, billing: definition.billingMode)
             resolved.status = .creating
             try IndexValidation.checkProjectedTotal(definition.allIndexes + [resolved])
             // Keep only the definitions some key uses, as DynamoDB does.

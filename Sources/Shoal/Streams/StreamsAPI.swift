@@ -111,7 +111,14 @@ extension Database {
     /// DynamoDB Streams' ListStreams: every readable stream (newest first per table), optionally
     /// of one table, paged by stream ARN.
     public func listStreams(tableName: String? = nil, limit: Int? = nil, exclusiveStartStreamArn: String? = nil) throws(ShoalError) -> ListStreamsResponse {
-        try Database.checkLimit(limit, max: 100)
+        var rules = StreamsRequestRules()
+        rules.tableName(tableName)
+        rules.limit(limit, max: 100)
+        rules.streamArn(exclusiveStartStreamArn, field: "exclusiveStartStreamArn")
+        try rules.throwIfAny()
+        if let tableName, lookup(tableName) == nil, !streamRegistry.withLock({ $0.values.contains { $0.definition.tableName == tableName } }) {
+            throw .tableNotFound(tableName)
+        }
         let all = streamRegistry.withLock { Array($0.values) }
             .filter { tableName == nil || $0.definition.tableName == tableName }
             .sorted { ($0.definition.tableName, -$0.definition.createdAt) < ($1.definition.tableName, -$1.definition.createdAt) }
@@ -134,7 +141,12 @@ extension Database {
     ///   (the shards a reshard opened in its place).
     public func describeStream(streamArn: String, limit: Int? = nil, exclusiveStartShardId: String? = nil,
                                childShardsOf parent: String? = nil) throws(ShoalError) -> StreamDescription {
-        try Database.checkLimit(limit, max: 100)
+        var rules = StreamsRequestRules()
+        rules.streamArn(streamArn, field: "streamArn")
+        rules.limit(limit, max: 100)
+        rules.shardId(exclusiveStartShardId, field: "exclusiveStartShardId")
+        rules.shardId(parent, field: "shardFilter.shardId")
+        try rules.throwIfAny()
         let stream = try stream(arn: streamArn)
         var shardList: [StreamShard] = []
         for ref in stream.shards {
@@ -148,10 +160,13 @@ extension Database {
         }
         var start = 0
         if let exclusiveStartShardId {
-            guard let position = shardList.firstIndex(where: { $0.shardId == exclusiveStartShardId }) else {
-                throw ShoalError(.resourceNotFound, "Requested resource not found: Shard does not exist")
+            // A start shard that is not (or no longer) in the list is not an error: the page
+            // starts after where it would sort (shard ids sort by creation time).
+            if let position = shardList.firstIndex(where: { $0.shardId == exclusiveStartShardId }) {
+                start = position + 1
+            } else {
+                start = shardList.firstIndex { $0.shardId > exclusiveStartShardId } ?? shardList.count
             }
-            start = position + 1
         }
         let page = Array(shardList[start...].prefix(limit ?? 100))
         let definition = stream.definition
@@ -164,6 +179,11 @@ extension Database {
 
     /// DynamoDB Streams' GetShardIterator.
     public func getShardIterator(streamArn: String, shardId: String, type: ShardIteratorType, sequenceNumber: String? = nil) throws(ShoalError) -> String {
+        var rules = StreamsRequestRules()
+        rules.streamArn(streamArn, field: "streamArn")
+        rules.shardId(shardId, field: "shardId")
+        rules.sequenceNumber(sequenceNumber)
+        try rules.throwIfAny()
         let stream = try stream(arn: streamArn)
         guard let shard = stream.shard(id: shardId) else {
             throw ShoalError(.resourceNotFound, "Requested resource not found: Shard does not exist")
@@ -193,7 +213,10 @@ extension Database {
     /// DynamoDB Streams' GetRecords: up to `limit` (1…1000) records after the iterator's position,
     /// at most 1 MB of them, and the iterator to continue with.
     public func getRecords(shardIterator: String, limit: Int? = nil) throws(ShoalError) -> GetRecordsResponse {
-        try Database.checkLimit(limit, max: Database.maxGetRecordsLimit)
+        var rules = StreamsRequestRules()
+        rules.shardIterator(shardIterator)
+        rules.limit(limit, max: Database.maxGetRecordsLimit)
+        try rules.throwIfAny()
         let iterator = try ShardIterator(unsealing: shardIterator, by: tokens)
         try iterator.checkAge(now: ShardIterator.nowMillis())
         guard let stream = streamHandle(iterator.streamID), let shard = stream.shard(ordinal: iterator.shard) else {
@@ -209,12 +232,6 @@ extension Database {
     }
 
     // MARK: Helpers
-
-    /// The Streams operations' `Limit`: 1 through `max`, with the framework's message.
-    static func checkLimit(_ limit: Int?, max: Int) throws(ShoalError) {
-        guard let limit, !(1...max).contains(limit) else { return }
-        throw .validation("1 validation error detected: Value '\(limit)' at 'limit' failed to satisfy constraint: Member must have value \(limit < 1 ? "greater than or equal to 1" : "less than or equal to \(max)")")
-    }
 
     static func trimmed(horizon: UInt64, shard: Int) -> ShoalError {
         ShoalError(.trimmedDataAccess, "Attempted to access data that has been trimmed: the records up to sequence number \(StreamRecordCodec.sequenceNumber(counter: horizon, shard: shard)) are beyond the retention period")

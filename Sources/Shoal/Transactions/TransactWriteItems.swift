@@ -40,7 +40,15 @@ extension Database {
         var seen = Set<ItemLockKey>()
         var bytes = 0
         for (position, action) in request.actions.enumerated() {
-            let prepared = try TransactAction(action, position: position, handle: try handle(action.tableName))
+            let table = try handle(action.tableName)
+            // An action whose key does not fit its table cancels the transaction with a
+            // ValidationError reason for that action (None for every other), as DynamoDB does.
+            if let problem = TransactAction.keyProblem(action, handle: table) {
+                var reasons = Array(repeating: CancellationReason.none, count: request.actions.count)
+                reasons[position] = .validation(problem.message)
+                throw .transactionCanceled(reasons)
+            }
+            let prepared = try TransactAction(action, position: position, handle: table)
             guard seen.insert(prepared.lock).inserted else {
                 throw .validation("Transaction request cannot include multiple operations on one item")
             }

@@ -76,6 +76,22 @@ struct TransactAction: Sendable {
         }
     }
 
+    /// The error of an action's key against its table's schema (missing, mistyped, empty or too
+    /// long key attributes), or nil when the key fits.
+    static func keyProblem(_ action: TransactWriteAction, handle: TableHandle) -> ShoalError? {
+        do throws(ShoalError) {
+            switch action {
+            case .put(let request): _ = try handle.key.key(ofItem: request.item)
+            case .update(let request): _ = try handle.key.key(fromKey: request.key)
+            case .delete(let request): _ = try handle.key.key(fromKey: request.key)
+            case .conditionCheck(let request): _ = try handle.key.key(fromKey: request.key)
+            }
+            return nil
+        } catch {
+            return error
+        }
+    }
+
     /// An action's condition from its expression (with its placeholders) or typed value.
     private static func condition(_ expression: String?, _ typed: Condition?, names: [String: String]?,
                                   values: [String: AttributeValue]?) throws(ShoalError) -> Condition? {

@@ -106,13 +106,28 @@ struct TableOperations: Sendable {
         return ProvisionedThroughput(readCapacityUnits: read, writeCapacityUnits: write)
     }
 
+    /// `Tags`: every tag needs a key (1 to 128 characters) and a value (0 to 256), each reported
+    /// at its place in the list, as DynamoDB's framework does.
     private func parseTags(_ r: RequestReader, field: String = "Tags") throws(ProtocolError) -> [String: String]? {
         guard let list = try r.array(field) else { return nil }
+        var violations = ConstraintViolations()
         var tags: [String: String] = [:]
-        for json in list {
+        for (i, json) in list.enumerated() {
             let tag = try RequestReader(json)
-            tags[try tag.requiredString("Key")] = try tag.string("Value") ?? ""
+            let path = "tags.\(i + 1).member"
+            let key = try tag.string("Key")
+            let value = try tag.string("Value")
+            if key == nil { violations.add("Value null at '\(path).key' failed to satisfy constraint: Member must not be null") }
+            if value == nil { violations.add("Value null at '\(path).value' failed to satisfy constraint: Member must not be null") }
+            if let key, !(1...TagRules.maxKeyLength).contains(key.unicodeScalars.count) {
+                violations.add("Value '\(key)' at '\(path).key' failed to satisfy constraint: Member must have length \(key.isEmpty ? "greater than or equal to 1" : "less than or equal to \(TagRules.maxKeyLength)")")
+            }
+            if let value, value.unicodeScalars.count > TagRules.maxValueLength {
+                violations.add("Value '\(value)' at '\(path).value' failed to satisfy constraint: Member must have length less than or equal to \(TagRules.maxValueLength)")
+            }
+            if let key, let value { tags[key] = value }
         }
+        try engine { () throws(ShoalError) in try violations.throwIfAny() }
         return tags
     }
 
@@ -222,12 +237,27 @@ struct TableOperations: Sendable {
     }
 
     /// The table named by an ARN (`arn:aws:dynamodb:REGION:ACCOUNT:table/NAME`).
-    private func tableName(fromArn arn: String) throws(ProtocolError) -> String {
+    /// The table a tagging operation's `ResourceArn` names, with DynamoDB's answers: not an ARN is
+    /// a ValidationException; another service's ARN is AccessDeniedException; a DynamoDB ARN of
+    /// something other than a table (an index, a stream, a backup) is a ValidationException; a
+    /// table that does not exist is ResourceNotFoundException.
+    private func tableName(fromArn arn: String, operation: String) throws(ProtocolError) -> String {
+        var violations = ConstraintViolations()
+        violations.checkLength(arn, field: "resourceArn", min: 1, max: 1283)
+        try engine { () throws(ShoalError) in try violations.throwIfAny() }
         let parts = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
-        guard parts.count == 6, parts[0] == "arn", parts[2] == "dynamodb", parts[5].hasPrefix("table/") else {
+        guard parts.count == 6, parts[0] == "arn", !parts[1].isEmpty, !parts[2].isEmpty else {
             throw .validation("Invalid TableArn: Invalid ResourceArn provided as input \(arn)")
         }
-        let name = String(parts[5].dropFirst("table/".count))
+        guard parts[2] == "dynamodb" else {
+            throw ProtocolError(type: ProtocolError.coralNamespace + "AccessDeniedException",
+                                message: "User is not authorized to perform: dynamodb:\(operation) on resource: \(arn)")
+        }
+        let resource = parts[5].split(separator: "/", omittingEmptySubsequences: false)
+        guard resource.count == 2, resource[0] == "table", !resource[1].isEmpty else {
+            throw .validation("Invalid TableArn: \(arn) is not the ARN of a DynamoDB table; only tables can be tagged")
+        }
+        let name = String(resource[1])
         guard try exists(name) else {
             throw ProtocolError(ShoalError(.resourceNotFound, "Requested resource not found: ResourcArn: \(arn) not found"))
         }
@@ -249,14 +279,14 @@ struct TableOperations: Sendable {
     }
 
     func tagResource(_ r: RequestReader) throws(ProtocolError) -> JSONValue {
-        let name = try tableName(fromArn: try r.requiredString("ResourceArn"))
         let tags = try parseTags(r) ?? [:]
+        let name = try tableName(fromArn: try r.requiredString("ResourceArn"), operation: "TagResource")
         try engine { () throws(ShoalError) in try database.tagResource(tableName: name, tags: tags) }
         return .null  // DynamoDB's answer has an empty body
     }
 
     func untagResource(_ r: RequestReader) throws(ProtocolError) -> JSONValue {
-        let name = try tableName(fromArn: try r.requiredString("ResourceArn"))
+        let name = try tableName(fromArn: try r.requiredString("ResourceArn"), operation: "UntagResource")
         guard let keys = try r.stringArray("TagKeys") else {
             throw .validation("1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null")
         }
@@ -265,7 +295,7 @@ struct TableOperations: Sendable {
     }
 
     func listTagsOfResource(_ r: RequestReader) throws(ProtocolError) -> JSONValue {
-        let name = try tableName(fromArn: try r.requiredString("ResourceArn"))
+        let name = try tableName(fromArn: try r.requiredString("ResourceArn"), operation: "ListTagsOfResource")
         let tags = try engine { () throws(ShoalError) in try database.listTags(tableName: name) }
         return .object([("Tags", .array(tags.map { .object([("Key", .string($0.key)), ("Value", .string($0.value))]) }))])
     }
