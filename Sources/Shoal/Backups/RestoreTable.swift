@@ -59,8 +59,27 @@ extension Database {
             throw ShoalError(.tableAlreadyExists, "Table already exists: \(request.targetTableName)")
         }
         let (name, tableID, backupID) = (definition.name, definition.id, record.id)
-        jobs.start("restore of table \(name)", retrying: true) { [self] in try await loadRestore(tableName: name, tableID: tableID, backupID: backupID) }
+        startRestore(tableName: name, tableID: tableID, backupID: backupID)
         return created.tableDescription
+    }
+
+    /// The most times a restore's load runs before the restored table is given up.
+    static let restoreAttempts = 5
+
+    /// Loads a restored table in the background. A load that cannot finish (a damaged backup, or
+    /// ``restoreAttempts`` failures) deletes the table it was filling, so it never stays CREATING;
+    /// the failure is logged and listed in ``backgroundFailures``.
+    private func startRestore(tableName name: String, tableID: String, backupID: String) {
+        let job = "restore of table \(name)"
+        jobs.start(job, retrying: true, maxAttempts: Database.restoreAttempts, onGiveUp: { [self] error in
+            guard let handle = lookup(name), handle.definition.id == tableID else { return }
+            do {
+                _ = try await deleteTable(name)
+                jobs.report(job, ShoalError.internalError("The restore of table \(name) could not finish (\(error)); the table was deleted"))
+            } catch {
+                jobs.report(job, error)
+            }
+        }) { [self] in try await loadRestore(tableName: name, tableID: tableID, backupID: backupID) }
     }
 
     /// Restarts the loads a previous run left unfinished.
@@ -69,20 +88,23 @@ extension Database {
         for name in tableNames() {
             guard let definition = lookup(name)?.definition, let restore = definition.restore, restore.inProgress,
                   let record = backups.record(restore.sourceBackupArn) else { continue }
-            let (tableID, backupID) = (definition.id, record.id)
-            jobs.start("restore of table \(name)", retrying: true) { [self] in try await loadRestore(tableName: name, tableID: tableID, backupID: backupID) }
+            startRestore(tableName: name, tableID: definition.id, backupID: record.id)
         }
     }
 
     /// Writes the backup's items into the restored table through the write path (indexes
     /// included), then marks the table ACTIVE. Rewriting an item already loaded changes nothing,
-    /// so a load cut short by a crash, or a failure, simply runs again.
+    /// so a load cut short by a crash, or a failure, simply runs again. A backup that cannot be
+    /// read, or holds an item the table refuses, is a permanent failure.
     private func loadRestore(tableName: String, tableID: String, backupID: String) async throws {
         guard let handle = lookup(tableName), handle.definition.id == tableID else { return }
-        let reader = try StoredValueReader(path: backups.itemsPath(backupID))
+        func permanent<T>(_ body: () throws -> T) throws -> T {
+            do { return try body() } catch { throw BackgroundJobs.PermanentFailure(underlying: error) }
+        }
+        let reader = try permanent { try StoredValueReader(path: backups.itemsPath(backupID)) }
         var items: [Item] = []
-        while let value = try reader.next() {
-            items.append(try ShardLayout.decodeValue(value).item)
+        while let value = try permanent({ try reader.next() }) {
+            items.append(try permanent { try ShardLayout.decodeValue(value).item })
             if items.count >= Database.bulkUnit * shards.count {
                 try await loadBatch(handle, items)
                 items.removeAll(keepingCapacity: true)
@@ -97,7 +119,7 @@ extension Database {
 
     /// Writes items of the backup; they were valid in the source table, so a refusal is a fault.
     private func loadBatch(_ handle: TableHandle, _ items: [Item]) async throws {
-        if let failure = try await bulkPut(handle, items: items).first { throw failure.error }
+        if let failure = try await bulkPut(handle, items: items).first { throw BackgroundJobs.PermanentFailure(underlying: failure.error) }
     }
 }
 

@@ -14,7 +14,9 @@ public struct BackgroundFailure: Sendable, Equatable {
 /// job is a task the database owns. A job that fails for a reason other than the database closing
 /// or its subject going away (a deleted table) is logged at error level, kept in
 /// ``Database/backgroundFailures``, and, when it is safe to repeat, run again after a growing
-/// pause (1 s doubling to a minute). ``Database/shutdown()`` cancels and awaits every job.
+/// pause (1 s doubling to a minute). A job that can fail for good (a restore from a damaged
+/// backup) gives up after its attempts or at a ``PermanentFailure`` and runs its give-up step, so
+/// nothing waits on it forever. ``Database/shutdown()`` cancels and awaits every job.
 final class BackgroundJobs: Sendable {
     private struct State {
         var tasks: [Int: Task<Void, Never>] = [:]
@@ -23,32 +25,51 @@ final class BackgroundJobs: Sendable {
         var closing = false
     }
 
+    /// An error that running the job again cannot fix: the job gives up at once.
+    struct PermanentFailure: Error, CustomStringConvertible {
+        let underlying: any Error
+        var description: String { "\(underlying)" }
+    }
+
     private let state = Mutex(State())
     let logger: Logger
+    /// The pause before the first retry (doubling, at most a minute).
+    private let firstPause: Duration
     /// The most failures kept (oldest dropped first).
     static let keptFailures = 100
 
-    init(logger: Logger) { self.logger = logger }
+    init(logger: Logger, firstPause: Duration = .seconds(1)) {
+        self.logger = logger
+        self.firstPause = firstPause
+    }
 
     var failures: [BackgroundFailure] { state.withLock { $0.failures } }
 
     var running: Int { state.withLock { $0.tasks.count } }
 
-    /// Runs `work` as a job named `name`. With `retrying`, a failed run is repeated until it
-    /// succeeds or the database closes (the work must be safe to repeat).
-    func start(_ name: String, retrying: Bool, _ work: @escaping @Sendable () async throws -> Void) {
+    /// Runs `work` as a job named `name`. With `retrying`, a failed run is repeated (the work must
+    /// be safe to repeat) until it succeeds, the database closes, `maxAttempts` runs have failed
+    /// or one fails with a ``PermanentFailure``; then `onGiveUp` runs with the last error.
+    func start(_ name: String, retrying: Bool, maxAttempts: Int = .max,
+               onGiveUp: (@Sendable (any Error) async -> Void)? = nil, _ work: @escaping @Sendable () async throws -> Void) {
         state.withLock { state in
             guard !state.closing else { return }
             let id = state.next
             state.next += 1
             state.tasks[id] = Task.detached { [self] in
-                var pause = Duration.seconds(1)
+                var pause = firstPause
+                var failed = 0
                 while !Task.isCancelled {
                     do {
                         try await work()
                         break
                     } catch {
-                        guard report(name, error) && retrying else { break }
+                        failed += 1
+                        guard report(name, error) else { break }
+                        guard retrying, failed < maxAttempts, !(error is PermanentFailure) else {
+                            await onGiveUp?(error)
+                            break
+                        }
                         try? await Task.sleep(for: pause)
                         pause = min(pause * 2, .seconds(60))
                     }
