@@ -361,6 +361,33 @@ func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) as
         db.close()
     }
 
+    /// Lambda's 1 MB limit on a window's state: a state past it ends the window early (a final
+    /// invocation with that state and isWindowTerminatedEarly), and the next batch starts afresh.
+    @Test func aWindowStatePastOneMegabyteEndsTheWindowEarly() async throws {
+        let (dir, db, arn) = try await TriggerTests.fixture(shards: 1)
+        defer { withExtendedLifetime(dir) {} }
+        let log = BatchLog()
+        let big = String(repeating: "x", count: TumblingWindow.maxStateBytes)
+        db.registerFunction("f") { batch in
+            log.append(batch)
+            let window = try #require(batch.window)
+            if window.isFinalInvokeForWindow { return TriggerResponse(state: "{}") }
+            // The first batch of a window returns an oversized state; later ones a small one.
+            return TriggerResponse(state: window.state == "{}" ? "{\"pad\":\"\(big)\"}" : "{\"n\":1}")
+        }
+        _ = try await TriggerTests.mapping(db, arn, TriggerTests.params(batchSize: 1, tumbling: 600))
+        try await db.table("Orders").put(["pk": "a", "sk": 1])
+        #expect(try await eventually(8) { log.all.contains { $0.window?.isWindowTerminatedEarly == true } })
+        let early = try #require(log.all.first { $0.window?.isWindowTerminatedEarly == true }?.window)
+        #expect(early.isFinalInvokeForWindow)
+        #expect(early.state.utf8.count > TumblingWindow.maxStateBytes)
+        try await db.table("Orders").put(["pk": "b", "sk": 1])
+        #expect(try await eventually(8) { log.all.filter { !$0.records.isEmpty }.count == 2 })
+        let second = try #require(log.all.last { !$0.records.isEmpty }?.window)
+        #expect(second.state == "{}")
+        db.close()
+    }
+
     @Test func validationAndErrors() async throws {
         let (dir, db, arn) = try await TriggerTests.fixture(shards: 1)
         defer { withExtendedLifetime(dir) {} }

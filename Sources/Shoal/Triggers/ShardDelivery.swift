@@ -148,11 +148,16 @@ extension DeliveryContext {
         checkpoint.windowStart = start
         checkpoint.windowState = state
         checkpoint.after = StreamRecordCodec.parse(sequenceNumber: inWindow.last!.sequenceNumber)?.counter ?? checkpoint.after
+        // Lambda ends a window whose state passes 1 MB: the final invocation gets that state, and
+        // it is never stored (until the final invocation succeeds, the batch is not checkpointed).
+        if state.utf8.count > TumblingWindow.maxStateBytes {
+            return await closeWindow(&checkpoint, early: true)
+        }
         return save(checkpoint)
     }
 
     /// The final invocation of the open window (no records, its state), retried until it succeeds;
-    /// `early` when its shard ended before the window did.
+    /// `early` when its shard ended before the window did or its state grew past 1 MB.
     private func closeWindow(_ checkpoint: inout MappingCheckpoint, early: Bool = false) async -> Bool {
         guard let start = checkpoint.windowStart else { return true }
         let window = TumblingWindow(start: Date(timeIntervalSince1970: start),

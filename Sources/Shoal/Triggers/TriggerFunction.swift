@@ -2,6 +2,9 @@ import Foundation
 
 /// A tumbling window's part of an invocation (Lambda's `window`, `state`, `isFinalInvokeForWindow`).
 public struct TumblingWindow: Sendable, Equatable {
+    /// Lambda's limit on a window's state (per shard): past it the window ends early.
+    public static let maxStateBytes = 1 << 20
+
     public var start: Date
     public var end: Date
     /// The state the function returned for this window so far, as a JSON object (`{}` at first).
