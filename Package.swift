@@ -62,6 +62,17 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // `shoal serve` with an in-process (closure) trigger, for the crash harness.
+        .executableTarget(
+            name: "shoal-crash-server",
+            dependencies: [
+                "ShoalServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/CrashServer"
+        ),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
         .testTarget(name: "ShoalTests", dependencies: ["Shoal", "LMDB", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ShoalServerTests", dependencies: ["ShoalServer", "Zlib"]),

@@ -36,15 +36,16 @@ def free_port():
 class Server:
     """A `shoal serve` process with its own data directory."""
 
-    def __init__(self, *extra, data=None, env=None):
+    def __init__(self, *extra, data=None, env=None, binary=None):
         """`data`: an existing temporary folder to serve again (its `db` directory); `env`: more
-        environment variables for the process."""
+        environment variables for the process; `binary`: another executable that takes `serve`'s
+        arguments (the crash harness's server with an in-process trigger)."""
         self.port = free_port()
         self.data = data or tempfile.mkdtemp(prefix="shoal-compat-")
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self.log = open(os.path.join(self.data, "server.log"), "a+")
         self.process = subprocess.Popen(
-            [shoal_binary(), "serve", "--data", os.path.join(self.data, "db"), "--port", str(self.port),
+            [binary or shoal_binary(), "serve", "--data", os.path.join(self.data, "db"), "--port", str(self.port),
              "--durability", "nosync", *extra],
             stdout=self.log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
         deadline = time.time() + 60

@@ -1,10 +1,12 @@
 """kill -9 under load, again and again: 8 clients put, update, delete and write cross-shard
-transactions on a table with a GSI, an LSI, a stream, time to live and a webhook trigger, and
-the server is killed while they write. After every restart: no acknowledged write is lost, the
-indexes equal what the table says they hold, and (at the end) the stream has exactly one record
-per change in per-key order, every record reached the trigger in per-key order, and every
-transaction is all-or-nothing. SHOAL_CRASH_ROUNDS sets the rounds (10 by default; 100 before an
-issue is resolved)."""
+transactions on a table with a GSI, an LSI, a stream, time to live and triggers, and the server
+is killed while they write. After every restart: no acknowledged write is lost, the indexes
+equal what the table says they hold, and (at the end) the stream has exactly one record per
+change in per-key order, every record reached each trigger at least once and in per-key order,
+and every transaction is all-or-nothing. Two servers take the beating: `shoal serve` with a
+webhook trigger, and `shoal-crash-server` (the same server embedded in a Swift program) with a
+webhook and an in-process closure trigger that logs what it receives to a file.
+SHOAL_CRASH_ROUNDS sets the rounds (10 by default; 100 before an issue is resolved)."""
 import os
 import random
 import tempfile
@@ -12,9 +14,10 @@ import threading
 import time
 
 import boto3
+import pytest
 from botocore.config import Config
 
-from conftest import Server
+from conftest import Server, shoal_binary
 from test_triggers import Receiver, wait_for
 
 ROUNDS = int(os.environ.get("SHOAL_CRASH_ROUNDS", "10"))
@@ -27,6 +30,41 @@ def clients(server):
     kwargs = dict(endpoint_url=server.endpoint, region_name="us-east-1", aws_access_key_id="x",
                   aws_secret_access_key="x", config=Config(retries={"max_attempts": 1}, connect_timeout=2, read_timeout=10))
     return boto3.client("dynamodb", **kwargs), boto3.client("dynamodbstreams", **kwargs)
+
+
+def lambda_client(server):
+    return boto3.client("lambda", endpoint_url=server.endpoint, region_name="us-east-1", aws_access_key_id="x",
+                        aws_secret_access_key="x", config=Config(retries={"max_attempts": 1}))
+
+
+def in_process_deliveries(path):
+    """What the in-process function logged, in arrival order: (sequence number, key, value or
+    None); a last line cut by the kill is left out."""
+    with open(path) as f:
+        text = f.read()
+    lines = text.split("\n")[:-1]  # the part after the last newline is incomplete (or empty)
+    result = []
+    for line in lines:
+        sequence, pk, value = line.split(" ")
+        result.append((sequence, pk, None if value == "-" else int(value)))
+    return result
+
+
+def check_deliveries(name, deliveries, wanted):
+    """Every wanted record arrived at least once, and each key's values arrived in order (a
+    redelivery repeats what came before it, so the first arrival of each record counts)."""
+    missing = wanted - {sequence for sequence, _, _ in deliveries}
+    assert not missing, f"{name}: {len(missing)} records never delivered"
+    seen, delivered = set(), {}
+    for sequence, pk, value in deliveries:
+        if sequence in seen:
+            continue
+        seen.add(sequence)
+        if value is not None:
+            delivered.setdefault(pk, []).append(value)
+    for pk, values in delivered.items():
+        if not pk.startswith("ttl-"):
+            assert values == sorted(values), f"{name}: {pk} delivered out of order {values}"
 
 
 def create_table(ddb):
@@ -172,7 +210,12 @@ def values_per_key(records):
     return per_key
 
 
-def test_kill_minus_nine_under_load_keeps_every_promise():
+def crash_server_binary():
+    return os.path.join(os.path.dirname(shoal_binary()), "shoal-crash-server")
+
+
+@pytest.mark.parametrize("embedded", [False, True], ids=["shoal-serve", "embedded-with-closure-trigger"])
+def test_kill_minus_nine_under_load_keeps_every_promise(embedded):
     hook = Receiver()
     folder = tempfile.mkdtemp(prefix="shoal-crash-")
     triggers = os.path.join(folder, "triggers.yaml")
@@ -181,12 +224,17 @@ def test_kill_minus_nine_under_load_keeps_every_promise():
                 f"EventSourceMappings:\n  - FunctionName: hook\n    Table: {TABLE}\n    StartingPosition: TRIM_HORIZON\n"
                 f"    BatchSize: 100\n")
     args = ("--triggers", triggers, "--durability", "sync", "--ttl-period", "0.2")
-    server = Server(*args)
+    binary = crash_server_binary() if embedded else None
+    server = Server(*args, binary=binary)
     model = Model()
     expired_keys = [f"ttl-{i}" for i in range(10)]
     try:
         ddb, streams = clients(server)
         create_table(ddb)
+        if embedded:
+            arn = ddb.describe_table(TableName=TABLE)["Table"]["LatestStreamArn"]
+            lambda_client(server).create_event_source_mapping(FunctionName="inprocess", EventSourceArn=arn,
+                                                              StartingPosition="TRIM_HORIZON", BatchSize=100)
         for pk in expired_keys:
             ddb.put_item(TableName=TABLE, Item={**key(pk), "v": {"N": "0"}, "exp": {"N": str(int(time.time()) - 60)}})
         for round_ in range(ROUNDS):
@@ -203,7 +251,7 @@ def test_kill_minus_nine_under_load_keeps_every_promise():
             stop.set()
             for w in workers:
                 w.join()
-            server = Server(*args, data=server.data)
+            server = Server(*args, data=server.data, binary=binary)
             ddb, streams = clients(server)
             check_items(ddb, model)
             check_indexes(ddb)
@@ -234,21 +282,19 @@ def test_kill_minus_nine_under_load_keeps_every_promise():
         removals = [r for r in records if r["dynamodb"]["Keys"]["pk"]["S"].startswith("ttl-") and r["eventName"] == "REMOVE"]
         assert len(removals) == len(expired_keys)
         assert all(r.get("userIdentity", {}).get("PrincipalId") == "dynamodb.amazonaws.com" for r in removals)
-        # The trigger: every record delivered at least once, each key's records in order.
+        # The triggers: every record delivered at least once, each key's records in order.
         wanted = {r["dynamodb"]["SequenceNumber"] for r in records}
-        assert wait_for(lambda: wanted <= {r["dynamodb"]["SequenceNumber"] for r in hook.records()}, timeout=60)
-        seen, delivered = set(), {}
-        for r in hook.records():  # in arrival order; a redelivery repeats what came before it
-            sequence = r["dynamodb"]["SequenceNumber"]
-            if sequence in seen:
-                continue
-            seen.add(sequence)
-            image = r["dynamodb"].get("NewImage")
-            if image and "v" in image:
-                delivered.setdefault(r["dynamodb"]["Keys"]["pk"]["S"], []).append(int(image["v"]["N"]))
-        for pk, values in delivered.items():
-            if not pk.startswith("ttl-"):
-                assert values == sorted(values), f"{pk}: delivered out of order {values}"
+
+        def webhook_deliveries():
+            return [(r["dynamodb"]["SequenceNumber"], r["dynamodb"]["Keys"]["pk"]["S"],
+                     int(r["dynamodb"]["NewImage"]["v"]["N"]) if "v" in r["dynamodb"].get("NewImage", {}) else None)
+                    for r in hook.records()]
+        assert wait_for(lambda: wanted <= {d[0] for d in webhook_deliveries()}, timeout=60)
+        check_deliveries("webhook", webhook_deliveries(), wanted)
+        if embedded:
+            log = os.path.join(server.data, "inprocess.log")
+            assert wait_for(lambda: wanted <= {d[0] for d in in_process_deliveries(log)}, timeout=60)
+            check_deliveries("in-process", in_process_deliveries(log), wanted)
     finally:
         server.stop()
         hook.close()
