@@ -58,7 +58,7 @@ struct CapturingLogHandler: LogHandler {
     /// A retrying job that keeps failing: retried after a growing pause, given up after its
     /// attempts (its give-up step runs once), and a shutdown awaits a job that is still retrying.
     @Test func aRetryingJobGivesUpAfterItsAttempts() async throws {
-        let jobs = BackgroundJobs(logger: Logger(label: "test"), firstPause: .milliseconds(5))
+        let jobs = BackgroundJobs(logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, firstPause: .milliseconds(5))
         let runs = Mutex(0)
         let gaveUp = Mutex<[String]>([])
         jobs.start("flaky", retrying: true, maxAttempts: 3, onGiveUp: { error in gaveUp.withLock { $0.append("\(error)") } }) {
