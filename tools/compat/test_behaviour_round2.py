@@ -131,7 +131,6 @@ def test_50_an_index_query_names_only_the_index_keys(ddb, table_name):
                                            "x": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "b"}]}}),
           "Query", r"ValidationException.*key condition")
     for condition in ("x = :x AND p = :p", "x = :x AND z = :z"):
-        names = condition.split()
         used = {k: v for k, v in values.items() if k in condition}
         fails(lambda: ddb.query(TableName=table_name, IndexName="gsi", KeyConditionExpression=condition,
                                 ExpressionAttributeValues=used), "Query", r"ValidationException.*key condition")
