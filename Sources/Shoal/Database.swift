@@ -155,7 +155,7 @@ public final class Database: Sendable {
         self.options = options
         jobs = BackgroundJobs(logger: options.logger)
         guard !FileManager.default.fileExists(atPath: path + "/" + DirectoryBackupManifest.restoringMarker) else {
-            throw ShoalError.internalError("\(path) holds an interrupted restore: run `shoal restore` into it again with --overwrite")
+            throw ShoalError.internalError("\(path) holds an interrupted restore: restore into it again, overwriting it")
         }
         if options.readOnly {
             var isDirectory: ObjCBool = false
@@ -170,7 +170,7 @@ public final class Database: Sendable {
         catalog = try Catalog(path: path + "/catalog", noSync: options.durability == .noSync, readOnly: options.readOnly)
         tokens = TokenSealer(secret: try catalog.tokenSecret(readOnly: options.readOnly))
         if let reshard = try catalog.reshardState() {
-            throw ShoalError.internalError("\(path) holds an interrupted reshard from \(reshard.from) to \(reshard.to) shards: run `shoal reshard --data \(path) --shards \(reshard.to)` to finish it\(reshard.phase == .copy ? " (or with --roll-back to undo it)" : "")")
+            throw ShoalError.internalError("\(path) holds an interrupted reshard from \(reshard.from) to \(reshard.to) shards: reshard it to \(reshard.to) shards to finish it\(reshard.phase == .copy ? ", or roll it back" : "")")
         }
         let layout = options.readOnly ? try catalog.storedLayout()
             : try catalog.layout(proposing: .init(shardCount: options.shardCount, virtualNodes: HashRing.defaultVirtualNodes))

@@ -123,6 +123,10 @@ struct Restore: AsyncParsableCommand {
     var overwrite = false
 
     func run() async throws {
+        // The engine refuses a directory with contents; the hint about the flag is the CLI's.
+        if !overwrite, let contents = try? FileManager.default.contentsOfDirectory(atPath: data), contents.contains(where: { $0 != "LOCK" }) {
+            throw ValidationError("\(data) is not empty: restore into a new or empty directory, or pass --overwrite to replace its contents")
+        }
         let bar = ProgressBar("restore", unit: .bytes)
         // An interrupted restore leaves the directory marked, so nothing opens it half-copied.
         let interrupt = InterruptHandler {}

@@ -70,6 +70,10 @@ struct ReshardCommand: AsyncParsableCommand {
                   + String(format: "; requests held for %.2f s", answer.pausedSeconds))
             return
         }
+        if case .failure(let error) = outcome, let pending = Reshard.interrupted(at: data) {
+            throw ValidationError("\(error); run `shoal reshard --data \(data) --shards \(pending.to)` to finish it"
+                                  + (pending.canRollBack ? ", or with --roll-back to undo it" : ""))
+        }
         let report = try outcome.get()
         bar.finish(done: report.items)
         let seconds = Double(report.duration.components.seconds) + Double(report.duration.components.attoseconds) / 1e18

@@ -131,7 +131,17 @@ struct Serve: AsyncParsableCommand {
         let metrics = ServerMetrics()
         options.metricsFactory = metrics.factory
         options.logger = logger
-        let database = try Database.open(at: data, options: options)
+        let database: Database
+        do {
+            database = try Database.open(at: data, options: options)
+        } catch let error as ShoalError {
+            // The engine names the state; the commands that settle it are this program's.
+            if let pending = Reshard.interrupted(at: data) {
+                throw ValidationError("\(error); run `shoal reshard --data \(data) --shards \(pending.to)` to finish it"
+                                      + (pending.canRollBack ? ", or with --roll-back to undo it" : ""))
+            }
+            throw error
+        }
         TriggerHost.prepare(database)
         var services: [any Service] = []
         if let triggersFile {
@@ -179,6 +189,10 @@ struct Serve: AsyncParsableCommand {
             reopened.adoptFunctions(from: closed)
             logger.info("Shoal serving \(path) with \(reopened.shardCount) shards")
             return reopened
+        } onUnavailable: { error in
+            // Nothing can be served from a directory that does not open: say why and stop.
+            FileHandle.standardError.write(Data("shoal: \(error.message)\n".utf8))
+            Foundation.exit(70)
         }
         let app = ShoalHTTPServer.application(host: host, configuration: configuration, logger: logger, metrics: metrics)
         let group = ServiceGroup(configuration: .init(services: [app] + services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

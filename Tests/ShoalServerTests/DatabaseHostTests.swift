@@ -47,10 +47,10 @@ private final class WriterState: Sendable {
                             i += 1
                             let key = i % 5 == 0 ? "pre-\((i * 4 + writer) % 4000)" : "w\(writer)-\(i % 400)"
                             if i % 3 == 2 {
-                                _ = try await host.use { db in try await db.table("Writes").delete(["pk": .s(key)]) }
+                                _ = try await host.use { db async throws(ShoalError) in try await db.table("Writes").delete(["pk": .s(key)]) }
                                 model[key] = .some(nil)
                             } else {
-                                try await host.use { db in try await db.table("Writes").put(["pk": .s(key), "g": .s("g\(i % 7)"), "v": .n(Number(i))]) }
+                                try await host.use { db async throws(ShoalError) in try await db.table("Writes").put(["pk": .s(key), "g": .s("g\(i % 7)"), "v": .n(Number(i))]) }
                                 model[key] = .some(i)
                             }
                             state.acknowledged.withLock { $0.append(key) }
@@ -108,7 +108,7 @@ private final class WriterState: Sendable {
         // Refusals leave the database open and serving.
         await #expect(throws: ShoalError.self) { try await host.reshard(to: 6) }
         await #expect(throws: ShoalError.self) { try await host.reshard(to: 0) }
-        try await host.use { db in try await db.table("Writes").put(["pk": "after"]) }
+        try await host.use { db async throws(ShoalError) in try await db.table("Writes").put(["pk": .s("after")]) }
     }
 
     @Test func aHostWithoutADirectoryCannotReshard() async throws {

@@ -84,7 +84,7 @@ enum DirectoryCopy {
         if !contents.isEmpty {
             guard overwrite else {
                 lock.release()
-                throw ShoalError.validation("\(directory) is not empty: restore into a new or empty directory, or pass --overwrite to replace its contents")
+                throw ShoalError.validation("\(directory) is not empty: restore into a new or empty directory, or overwrite it")
             }
             for name in contents { try manager.removeItem(atPath: directory + "/" + name) }
         }

@@ -61,11 +61,18 @@ public enum Reshard {
     /// Items per writer unit.
     static let batch = 512
 
+    /// The reshard a directory holds unfinished, if any: its shard counts, and whether it can still
+    /// be rolled back (it has not reached its commit point).
+    public static func interrupted(at path: String) -> (from: Int, to: Int, canRollBack: Bool)? {
+        guard let state = try? ReshardDirectory.pendingState(path) else { return nil }
+        return (state.from, state.to, state.phase == .copy)
+    }
+
     /// Refuses, before anything closes, a reshard of an open database that ``run`` would refuse:
     /// a shard count out of range or unchanged, an index being built or deleted, a table being
     /// prepared (time to live being enabled, or restored).
     public static func checkReady(_ database: Database, shardCount target: Int) throws(ShoalError) {
-        guard (1...999).contains(target) else { throw .validation("--shards must be between 1 and 999") }
+        guard (1...999).contains(target) else { throw .validation("The shard count must be between 1 and 999") }
         guard target != database.shardCount else { throw .validation("The data directory already has \(target) shards") }
         do {
             try ReshardDirectory.checkReady(database)
@@ -84,7 +91,7 @@ public enum Reshard {
     public static func run(at path: String, shardCount target: Int, rollBack: Bool = false, durability: Durability = .sync,
                            testCrashAt: String? = nil, precopy: ReshardPreCopy? = nil,
                            progress: (@Sendable (Int, Int) -> Void)? = nil) async throws(ShoalError) -> ReshardReport {
-        guard (1...999).contains(target) || rollBack else { throw .validation("--shards must be between 1 and 999") }
+        guard (1...999).contains(target) || rollBack else { throw .validation("The shard count must be between 1 and 999") }
         let started = ContinuousClock.now
         do {
             // Settle the directory first: redo committed transactions, finish open-time repairs.

@@ -82,7 +82,7 @@ final class ReshardDirectory {
         if rollBack {
             guard let pending = state else { throw ShoalError.validation("There is no interrupted reshard to roll back in \(path)") }
             guard pending.phase == .copy else {
-                throw ShoalError.validation("The reshard from \(pending.from) to \(pending.to) shards passed its commit point: run it again with --shards \(pending.to) to finish it")
+                throw ShoalError.validation("The reshard from \(pending.from) to \(pending.to) shards passed its commit point: it can only be finished, by resharding to \(pending.to) shards again")
             }
             try openShards(max(pending.from, pending.to))
             let ring = HashRing(shardCount: pending.from, virtualNodes: layout.virtualNodes)
@@ -92,7 +92,7 @@ final class ReshardDirectory {
         }
         if var pending = state {
             guard pending.to == target else {
-                throw ShoalError.validation("An interrupted reshard from \(pending.from) to \(pending.to) shards is in this directory: run with --shards \(pending.to) to finish it\(pending.phase == .copy ? ", or --roll-back to undo it" : "")")
+                throw ShoalError.validation("An interrupted reshard from \(pending.from) to \(pending.to) shards is in this directory: reshard to \(pending.to) shards to finish it\(pending.phase == .copy ? ", or roll it back" : "")")
             }
             if pending.phase == .copy && pending.online == true {
                 // Copies made while a server wrote may be stale: start the copy afresh.

@@ -117,7 +117,7 @@ struct DynamoDBRequestHandler: Sendable {
         if operation == "ReshardDataDirectory" { return try await AdminOperations.reshardDataDirectory(try RequestReader(json), host: host) }
         if operation == "DescribeReshard" { return AdminOperations.describeReshard(host: host) }
         if operation == "DescribeBackgroundJobs" {
-            return await host.withDatabase { database, _ in AdminOperations.describeBackgroundJobs(database) }
+            return try await host.withDatabase { (database, _) throws(ProtocolError) in AdminOperations.describeBackgroundJobs(database) }
         }
         if operation == "BackupDataDirectory" {
             let reader = try RequestReader(json)

@@ -40,7 +40,9 @@ public enum ShoalHTTPServer {
             }
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
-            let text = await host.withDatabase { database, _ in metrics.render(database) }
+            guard let text = await host.whenAvailable({ database in metrics.render(database) }) else {
+                return plainTextResponse(.serviceUnavailable, "The data directory could not be opened again after resharding")
+            }
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: text)))
         }
         router.post("/") { request, context in

@@ -26,10 +26,11 @@ struct LambdaAPIHandler: Sendable {
     /// Routes the API; each request is handled with the host's database of the moment.
     static func register(on router: Router<BasicRequestContext>, host: DatabaseHost, configuration: ServerConfiguration) {
         @Sendable func serve(_ request: Request, _ body: @escaping @Sendable (LambdaAPIHandler, RequestReader, [String: String]) async throws(LambdaError) -> (HTTPResponse.Status, JSONValue)) async -> Response {
-            await host.withDatabase { database, _ in
+            let response = await host.whenAvailable { database in
                 let handler = LambdaAPIHandler(database: database, configuration: configuration)
                 return await handler.handle(request) { r, query throws(LambdaError) in try await body(handler, r, query) }
             }
+            return response ?? plainTextResponse(.serviceUnavailable, "The data directory could not be opened again after resharding")
         }
         // The router matches the path with and without its trailing slash (boto3 sends one).
         let path = RouterPath(LambdaAPIHandler.basePath)

@@ -15,7 +15,11 @@ struct OperationDispatcher: Sendable {
     let transactions: TransactionOperations
     let streams: StreamOperations
 
+    /// The database every operation of this dispatcher works on.
+    let database: Database
+
     init(database: Database) {
+        self.database = database
         tables = TableOperations(database: database)
         items = ItemOperations(database: database)
         reads = ReadOperations(database: database)
