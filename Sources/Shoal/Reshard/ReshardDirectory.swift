@@ -180,16 +180,16 @@ final class ReshardDirectory {
     /// - Returns: the items deleted.
     static func deleteItems(_ keys: [[UInt8]], tableID: String, from shard: Shard) async throws -> Int {
         try await shard.writer.perform { context in
-            var table = try context.table(tableID)
-            table.stream = nil
+            let table = try context.table(tableID)
             var deleted = 0
             for key in keys {
                 guard let stored = try context.get(table.items, key: key) else { continue }
-                if table.needsOldImage {
+                if table.needsOldImage(for: .reshardCopy) {
                     let decoded = try ShardLayout.decodeValue(stored)
-                    try context.writeItem(table, tableID: tableID, key: key, old: OldItem(item: decoded.item, size: decoded.size), new: nil)
+                    try context.writeItem(table, tableID: tableID, key: key, old: OldItem(item: decoded.item, size: decoded.size), new: nil,
+                                          origin: .reshardCopy)
                 } else {
-                    try context.removeItem(table, tableID: tableID, key: key, size: try ShardLayout.storedSize(stored))
+                    try context.removeItem(table, tableID: tableID, key: key, size: try ShardLayout.storedSize(stored), origin: .reshardCopy)
                 }
                 deleted += 1
             }
@@ -201,8 +201,7 @@ final class ReshardDirectory {
     /// expiry entries, and no stream record.
     static func writeCopies(_ entries: [(key: [UInt8], value: [UInt8]?)], tableID: String, into shard: Shard) async throws {
         try await shard.writer.perform { context in
-            var table = try context.table(tableID)
-            table.stream = nil
+            let table = try context.table(tableID)
             for (key, value) in entries {
                 let old = try context.get(table.items, key: key).map { stored throws in
                     let decoded = try ShardLayout.decodeValue(stored)
@@ -210,9 +209,10 @@ final class ReshardDirectory {
                 }
                 if let value {
                     let (item, size) = try ShardLayout.decodeValue(value)
-                    try context.writeItem(table, tableID: tableID, key: key, old: old, new: NewItem(item: item, value: value, size: size))
+                    try context.writeItem(table, tableID: tableID, key: key, old: old, new: NewItem(item: item, value: value, size: size),
+                                          origin: .reshardCopy)
                 } else if old != nil {
-                    try context.writeItem(table, tableID: tableID, key: key, old: old, new: nil)
+                    try context.writeItem(table, tableID: tableID, key: key, old: old, new: nil, origin: .reshardCopy)
                 }
             }
         }

@@ -14,7 +14,8 @@ struct TableStorage: Sendable {
 
     /// Whether a write must know the item it replaces (to move or delete index entries, to tell
     /// the stream what changed, or to move its expiry entry).
-    var needsOldImage: Bool { !indexes.isEmpty || stream != nil || ttlAttribute != nil }
+    /// Whether a client's write must read the item it replaces (see ``needsOldImage(for:)``).
+    var needsOldImage: Bool { needsOldImage(for: .client) }
 
     func index(named name: String) -> ShardIndex? {
         indexes.first { Bytewise.equal($0.rules.name, name) }

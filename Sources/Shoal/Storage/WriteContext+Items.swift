@@ -36,10 +36,10 @@ extension WriteContext {
     /// - Throws: `ValidationException` when `new` has an index key attribute of the wrong type,
     ///   empty or too large; nothing is written then.
     /// - Returns: the write capacity units each index consumed.
+    /// `origin`: who makes the write, which decides its stream record (see ``WriteOrigin``).
     @discardableResult
-    /// `byService`: the write is time to live's deletion (its stream record says so).
     func writeItem(_ table: TableStorage, tableID: String, key: [UInt8], old: OldItem?, new: NewItem?,
-                   byService: Bool = false) throws -> ConsumedCapacity {
+                   origin: WriteOrigin = .client) throws -> ConsumedCapacity {
         // Every index key is checked before anything is written.
         var moves: [(index: ShardIndex, old: [UInt8]?, new: [UInt8]?)] = []
         moves.reserveCapacity(table.indexes.count)
@@ -100,12 +100,12 @@ extension WriteContext {
             addSize(after - before, table: tableID, index: move.index.id)
         }
         try moveExpiry(table, tableID: tableID, key: key, old: old?.item, new: new?.item)
-        if let stream = table.stream, let event = StreamRecordCodec.change(old: old?.item, new: new?.item) {
+        if origin.recordsStream, let stream = table.stream, let event = StreamRecordCodec.change(old: old?.item, new: new?.item) {
             let image = (new?.item ?? old?.item)!
             var keys = Item(minimumCapacity: 2)
             for name in stream.primaryKey.names { keys[AttributeName(name)] = image[name] }
             try appendRecord(stream, value: StreamRecordCodec.encode(event: event, time: Date(), keys: keys, old: old?.item,
-                                                                      new: new?.item, viewType: stream.viewType, byService: byService))
+                                                                      new: new?.item, viewType: stream.viewType, byService: origin.byService))
         }
         return capacity
     }
@@ -123,8 +123,8 @@ extension WriteContext {
     }
 
     /// The fast path of a delete on a table without indexes: the item need not be decoded.
-    func removeItem(_ table: TableStorage, tableID: String, key: [UInt8], size: Int) throws {
-        precondition(!table.needsOldImage, "a table with indexes must write through writeItem")
+    func removeItem(_ table: TableStorage, tableID: String, key: [UInt8], size: Int, origin: WriteOrigin = .client) throws {
+        precondition(!table.needsOldImage(for: origin), "a table with indexes, expiry or a stream must write through writeItem")
         try delete(table.items, key: key)
         noteItemWrite(tableID: tableID, key: key)
         addSize(-size, table: tableID)

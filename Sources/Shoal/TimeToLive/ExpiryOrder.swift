@@ -76,7 +76,7 @@ extension WriteContext {
                 continue
             }
             // Deletes the entry too.
-            try writeItem(table, tableID: tableID, key: itemKey, old: OldItem(item: item, size: size), new: nil, byService: true)
+            try writeItem(table, tableID: tableID, key: itemKey, old: OldItem(item: item, size: size), new: nil, origin: .timeToLive)
             deleted += 1
         }
         return (examined, deleted)

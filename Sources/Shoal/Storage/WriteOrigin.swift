@@ -1,0 +1,25 @@
+/// Who makes a write. The write funnel (``WriteContext/writeItem(_:tableID:key:old:new:origin:)``)
+/// decides from it what goes with the change: a stream record or none, and whose.
+enum WriteOrigin: Sendable, Equatable {
+    /// A client's request (or a transaction's, or a restore's or import's): an ordinary stream record.
+    case client
+    /// Time to live's deletion of an expired item: the stream record names the service
+    /// (`userIdentity` `dynamodb.amazonaws.com`), as DynamoDB's does.
+    case timeToLive
+    /// A reshard moving an item between shards: the item does not change, so no stream record.
+    case reshardCopy
+
+    /// Whether the change is appended to the table's stream (when it has one).
+    var recordsStream: Bool { self != .reshardCopy }
+
+    /// Whether the stream record says the service made the change.
+    var byService: Bool { self == .timeToLive }
+}
+
+extension TableStorage {
+    /// Whether a write from `origin` must read the item it replaces (to keep indexes, expiry
+    /// order or the stream right); when not, it can take the fast paths.
+    func needsOldImage(for origin: WriteOrigin) -> Bool {
+        !indexes.isEmpty || ttlAttribute != nil || (stream != nil && origin.recordsStream)
+    }
+}
