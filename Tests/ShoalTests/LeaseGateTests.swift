@@ -23,7 +23,9 @@ import Testing
         #expect(r3)
         let r4 = gate.tryAcquire()
         #expect(r4)
-        guard case .waitForLeases = gate.beginExclusive(parking: 100) else { Issue.record("begin"); return }
+        guard case .waitForLeases = gate.beginExclusive() else { Issue.record("begin"); return }
+        let parked = gate.parkExclusive(100)
+        #expect(parked)
         // New requests wait, in arrival order.
         let r5 = gate.tryAcquire()
         #expect(!r5)
@@ -44,9 +46,9 @@ import Testing
 
     @Test func anExclusiveOperationWithNoLeaseOutRunsAtOnce() {
         var gate = LeaseGate<Int>()
-        guard case .run = gate.beginExclusive(parking: 100) else { Issue.record("begin"); return }
-        // A second exclusive operation is refused while the first runs, and keeps nothing.
-        guard case .refused = gate.beginExclusive(parking: 101) else { Issue.record("second begin"); return }
+        guard case .run = gate.beginExclusive() else { Issue.record("begin"); return }
+        // A second exclusive operation is refused while the first runs.
+        guard case .refused = gate.beginExclusive() else { Issue.record("second begin"); return }
         let r10 = gate.acquire(parking: 1)
         #expect(r10 == .wait)
         let r11 = gate.endExclusive()
@@ -54,6 +56,21 @@ import Testing
         // Ending twice resumes nobody twice.
         let r12 = gate.endExclusive()
         #expect(r12.isEmpty)
+    }
+
+    @Test func leasesThatComeBackBeforeTheOperationParksLetItRunAtOnce() {
+        var gate = LeaseGate<Int>()
+        let r1 = gate.tryAcquire()
+        #expect(r1)
+        guard case .waitForLeases = gate.beginExclusive() else { Issue.record("begin"); return }
+        // The last lease comes back between the two steps: nobody to resume yet...
+        guard case .none = gate.release() else { Issue.record("release"); return }
+        // ...so the operation does not park, and runs.
+        let parked = gate.parkExclusive(100)
+        #expect(!parked)
+        #expect(gate.exclusive)
+        let r2 = gate.endExclusive()
+        #expect(r2.isEmpty)
     }
 
     @Test func aLeaseReleasedTwiceIsReportedAndChangesNothing() {
@@ -66,7 +83,9 @@ import Testing
         // While an exclusive operation waits, an unbalanced release does not resume it early.
         let r14 = gate.tryAcquire()
         #expect(r14)
-        guard case .waitForLeases = gate.beginExclusive(parking: 100) else { Issue.record("begin"); return }
+        guard case .waitForLeases = gate.beginExclusive() else { Issue.record("begin"); return }
+        let parked = gate.parkExclusive(100)
+        #expect(parked)
         guard case .resumeExclusive = gate.release() else { Issue.record("real release"); return }
         guard case .unbalanced = gate.release() else { Issue.record("extra release"); return }
     }

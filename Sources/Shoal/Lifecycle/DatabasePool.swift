@@ -86,24 +86,25 @@ public final class DatabasePool: Sendable {
         return try await body(database)
     }
 
-    /// Waits until no lease is out and keeps new requests waiting, then runs `body`, which closes
-    /// the database and returns the one to serve from then on, or the reason there is none.
-    func exclusive<T>(_ body: (Database) async -> (Result<Database, ShoalError>, T)) async throws(ShoalError) -> T {
-        var refused = false
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let action = state.withLock { $0.gate.beginExclusive(parking: continuation) }
-            switch action {
-            case .refused:
-                refused = true
-                continuation.resume()
-            case .run:
-                continuation.resume()
-            case .waitForLeases:
-                break
+    /// Waits until no lease is out and keeps new requests waiting. - Returns: the database, now
+    /// the caller's alone until ``endExclusive(serving:)``.
+    private func beginExclusive() async throws(ShoalError) -> Database {
+        switch state.withLock({ $0.gate.beginExclusive() }) {
+        case .refused:
+            throw .validation("Another exclusive operation on this data directory is running")
+        case .run:
+            break
+        case .waitForLeases:
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let parked = state.withLock { $0.gate.parkExclusive(continuation) }
+                if !parked { continuation.resume() }
             }
         }
-        if refused { throw .validation("Another exclusive operation on this data directory is running") }
-        let (next, result) = await body(state.withLock { $0.database })
+        return state.withLock { $0.database }
+    }
+
+    /// Ends the exclusive operation: requests go on against `next`, or fail with why there is none.
+    private func endExclusive(serving next: Result<Database, ShoalError>) {
         let waiting = state.withLock { state in
             switch next {
             case .success(let database): state.database = database
@@ -113,7 +114,6 @@ public final class DatabasePool: Sendable {
         }
         for waiter in waiting { waiter.resume() }
         if case .failure(let error) = next { onUnavailable?(error) }
-        return result
     }
 
     /// Reshards the directory online. Growing, the moving items are first copied into the new
@@ -134,49 +134,60 @@ public final class DatabasePool: Sendable {
             resharding.withLock { $0 = false }
         }
         let started = ContinuousClock.now
-        let (durability, crashAt) = (durability, testReshardCrashAt)
+        let crashAt = testReshardCrashAt
         let report: @Sendable (Int, Int) -> Void = { done, total in self.progress.withLock { $0 = (done, total) } }
-        var precopy = try await use { database async throws(ShoalError) in
+        let precopy = try await use { database async throws(ShoalError) in
             try await database.precopyForReshard(to: shardCount, testCrashAt: crashAt, progress: report)
         }
-        let outcome: Result<ReshardReport, ShoalError> = try await exclusive { database in
-            let held = ContinuousClock.now
-            do throws(ShoalError) {
-                try Reshard.checkReady(database, shardCount: shardCount)
-            } catch {
-                // The database goes on as it was; its writers stop noting (the next reshard removes the copies).
-                if precopy != nil { database.finishPrecopy(&precopy!) }
-                return (.success(database), .failure(error))
-            }
-            await database.shutdown()
-            if precopy != nil { database.finishPrecopy(&precopy!) }
-            var result: Result<ReshardReport, ShoalError>
-            do throws(ShoalError) {
-                var done = try await Reshard.run(at: path, shardCount: shardCount, durability: durability, testCrashAt: crashAt,
-                                                 precopy: precopy, progress: report)
-                done.copiedWhileServing = precopy?.copied ?? 0
-                result = .success(done)
-            } catch {
-                result = .failure(error)
-                // Left half-done (a full disk, say), the directory would not open: settle it.
-                await DatabasePool.settleFailedReshard(at: path, durability: durability)
-            }
-            do {
-                let reopened = try await reopen(database)
-                // Held from when the requests in flight had finished until the directory was open again.
-                result = result.map { done in
-                    var done = done
-                    done.paused = ContinuousClock.now - held
-                    done.duration = ContinuousClock.now - started
-                    return done
-                }
-                return (.success(reopened), result)
-            } catch {
-                let unavailable = ShoalError.internalError("The data directory \(path) could not be opened again after resharding: \(error)")
-                return (.failure(unavailable), .failure(unavailable))
-            }
-        }
+        let database = try await beginExclusive()
+        let (next, outcome) = await finishReshard(database, to: shardCount, at: path, reopen: reopen, precopy: precopy,
+                                                  started: started, progress: report)
+        endExclusive(serving: next)
         return try outcome.get()
+    }
+
+    /// The held part of a reshard, on the database no request uses: checks, closes it, reshards
+    /// the directory (settling it if that fails) and opens it again. - Returns: the database to
+    /// serve from then on (or why there is none) and the reshard's outcome.
+    private func finishReshard(_ database: Database, to shardCount: Int, at path: String, reopen: Reopen,
+                               precopy: ReshardPreCopy?, started: ContinuousClock.Instant,
+                               progress report: @escaping @Sendable (Int, Int) -> Void) async
+        -> (Result<Database, ShoalError>, Result<ReshardReport, ShoalError>) {
+        var precopy = precopy
+        let held = ContinuousClock.now
+        do throws(ShoalError) {
+            try Reshard.checkReady(database, shardCount: shardCount)
+        } catch {
+            // The database goes on as it was; its writers stop noting (the next reshard removes the copies).
+            if precopy != nil { database.finishPrecopy(&precopy!) }
+            return (.success(database), .failure(error))
+        }
+        await database.shutdown()
+        if precopy != nil { database.finishPrecopy(&precopy!) }
+        var result: Result<ReshardReport, ShoalError>
+        do throws(ShoalError) {
+            var done = try await Reshard.run(at: path, shardCount: shardCount, durability: durability, testCrashAt: testReshardCrashAt,
+                                             precopy: precopy, progress: report)
+            done.copiedWhileServing = precopy?.copied ?? 0
+            result = .success(done)
+        } catch {
+            result = .failure(error)
+            // Left half-done (a full disk, say), the directory would not open: settle it.
+            await DatabasePool.settleFailedReshard(at: path, durability: durability)
+        }
+        do {
+            let reopened = try await reopen(database)
+            // Held from when the requests in flight had finished until the directory was open again.
+            if case .success(var done) = result {
+                done.paused = ContinuousClock.now - held
+                done.duration = ContinuousClock.now - started
+                result = .success(done)
+            }
+            return (.success(reopened), result)
+        } catch {
+            let unavailable = ShoalError.internalError("The data directory \(path) could not be opened again after resharding: \(error)")
+            return (.failure(unavailable), .failure(unavailable))
+        }
     }
 
     /// Rolls back a reshard that failed before its commit point, or finishes one that failed after

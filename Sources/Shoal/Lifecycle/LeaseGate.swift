@@ -54,19 +54,25 @@ struct LeaseGate<Waiter> {
     enum BeginAction {
         /// Another exclusive operation holds the gate.
         case refused
-        /// No lease is out: the operation runs now (`waiter` is not kept).
+        /// No lease is out: the operation runs now.
         case run
-        /// Leases are out: the waiter is resumed when the last comes back.
+        /// Leases are out: park the operation (``parkExclusive(_:)``) until the last comes back.
         case waitForLeases
     }
 
     /// An exclusive operation asks for the database; new requests wait from now on.
-    mutating func beginExclusive(parking waiter: Waiter) -> BeginAction {
+    mutating func beginExclusive() -> BeginAction {
         guard !exclusive else { return .refused }
         exclusive = true
-        if leases == 0 { return .run }
+        return leases == 0 ? .run : .waitForLeases
+    }
+
+    /// The exclusive operation told to wait parks itself. - Returns: false when the leases came
+    /// back in between (run now; `waiter` is not kept).
+    mutating func parkExclusive(_ waiter: Waiter) -> Bool {
+        guard exclusive, leases > 0 else { return false }
         drain = waiter
-        return .waitForLeases
+        return true
     }
 
     /// The exclusive operation is over (whether it succeeded or not). - Returns: the requests
