@@ -61,32 +61,6 @@ public struct DatabaseOptions: Sendable {
     }
 }
 
-/// A table as the engine uses it: its definition and its storage in each shard.
-final class TableHandle: Sendable {
-    let definition: TableDefinition
-    /// By shard index.
-    let storages: [TableStorage]
-    /// The rules of the indexes writes maintain.
-    let indexRules: [IndexRules]
-
-    init(definition: TableDefinition, storages: [TableStorage]) {
-        self.definition = definition
-        self.storages = storages
-        indexRules = definition.maintainedIndexRules
-    }
-
-    var key: PrimaryKey { definition.primaryKey }
-
-    /// The items database in shard `index`.
-    func items(_ index: Int) -> LMDB.Database { storages[index].items }
-}
-
-extension TableDefinition {
-    var maintainedIndexRules: [IndexRules] {
-        allIndexes.filter(\.isMaintained).map { IndexRules($0, table: primaryKey) }
-    }
-}
-
 /// An open Shoal data directory: the catalog and the shards. Its methods are DynamoDB's
 /// operations (`putItem`, `query`, …); ``table(_:)`` gives a friendlier handle on the same.
 ///
@@ -101,7 +75,10 @@ public final class Database: Sendable {
     let catalog: Catalog
     let shards: [Shard]
     let ring: HashRing
-    private let registry: Mutex<[String: TableHandle]>
+    /// The live tables and their definitions (see ``alterTable(_:id:_:)`` for how they change).
+    let tables: TableRegistry
+    /// Serializes the schema funnel's changes of tables' storage.
+    let schemaLock = AsyncLock()
     /// Every stream still readable (live, or ended and within retention), by stream id.
     let streamRegistry: Mutex<[String: StreamHandle]>
     /// Wakes stream subscribers on commits that carried records.
@@ -116,7 +93,6 @@ public final class Database: Sendable {
     let retentionTask = Mutex<Task<Void, Never>?>(nil)
     /// The background task deleting expired items (time to live).
     let expirerTask = Mutex<Task<Void, Never>?>(nil)
-    private let definitionLock = Mutex(())
     /// Closed while a transaction spanning shards becomes visible (see ``CommitGate``).
     let commitGate = CommitGate()
     /// The items of transactions being committed.
@@ -194,7 +170,7 @@ public final class Database: Sendable {
                                     tracking: reshardTracking))
         }
         self.shards = shards
-        var tables: [String: TableHandle] = [:]
+        var handles: [String: TableHandle] = [:]
         for definition in definitions {
             var storages: [TableStorage] = []
             for shard in shards {
@@ -203,20 +179,17 @@ public final class Database: Sendable {
                 } else if options.readOnly {
                     break
                 } else {
-                    // Created in the catalog but not yet (or not with all its indexes) in this
-                    // shard: a crash mid-CreateTable or mid-UpdateTable.
-                    let id = definition.id
-                    let rules = definition.maintainedIndexRules
-                    let stream = definition.liveStream
-                    storages.append(try shard.writer.performSync { try $0.openTable(id, indexes: rules, stream: stream) })
+                    // In the catalog but not yet (or not with all its databases) in this shard: a
+                    // crash inside the schema funnel. Its step for this shard runs again.
+                    storages.append(try shard.writer.performSync { try $0.applyTable(definition) })
                 }
             }
             // Read-only, a table a crash left half-created is skipped (the owner completes it on open).
             guard storages.count == shards.count else { continue }
-            tables[definition.name] = TableHandle(definition: definition, storages: storages)
+            handles[definition.name] = TableHandle(definition: definition, storages: storages)
         }
-        registry = Mutex(tables)
-        streamRegistry = Mutex(Database.streamHandles(streamDefinitions, lineages: try catalog.streamLineages(), shards: shards, tables: tables))
+        tables = TableRegistry(catalog: catalog, tables: handles)
+        streamRegistry = Mutex(Database.streamHandles(streamDefinitions, lineages: try catalog.streamLineages(), shards: shards, tables: handles))
         try recoverTransactions()
         guard options.startsBackgroundWork else { return }
         resumeBackfills()
@@ -274,7 +247,7 @@ public final class Database: Sendable {
     // MARK: Internals shared by the operations
 
     func handle(_ name: String) throws(ShoalError) -> TableHandle {
-        guard let handle = registry.withLock({ $0[name] }) else {
+        guard let handle = tables.lookup(name) else {
             // A name no table could have is a validation error, as in DynamoDB.
             try TableNameRule.validate(name)
             throw .resourceNotFound
@@ -284,44 +257,19 @@ public final class Database: Sendable {
         return handle
     }
 
-    func lookup(_ name: String) -> TableHandle? { registry.withLock { $0[name] } }
+    func lookup(_ name: String) -> TableHandle? { tables.lookup(name) }
 
-    func register(_ handle: TableHandle) -> Bool {
-        registry.withLock { tables in
-            guard tables[handle.definition.name] == nil else { return false }
-            tables[handle.definition.name] = handle
-            return true
-        }
-    }
-
-    /// Removes the table from the registry and the catalog, under the same lock as definition
-    /// changes, so a concurrent TagResource or UpdateTable cannot write the definition back.
-    /// - Returns: whether this call removed it.
-    func removeDefinition(_ name: String) throws(ShoalError) -> Bool {
-        try definitionLock.withLock { (_: inout Void) throws(ShoalError) -> Bool in
-            guard registry.withLock({ $0.removeValue(forKey: name) }) != nil else { return false }
-            try runSync { try catalog.remove(name) }
-            return true
-        }
-    }
-
-    /// Stores a changed definition in the catalog and the registry, with the table's storage
-    /// (unchanged, or as `storages` gives it). Definition changes are serialized by
-    /// `definitionLock` so concurrent ones do not lose each other.
-    func changeDefinition(_ name: String, storages: [TableStorage]? = nil,
+    /// Changes a table's definition where the change leaves its storage as it is (tags,
+    /// throughput, a backfill's progress); a change of storage goes through ``alterTable(_:id:_:)``.
+    @discardableResult
+    func changeDefinition(_ name: String, id: String? = nil,
                           _ change: (inout TableDefinition) throws(ShoalError) -> Void) throws(ShoalError) -> TableHandle {
-        try definitionLock.withLock { (_: inout Void) throws(ShoalError) -> TableHandle in
-            guard let handle = lookup(name) else { throw .tableNotFound(name) }
-            var definition = handle.definition
-            try change(&definition)
-            try runSync { try catalog.replace(definition) }
-            let updated = TableHandle(definition: definition, storages: storages ?? handle.storages)
-            registry.withLock { $0[name] = updated }
-            return updated
-        }
+        let (_, after) = try tables.change(name, id: id, storage: false, change)
+        guard let handle = lookup(name) else { throw .tableNotFound(name) }
+        return handle.definition == after ? handle : TableHandle(definition: after, storages: handle.storages)
     }
 
-    func tableNames() -> [String] { registry.withLock { Array($0.keys) } }
+    func tableNames() -> [String] { tables.names }
 
     /// The shard that holds the items of a partition key (for placing data in tests and benchmarks).
     public func shardIndex(ofPartitionKey partition: AttributeValue) -> Int {
@@ -344,6 +292,11 @@ public final class Database: Sendable {
     }
 
     func runSync<T>(_ body: () throws -> T) throws(ShoalError) -> T {
+        try Database.storageCall(body)
+    }
+
+    /// Runs a storage call, turning its failures (other than Shoal's own) into `InternalServerError`.
+    static func storageCall<T>(_ body: () throws -> T) throws(ShoalError) -> T {
         do {
             return try body()
         } catch let error as ShoalError {

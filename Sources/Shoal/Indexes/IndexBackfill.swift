@@ -28,23 +28,16 @@ extension Database {
         try await activate(tableName: tableName, tableID: tableID, indexID: indexID)
     }
 
-    /// Marks a backfilled index ACTIVE in every shard writer and in the catalog.
+    /// Marks a backfilled index ACTIVE through the schema funnel (every shard's writer gets its
+    /// new rules, then the registry).
     private func activate(tableName: String, tableID: String, indexID: String) async throws {
-        guard let handle = lookup(tableName), handle.definition.id == tableID,
-              var definition = handle.definition.allIndexes.first(where: { $0.id == indexID }) else { return }
-        definition.status = .active
-        let rules = IndexRules(definition, table: handle.key)
-        for shard in shards {
-            try await shard.writer.perform { try $0.updateIndexRules(tableID, [rules]) }
-        }
-        let storages = handle.storages.map { storage in
-            var updated = storage
-            updated.indexes = storage.indexes.map { $0.id == indexID ? ShardIndex(rules: rules, db: $0.db) : $0 }
-            return updated
-        }
-        _ = try changeDefinition(tableName, storages: storages) { table throws(ShoalError) in
-            guard table.id == tableID else { throw .resourceNotFound }
-            table.indexes = table.allIndexes.map { $0.id == indexID ? definition : $0 }
+        try await alterTable(tableName, id: tableID) { table throws(ShoalError) in
+            table.indexes = table.allIndexes.map { index in
+                guard index.id == indexID, index.status == .creating else { return index }
+                var active = index
+                active.status = .active
+                return active
+            }
         }
     }
 

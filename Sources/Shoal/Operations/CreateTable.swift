@@ -106,36 +106,22 @@ extension Database {
         try await insertTable(try validate(request))
     }
 
-    /// Creates the storage of a validated definition in every shard, then stores the definition.
+    /// Creates a validated table through the schema funnel, its stream first.
     func insertTable(_ definition: TableDefinition) async throws(ShoalError) -> CreateTableResponse {
-        try await run {
-            let id = definition.id
-            let rules = definition.maintainedIndexRules
-            var storages: [TableStorage] = []
-            // Shards first, catalog last: a crash in between leaves only unreferenced databases,
-            // which the next open deletes.
-            for shard in shards {
-                do {
-                    storages.append(try await shard.writer.perform { try $0.openTable(id, indexes: rules, stream: definition.liveStream) })
-                } catch LMDBError.databasesFull {
-                    throw Database.databasesFull(options)
-                }
-            }
-            // The stream before the table: a crash in between leaves a stream no table has, which
-            // the next open records as ended.
-            if let stream = definition.liveStream { try catalog.putStream(stream) }
-            guard try catalog.insert(definition) else {
-                if let stream = definition.liveStream { try catalog.removeStream(stream.id) }
-                throw ShoalError(.resourceInUse, "Table already exists: \(definition.name)")
-            }
-            guard register(TableHandle(definition: definition, storages: storages)) else {
-                throw ShoalError(.resourceInUse, "Table already exists: \(definition.name)")
-            }
-            if let stream = definition.liveStream {
-                registerStream(StreamHandle(definition: stream, databases: storages.compactMap { $0.stream?.db }))
-            }
-            return CreateTableResponse(tableDescription: definition.describe(status: .active, itemCount: 0, sizeBytes: 0, region: options.region))
+        // The stream before the table: a crash in between leaves a stream no table has, which
+        // the next open records as ended.
+        if let stream = definition.liveStream { try runSync { try catalog.putStream(stream) } }
+        let handle: TableHandle
+        do {
+            handle = try await createTableStorage(definition)
+        } catch {
+            if let stream = definition.liveStream { try? catalog.removeStream(stream.id) }
+            throw error
         }
+        if let stream = definition.liveStream {
+            registerStream(StreamHandle(definition: stream, databases: handle.storages.compactMap { $0.stream?.db }))
+        }
+        return CreateTableResponse(tableDescription: definition.describe(status: .active, itemCount: 0, sizeBytes: 0, region: options.region))
     }
 
     func validate(_ request: CreateTableRequest) throws(ShoalError) -> TableDefinition {

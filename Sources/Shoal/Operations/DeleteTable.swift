@@ -10,16 +10,13 @@ extension Database {
     public func deleteTable(_ tableName: String) async throws(ShoalError) -> DeleteTableResponse {
         guard let handle = lookup(tableName) else { throw .tableNotFound(tableName) }
         let description = try describe(handle, status: .deleting)
-        // Registry and catalog first, together: after this the table no longer exists, even across
-        // a crash, and only one of several concurrent deletes gets past it.
-        guard try removeDefinition(tableName) else { throw .tableNotFound(tableName) }
+        // Through the schema funnel: registry and catalog first, together (after this the table
+        // no longer exists, even across a crash, and only one of several concurrent deletes gets
+        // past it), then every shard's databases.
+        guard let dropped = try await dropTableStorage(tableName) else { throw .tableNotFound(tableName) }
         return try await run {
-            let id = handle.definition.id
-            for shard in shards {
-                try await shard.writer.perform { try $0.dropTable(id) }
-            }
             // The stream stays readable until its records age out.
-            if let stream = handle.definition.liveStream, let live = streamHandle(stream.id) {
+            if let stream = dropped.definition.liveStream, let live = streamHandle(stream.id) {
                 var ended = stream
                 ended.endedAt = Date().timeIntervalSince1970
                 try catalog.putStream(ended)

@@ -128,7 +128,7 @@ extension Database {
     private func createIndex(_ index: GlobalSecondaryIndex, attributeDefinitions: [AttributeDefinition],
                              table: TableHandle) async throws(ShoalError) -> TableHandle {
         var created: IndexDefinition?
-        let recorded = try changeDefinition(table.definition.name) { definition throws(ShoalError) in
+        let recorded = try await alterTable(table.definition.name, id: table.definition.id) { definition throws(ShoalError) in
             var types: [AttributeName: ScalarAttributeType] = [:]
             for known in definition.attributeDefinitions { types[AttributeName(known.attributeName)] = known.attributeType }
             var added: [AttributeDefinition] = []
@@ -161,25 +161,12 @@ extension Database {
             created = resolved
         }
         guard let created else { return recorded }
-        let rules = IndexRules(created, table: recorded.key)
         let tableID = recorded.definition.id
-        let storages = try await run {
-            var storages: [TableStorage] = []
-            for shard in shards {
-                do {
-                    storages.append(try await shard.writer.perform { try $0.openIndex(tableID, rules: rules) })
-                } catch LMDBError.databasesFull {
-                    throw Database.databasesFull(options)
-                }
-            }
-            return storages
-        }
-        let handle = try changeDefinition(recorded.definition.name, storages: storages) { _ throws(ShoalError) in }
         let name = recorded.definition.name
         jobs.start("index backfill \(name)/\(created.name)", retrying: true) { [self] in
             try await backfill(tableName: name, tableID: tableID, indexID: created.id)
         }
-        return handle
+        return recorded
     }
 
     /// Deletes a global index: DELETING in the answer, its databases dropped in every shard,
@@ -188,22 +175,12 @@ extension Database {
         guard let index = table.definition.index(named: name), index.isGlobal else {
             throw ShoalError(.resourceNotFound, "Requested resource not found: Index: \(name) not found for table: \(table.definition.name)")
         }
-        let marked = try changeDefinition(table.definition.name) { definition throws(ShoalError) in
+        // DELETING is no longer maintained: the funnel drops its databases in every shard.
+        let marked = try await alterTable(table.definition.name, id: table.definition.id) { definition throws(ShoalError) in
             definition.indexes = definition.allIndexes.map { var i = $0; if i.id == index.id { i.status = .deleting }; return i }
         }
         let answer = try describe(marked, status: .active)
-        let tableID = table.definition.id
-        let storages = try await run {
-            var storages: [TableStorage] = []
-            for shard in shards {
-                storages.append(try await shard.writer.perform { context in
-                    try context.dropIndex(tableID, indexID: index.id)
-                    return try context.table(tableID)
-                })
-            }
-            return storages
-        }
-        _ = try changeDefinition(table.definition.name, storages: storages) { definition throws(ShoalError) in
+        _ = try changeDefinition(table.definition.name, id: table.definition.id) { definition throws(ShoalError) in
             definition.indexes = definition.allIndexes.filter { $0.id != index.id }
             if definition.indexes?.isEmpty == true { definition.indexes = nil }
             let used = Set((definition.primaryKey.names + definition.allIndexes.flatMap(\.keyNames)).map { AttributeName($0) })

@@ -152,20 +152,15 @@ final class ReshardDirectory {
         let shard = try Shard(path: path, index: index, options: options, liveTables: live, streams: streams)
         do {
             var tables = shard.tableStorage
+            // The schema funnel's shard step: items, indexes, live stream and time to live (the
+            // writers must maintain expiry entries of moved items; a copy appends no stream record).
             for definition in definitions where tables[definition.id] == nil {
-                let (id, rules) = (definition.id, definition.maintainedIndexRules)
-                tables[id] = try shard.writer.performSync { try $0.openTable(id, indexes: rules, stream: nil) }
+                tables[definition.id] = try shard.writer.performSync { try $0.applyTable(definition) }
             }
             // Every stream has its database in every shard (a new shard's stays empty until the server writes).
             for stream in streams where shard.streamDatabases[stream.id] == nil {
                 let id = stream.id
                 _ = try shard.writer.performSync { try $0.openStreamDatabase(id) }
-            }
-            // Time to live: the writers must maintain expiry entries of moved items.
-            for definition in definitions {
-                guard let attribute = definition.timeToLive?.attributeName else { continue }
-                let id = definition.id
-                try shard.writer.performSync { try $0.setTimeToLive(id, attribute: attribute) }
             }
             return (shard, tables.mapValues(\.items))
         } catch {

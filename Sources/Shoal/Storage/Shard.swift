@@ -103,26 +103,11 @@ struct Shard: Sendable {
         return ShardLayout.indexSizeKey(String(parts[0]), String(parts[1]))
     }
 
-    /// Each table whose items database and maintained indexes' databases are all present.
+    /// Each table whose databases (items, maintained indexes, live stream) are all present.
     private static func assemble(_ liveTables: [String: TableDefinition], _ opened: [String: LMDB.Database]) -> [String: TableStorage] {
         var tables: [String: TableStorage] = [:]
         for (id, definition) in liveTables {
-            guard let items = opened[ShardLayout.itemsName(id)] else { continue }
-            var storage = TableStorage(items: items, indexes: [])
-            var complete = true
-            for index in definition.allIndexes where index.isMaintained {
-                guard let db = opened[ShardLayout.indexName(id, index.id)] else {
-                    complete = false
-                    continue
-                }
-                storage.indexes.append(ShardIndex(rules: IndexRules(index, table: definition.primaryKey), db: db))
-            }
-            if let stream = definition.liveStream {
-                guard let db = opened[ShardLayout.streamName(stream.id)] else { continue }
-                storage.stream = ShardStream(id: stream.id, viewType: stream.viewType, primaryKey: stream.primaryKey, db: db)
-            }
-            storage.ttlAttribute = definition.timeToLive?.attributeName
-            if complete { tables[id] = storage }
+            if let storage = TableStorage(definition, database: { opened[$0] }) { tables[id] = storage }
         }
         return tables
     }

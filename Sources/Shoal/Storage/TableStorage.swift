@@ -1,9 +1,14 @@
 import LMDB
 
 /// A table's databases in one shard: its items, its secondary indexes and the change stream its
-/// writes append to, opened together by CreateTable; DeleteTable drops the items and indexes (a
-/// stream stays readable until its records age out).
+/// writes append to. It is computed from the table's definition and the shard's databases by one
+/// function (``init(_:database:)``), whether the shard is opening or the schema funnel
+/// (``Database/alterTable(_:id:_:)``) is changing the table; the value each shard's step of the
+/// funnel returns is the one both that shard's writer and the registry's readers hold.
+/// DeleteTable drops the items and indexes (a stream stays readable until its records age out).
 struct TableStorage: Sendable {
+    /// The table's id (names its databases).
+    let tableID: String
     let items: LMDB.Database
     /// The indexes writes maintain (live or being backfilled), in definition order.
     var indexes: [ShardIndex]
@@ -12,8 +17,6 @@ struct TableStorage: Sendable {
     /// The attribute holding items' expiry time, while time to live is enabled.
     var ttlAttribute: String? = nil
 
-    /// Whether a write must know the item it replaces (to move or delete index entries, to tell
-    /// the stream what changed, or to move its expiry entry).
     /// Whether a client's write must read the item it replaces (see ``needsOldImage(for:)``).
     var needsOldImage: Bool { needsOldImage(for: .client) }
 
@@ -23,6 +26,51 @@ struct TableStorage: Sendable {
 
     /// Every database, items first.
     var allDatabases: [LMDB.Database] { [items] + indexes.map(\.db) }
+
+    /// The databases of this storage by name (what ``init(_:database:)`` looks up).
+    var databasesByName: [String: LMDB.Database] {
+        var names = [ShardLayout.itemsName(tableID): items]
+        for index in indexes { names[ShardLayout.indexName(tableID, index.id)] = index.db }
+        if let stream { names[ShardLayout.streamName(stream.id)] = stream.db }
+        return names
+    }
+}
+
+extension TableStorage {
+    /// The storage `definition` describes: its items, the indexes it maintains (with their rules)
+    /// and its live stream, each database found by name through `database`, and its expiry
+    /// attribute. Nil when a database is missing (`database` returned nil).
+    init?(_ definition: TableDefinition, database: (_ name: String) throws -> LMDB.Database?) rethrows {
+        guard let items = try database(ShardLayout.itemsName(definition.id)) else { return nil }
+        var indexes: [ShardIndex] = []
+        for index in definition.allIndexes where index.isMaintained {
+            guard let db = try database(ShardLayout.indexName(definition.id, index.id)) else { return nil }
+            indexes.append(ShardIndex(rules: IndexRules(index, table: definition.primaryKey), db: db))
+        }
+        var stream: ShardStream?
+        if let live = definition.liveStream {
+            guard let db = try database(ShardLayout.streamName(live.id)) else { return nil }
+            stream = ShardStream(id: live.id, viewType: live.viewType, primaryKey: live.primaryKey, db: db)
+        }
+        self.init(tableID: definition.id, items: items, indexes: indexes, stream: stream,
+                  ttlAttribute: definition.timeToLive?.attributeName)
+    }
+}
+
+extension TableDefinition {
+    /// What of a definition decides its storage in a shard: a change of anything else (tags,
+    /// throughput, a backfill's progress) does not touch the shards.
+    struct StorageShape: Equatable {
+        /// The maintained indexes' ids and states (an index's keys and projection never change).
+        let maintainedIndexes: [String]
+        let streamID: String?
+        let ttlAttribute: String?
+    }
+
+    var storageShape: StorageShape {
+        StorageShape(maintainedIndexes: allIndexes.filter(\.isMaintained).map { "\($0.id):\($0.status.rawValue)" },
+                     streamID: liveStream?.id, ttlAttribute: timeToLive?.attributeName)
+    }
 }
 
 /// A table's enabled stream in one shard: what it records and the database of its records.

@@ -139,93 +139,44 @@ final class WriteContext {
         throw ShoalError.resourceNotFound
     }
 
-    /// Creates (or opens) the table's databases in this shard, its indexes' too, first deleting
-    /// deleted tables' databases whose quarantine is over, so their handle slots can be reused.
+    /// The schema funnel's step in this shard (see ``Database/alterTable(_:id:_:)``): makes the
+    /// table's databases here what `definition` says. Its items, every index it maintains and its
+    /// live stream are opened (created when new, first deleting deleted tables' databases whose
+    /// quarantine is over, so their handle slots can be reused); an index it no longer maintains
+    /// is emptied and quarantined; the expiry attribute is taken from it. Idempotent: applying the
+    /// same definition again changes nothing. - Returns: the table's storage from this unit on.
     @discardableResult
-    func openTable(_ tableID: String, indexes: [IndexRules], stream: StreamDefinition? = nil) throws -> TableStorage {
-        irreversible = true
-        // mdb_drop(delete) closes the handle at once; should this transaction abort, the emptied
-        // database stays in the file unreferenced, and the next open deletes it.
-        for expired in writer.takeExpiredQuarantine() {
-            try transaction.drop(expired, delete: true)
+    func applyTable(_ definition: TableDefinition) throws -> TableStorage {
+        let current = changed[definition.id] ?? writer.storage(for: definition.id)
+        let existing = current?.databasesByName ?? [:]
+        var reclaimed = false
+        let storage = try TableStorage(definition) { name in
+            if let db = existing[name] { return db }
+            irreversible = true
+            if !reclaimed {
+                reclaimed = true
+                // mdb_drop(delete) closes the handle at once; should this transaction abort, the
+                // emptied database stays in the file unreferenced, and the next open deletes it.
+                for expired in writer.takeExpiredQuarantine() { try transaction.drop(expired, delete: true) }
+            }
+            return try transaction.openDatabase(named: name, create: true)
+        }!
+        let kept = Set(storage.indexes.map(\.id))
+        for index in current?.indexes ?? [] where !kept.contains(index.id) {
+            try dropIndex(index, tableID: definition.id)
         }
-        let items = try transaction.openDatabase(named: ShardLayout.itemsName(tableID), create: true)!
-        var storage = TableStorage(items: items, indexes: [])
-        for rules in indexes {
-            let db = try transaction.openDatabase(named: ShardLayout.indexName(tableID, rules.definition.id), create: true)!
-            storage.indexes.append(ShardIndex(rules: rules, db: db))
-        }
-        if let stream {
-            let db = try transaction.openDatabase(named: ShardLayout.streamName(stream.id), create: true)!
-            storage.stream = ShardStream(id: stream.id, viewType: stream.viewType, primaryKey: stream.primaryKey, db: db)
-        }
-        changed[tableID] = storage
+        changed[definition.id] = storage
         return storage
     }
 
-    /// Starts the table's new stream in this shard: from the next write on, changes append to it.
-    @discardableResult
-    func openStream(_ tableID: String, stream: StreamDefinition) throws -> TableStorage {
-        var storage = try table(tableID)
+    /// Empties an index's database and its size counter; the handle is quarantined as a table's.
+    private func dropIndex(_ index: ShardIndex, tableID: String) throws {
         irreversible = true
-        let db = try transaction.openDatabase(named: ShardLayout.streamName(stream.id), create: true)!
-        storage.stream = ShardStream(id: stream.id, viewType: stream.viewType, primaryKey: stream.primaryKey, db: db)
-        changed[tableID] = storage
-        return storage
-    }
-
-    /// Stops appending the table's changes to its stream in this shard (its records stay).
-    @discardableResult
-    func closeStream(_ tableID: String) throws -> TableStorage {
-        var storage = try table(tableID)
-        storage.stream = nil
-        changed[tableID] = storage
-        return storage
-    }
-
-    /// Starts (attribute) or stops (nil) keeping the table's items in the shard's expiry order.
-    func setTimeToLive(_ tableID: String, attribute: String?) throws {
-        var storage = try table(tableID)
-        storage.ttlAttribute = attribute
-        changed[tableID] = storage
-    }
-
-    /// Adds an index to the table in this shard: from the next write on, writes maintain it.
-    @discardableResult
-    func openIndex(_ tableID: String, rules: IndexRules) throws -> TableStorage {
-        var storage = try table(tableID)
-        if storage.indexes.contains(where: { $0.id == rules.definition.id }) { return storage }
-        irreversible = true
-        for expired in writer.takeExpiredQuarantine() {
-            try transaction.drop(expired, delete: true)
-        }
-        let db = try transaction.openDatabase(named: ShardLayout.indexName(tableID, rules.definition.id), create: true)!
-        storage.indexes.append(ShardIndex(rules: rules, db: db))
-        changed[tableID] = storage
-        return storage
-    }
-
-    /// Replaces the rules of the table's indexes (same databases), e.g. when an index turns ACTIVE.
-    func updateIndexRules(_ tableID: String, _ rules: [IndexRules]) throws {
-        var storage = try table(tableID)
-        storage.indexes = storage.indexes.map { index in
-            rules.first { $0.definition.id == index.id }.map { ShardIndex(rules: $0, db: index.db) } ?? index
-        }
-        changed[tableID] = storage
-    }
-
-    /// Empties an index's database and stops maintaining it; the handle is quarantined as a table's.
-    func dropIndex(_ tableID: String, indexID: String) throws {
-        var storage = try table(tableID)
-        guard let position = storage.indexes.firstIndex(where: { $0.id == indexID }) else { return }
-        irreversible = true
-        let db = storage.indexes.remove(at: position).db
-        try transaction.drop(db, delete: false)
-        let counter = ShardLayout.SizeCounter(tableID: tableID, indexID: indexID)
+        try transaction.drop(index.db, delete: false)
+        let counter = ShardLayout.SizeCounter(tableID: tableID, indexID: index.id)
         try transaction.delete(writer.statistics, key: counter.key)
         sizeDeltas[counter] = nil
-        quarantined.append(db)
-        changed[tableID] = storage
+        quarantined.append(index.db)
     }
 
     /// Empties the table's databases and forgets them. The handles stay open (and empty) for a

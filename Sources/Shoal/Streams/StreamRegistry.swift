@@ -79,78 +79,47 @@ extension Database {
 }
 
 extension Database {
-    /// UpdateTable's stream enable: a new stream (new id, label and ARN). The table is claimed
-    /// first, under the definition lock, so that of two concurrent enables one fails; then every
-    /// shard opens the stream's database, and from that commit on each change appends a record.
+    /// UpdateTable's stream enable: a new stream (new id, label and ARN), recorded in the catalog
+    /// first, then started through the schema funnel (every shard opens the stream's database,
+    /// and from that commit on each change appends a record). Of two concurrent enables, the
+    /// funnel lets one through; the other finds the stream enabled.
     func enableStream(_ viewType: StreamViewType, table handle: TableHandle) async throws(ShoalError) -> TableHandle {
         let definition = handle.definition
-        let previous = definition.stream
         let stream = StreamDefinition.new(table: definition.name, tableID: definition.id, viewType: viewType,
                                           primaryKey: definition.primaryKey, at: Date())
         // A crash after this leaves a stream no table names: the next open records it as ended.
         try runSync { try catalog.putStream(stream) }
         do {
-            _ = try changeDefinition(definition.name) { table throws(ShoalError) in
-                guard table.id == definition.id else { throw .resourceNotFound }
+            let updated = try await alterTable(definition.name, id: definition.id) { table throws(ShoalError) in
                 guard table.liveStream == nil else {
                     throw .validation("Table already has an enabled stream: TableName: \(table.name)")
                 }
                 table.stream = stream
             }
-        } catch {
-            try? catalog.removeStream(stream.id)
-            throw error
-        }
-        do {
-            let storages = try await run {
-                var storages: [TableStorage] = []
-                for shard in shards {
-                    do {
-                        storages.append(try await shard.writer.perform { try $0.openStream(definition.id, stream: stream) })
-                    } catch LMDBError.databasesFull {
-                        throw Database.databasesFull(options)
-                    }
-                }
-                return storages
-            }
-            let updated = try changeDefinition(definition.name, storages: storages) { table throws(ShoalError) in
-                guard table.stream?.id == stream.id else { throw .resourceNotFound }
-            }
-            registerStream(StreamHandle(definition: stream, databases: storages.compactMap { $0.stream?.db }))
+            registerStream(StreamHandle(definition: stream, databases: updated.storages.compactMap { $0.stream?.db }))
             return updated
         } catch {
-            // The stream never started: put the table back as it was.
-            _ = try? changeDefinition(definition.name) { table throws(ShoalError) in
-                if table.stream?.id == stream.id { table.stream = previous }
-            }
-            for shard in shards {
-                _ = try? await shard.writer.perform { try $0.closeStream(definition.id) }
-            }
             try? catalog.removeStream(stream.id)
             throw error
         }
     }
 
-    /// UpdateTable's stream disable: writes stop appending; the stream stays readable until its
-    /// records age out.
+    /// UpdateTable's stream disable: writes stop appending (through the schema funnel); the
+    /// stream stays readable until its records age out.
     func disableStream(table handle: TableHandle) async throws(ShoalError) -> TableHandle {
         let definition = handle.definition
-        guard var stream = definition.liveStream else { return handle }
-        let storages = try await run {
-            var storages: [TableStorage] = []
-            for shard in shards {
-                storages.append(try await shard.writer.perform { try $0.closeStream(definition.id) })
-            }
-            return storages
+        guard definition.liveStream != nil else { return handle }
+        var ended: StreamDefinition?
+        let updated = try await alterTable(definition.name, id: definition.id) { table throws(ShoalError) in
+            guard var stream = table.liveStream else { return }
+            stream.endedAt = Date().timeIntervalSince1970
+            table.stream = stream
+            ended = stream
         }
-        stream.endedAt = Date().timeIntervalSince1970
-        let ended = stream
-        let updated = try changeDefinition(definition.name, storages: storages) { table throws(ShoalError) in
-            guard table.id == definition.id else { throw .resourceNotFound }
-            table.stream = ended
+        if let ended {
+            try runSync { try catalog.putStream(ended) }
+            if let live = streamHandle(ended.id) { registerStream(live.with(definition: ended)) }
         }
-        try runSync { try catalog.putStream(ended) }
-        if let live = streamHandle(ended.id) { registerStream(live.with(definition: ended)) }
         return updated
     }
 }

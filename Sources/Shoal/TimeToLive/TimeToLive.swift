@@ -52,8 +52,8 @@ extension Database {
         }
         let handle = try handle(tableName)
         let tableID = handle.definition.id
-        _ = try changeDefinition(tableName) { definition throws(ShoalError) in
-            guard definition.id == tableID else { throw .resourceNotFound }
+        // Through the schema funnel: every shard starts (or stops) keeping the expiry order.
+        try await alterTable(tableName, id: tableID) { definition throws(ShoalError) in
             switch (definition.timeToLive, specification.enabled) {
             case (nil, false):
                 throw .validation("TimeToLive is already disabled")
@@ -66,20 +66,6 @@ extension Database {
             default:
                 definition.timeToLive = nil
             }
-        }
-        let attribute = specification.enabled ? name : nil
-        let storages = try await run {
-            var storages: [TableStorage] = []
-            for shard in shards {
-                storages.append(try await shard.writer.perform { context in
-                    try context.setTimeToLive(tableID, attribute: attribute)
-                    return try context.table(tableID)
-                })
-            }
-            return storages
-        }
-        _ = try changeDefinition(tableName, storages: storages) { definition throws(ShoalError) in
-            guard definition.id == tableID else { throw .resourceNotFound }
         }
         if specification.enabled {
             jobs.start("expiry backfill \(tableName)", retrying: true) { [self] in try await backfillExpiry(tableName: tableName, tableID: tableID) }
