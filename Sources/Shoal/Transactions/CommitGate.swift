@@ -11,7 +11,9 @@ import Synchronization
 /// across two reads one after the other. Readers hold the gate only while LMDB begins their read
 /// transactions, so closing it waits microseconds; it is closed only for the few commits of one
 /// transaction, and opened by the shard writers themselves (never by a task that a blocked
-/// reader could keep from running).
+/// reader could keep from running). It stays two atomics rather than a value state machine behind
+/// a lock, because every snapshot passes it; the order of its steps is model-checked over every
+/// interleaving of several readers and closers (`CommitGateModelTests`).
 final class CommitGate: Sendable {
     /// Readers opening snapshots now.
     private let readers = Atomic<Int>(0)

@@ -42,39 +42,29 @@ struct MemberOutcome: Sendable {
 /// commit their parts once it is on disk. Only the shard writer threads drive it, so no task that a
 /// waiting reader could hold up is needed to finish. Transactions of one batch hold disjoint items
 /// (``ItemLocks``), so they commit independently of each other.
+///
+/// The rules are ``CrossShardBatchRules`` (a value); this class holds them under a condition and
+/// executes what they answer: wake the waiting shards, close and open the commit gate, call back.
 final class CrossShardBatch: @unchecked Sendable {
-    // @unchecked: all mutable state is guarded by `condition`.
+    // @unchecked: `rules` is guarded by `condition`.
     let id: [UInt8]
     let members: [BatchMember]
-    /// Every shard of every member.
     let participants: Set<Int>
-    /// The shard that commits first and holds the commit record.
     let recordShard: Int
     let gate: CommitGate
     let crashPoint: CommitStep?
     private let condition = NSCondition()
-    private var plans: [Int: [(member: Int, position: Int, plan: ActionPlan)]] = [:]
-    /// Per member, once every shard has planned: whether it commits.
-    private var commits: [Bool]?
-    /// Members that could not be planned, and why.
-    private var failures: [Int: any Error] = [:]
-    /// A failure of the whole batch (a shard could not take part).
-    private var batchFailure: (any Error)?
-    /// Whether the commit record's shard committed (nil until it finished).
-    private var recordCommitted: Bool?
-    private var gateClosed = false
-    private var finished: Set<Int> = []
-    /// Shards that failed to commit their part after the record was committed: they must be redone.
-    private(set) var unfinished: [Int] = []
-    private var indexCapacity: [Int: [Int: ConsumedCapacity]] = [:]
+    private var rules: CrossShardBatchRules
     /// Called once, on the writer thread of the last shard to finish.
     private let onDone: @Sendable (CrossShardBatch) -> Void
 
     init(members: [BatchMember], gate: CommitGate, crashPoint: CommitStep?, onDone: @escaping @Sendable (CrossShardBatch) -> Void) {
         id = (0..<16).map { _ in UInt8.random(in: 0...255) }
         self.members = members
-        participants = members.reduce(into: Set<Int>()) { $0.formUnion($1.byShard.keys) }
-        recordShard = participants.min()!
+        rules = CrossShardBatchRules(memberCount: members.count,
+                                     participants: members.reduce(into: Set<Int>()) { $0.formUnion($1.byShard.keys) })
+        participants = rules.participants
+        recordShard = rules.recordShard
         self.gate = gate
         self.crashPoint = crashPoint
         self.onDone = onDone
@@ -89,114 +79,67 @@ final class CrossShardBatch: @unchecked Sendable {
         members.enumerated().flatMap { member, m in (m.byShard[shard] ?? []).map { (member, $0) } }
     }
 
-    /// Records a shard's plans (and the members it could not plan), then waits until every shard
-    /// has planned. - Returns: per member, whether it commits.
-    func post(shard: Int, _ plan: [(member: Int, position: Int, plan: ActionPlan)], failed: [Int: any Error]) -> [Bool] {
+    private func locked<R>(_ body: (inout CrossShardBatchRules) -> R) -> R {
         condition.lock()
         defer { condition.unlock() }
-        plans[shard] = plan
-        failures.merge(failed) { first, _ in first }
-        if commits == nil && plans.count == participants.count {
-            var ok = Array(repeating: true, count: members.count)
-            for entry in plans.values.joined() where entry.plan.failure != nil { ok[entry.member] = false }
-            for member in failures.keys { ok[member] = false }
-            commits = ok
-            condition.broadcast()
-        }
-        while commits == nil { condition.wait() }
-        return commits!
+        return body(&rules)
+    }
+
+    /// Records a shard's plans (and the members it could not plan), then waits until every shard
+    /// has planned. - Returns: per member, whether it commits.
+    func post(shard: Int, _ plan: [CrossShardBatchRules.Planned], failed: [Int: any Error]) -> [Bool] {
+        condition.lock()
+        defer { condition.unlock() }
+        if rules.post(shard: shard, plan, failed: failed) { condition.broadcast() }
+        while rules.commits == nil { condition.wait() }
+        return rules.commits!
     }
 
     /// A shard that could not take part: nothing commits unless already decided.
     func abandon(_ error: any Error) {
-        condition.lock()
-        if commits == nil {
-            commits = Array(repeating: false, count: members.count)
-            batchFailure = error
-        }
+        locked { $0.abandon(error) }
         condition.broadcast()
-        condition.unlock()
     }
 
     /// The committing members' writes on the other shards, for the commit record.
-    func recordEntries() -> [TransactionLog.Entry] {
-        condition.lock()
-        defer { condition.unlock() }
-        guard let commits else { return [] }
-        var entries: [TransactionLog.Entry] = []
-        for (shard, plan) in plans.sorted(by: { $0.key < $1.key }) where shard != recordShard {
-            for entry in plan where commits[entry.member] {
-                if case let .write(write, _) = entry.plan {
-                    entries.append(TransactionLog.Entry(shard: shard, tableID: write.tableID, key: write.key, value: write.new?.value))
-                }
-            }
-        }
-        return entries
-    }
+    func recordEntries() -> [TransactionLog.Entry] { locked { $0.recordEntries() } }
 
     func closeGate() {
-        condition.lock()
-        let close = !gateClosed
-        gateClosed = true
-        condition.unlock()
-        if close { gate.close() }
+        if locked({ $0.closeGate() }) { gate.close() }
     }
 
     /// Waits until the commit record's shard committed. - Returns: whether it did.
     func waitForRecord() -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        while recordCommitted == nil { condition.wait() }
-        return recordCommitted!
+        while rules.recordCommitted == nil { condition.wait() }
+        return rules.recordCommitted!
     }
 
     /// Records the index capacity of one shard's writes (by member and position).
     func applied(_ capacity: [(member: Int, position: Int, units: ConsumedCapacity)]) {
-        condition.lock()
-        for entry in capacity { indexCapacity[entry.member, default: [:]][entry.position] = entry.units }
-        condition.unlock()
+        locked { $0.applied(capacity) }
     }
 
     /// Called by each shard once its group committed (or failed).
     func finished(shard: Int, committed: Bool, error: (any Error)?) {
         // Before the other shards learn of the commit, so none of them has committed yet.
         if shard == recordShard && committed { crash(at: .recordCommitted) }
-        condition.lock()
-        let anyCommits = commits?.contains(true) ?? false
-        if shard == recordShard {
-            recordCommitted = committed && anyCommits
-            if !committed, let error, batchFailure == nil { batchFailure = error }
-        } else if !committed && anyCommits && recordCommitted == true {
-            unfinished.append(shard)
-        }
-        finished.insert(shard)
+        let action = locked { $0.finished(shard: shard, committed: committed, error: error) }
         condition.broadcast()
-        let last = finished.count == participants.count
-        let reopen = last && gateClosed
-        condition.unlock()
         if shard != recordShard && committed { crash(at: .partCommitted) }
-        if reopen { gate.open() }
-        if last { onDone(self) }
+        if action.openGate { gate.open() }
+        if action.done { onDone(self) }
     }
+
+    /// Shards that failed to commit their part after the record was committed: they must be redone.
+    var unfinished: [Int] { locked { $0.unfinished } }
 
     /// After every shard finished: what member `index` came to.
-    func outcome(_ index: Int) -> MemberOutcome {
-        condition.lock()
-        defer { condition.unlock() }
-        var outcome = MemberOutcome()
-        outcome.committed = (commits?[index] ?? false) && recordCommitted == true
-        for entry in plans.values.joined() where entry.member == index { outcome.plans[entry.position] = entry.plan }
-        outcome.indexes = indexCapacity[index] ?? [:]
-        outcome.failure = failures[index] ?? (outcome.committed ? nil : batchFailure)
-        return outcome
-    }
+    func outcome(_ index: Int) -> MemberOutcome { locked { $0.outcome(index) } }
 
     /// Whether any member committed (after every shard finished).
-    var committedAny: Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        return (commits?.contains(true) ?? false) && recordCommitted == true
-    }
+    var committedAny: Bool { locked { $0.committedAny } }
 }
 
 /// One shard's part of a batch, run on that shard's writer as the last write of its group (so

@@ -10,6 +10,8 @@ final class CrossShardBatcher: @unchecked Sendable {
         let writers: [ShardWriter]
         let gate: CommitGate
         let crashPoint: CommitStep?
+        /// Runs the clean-up after each batch (tracked, logged when it fails, awaited on close).
+        let jobs: BackgroundJobs
     }
 
     static let maxBatch = 64
@@ -68,7 +70,7 @@ final class CrossShardBatcher: @unchecked Sendable {
             // On the writer thread of the shard that finished last.
             if batch.committedAny {
                 batch.crash(at: .allCommitted)
-                CrossShardBatcher.cleanUp(batch, writers: context.writers)
+                CrossShardBatcher.cleanUp(batch, writers: context.writers, jobs: context.jobs)
             }
             for (index, continuation) in continuations.enumerated() { continuation.resume(returning: batch.outcome(index)) }
             lock.lock()
@@ -88,32 +90,29 @@ final class CrossShardBatcher: @unchecked Sendable {
         }
     }
 
-    /// Redoes parts that failed after the record was committed (else the next open does), then
-    /// deletes the record, then the markers.
-    private static func cleanUp(_ batch: CrossShardBatch, writers: [ShardWriter]) {
+    /// Redoes parts that failed after the record was committed, then deletes the record, then the
+    /// markers, as a background job: a failure is logged and listed in the database's background
+    /// failures, and the next open completes what is left (``Database/recoverTransactions()``).
+    private static func cleanUp(_ batch: CrossShardBatch, writers: [ShardWriter], jobs: BackgroundJobs) {
         let unfinished = batch.unfinished
         let id = batch.id
         let recordShard = batch.recordShard
         let others = batch.participants.filter { $0 != recordShard }
         let entries = batch.recordEntries()
         let crashPoint = batch.crashPoint
-        Task {
-            do {
-                for shard in unfinished {
-                    let part = entries.filter { $0.shard == shard }
-                    try await writers[shard].perform { try $0.redo(part, id: id) }
+        jobs.start("cross-shard transaction clean-up", retrying: false) {
+            for shard in unfinished {
+                let part = entries.filter { $0.shard == shard }
+                try await writers[shard].perform { try $0.redo(part, id: id) }
+            }
+            _ = try await writers[recordShard].perform { context in
+                try context.delete(try context.transactionsDatabase, key: TransactionLog.recordKey(id))
+            }
+            if crashPoint == .recordCleared { kill(getpid(), SIGKILL) }
+            for shard in others {
+                _ = try await writers[shard].perform { context in
+                    try context.delete(try context.transactionsDatabase, key: TransactionLog.markerKey(id))
                 }
-                _ = try await writers[recordShard].perform { context in
-                    try context.delete(try context.transactionsDatabase, key: TransactionLog.recordKey(id))
-                }
-                if crashPoint == .recordCleared { kill(getpid(), SIGKILL) }
-                for shard in others {
-                    _ = try await writers[shard].perform { context in
-                        try context.delete(try context.transactionsDatabase, key: TransactionLog.markerKey(id))
-                    }
-                }
-            } catch {
-                // The next open completes it.
             }
         }
     }

@@ -112,7 +112,7 @@ extension Database {
     /// What the batches of transactions spanning shards need.
     var batcherContext: CrossShardBatcher.Context {
         CrossShardBatcher.Context(writers: shards.map(\.writer), gate: commitGate,
-                                  crashPoint: options.testCrashPoint.flatMap(CommitStep.init(rawValue:)))
+                                  crashPoint: options.testCrashPoint.flatMap(CommitStep.init(rawValue:)), jobs: jobs)
     }
 
     /// Actions on several shards: see ``CrossShardBatch`` and ``TransactionLog``.

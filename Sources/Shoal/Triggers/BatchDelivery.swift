@@ -33,71 +33,35 @@ enum DeliveryResult: Sendable {
     case cancelled
 }
 
-/// One invocation's result as the retry logic sees it.
-private enum InvocationResult {
-    case success(TriggerResponse)
-    /// The records from this index on failed (ReportBatchItemFailures).
-    case partial(Int, TriggerResponse)
-    case functionError(String)
-    case unavailable(String)
-}
-
 extension DeliveryContext {
-    /// Delivers one batch by Lambda's rules: retries with exponential backoff, bisection on
-    /// function errors, partial batch failures, record age and retry limits, and the on-failure
-    /// destination for what is given up. Returns once the batch is done or the mapping stops.
+    /// Delivers one batch by Lambda's rules (``BatchDeliveryRules``): retries with exponential
+    /// backoff, bisection on function errors, partial batch failures, record age and retry limits,
+    /// and the on-failure destination for what is given up. Returns once the batch is done or the
+    /// mapping stops.
     func deliver(_ batch: [StreamRecord], window: TumblingWindow? = nil) async -> DeliveryResult {
-        // Pending pieces of the batch, in stream order: records, retries used, invocations made.
-        var pending: [(records: ArraySlice<StreamRecord>, retries: Int, invocations: Int)] = [(batch[...], 0, 0)]
-        var state = window?.state
-        var unavailableRounds = 0
-        while !pending.isEmpty {
-            if Task.isCancelled { return .cancelled }
-            var (records, retries, invocations) = pending.removeFirst()
-            let expired = records.prefix { isExpired($0) }
-            if !expired.isEmpty {
-                await sendFailure(Array(expired), condition: "RecordAgeExceeded", invocations: invocations, functionError: nil)
-                records = records.dropFirst(expired.count)
-            }
-            guard !records.isEmpty || window?.isFinalInvokeForWindow == true else { continue }
-            var current = window
-            current?.state = state ?? "{}"
-            let result = await invoke(Array(records), window: current)
-            switch result {
-            case .success(let response):
+        var rules = BatchDeliveryRules(batch: batch, window: window,
+                                       settings: .init(maximumRetryAttempts: definition.maximumRetryAttempts,
+                                                       bisectBatchOnFunctionError: definition.bisectBatchOnFunctionError))
+        while true {
+            switch rules.next(isExpired: isExpired) {
+            case let .discard(records, condition, invocations, functionError, reason):
+                if Task.isCancelled { return .cancelled }
+                await sendFailure(records, condition: condition, invocations: invocations, functionError: functionError, reason: reason)
+            case let .invoke(records, current):
+                if Task.isCancelled { return .cancelled }
+                rules.invoked(await invoke(records, window: current))
+            case .backoff(let retries):
+                guard await backoff(retries) else { return .cancelled }
+            case .status(.succeeded):
                 status.succeeded()
-                if window != nil { state = response.state }
-                unavailableRounds = 0
-            case .partial(let index, let response):
-                let message = "The function reported \(records.count - index) failed records from sequence number \(records[records.startIndex + index].sequenceNumber)"
-                status.failed("OK", error: message)
-                if window != nil { state = response.state }
-                let remaining = records.dropFirst(index)
-                if definition.maximumRetryAttempts >= 0 && retries >= definition.maximumRetryAttempts {
-                    await sendFailure(Array(remaining), condition: "RetryAttemptsExhausted", invocations: invocations + 1, functionError: "Unhandled", reason: message)
-                } else {
-                    guard await backoff(retries) else { return .cancelled }
-                    pending.insert((remaining, retries + 1, invocations + 1), at: 0)
-                }
-            case .functionError(let message):
-                status.failed("PROBLEM: Function call failed", error: message)
-                if definition.bisectBatchOnFunctionError && records.count > 1 && window == nil {
-                    let middle = records.startIndex + records.count / 2
-                    pending.insert(contentsOf: [(records[..<middle], retries, invocations + 1), (records[middle...], retries, invocations + 1)], at: 0)
-                } else if window?.isFinalInvokeForWindow != true && definition.maximumRetryAttempts >= 0 && retries >= definition.maximumRetryAttempts {
-                    await sendFailure(Array(records), condition: "RetryAttemptsExhausted", invocations: invocations + 1, functionError: "Unhandled", reason: message)
-                } else {
-                    guard await backoff(retries) else { return .cancelled }
-                    pending.insert((records, retries + 1, invocations + 1), at: 0)
-                }
-            case .unavailable(let message):
+            case let .status(.failed(result, error)):
+                status.failed(result, error: error)
+            case .status(.problem(let message)):
                 status.problem(message)
-                guard await backoff(min(unavailableRounds, 6)) else { return .cancelled }
-                unavailableRounds += 1
-                pending.insert((records, retries, invocations), at: 0)
+            case .done(let state):
+                return .done(state: state)
             }
         }
-        return .done(state: state)
     }
 
     /// Older than `MaximumRecordAgeInSeconds` (or, with -1, than the stream's retention).
@@ -116,7 +80,7 @@ extension DeliveryContext {
         return !Task.isCancelled
     }
 
-    private func invoke(_ records: [StreamRecord], window: TumblingWindow?) async -> InvocationResult {
+    private func invoke(_ records: [StreamRecord], window: TumblingWindow?) async -> BatchDeliveryRules.InvocationResult {
         guard let registered = triggers.functions.withLock({ $0[definition.functionName] }) else {
             return .unavailable("Function not found: \(functionArn)")
         }
@@ -141,7 +105,7 @@ extension DeliveryContext {
             return .functionError("The function's response has no state (a tumbling window needs one)")
         }
         guard definition.reportsItemFailures, let failures = response.batchItemFailures, !failures.isEmpty else {
-            return .success(response)
+            return .success(state: response.state)
         }
         // The lowest failed sequence number is where processing resumes; one that is not in the
         // batch fails the batch as a whole.
@@ -152,7 +116,7 @@ extension DeliveryContext {
             }
             lowest = min(lowest ?? index, index)
         }
-        return .partial(lowest ?? 0, response)
+        return .partial(from: lowest ?? 0, state: response.state)
     }
 
     /// Calls the function; an in-process closure is held to its timeout here (webhooks and the
