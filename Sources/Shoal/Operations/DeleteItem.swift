@@ -103,9 +103,10 @@ struct PreparedDelete: Sendable {
         guard let old else { return WriteOutcome(item: nil, tableBytes: 0) }
         var indexes = ConsumedCapacity()
         if let item = old.item {
-            indexes = try context.writeItem(table, tableID: tableID, key: encodedKey, old: OldItem(item: item, size: old.size), new: nil)
+            indexes = try context.writeItem(table, tableID: tableID, key: encodedKey, old: OldItem(item: item, size: old.size), new: nil,
+                                            origin: .client)
         } else {
-            try context.removeItem(table, tableID: tableID, key: encodedKey, size: old.size)
+            try context.removeItem(table, tableID: tableID, key: encodedKey, size: old.size, origin: .client)
         }
         return WriteOutcome(item: returningOld ? old.item : nil, tableBytes: old.size, indexes: indexes)
     }

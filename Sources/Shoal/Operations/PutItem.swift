@@ -123,7 +123,7 @@ struct PreparedPut: Sendable {
         if let condition, !ConditionEvaluator.evaluate(condition, on: old?.item) {
             throw ShoalError.conditionalCheckFailed(item: returnOldOnFailure ? old?.item : nil)
         }
-        let indexes = try context.writeItem(table, tableID: tableID, key: encodedKey, old: old, new: new)
+        let indexes = try context.writeItem(table, tableID: tableID, key: encodedKey, old: old, new: new, origin: .client)
         return WriteOutcome(item: returningOld ? old?.item : nil, tableBytes: max(size, old?.size ?? 0), indexes: indexes)
     }
 }

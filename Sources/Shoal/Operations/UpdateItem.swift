@@ -155,7 +155,7 @@ struct PreparedUpdate: Sendable {
             throw ShoalError.validation("Item size to update has exceeded the maximum allowed size")
         }
         try ItemValidation.validate(item: new)
-        let indexes = try context.writeItem(table, tableID: tableID, key: encodedKey, old: old, new: NewItem(new, size: size))
+        let indexes = try context.writeItem(table, tableID: tableID, key: encodedKey, old: old, new: NewItem(new, size: size), origin: .client)
         let bytes = max(size, old?.size ?? 0)
         let attributes: Item?
         switch returnValues {

@@ -39,7 +39,7 @@ extension WriteContext {
     /// `origin`: who makes the write, which decides its stream record (see ``WriteOrigin``).
     @discardableResult
     func writeItem(_ table: TableStorage, tableID: String, key: [UInt8], old: OldItem?, new: NewItem?,
-                   origin: WriteOrigin = .client) throws -> ConsumedCapacity {
+                   origin: WriteOrigin) throws -> ConsumedCapacity {
         // Every index key is checked before anything is written.
         var moves: [(index: ShardIndex, old: [UInt8]?, new: [UInt8]?)] = []
         moves.reserveCapacity(table.indexes.count)
@@ -123,7 +123,7 @@ extension WriteContext {
     }
 
     /// The fast path of a delete on a table without indexes: the item need not be decoded.
-    func removeItem(_ table: TableStorage, tableID: String, key: [UInt8], size: Int, origin: WriteOrigin = .client) throws {
+    func removeItem(_ table: TableStorage, tableID: String, key: [UInt8], size: Int, origin: WriteOrigin) throws {
         precondition(!table.needsOldImage(for: origin), "a table with indexes, expiry or a stream must write through writeItem")
         try delete(table.items, key: key)
         noteItemWrite(tableID: tableID, key: key)

@@ -1,8 +1,13 @@
 /// Who makes a write. The write funnel (``WriteContext/writeItem(_:tableID:key:old:new:origin:)``)
 /// decides from it what goes with the change: a stream record or none, and whose.
 enum WriteOrigin: Sendable, Equatable {
-    /// A client's request (or a transaction's, or a restore's or import's): an ordinary stream record.
+    /// A client's request (PutItem, UpdateItem, DeleteItem, a batch's or a transaction's action; a
+    /// restore, import or bulk load writes through the same requests): an ordinary stream record.
     case client
+    /// A transaction's part redone from its commit record (after a crash, or a shard that failed
+    /// past the commit point): the change never reached the stream, so it is recorded now, as the
+    /// client's.
+    case transactionRedo
     /// Time to live's deletion of an expired item: the stream record names the service
     /// (`userIdentity` `dynamodb.amazonaws.com`), as DynamoDB's does.
     case timeToLive
@@ -12,7 +17,7 @@ enum WriteOrigin: Sendable, Equatable {
     /// Whether the change is appended to the table's stream (when it has one).
     var recordsStream: Bool { self != .reshardCopy }
 
-    /// Whether the stream record says the service made the change.
+    /// Whether the stream record says the service made the change (time to live's deletions).
     var byService: Bool { self == .timeToLive }
 }
 

@@ -184,7 +184,7 @@ extension WriteContext {
     /// - Returns: the capacity each write's indexes consumed, in order.
     func apply(_ writes: [PlannedWrite]) throws -> [ConsumedCapacity] {
         try writes.map { write in
-            try writeItem(try table(write.tableID), tableID: write.tableID, key: write.key, old: write.old, new: write.new)
+            try writeItem(try table(write.tableID), tableID: write.tableID, key: write.key, old: write.old, new: write.new, origin: .client)
         }
     }
 }

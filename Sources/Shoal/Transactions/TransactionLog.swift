@@ -81,7 +81,7 @@ extension WriteContext {
                 let (item, size) = try ShardLayout.decodeValue(value)
                 return NewItem(item: item, value: value, size: size)
             }
-            try writeItem(table, tableID: entry.tableID, key: entry.key, old: old, new: new)
+            try writeItem(table, tableID: entry.tableID, key: entry.key, old: old, new: new, origin: .transactionRedo)
         }
     }
 
