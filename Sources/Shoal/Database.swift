@@ -284,10 +284,8 @@ public final class Database: Sendable {
     func run<T>(_ body: () async throws -> T) async throws(ShoalError) -> T {
         do {
             return try await body()
-        } catch let error as ShoalError {
-            throw error
         } catch {
-            throw .internalError("Internal error: \(error)")
+            throw Database.shoalError(error)
         }
     }
 
@@ -299,10 +297,13 @@ public final class Database: Sendable {
     static func storageCall<T>(_ body: () throws -> T) throws(ShoalError) -> T {
         do {
             return try body()
-        } catch let error as ShoalError {
-            throw error
         } catch {
-            throw .internalError("Internal error: \(error)")
+            throw shoalError(error)
         }
+    }
+
+    /// A failure as the client sees it: Shoal's own as it is, any other as `InternalServerError`.
+    static func shoalError(_ error: any Error) -> ShoalError {
+        (error as? ShoalError) ?? .internalError("Internal error: \(error)")
     }
 }

@@ -1,16 +1,11 @@
-public struct DeleteItemRequest: Sendable, Hashable {
+public struct DeleteItemRequest: ConditionalWriteRequest, Sendable, Hashable {
     public var tableName: String
     public var key: Item
     /// `.size`: report the size of the item's collection (tables with local secondary indexes).
     public var returnItemCollectionMetrics: ReturnItemCollectionMetrics = .none
     public var returnValues: ReturnValue
-    public var conditionExpression: String?
-    public var condition: Condition?
-    public var expressionAttributeNames: [String: String]?
-    public var expressionAttributeValues: [String: AttributeValue]?
-    public var expected: [AttributeName: ExpectedAttributeValue]?
-    public var conditionalOperator: ConditionalOperator?
-    public var returnValuesOnConditionCheckFailure: ReturnValuesOnConditionCheckFailure?
+    /// The condition and its placeholders (also readable and writable as this request's members).
+    public var conditions: ConditionMembers
 
     public init(tableName: String, key: Item, returnValues: ReturnValue = .none, conditionExpression: String? = nil,
                 condition: Condition? = nil, expressionAttributeNames: [String: String]? = nil,
@@ -20,13 +15,9 @@ public struct DeleteItemRequest: Sendable, Hashable {
         self.tableName = tableName
         self.key = key
         self.returnValues = returnValues
-        self.conditionExpression = conditionExpression
-        self.condition = condition
-        self.expressionAttributeNames = expressionAttributeNames
-        self.expressionAttributeValues = expressionAttributeValues
-        self.expected = expected
-        self.conditionalOperator = conditionalOperator
-        self.returnValuesOnConditionCheckFailure = returnValuesOnConditionCheckFailure
+        conditions = ConditionMembers(conditionExpression: conditionExpression, condition: condition, expressionAttributeNames: expressionAttributeNames,
+                                      expressionAttributeValues: expressionAttributeValues, expected: expected,
+                                      conditionalOperator: conditionalOperator, returnValuesOnConditionCheckFailure: returnValuesOnConditionCheckFailure)
     }
 }
 
@@ -50,26 +41,13 @@ extension Database {
         }
         let handle = try handle(request.tableName)
         var delete = try PreparedDelete(handle: handle, key: request.key)
-        var input = try ExpressionInput(names: request.expressionAttributeNames, values: request.expressionAttributeValues,
-                                        usesExpressions: request.conditionExpression != nil)
-        delete.condition = try WriteConditionParameters(
-            expression: request.conditionExpression, typed: request.condition,
-            expected: request.expected, conditionalOperator: request.conditionalOperator).resolve(&input)
-        try input.finish()
-        delete.returnOldOnFailure = request.returnValuesOnConditionCheckFailure == .allOld
-        let prepared = delete
-        try itemLocks.checkFree(tableID: prepared.tableID, key: prepared.encodedKey)
-        let wantOld = request.returnValues == .allOld
-        let outcome = try await run {
-            try await shards[ring.shard(for: prepared.token)].writer.perform { context in
-                try prepared.apply(in: context, returningOld: wantOld)
-            }
+        delete.condition = try request.conditions.resolve()
+        delete.returnOldOnFailure = request.conditions.returnsOldOnFailure
+        let (prepared, wantOld) = (delete, request.returnValues == .allOld)
+        let (outcome, metrics) = try await writeSingleItem(prepared, of: handle, collectionMetrics: request.returnItemCollectionMetrics) { context in
+            try prepared.apply(in: context, returningOld: wantOld)
         }
-        var response = DeleteItemResponse(attributes: outcome.item, capacity: outcome.capacity)
-        if request.returnItemCollectionMetrics == .size {
-            response.itemCollectionMetrics = try itemCollectionMetrics(handle, partition: prepared.key.partition)
-        }
-        return response
+        return DeleteItemResponse(attributes: outcome.item, capacity: outcome.capacity, itemCollectionMetrics: metrics)
     }
 }
 

@@ -37,33 +37,6 @@ struct ExpressionInput {
     func finish() throws(ShoalError) { try attributes.checkAllUsed() }
 }
 
-/// The condition parameters of PutItem, DeleteItem and UpdateItem.
-struct WriteConditionParameters {
-    var expression: String?
-    var typed: Condition?
-    var expected: [AttributeName: ExpectedAttributeValue]?
-    var conditionalOperator: ConditionalOperator?
-
-    /// The condition to check, from the expression, the typed value or the legacy `Expected`.
-    func resolve(_ input: inout ExpressionInput) throws(ShoalError) -> Condition? {
-        try LegacyParameters.checkNotMixed(legacy: [("Expected", expected != nil), ("ConditionalOperator", conditionalOperator != nil)],
-                                           expressions: [("ConditionExpression", expression != nil || typed != nil)])
-        // An empty Expected is no condition at all: ConditionalOperator has nothing to join.
-        if conditionalOperator != nil && expected?.isEmpty ?? true {
-            throw .validation("ConditionalOperator cannot be used without Filter or Expected")
-        }
-        if let expected {
-            return try LegacyParameters.condition(expected, conditionalOperator: conditionalOperator)
-        }
-        let parsed = try input.condition(expression, kind: .condition)
-        if let typed { try ExpressionChecks.check(typed, kind: .condition) }
-        switch (parsed, typed) {
-        case let (a?, b?): return .and(a, b)
-        default: return parsed ?? typed
-        }
-    }
-}
-
 /// Projection parameters of reads: `ProjectionExpression`, the typed paths, or `AttributesToGet`.
 struct ProjectionParameters {
     var expression: String?

@@ -1,21 +1,13 @@
 import LMDB
 
-public struct PutItemRequest: Sendable, Hashable {
+public struct PutItemRequest: ConditionalWriteRequest, Sendable, Hashable {
     public var tableName: String
     public var item: Item
     /// `.size`: report the size of the item's collection (tables with local secondary indexes).
     public var returnItemCollectionMetrics: ReturnItemCollectionMetrics = .none
     public var returnValues: ReturnValue
-    /// A condition the current item must meet (`ConditionExpression`).
-    public var conditionExpression: String?
-    /// The same as a typed value (combined with `conditionExpression` by AND when both are given).
-    public var condition: Condition?
-    public var expressionAttributeNames: [String: String]?
-    public var expressionAttributeValues: [String: AttributeValue]?
-    /// Legacy conditions; cannot be combined with `conditionExpression`.
-    public var expected: [AttributeName: ExpectedAttributeValue]?
-    public var conditionalOperator: ConditionalOperator?
-    public var returnValuesOnConditionCheckFailure: ReturnValuesOnConditionCheckFailure?
+    /// The condition and its placeholders (also readable and writable as this request's members).
+    public var conditions: ConditionMembers
 
     public init(tableName: String, item: Item, returnValues: ReturnValue = .none, conditionExpression: String? = nil,
                 condition: Condition? = nil, expressionAttributeNames: [String: String]? = nil,
@@ -25,13 +17,9 @@ public struct PutItemRequest: Sendable, Hashable {
         self.tableName = tableName
         self.item = item
         self.returnValues = returnValues
-        self.conditionExpression = conditionExpression
-        self.condition = condition
-        self.expressionAttributeNames = expressionAttributeNames
-        self.expressionAttributeValues = expressionAttributeValues
-        self.expected = expected
-        self.conditionalOperator = conditionalOperator
-        self.returnValuesOnConditionCheckFailure = returnValuesOnConditionCheckFailure
+        conditions = ConditionMembers(conditionExpression: conditionExpression, condition: condition, expressionAttributeNames: expressionAttributeNames,
+                                      expressionAttributeValues: expressionAttributeValues, expected: expected,
+                                      conditionalOperator: conditionalOperator, returnValuesOnConditionCheckFailure: returnValuesOnConditionCheckFailure)
     }
 }
 
@@ -57,26 +45,13 @@ extension Database {
         }
         let handle = try handle(request.tableName)
         var write = try PreparedPut(handle: handle, item: request.item)
-        var input = try ExpressionInput(names: request.expressionAttributeNames, values: request.expressionAttributeValues,
-                                        usesExpressions: request.conditionExpression != nil)
-        write.condition = try WriteConditionParameters(
-            expression: request.conditionExpression, typed: request.condition,
-            expected: request.expected, conditionalOperator: request.conditionalOperator).resolve(&input)
-        try input.finish()
-        write.returnOldOnFailure = request.returnValuesOnConditionCheckFailure == .allOld
-        let prepared = write
-        try itemLocks.checkFree(tableID: prepared.tableID, key: prepared.encodedKey)
-        let wantOld = request.returnValues == .allOld
-        let outcome = try await run {
-            try await shards[ring.shard(for: prepared.token)].writer.perform { context in
-                try prepared.apply(in: context, returningOld: wantOld)
-            }
+        write.condition = try request.conditions.resolve()
+        write.returnOldOnFailure = request.conditions.returnsOldOnFailure
+        let (prepared, wantOld) = (write, request.returnValues == .allOld)
+        let (outcome, metrics) = try await writeSingleItem(prepared, of: handle, collectionMetrics: request.returnItemCollectionMetrics) { context in
+            try prepared.apply(in: context, returningOld: wantOld)
         }
-        var response = PutItemResponse(attributes: outcome.item, capacity: outcome.capacity)
-        if request.returnItemCollectionMetrics == .size {
-            response.itemCollectionMetrics = try itemCollectionMetrics(handle, partition: prepared.key.partition)
-        }
-        return response
+        return PutItemResponse(attributes: outcome.item, capacity: outcome.capacity, itemCollectionMetrics: metrics)
     }
 }
 

@@ -1,4 +1,4 @@
-public struct UpdateItemRequest: Sendable, Hashable {
+public struct UpdateItemRequest: ConditionalWriteRequest, Sendable, Hashable {
     public var tableName: String
     public var key: Item
     /// `.size`: report the size of the item's collection (tables with local secondary indexes).
@@ -7,16 +7,12 @@ public struct UpdateItemRequest: Sendable, Hashable {
     public var updateExpression: String?
     /// The same as a typed value (its actions are added to those of `updateExpression`).
     public var update: UpdateExpression?
-    public var conditionExpression: String?
-    public var condition: Condition?
-    public var expressionAttributeNames: [String: String]?
-    public var expressionAttributeValues: [String: AttributeValue]?
-    /// Legacy updates and conditions; cannot be combined with expressions.
+    /// Legacy updates; cannot be combined with expressions.
     public var attributeUpdates: [AttributeName: AttributeValueUpdate]?
-    public var expected: [AttributeName: ExpectedAttributeValue]?
-    public var conditionalOperator: ConditionalOperator?
     public var returnValues: ReturnValue
-    public var returnValuesOnConditionCheckFailure: ReturnValuesOnConditionCheckFailure?
+    /// The condition and the placeholders (which the update expression shares), also readable and
+    /// writable as this request's members.
+    public var conditions: ConditionMembers
 
     public init(tableName: String, key: Item, updateExpression: String? = nil, update: UpdateExpression? = nil,
                 conditionExpression: String? = nil, condition: Condition? = nil,
@@ -28,15 +24,11 @@ public struct UpdateItemRequest: Sendable, Hashable {
         self.key = key
         self.updateExpression = updateExpression
         self.update = update
-        self.conditionExpression = conditionExpression
-        self.condition = condition
-        self.expressionAttributeNames = expressionAttributeNames
-        self.expressionAttributeValues = expressionAttributeValues
         self.attributeUpdates = attributeUpdates
-        self.expected = expected
-        self.conditionalOperator = conditionalOperator
         self.returnValues = returnValues
-        self.returnValuesOnConditionCheckFailure = returnValuesOnConditionCheckFailure
+        conditions = ConditionMembers(conditionExpression: conditionExpression, condition: condition, expressionAttributeNames: expressionAttributeNames,
+                                      expressionAttributeValues: expressionAttributeValues, expected: expected,
+                                      conditionalOperator: conditionalOperator, returnValuesOnConditionCheckFailure: returnValuesOnConditionCheckFailure)
     }
 }
 
@@ -60,17 +52,10 @@ extension Database {
     public func updateItem(_ request: UpdateItemRequest) async throws(ShoalError) -> UpdateItemResponse {
         let handle = try handle(request.tableName)
         let prepared = try PreparedUpdate(handle: handle, request: request)
-        try itemLocks.checkFree(tableID: prepared.tableID, key: prepared.encodedKey)
-        let outcome = try await run {
-            try await shards[ring.shard(for: prepared.token)].writer.perform { context in
-                try prepared.apply(in: context)
-            }
+        let (outcome, metrics) = try await writeSingleItem(prepared, of: handle, collectionMetrics: request.returnItemCollectionMetrics) { context in
+            try prepared.apply(in: context)
         }
-        var response = UpdateItemResponse(attributes: outcome.item, capacity: outcome.capacity)
-        if request.returnItemCollectionMetrics == .size {
-            response.itemCollectionMetrics = try itemCollectionMetrics(handle, partition: prepared.key.partition)
-        }
-        return response
+        return UpdateItemResponse(attributes: outcome.item, capacity: outcome.capacity, itemCollectionMetrics: metrics)
     }
 }
 
@@ -96,7 +81,7 @@ struct PreparedUpdate: Sendable {
         keyItem = key.asItem(schema)
         (token, encodedKey) = KeyEncoding.encode(partition: key.partition, sort: key.sort)
         returnValues = request.returnValues
-        returnOldOnFailure = request.returnValuesOnConditionCheckFailure == .allOld
+        returnOldOnFailure = request.conditions.returnsOldOnFailure
 
         let usesExpressions = request.updateExpression != nil || request.conditionExpression != nil
         try LegacyParameters.checkNotMixed(
@@ -117,9 +102,7 @@ struct PreparedUpdate: Sendable {
             update = try LegacyParameters.update(legacy)
         }
         isLegacy = request.attributeUpdates != nil
-        condition = try WriteConditionParameters(
-            expression: request.conditionExpression, typed: request.condition,
-            expected: request.expected, conditionalOperator: request.conditionalOperator).resolve(&input)
+        condition = try request.conditions.resolve(&input)
         try input.finish()
         for path in update.paths where schema.names.contains(path.attribute) {
             throw .invalidParameter("Cannot update attribute \(path.attribute). This attribute is part of the key")

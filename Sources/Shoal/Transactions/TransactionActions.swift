@@ -34,18 +34,17 @@ struct TransactAction: Sendable {
             guard request.returnValues == .none else {
                 throw .validation("ReturnValues is not supported in a transaction's Put")
             }
-            try TransactAction.noLegacy(request.expected != nil || request.conditionalOperator != nil)
+            try TransactAction.noLegacy(request.conditions.usesLegacy)
             var put = try PreparedPut(handle: handle, item: request.item)
-            put.condition = try TransactAction.condition(request.conditionExpression, request.condition,
-                                                         names: request.expressionAttributeNames, values: request.expressionAttributeValues)
-            put.returnOldOnFailure = request.returnValuesOnConditionCheckFailure == .allOld
+            put.condition = try request.conditions.resolve()
+            put.returnOldOnFailure = request.conditions.returnsOldOnFailure
             (key, encodedKey, token, requestBytes) = (put.key, put.encodedKey, put.token, put.size)
             kind = .put(put)
         case let .update(request):
             guard request.returnValues == .none else {
                 throw .validation("ReturnValues is not supported in a transaction's Update")
             }
-            try TransactAction.noLegacy(request.expected != nil || request.conditionalOperator != nil || request.attributeUpdates != nil)
+            try TransactAction.noLegacy(request.conditions.usesLegacy || request.attributeUpdates != nil)
             guard request.updateExpression != nil || request.update != nil else {
                 throw .validation("1 validation error detected: Value null at '\(member).update.updateExpression' failed to satisfy constraint: Member must not be null")
             }
@@ -56,11 +55,10 @@ struct TransactAction: Sendable {
             guard request.returnValues == .none else {
                 throw .validation("ReturnValues is not supported in a transaction's Delete")
             }
-            try TransactAction.noLegacy(request.expected != nil || request.conditionalOperator != nil)
+            try TransactAction.noLegacy(request.conditions.usesLegacy)
             var delete = try PreparedDelete(handle: handle, key: request.key)
-            delete.condition = try TransactAction.condition(request.conditionExpression, request.condition,
-                                                            names: request.expressionAttributeNames, values: request.expressionAttributeValues)
-            delete.returnOldOnFailure = request.returnValuesOnConditionCheckFailure == .allOld
+            delete.condition = try request.conditions.resolve()
+            delete.returnOldOnFailure = request.conditions.returnsOldOnFailure
             (key, encodedKey, token, requestBytes) = (delete.key, delete.encodedKey, delete.token, 0)
             kind = .delete(delete)
         case let .conditionCheck(request):
@@ -69,10 +67,10 @@ struct TransactAction: Sendable {
             }
             key = try handle.key.key(fromKey: request.key)
             (token, encodedKey) = KeyEncoding.encode(partition: key.partition, sort: key.sort)
-            let condition = try TransactAction.condition(request.conditionExpression, request.condition,
-                                                         names: request.expressionAttributeNames, values: request.expressionAttributeValues)
+            try TransactAction.noLegacy(request.conditions.usesLegacy)
+            guard let condition = try request.conditions.resolve() else { throw .internalError("A condition check without a condition") }
             requestBytes = 0
-            kind = .check(condition: condition!, returnOldOnFailure: request.returnValuesOnConditionCheckFailure == .allOld)
+            kind = .check(condition: condition, returnOldOnFailure: request.conditions.returnsOldOnFailure)
         }
     }
 
@@ -90,15 +88,6 @@ struct TransactAction: Sendable {
         } catch {
             return error
         }
-    }
-
-    /// An action's condition from its expression (with its placeholders) or typed value.
-    private static func condition(_ expression: String?, _ typed: Condition?, names: [String: String]?,
-                                  values: [String: AttributeValue]?) throws(ShoalError) -> Condition? {
-        var input = try ExpressionInput(names: names, values: values, usesExpressions: expression != nil)
-        let condition = try WriteConditionParameters(expression: expression, typed: typed).resolve(&input)
-        try input.finish()
-        return condition
     }
 
     private static func noLegacy(_ used: Bool) throws(ShoalError) {

@@ -1,24 +1,18 @@
 /// DynamoDB's `ConditionCheck` action of a transaction: a condition on an item that is not written.
-public struct ConditionCheckRequest: Sendable, Hashable {
+public struct ConditionCheckRequest: ConditionalWriteRequest, Sendable, Hashable {
     public var tableName: String
     public var key: Item
-    public var conditionExpression: String?
-    /// The same as a typed value (combined with `conditionExpression` by AND when both are given).
-    public var condition: Condition?
-    public var expressionAttributeNames: [String: String]?
-    public var expressionAttributeValues: [String: AttributeValue]?
-    public var returnValuesOnConditionCheckFailure: ReturnValuesOnConditionCheckFailure?
+    /// The condition and its placeholders (also readable and writable as this request's members).
+    public var conditions: ConditionMembers
 
     public init(tableName: String, key: Item, conditionExpression: String? = nil, condition: Condition? = nil,
                 expressionAttributeNames: [String: String]? = nil, expressionAttributeValues: [String: AttributeValue]? = nil,
                 returnValuesOnConditionCheckFailure: ReturnValuesOnConditionCheckFailure? = nil) {
         self.tableName = tableName
         self.key = key
-        self.conditionExpression = conditionExpression
-        self.condition = condition
-        self.expressionAttributeNames = expressionAttributeNames
-        self.expressionAttributeValues = expressionAttributeValues
-        self.returnValuesOnConditionCheckFailure = returnValuesOnConditionCheckFailure
+        conditions = ConditionMembers(conditionExpression: conditionExpression, condition: condition, expressionAttributeNames: expressionAttributeNames,
+                                      expressionAttributeValues: expressionAttributeValues,
+                                      returnValuesOnConditionCheckFailure: returnValuesOnConditionCheckFailure)
     }
 }
 

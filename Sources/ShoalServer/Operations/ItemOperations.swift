@@ -23,12 +23,10 @@ struct ItemOperations: Sendable {
 
     func putItem(_ r: RequestReader) async throws(ProtocolError) -> JSONValue {
         let table = try r.requiredString("TableName")
-        let c = try WriteConditionFields(r)
-        var request = PutItemRequest(
-            tableName: table, item: try r.requiredItem("Item"),
-            returnValues: try r.enumeration("ReturnValues", ReturnValue.self) ?? .none,
-            conditionExpression: c.expression, expressionAttributeNames: c.names, expressionAttributeValues: c.values,
-            expected: c.expected, conditionalOperator: c.conditionalOperator, returnValuesOnConditionCheckFailure: c.onFailure)
+        let conditions = try r.conditionMembers(legacy: true)
+        var request = PutItemRequest(tableName: table, item: try r.requiredItem("Item"),
+                                     returnValues: try r.enumeration("ReturnValues", ReturnValue.self) ?? .none)
+        request.conditions = conditions
         request.returnItemCollectionMetrics = try metricsMode(r)
         let mode = try capacityMode(r)
         let result = try await engine { [request] () async throws(ShoalError) in try await database.putItem(request) }
@@ -49,14 +47,11 @@ struct ItemOperations: Sendable {
 
     func updateItem(_ r: RequestReader) async throws(ProtocolError) -> JSONValue {
         let table = try r.requiredString("TableName")
-        let c = try WriteConditionFields(r)
-        var request = UpdateItemRequest(
-            tableName: table, key: try r.requiredItem("Key"),
-            updateExpression: try r.string("UpdateExpression"),
-            conditionExpression: c.expression, expressionAttributeNames: c.names, expressionAttributeValues: c.values,
-            attributeUpdates: try r.attributeUpdates(), expected: c.expected, conditionalOperator: c.conditionalOperator,
-            returnValues: try r.enumeration("ReturnValues", ReturnValue.self) ?? .none,
-            returnValuesOnConditionCheckFailure: c.onFailure)
+        let conditions = try r.conditionMembers(legacy: true)
+        var request = UpdateItemRequest(tableName: table, key: try r.requiredItem("Key"), updateExpression: try r.string("UpdateExpression"),
+                                        attributeUpdates: try r.attributeUpdates(),
+                                        returnValues: try r.enumeration("ReturnValues", ReturnValue.self) ?? .none)
+        request.conditions = conditions
         request.returnItemCollectionMetrics = try metricsMode(r)
         let mode = try capacityMode(r)
         let result = try await engine { [request] () async throws(ShoalError) in try await database.updateItem(request) }
@@ -65,12 +60,10 @@ struct ItemOperations: Sendable {
 
     func deleteItem(_ r: RequestReader) async throws(ProtocolError) -> JSONValue {
         let table = try r.requiredString("TableName")
-        let c = try WriteConditionFields(r)
-        var request = DeleteItemRequest(
-            tableName: table, key: try r.requiredItem("Key"),
-            returnValues: try r.enumeration("ReturnValues", ReturnValue.self) ?? .none,
-            conditionExpression: c.expression, expressionAttributeNames: c.names, expressionAttributeValues: c.values,
-            expected: c.expected, conditionalOperator: c.conditionalOperator, returnValuesOnConditionCheckFailure: c.onFailure)
+        let conditions = try r.conditionMembers(legacy: true)
+        var request = DeleteItemRequest(tableName: table, key: try r.requiredItem("Key"),
+                                        returnValues: try r.enumeration("ReturnValues", ReturnValue.self) ?? .none)
+        request.conditions = conditions
         request.returnItemCollectionMetrics = try metricsMode(r)
         let mode = try capacityMode(r)
         let result = try await engine { [request] () async throws(ShoalError) in try await database.deleteItem(request) }
@@ -79,20 +72,15 @@ struct ItemOperations: Sendable {
 }
 
 /// The condition and placeholder members PutItem, UpdateItem and DeleteItem share.
-private struct WriteConditionFields {
-    let expression: String?
-    let names: [String: String]?
-    let values: [String: AttributeValue]?
-    let expected: [AttributeName: ExpectedAttributeValue]?
-    let conditionalOperator: ConditionalOperator?
-    let onFailure: ReturnValuesOnConditionCheckFailure?
-
-    init(_ r: RequestReader) throws(ProtocolError) {
-        expression = try r.string("ConditionExpression")
-        names = try r.stringMap("ExpressionAttributeNames")
-        values = try r.attributeValueMap("ExpressionAttributeValues")
-        expected = try r.expected()
-        conditionalOperator = try r.enumeration("ConditionalOperator", ConditionalOperator.self)
-        onFailure = try r.enumeration("ReturnValuesOnConditionCheckFailure", ReturnValuesOnConditionCheckFailure.self)
+extension RequestReader {
+    /// The members of a conditional write (``ConditionMembers``); `legacy`: `Expected` and
+    /// `ConditionalOperator` too (single-item writes; a transaction's actions have none).
+    func conditionMembers(legacy: Bool) throws(ProtocolError) -> ConditionMembers {
+        ConditionMembers(conditionExpression: try string("ConditionExpression"),
+                         expressionAttributeNames: try stringMap("ExpressionAttributeNames"),
+                         expressionAttributeValues: try attributeValueMap("ExpressionAttributeValues"),
+                         expected: legacy ? try expected() : nil,
+                         conditionalOperator: legacy ? try enumeration("ConditionalOperator", ConditionalOperator.self) : nil,
+                         returnValuesOnConditionCheckFailure: try enumeration("ReturnValuesOnConditionCheckFailure", ReturnValuesOnConditionCheckFailure.self))
     }
 }

@@ -15,31 +15,28 @@ struct TransactionOperations: Sendable {
             }
             let path = "transactItems.\(position + 1).member.\(RequestReader.fieldName(kind))"
             let table = try TransactionOperations.required(a, "TableName", path) { r, k throws(ProtocolError) in try r.string(k) }
-            let names = try a.stringMap("ExpressionAttributeNames")
-            let values = try a.attributeValueMap("ExpressionAttributeValues")
-            let condition = try a.string("ConditionExpression")
-            let onFailure = try a.enumeration("ReturnValuesOnConditionCheckFailure", ReturnValuesOnConditionCheckFailure.self)
+            let conditions = try a.conditionMembers(legacy: false)
             switch kind {
             case "Put":
-                let item = try TransactionOperations.required(a, "Item", path) { r, k throws(ProtocolError) in try r.item(k) }
-                actions.append(.put(PutItemRequest(tableName: table, item: item, conditionExpression: condition, expressionAttributeNames: names,
-                                                   expressionAttributeValues: values, returnValuesOnConditionCheckFailure: onFailure)))
+                var put = PutItemRequest(tableName: table, item: try TransactionOperations.required(a, "Item", path) { r, k throws(ProtocolError) in try r.item(k) })
+                put.conditions = conditions
+                actions.append(.put(put))
             case "Update":
                 let key = try TransactionOperations.required(a, "Key", path) { r, k throws(ProtocolError) in try r.item(k) }
                 let update = try TransactionOperations.required(a, "UpdateExpression", path) { r, k throws(ProtocolError) in try r.string(k) }
-                actions.append(.update(UpdateItemRequest(tableName: table, key: key, updateExpression: update, conditionExpression: condition,
-                                                         expressionAttributeNames: names, expressionAttributeValues: values,
-                                                         returnValuesOnConditionCheckFailure: onFailure)))
+                var request = UpdateItemRequest(tableName: table, key: key, updateExpression: update)
+                request.conditions = conditions
+                actions.append(.update(request))
             case "Delete":
-                let key = try TransactionOperations.required(a, "Key", path) { r, k throws(ProtocolError) in try r.item(k) }
-                actions.append(.delete(DeleteItemRequest(tableName: table, key: key, conditionExpression: condition, expressionAttributeNames: names,
-                                                         expressionAttributeValues: values, returnValuesOnConditionCheckFailure: onFailure)))
+                var delete = DeleteItemRequest(tableName: table, key: try TransactionOperations.required(a, "Key", path) { r, k throws(ProtocolError) in try r.item(k) })
+                delete.conditions = conditions
+                actions.append(.delete(delete))
             default:
                 let key = try TransactionOperations.required(a, "Key", path) { r, k throws(ProtocolError) in try r.item(k) }
-                let expression = try TransactionOperations.required(a, "ConditionExpression", path) { r, k throws(ProtocolError) in try r.string(k) }
-                actions.append(.conditionCheck(ConditionCheckRequest(tableName: table, key: key, conditionExpression: expression,
-                                                                     expressionAttributeNames: names, expressionAttributeValues: values,
-                                                                     returnValuesOnConditionCheckFailure: onFailure)))
+                _ = try TransactionOperations.required(a, "ConditionExpression", path) { r, k throws(ProtocolError) in try r.string(k) }
+                var check = ConditionCheckRequest(tableName: table, key: key)
+                check.conditions = conditions
+                actions.append(.conditionCheck(check))
             }
         }
         let request = TransactWriteItemsRequest(

@@ -1,0 +1,28 @@
+/// Where a single-item write goes: its table, item and shard (PutItem's, UpdateItem's and
+/// DeleteItem's prepared writes).
+protocol SingleItemTarget: Sendable {
+    var tableID: String { get }
+    var key: ItemKey { get }
+    var encodedKey: [UInt8] { get }
+    /// The partition token, which picks the shard.
+    var token: UInt64 { get }
+}
+
+extension PreparedPut: SingleItemTarget {}
+extension PreparedDelete: SingleItemTarget {}
+extension PreparedUpdate: SingleItemTarget {}
+
+extension Database {
+    /// The tail PutItem, UpdateItem and DeleteItem share: the item may not be one a transaction is
+    /// committing; `apply` runs on the item's shard writer; the item collection's size is measured
+    /// when asked (tables with local secondary indexes).
+    func writeSingleItem(_ target: any SingleItemTarget, of handle: TableHandle, collectionMetrics: ReturnItemCollectionMetrics,
+                         _ apply: @escaping @Sendable (WriteContext) throws -> WriteOutcome) async throws(ShoalError)
+        -> (outcome: WriteOutcome, metrics: ItemCollectionMetrics?) {
+        try itemLocks.checkFree(tableID: target.tableID, key: target.encodedKey)
+        let shard = shards[ring.shard(for: target.token)]
+        let outcome = try await run { try await shard.writer.perform(apply) }
+        let metrics = collectionMetrics == .size ? try itemCollectionMetrics(handle, partition: target.key.partition) : nil
+        return (outcome, metrics)
+    }
+}
