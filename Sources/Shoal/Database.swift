@@ -77,36 +77,24 @@ public final class Database: Sendable {
     let ring: HashRing
     /// The live tables and their definitions (see ``alterTable(_:id:_:)`` for how they change).
     let tables: TableRegistry
-    /// Serializes the schema funnel's changes of tables' storage.
-    let schemaLock = AsyncLock()
-    /// Every stream still readable (live, or ended and within retention), by stream id.
-    let streamRegistry: Mutex<[String: StreamHandle]>
-    /// Wakes stream subscribers on commits that carried records.
-    let commitSignal = CommitSignal()
+    /// The readable change streams and the signal that wakes their subscribers.
+    let streamService: StreamService
     /// Reads that keep a snapshot open for long (table backups, exports).
     let longReads = LongReads()
     /// Notes the moving items written while an online reshard copies (see ``ReshardTracking``).
     let reshardTracking = ReshardTracking()
     /// Functions and running event source mappings.
     let triggerState = TriggerState()
-    /// The background task trimming stream records past retention.
-    let retentionTask = Mutex<Task<Void, Never>?>(nil)
-    /// The background task deleting expired items (time to live).
-    let expirerTask = Mutex<Task<Void, Never>?>(nil)
-    /// Closed while a transaction spanning shards becomes visible (see ``CommitGate``).
-    let commitGate = CommitGate()
-    /// The items of transactions being committed.
-    let itemLocks = ItemLocks()
-    let idempotencyTokens = IdempotencyTokens()
-    /// Batches the transactions that span shards.
-    let crossShardBatcher = CrossShardBatcher()
+    /// The commit gate, item locks, idempotency tokens and cross-shard batcher.
+    let transactions = TransactionCoordinator()
     /// Held for the life of a writable database: one process owns a data directory.
     private let directoryLock: DirectoryLock?
     /// DynamoDB's on-demand backups (`DIR/backups/`).
     let backups: BackupStore
     /// Seals the tokens handed to clients (shard iterators, list markers) with the directory's secret.
     let tokens: TokenSealer
-    /// Restores, backfills and table backups running in the background.
+    /// Background work: restores, backfills, table backups, transaction clean-ups, and the loops
+    /// of stream retention and the time to live expirer (cancelled and awaited on shutdown).
     let jobs: BackgroundJobs
 
     /// Opens the data directory at `path`, creating it (with `options.shardCount` shards) if needed,
@@ -124,6 +112,7 @@ public final class Database: Sendable {
     }
 
     private init(path: String, options: DatabaseOptions) throws {
+        let commitSignal = CommitSignal()
         guard (1...999).contains(options.shardCount) else {
             throw ShoalError.validation("shardCount must be between 1 and 999")
         }
@@ -189,7 +178,8 @@ public final class Database: Sendable {
             handles[definition.name] = TableHandle(definition: definition, storages: storages)
         }
         tables = TableRegistry(catalog: catalog, tables: handles)
-        streamRegistry = Mutex(Database.streamHandles(streamDefinitions, lineages: try catalog.streamLineages(), shards: shards, tables: handles))
+        streamService = StreamService(handles: Database.streamHandles(streamDefinitions, lineages: try catalog.streamLineages(), shards: shards, tables: handles),
+                                      commitSignal: commitSignal)
         try recoverTransactions()
         guard options.startsBackgroundWork else { return }
         resumeBackfills()
@@ -207,8 +197,6 @@ public final class Database: Sendable {
     }
 
     deinit {
-        stopStreamRetention()
-        stopExpirer()
         for shard in shards { shard.writer.stop() }
     }
 
@@ -218,9 +206,7 @@ public final class Database: Sendable {
     public func close() {
         _ = jobs.cancelAll()
         cancelTriggers()
-        stopStreamRetention()
-        stopExpirer()
-        commitSignal.close()
+        streamService.commitSignal.close()
         for shard in shards { shard.writer.stop() }
         for shard in shards { shard.environment.close() }
         catalog.environment.close()

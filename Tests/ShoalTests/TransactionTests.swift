@@ -236,7 +236,7 @@ import Testing
         let handle = try db.handle("Accounts")
         let key = KeyEncoding.encode(partition: "held", sort: nil).key
         let lock = ItemLockKey(tableID: handle.definition.id, key: key)
-        #expect(db.itemLocks.acquire([lock]) == [false])
+        #expect(db.transactions.itemLocks.acquire([lock]) == [false])
         do {
             _ = try await db.transactWrite { tx in
                 tx.put(db.table("Accounts"), ["id": "free"])
@@ -264,7 +264,7 @@ import Testing
             #expect(error.kind == .transactionCanceled)
             #expect(error.cancellationReasons?.map(\.code) == ["TransactionConflict"])
         }
-        db.itemLocks.release([lock])
+        db.transactions.itemLocks.release([lock])
         try await db.table("Accounts").put(["id": "held"])
         #expect(try await db.transactGet([TransactGetRequest(tableName: "Accounts", key: ["id": "held"], projectionExpression: "id")]) == [["id": "held"]])
     }

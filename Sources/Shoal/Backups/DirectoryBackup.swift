@@ -89,7 +89,7 @@ extension Database {
 
     /// Starts every copy at one instant (see ``backUpDirectory(to:progress:)``). Blocks the thread.
     private func freezeAndStart(_ copies: [EnvironmentCopy]) throws {
-        try crossShardBatcher.exclusive(context: batcherContext) {
+        try transactions.batcher.exclusive(context: batcherContext) {
             try catalog.environment.write { _ in
                 let pauses = shards.map { $0.writer.pause() }
                 defer { for pause in pauses { pause?.release() } }

@@ -16,10 +16,13 @@ public struct BackgroundFailure: Sendable, Equatable {
 /// ``Database/backgroundFailures``, and, when it is safe to repeat, run again after a growing
 /// pause (1 s doubling to a minute). A job that can fail for good (a restore from a damaged
 /// backup) gives up after its attempts or at a ``PermanentFailure`` and runs its give-up step, so
-/// nothing waits on it forever. ``Database/shutdown()`` cancels and awaits every job.
+/// nothing waits on it forever. Periodic work (stream retention, the time to live expirer) runs as
+/// loops it owns too. ``Database/shutdown()`` cancels and awaits every job and loop.
 final class BackgroundJobs: Sendable {
     private struct State {
         var tasks: [Int: Task<Void, Never>] = [:]
+        /// Periodic work, until the database closes (not counted in ``running``).
+        var loops: [Int: Task<Void, Never>] = [:]
         var next = 0
         var failures: [BackgroundFailure] = []
         var closing = false
@@ -79,6 +82,22 @@ final class BackgroundJobs: Sendable {
         }
     }
 
+    /// Runs `body` every `interval` until the database closes (its failures it reports itself).
+    func startLoop(_ name: String, every interval: Duration, _ body: @escaping @Sendable () async -> Void) {
+        state.withLock { state in
+            guard !state.closing else { return }
+            let id = state.next
+            state.next += 1
+            state.loops[id] = Task.detached {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: interval)
+                    guard !Task.isCancelled else { return }
+                    await body()
+                }
+            }
+        }
+    }
+
     /// Logs and keeps a failure that means something. - Returns: false when it was expected.
     @discardableResult
     func report(_ job: String, _ error: any Error) -> Bool {
@@ -95,11 +114,11 @@ final class BackgroundJobs: Sendable {
         return true
     }
 
-    /// Stops new jobs and cancels the running ones. - Returns: their tasks, to await.
+    /// Stops new jobs and cancels the running ones and the loops. - Returns: their tasks, to await.
     func cancelAll() -> [Task<Void, Never>] {
         let tasks = state.withLock { state in
             state.closing = true
-            return Array(state.tasks.values)
+            return Array(state.tasks.values) + Array(state.loops.values)
         }
         for task in tasks { task.cancel() }
         return tasks

@@ -19,7 +19,7 @@ extension Database {
     func writeSingleItem(_ target: any SingleItemTarget, of handle: TableHandle, collectionMetrics: ReturnItemCollectionMetrics,
                          _ apply: @escaping @Sendable (WriteContext) throws -> WriteOutcome) async throws(ShoalError)
         -> (outcome: WriteOutcome, metrics: ItemCollectionMetrics?) {
-        try itemLocks.checkFree(tableID: target.tableID, key: target.encodedKey)
+        try transactions.itemLocks.checkFree(tableID: target.tableID, key: target.encodedKey)
         let shard = shards[ring.shard(for: target.token)]
         let outcome = try await run { try await shard.writer.perform(apply) }
         let metrics = collectionMetrics == .size ? try itemCollectionMetrics(handle, partition: target.key.partition) : nil

@@ -12,13 +12,13 @@ import LMDB
 ///    and writers hold the same value.
 ///
 /// Should step 2 fail (no database slot left, say), the shards are brought back to the previous
-/// definition and the catalog gets it back. Storage changes are serialized by `schemaLock`.
+/// definition and the catalog gets it back. Storage changes are serialized by the registry's `schemaLock`.
 extension Database {
     /// Creates a table from its validated definition. - Returns: its handle.
     /// - Throws: `ResourceInUseException` when the name is taken.
     func createTableStorage(_ definition: TableDefinition) async throws(ShoalError) -> TableHandle {
-        await schemaLock.acquire()
-        defer { schemaLock.release() }
+        await tables.schemaLock.acquire()
+        defer { tables.schemaLock.release() }
         guard try tables.stageCreate(definition) else {
             throw ShoalError(.resourceInUse, "Table already exists: \(definition.name)")
         }
@@ -39,8 +39,8 @@ extension Database {
     @discardableResult
     func alterTable(_ name: String, id: String? = nil,
                     _ change: (inout TableDefinition) throws(ShoalError) -> Void) async throws(ShoalError) -> TableHandle {
-        await schemaLock.acquire()
-        defer { schemaLock.release() }
+        await tables.schemaLock.acquire()
+        defer { tables.schemaLock.release() }
         let (before, after) = try tables.change(name, id: id, storage: true, change)
         do throws(ShoalError) {
             let storages: [TableStorage]
@@ -63,8 +63,8 @@ extension Database {
     /// deletes gets past that), then its databases are emptied in every shard.
     /// - Returns: its last handle, or nil when there was no such table.
     func dropTableStorage(_ name: String) async throws(ShoalError) -> TableHandle? {
-        await schemaLock.acquire()
-        defer { schemaLock.release() }
+        await tables.schemaLock.acquire()
+        defer { tables.schemaLock.release() }
         guard let handle = lookup(name), try tables.remove(name) else { return nil }
         let id = handle.definition.id
         try await run {

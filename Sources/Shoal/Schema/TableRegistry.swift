@@ -14,6 +14,8 @@ final class TableRegistry: Sendable {
         var staged: [String: TableDefinition] = [:]
     }
 
+    /// Serializes the schema funnel's changes of tables' storage (held across the shards' step).
+    let schemaLock = AsyncLock()
     private let catalog: Catalog
     private let state: Mutex<State>
     /// Serializes writers of definitions (catalog, then registry); readers only take `state`.

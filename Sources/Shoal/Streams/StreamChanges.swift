@@ -59,7 +59,7 @@ public struct StreamChanges: AsyncSequence, Sendable {
         public mutating func next() async throws -> [StreamRecord]? {
             if stream == nil { try resolve() }
             guard var stream else { return nil }
-            let signal = database.commitSignal
+            let signal = database.streamService.commitSignal
             while !Task.isCancelled {
                 // A closed database has closed its environments: the sequence ends.
                 if signal.isClosed { return nil }

@@ -73,9 +73,9 @@ extension Database {
         return handles
     }
 
-    func streamHandle(_ id: String) -> StreamHandle? { streamRegistry.withLock { $0[id] } }
+    func streamHandle(_ id: String) -> StreamHandle? { streamService.handle(id) }
 
-    func registerStream(_ handle: StreamHandle) { streamRegistry.withLock { $0[handle.definition.id] = handle } }
+    func registerStream(_ handle: StreamHandle) { streamService.register(handle) }
 }
 
 extension Database {

@@ -10,25 +10,11 @@ extension Database {
         min(max(options.streamRetention / 4, .milliseconds(50)), .seconds(60))
     }
 
-    /// Starts the background trimming of stream records older than the retention period.
+    /// Starts the background trimming of stream records older than the retention period (a loop
+    /// of the background jobs: cancelled and awaited on shutdown).
     func startStreamRetention() {
         guard !options.readOnly else { return }
-        let interval = trimInterval
-        let task = Task.detached { [weak self] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
-                guard let self, !Task.isCancelled else { return }
-                await self.trimStreams(now: Date())
-            }
-        }
-        retentionTask.withLock { $0 = task }
-    }
-
-    func stopStreamRetention() {
-        retentionTask.withLock { task in
-            task?.cancel()
-            task = nil
-        }
+        jobs.startLoop("stream retention", every: trimInterval) { [weak self] in await self?.trimStreams(now: Date()) }
     }
 
     /// Deletes every stream record older than the retention period, in small writer units, and
@@ -36,7 +22,7 @@ extension Database {
     func trimStreams(now: Date) async {
         let retention = Double(options.streamRetention.components.seconds) + Double(options.streamRetention.components.attoseconds) / 1e18
         let cutoff = Int((now.timeIntervalSince1970 - retention) * 1000)
-        for stream in streamRegistry.withLock({ Array($0.values) }) {
+        for stream in streamService.all {
             let id = stream.definition.id
             // Each storage shard's database, then shard 0's archives of removed storage shards.
             let places = stream.databases.enumerated().map { (shard: $0.offset, db: $0.element, archive: Int?.none) }
@@ -48,7 +34,7 @@ extension Database {
                     }
                     try catalog.removeStream(id)
                     try catalog.removeStreamLineage(id)
-                    streamRegistry.withLock { _ = $0.removeValue(forKey: id) }
+                    streamService.remove(id)
                 } catch {
                     jobs.report("stream retention of \(stream.definition.tableName)", error)
                 }

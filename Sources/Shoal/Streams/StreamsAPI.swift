@@ -116,10 +116,10 @@ extension Database {
         rules.limit(limit, max: 100)
         rules.streamArn(exclusiveStartStreamArn, field: "exclusiveStartStreamArn")
         try rules.throwIfAny()
-        if let tableName, lookup(tableName) == nil, !streamRegistry.withLock({ $0.values.contains { $0.definition.tableName == tableName } }) {
+        if let tableName, lookup(tableName) == nil, !streamService.all.contains(where: { $0.definition.tableName == tableName }) {
             throw .tableNotFound(tableName)
         }
-        let all = streamRegistry.withLock { Array($0.values) }
+        let all = streamService.all
             .filter { tableName == nil || $0.definition.tableName == tableName }
             .sorted { ($0.definition.tableName, -$0.definition.createdAt) < ($1.definition.tableName, -$1.definition.createdAt) }
             .map { StreamSummary(streamArn: $0.definition.arn(region: options.region), tableName: $0.definition.tableName, streamLabel: $0.definition.label) }
@@ -238,7 +238,7 @@ extension Database {
     }
 
     func stream(arn: String) throws(ShoalError) -> StreamHandle {
-        let found = streamRegistry.withLock { $0.values.first { $0.definition.arn(region: options.region) == arn } }
+        let found = streamService.all.first { $0.definition.arn(region: options.region) == arn }
         guard let found else { throw ShoalError(.resourceNotFound, "Requested resource not found: Stream: \(arn) not found") }
         return found
     }

@@ -98,24 +98,12 @@ extension Database {
         }
     }
 
-    /// Starts the background expirer: every `timeToLivePeriod`, each shard deletes its due items.
+    /// Starts the background expirer: every `timeToLivePeriod`, each shard deletes its due items
+    /// (a loop of the background jobs: cancelled and awaited on shutdown).
     func startExpirer() {
         guard !options.readOnly else { return }
-        let period = options.timeToLivePeriod
-        let task = Task.detached { [weak self] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: period)
-                guard let self, !Task.isCancelled else { return }
-                _ = await self.expireDueItems(now: Date())
-            }
-        }
-        expirerTask.withLock { $0 = task }
-    }
-
-    func stopExpirer() {
-        expirerTask.withLock { task in
-            task?.cancel()
-            task = nil
+        jobs.startLoop("time to live expirer", every: options.timeToLivePeriod) { [weak self] in
+            _ = await self?.expireDueItems(now: Date())
         }
     }
 

@@ -57,12 +57,12 @@ final class CommitGate: Sendable {
 extension Database {
     /// Runs `body` in a read snapshot of one shard, opened through the commit gate.
     func snapshot<R>(_ shard: Shard, _ body: (Transaction) throws -> R) throws -> R {
-        commitGate.enter()
+        transactions.gate.enter()
         var inside = true
-        defer { if inside { commitGate.leave() } }
+        defer { if inside { transactions.gate.leave() } }
         return try shard.environment.read { txn in
             if inside {
-                commitGate.leave()
+                transactions.gate.leave()
                 inside = false
             }
             return try body(txn)
@@ -72,12 +72,12 @@ extension Database {
     /// Runs `body` with one read transaction per shard, all opened at once through the commit
     /// gate: no transaction spanning shards is half visible across them.
     func withSnapshots<R>(_ shards: ArraySlice<Shard>, _ body: ([Transaction]) throws -> R) throws -> R {
-        commitGate.enter()
+        transactions.gate.enter()
         var inside = true
-        defer { if inside { commitGate.leave() } }
+        defer { if inside { transactions.gate.leave() } }
         return try Database.nestSnapshots(shards, []) { txns in
             if inside {
-                commitGate.leave()
+                transactions.gate.leave()
                 inside = false
             }
             return try body(txns)

@@ -33,7 +33,7 @@ extension Database {
             }
             prepared.append(PreparedGet(handle: handle, key: key, encodedKey: encoded, shard: ring.shard(for: token), projection: projection))
         }
-        let conflicts = prepared.map { itemLocks.isHeld(ItemLockKey(tableID: $0.handle.definition.id, key: $0.encodedKey)) }
+        let conflicts = prepared.map { transactions.itemLocks.isHeld(ItemLockKey(tableID: $0.handle.definition.id, key: $0.encodedKey)) }
         if conflicts.contains(true) {
             throw .transactionCanceled(conflicts.map { $0 ? .conflict : .none })
         }

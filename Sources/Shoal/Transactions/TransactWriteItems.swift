@@ -12,15 +12,15 @@ extension Database {
     ///   items; `IdempotentParameterMismatchException` for a reused token with another request.
     public func transactWriteItems(_ request: TransactWriteItemsRequest) async throws(ShoalError) -> TransactWriteItemsResponse {
         let actions = try prepareTransaction(request)
-        if let token = request.clientRequestToken, let replay = try idempotencyTokens.begin(token: token, request: request) {
+        if let token = request.clientRequestToken, let replay = try transactions.idempotencyTokens.begin(token: token, request: request) {
             return replay
         }
         do {
             let response = try await commitTransaction(actions, request: request)
-            if let token = request.clientRequestToken { idempotencyTokens.finish(token: token, response: response) }
+            if let token = request.clientRequestToken { transactions.idempotencyTokens.finish(token: token, response: response) }
             return response
         } catch {
-            if let token = request.clientRequestToken { idempotencyTokens.abandon(token: token) }
+            if let token = request.clientRequestToken { transactions.idempotencyTokens.abandon(token: token) }
             throw error
         }
     }
@@ -63,11 +63,11 @@ extension Database {
 
     private func commitTransaction(_ actions: [TransactAction], request: TransactWriteItemsRequest) async throws(ShoalError) -> TransactWriteItemsResponse {
         let locks = actions.map(\.lock)
-        let conflicts = itemLocks.acquire(locks)
+        let conflicts = transactions.itemLocks.acquire(locks)
         if conflicts.contains(true) {
             throw .transactionCanceled(conflicts.map { $0 ? .conflict : .none })
         }
-        defer { itemLocks.release(locks) }
+        defer { transactions.itemLocks.release(locks) }
         var byShard: [Int: [TransactAction]] = [:]
         for action in actions { byShard[ring.shard(for: action.token), default: []].append(action) }
         let plans: [Int: ActionPlan]
@@ -111,13 +111,13 @@ extension Database {
 
     /// What the batches of transactions spanning shards need.
     var batcherContext: CrossShardBatcher.Context {
-        CrossShardBatcher.Context(writers: shards.map(\.writer), gate: commitGate,
+        CrossShardBatcher.Context(writers: shards.map(\.writer), gate: transactions.gate,
                                   crashPoint: options.testCrashPoint.flatMap(CommitStep.init(rawValue:)), jobs: jobs)
     }
 
     /// Actions on several shards: see ``CrossShardBatch`` and ``TransactionLog``.
     private func commitAcrossShards(_ byShard: [Int: [TransactAction]]) async throws(ShoalError) -> ([Int: ActionPlan], [Int: ConsumedCapacity]) {
-        let outcome = await crossShardBatcher.commit(BatchMember(byShard: byShard), context: batcherContext)
+        let outcome = await transactions.batcher.commit(BatchMember(byShard: byShard), context: batcherContext)
         let count = byShard.values.reduce(0) { $0 + $1.count }
         guard outcome.committed else {
             if outcome.plans.values.contains(where: { $0.failure != nil }) {

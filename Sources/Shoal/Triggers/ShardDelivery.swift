@@ -20,7 +20,7 @@ extension DeliveryContext {
         // When the first record of the batch being gathered was seen (batching window).
         var gathering: (first: UInt64, since: ContinuousClock.Instant)?
         while !Task.isCancelled && !triggers.closed.withLock({ $0 }) {
-            let seen = database.commitSignal.version
+            let seen = database.streamService.commitSignal.version
             let page: StreamShardPage
             do {
                 page = try database.readStream(stream, shard: shard, after: checkpoint.after, limit: limit, byteLimit: Self.batchByteLimit * lanes)
@@ -180,7 +180,7 @@ extension DeliveryContext {
 
     /// Waits for a commit after `seen`, at most `limit`.
     private func idle(after seen: UInt64, for limit: Duration) async {
-        let signal = database.commitSignal
+        let signal = database.streamService.commitSignal
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await signal.wait(after: seen) }
             group.addTask { try? await Task.sleep(for: limit) }
