@@ -2,8 +2,8 @@ import Foundation
 import Testing
 import Shoal
 
-// This is the README's "Embedded use" example, kept compiling and passing so it cannot rot.
-// If you change one, change the other.
+// This is the example of docs/embedded.md (and, in part, the README's tour), kept compiling and
+// passing so it cannot rot. If you change one, change the other.
 
 struct User: Codable, Equatable {
     var id: String
