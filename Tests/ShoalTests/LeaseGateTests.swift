@@ -91,20 +91,20 @@ import Testing
     }
 }
 
-/// The pool's lifecycle: a directory that does not open again makes it unavailable, with a typed
+/// The database lifecycle: a directory that does not open again makes it unavailable, with a typed
 /// error for every lease and one notice, never a hang or an exit.
-@Suite struct DatabasePoolTests {
+@Suite struct DatabaseLifecycleTests {
     @Test func aDirectoryThatDoesNotOpenAgainMakesThePoolUnavailable() async throws {
         let dir = TemporaryDirectory()
         let options = DatabaseOptions(shardCount: 2, durability: .noSync)
         let database = try Database.open(at: dir.path, options: options)
         let notices = Mutex<[String]>([])
-        let pool = DatabasePool(database, path: dir.path, durability: .noSync, reopen: { _ in
+        let lifecycle = DatabaseLifecycle(database, path: dir.path, durability: .noSync, reopen: { _ in
             throw ShoalError.internalError("disk full")
         }, onUnavailable: { error in notices.withLock { $0.append(error.message) } })
-        _ = try await pool.use { db async throws(ShoalError) in try await db.createTable(CreateTableRequest(tableName: "Tbl", partitionKey: ("pk", .s))) }
+        _ = try await lifecycle.use { db async throws(ShoalError) in try await db.createTable(CreateTableRequest(tableName: "Tbl", partitionKey: ("pk", .s))) }
         do {
-            _ = try await pool.reshard(to: 3)
+            _ = try await lifecycle.reshard(to: 3)
             Issue.record("the reshard succeeded")
         } catch {
             #expect(error.kind == .internalServerError)
@@ -113,7 +113,7 @@ import Testing
         #expect(notices.withLock { $0.count } == 1)
         // Every lease from now on fails with the reason; none waits.
         await expectError(.internalServerError, "The data directory \(dir.path) could not be opened again after resharding: InternalServerError: disk full") {
-            _ = try await pool.lease()
+            _ = try await lifecycle.lease()
         }
         // The directory itself was resharded and opens.
         let reopened = try Database.open(at: dir.path, options: options)
@@ -124,9 +124,9 @@ import Testing
     @Test func aPoolWithoutADirectoryCannotReshard() async throws {
         let (db, dir) = try makeDatabase(shards: 2)
         defer { withExtendedLifetime(dir) {} }
-        let pool = DatabasePool(db)
-        await expectError(.validation, "This database cannot be resharded while it is open") { _ = try await pool.reshard(to: 3) }
-        #expect(try await pool.use { db async throws(ShoalError) in db.shardCount } == 2)
+        let lifecycle = DatabaseLifecycle(db)
+        await expectError(.validation, "This database cannot be resharded while it is open") { _ = try await lifecycle.reshard(to: 3) }
+        #expect(try await lifecycle.use { db async throws(ShoalError) in db.shardCount } == 2)
         db.close()
     }
 }

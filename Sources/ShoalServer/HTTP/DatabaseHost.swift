@@ -2,13 +2,13 @@ import Foundation
 import Shoal
 import Synchronization
 
-/// The server's side of a ``DatabasePool``: each request runs under a lease with the operation
+/// The server's side of a ``DatabaseLifecycle``: each request runs under a lease with the operation
 /// dispatcher of the database it leased (rebuilt when an online reshard swapped the database).
-/// The pool owns the lifecycle; this type only maps it to requests.
+/// It owns the lifecycle; this type only maps it to requests.
 public final class DatabaseHost: Sendable {
-    public typealias Reopen = DatabasePool.Reopen
+    public typealias Reopen = DatabaseLifecycle.Reopen
 
-    public let pool: DatabasePool
+    public let lifecycle: DatabaseLifecycle
     private let dispatcher: Mutex<OperationDispatcher>
 
     /// - Parameters:
@@ -17,42 +17,42 @@ public final class DatabaseHost: Sendable {
     ///     `shoal` program exits; a library user decides for itself).
     public init(_ database: Database, path: String? = nil, durability: Durability = .sync, testReshardCrashAt: String? = nil,
                 reopen: Reopen? = nil, onUnavailable: (@Sendable (ShoalError) -> Void)? = nil) {
-        pool = DatabasePool(database, path: path, durability: durability, testReshardCrashAt: testReshardCrashAt,
+        lifecycle = DatabaseLifecycle(database, path: path, durability: durability, testReshardCrashAt: testReshardCrashAt,
                             reopen: reopen, onUnavailable: onUnavailable)
         dispatcher = Mutex(OperationDispatcher(database: database))
     }
 
     /// The database now (for work that is not a request, such as closing it at shutdown).
-    public var current: Database { pool.current }
+    public var current: Database { lifecycle.current }
 
     /// The running reshard's progress (nil when none runs).
-    public var reshardStatus: (done: Int, total: Int)? { pool.reshardStatus }
+    public var reshardStatus: (done: Int, total: Int)? { lifecycle.reshardStatus }
 
     /// Runs `body` with the current database and its dispatcher, waiting first while an exclusive
     /// operation runs.
     func withDatabase<T>(_ body: (Database, OperationDispatcher) async throws(ProtocolError) -> T) async throws(ProtocolError) -> T {
         let database: Database
-        do { database = try await pool.lease() } catch { throw ProtocolError(error) }
-        defer { pool.release() }
+        do { database = try await lifecycle.lease() } catch { throw ProtocolError(error) }
+        defer { lifecycle.release() }
         return try await body(database, dispatcher(for: database))
     }
 
     /// As ``withDatabase(_:)`` for routes that answer in their own format: nil when the database
     /// cannot be served (its directory did not open again after a reshard).
     func whenAvailable<T>(_ body: (Database) async -> T) async -> T? {
-        guard let database = try? await pool.lease() else { return nil }
-        defer { pool.release() }
+        guard let database = try? await lifecycle.lease() else { return nil }
+        defer { lifecycle.release() }
         return await body(database)
     }
 
     /// Runs `body` with the current database as a request does (waiting while a reshard runs).
     public func use<T>(_ body: (Database) async throws(ShoalError) -> T) async throws(ShoalError) -> T {
-        try await pool.use(body)
+        try await lifecycle.use(body)
     }
 
-    /// Reshards the served directory online (see ``DatabasePool/reshard(to:)``).
+    /// Reshards the served directory online (see ``DatabaseLifecycle/reshard(to:)``).
     public func reshard(to shardCount: Int) async throws(ShoalError) -> ReshardReport {
-        try await pool.reshard(to: shardCount)
+        try await lifecycle.reshard(to: shardCount)
     }
 
     private func dispatcher(for database: Database) -> OperationDispatcher {

@@ -6,10 +6,10 @@ import Synchronization
 /// database, works on the directory and opens it again; requests that arrive meanwhile wait and
 /// then run against the new database, so clients see a delay, never an error.
 ///
-/// Should the directory not open again (a full disk, say), the pool is unavailable: every lease
+/// Should the directory not open again (a full disk, say), the lifecycle is unavailable: every lease
 /// from then on fails with an `InternalServerError` that says why, and `onUnavailable` is told
 /// once (a server program may decide to exit; the engine never does).
-public final class DatabasePool: Sendable {
+public final class DatabaseLifecycle: Sendable {
     /// How the directory is opened again after an exclusive operation (same options, functions
     /// and failure sender installed).
     public typealias Reopen = @Sendable (_ closed: Database) async throws -> Database
@@ -173,7 +173,7 @@ public final class DatabasePool: Sendable {
         } catch {
             result = .failure(error)
             // Left half-done (a full disk, say), the directory would not open: settle it.
-            await DatabasePool.settleFailedReshard(at: path, durability: durability)
+            await DatabaseLifecycle.settleFailedReshard(at: path, durability: durability)
         }
         do {
             let reopened = try await reopen(database)
