@@ -84,7 +84,7 @@ public final class Database: Sendable {
     /// Notes the moving items written while an online reshard copies (see ``ReshardTracking``).
     let reshardTracking = ReshardTracking()
     /// Functions and running event source mappings.
-    let triggerState = TriggerState()
+    let triggerService = TriggerService()
     /// The commit gate, item locks, idempotency tokens and cross-shard batcher.
     let transactions = TransactionCoordinator()
     /// Held for the life of a writable database: one process owns a data directory.
@@ -187,7 +187,7 @@ public final class Database: Sendable {
         resumeRestores()
         startStreamRetention()
         startExpirer()
-        triggerState.backoff.withLock { $0 = (options.triggerRetryBase, options.triggerRetryCap) }
+        triggerService.backoff.withLock { $0 = (options.triggerRetryBase, options.triggerRetryCap) }
         startTriggers()
     }
 

@@ -482,7 +482,7 @@ func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) as
         var options = DatabaseOptions(shardCount: 2, durability: .noSync)
         options.triggerRetryBase = .milliseconds(5)
         let db = try Database.open(at: dir.path, options: options)
-        db.triggerState.idlePoll.withLock { $0 = .milliseconds(20) }
+        db.triggerService.idlePoll.withLock { $0 = .milliseconds(20) }
         let log = BatchLog()
         db.registerFunction("f") { batch in log.append(batch); return .success }
         let m = try await db.createEventSourceMapping(CreateEventSourceMappingRequest(functionName: "f", tableName: "Later", startingPosition: .trimHorizon))

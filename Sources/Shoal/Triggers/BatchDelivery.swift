@@ -22,7 +22,7 @@ struct DeliveryContext: Sendable {
     let shard: StreamShardRef
     var shardId: String { shard.shardID }
 
-    var triggers: TriggerState { database.triggerState }
+    var triggers: TriggerService { database.triggerService }
 }
 
 /// How a batch ended.

@@ -10,7 +10,7 @@ extension Database {
     /// - Parameter timeout: Lambda's `Timeout` (default 3 s): an in-process invocation running
     ///   longer fails with `Task timed out`.
     public func registerFunction(_ name: String, timeout: Duration = .seconds(3), _ function: any TriggerFunction) {
-        triggerState.functions.withLock { $0[name] = RegisteredFunction(function: function, timeout: timeout) }
+        triggerService.functions.withLock { $0[name] = RegisteredFunction(function: function, timeout: timeout) }
     }
 
     /// Registers an in-process closure as a function.
@@ -27,25 +27,25 @@ extension Database {
     }
 
     public func unregisterFunction(_ name: String) {
-        triggerState.functions.withLock { _ = $0.removeValue(forKey: name) }
+        triggerService.functions.withLock { _ = $0.removeValue(forKey: name) }
     }
 
-    public var functionNames: [String] { triggerState.functions.withLock { Array($0.keys).sorted() } }
+    public var functionNames: [String] { triggerService.functions.withLock { Array($0.keys).sorted() } }
 
     /// Takes over the functions and the failure webhook sender of `other` (the same directory
     /// opened before, as a server does after resharding it online).
     public func adoptFunctions(from other: Database) {
-        let functions = other.triggerState.functions.withLock { $0 }
-        triggerState.functions.withLock { $0.merge(functions) { _, theirs in theirs } }
-        if let sender = other.triggerState.webhookSender.withLock({ $0 }) {
-            triggerState.webhookSender.withLock { $0 = sender }
+        let functions = other.triggerService.functions.withLock { $0 }
+        triggerService.functions.withLock { $0.merge(functions) { _, theirs in theirs } }
+        if let sender = other.triggerService.webhookSender.withLock({ $0 }) {
+            triggerService.webhookSender.withLock { $0 = sender }
         }
     }
 
     /// Where on-failure records for `http(s)://` destinations go (installed by the server, which has
     /// an HTTP client).
     public func setFailureWebhookSender(_ sender: @escaping @Sendable (String, Data) async throws -> Void) {
-        triggerState.webhookSender.withLock { $0 = sender }
+        triggerService.webhookSender.withLock { $0 = sender }
     }
 
     // MARK: Event source mappings (Lambda's API)
@@ -57,7 +57,7 @@ extension Database {
     public func createEventSourceMapping(_ request: CreateEventSourceMappingRequest) async throws(ShoalError) -> EventSourceMappingConfiguration {
         try requireWritable()
         let name = try EventSourceMappingRules.functionName(request.functionName)
-        guard triggerState.functions.withLock({ $0[name] }) != nil else {
+        guard triggerService.functions.withLock({ $0[name] }) != nil else {
             throw ShoalError(.resourceNotFound, "Function not found: \(EventSourceMappingRules.functionArn(name, region: options.region))")
         }
         guard (request.eventSourceArn == nil) != (request.tableName == nil) else {
@@ -74,7 +74,7 @@ extension Database {
         } else {
             stream = nil
         }
-        let created = try triggerState.changes.withLock { (_: inout Void) throws(ShoalError) -> MappingDefinition in
+        let created = try triggerService.changes.withLock { (_: inout Void) throws(ShoalError) -> MappingDefinition in
             let existing = try runSync { try catalog.allMappings() }
             // One mapping per function and stream, whether named by its ARN or followed through its table.
             let other = existing.first { other in
@@ -131,11 +131,11 @@ extension Database {
                                          parameters: EventSourceMappingParameters) async throws(ShoalError) -> EventSourceMappingConfiguration {
         try requireWritable()
         let name = try functionName.map { (name) throws(ShoalError) in try EventSourceMappingRules.functionName(name) }
-        if let name, triggerState.functions.withLock({ $0[name] }) == nil {
+        if let name, triggerService.functions.withLock({ $0[name] }) == nil {
             throw ShoalError(.resourceNotFound, "Function not found: \(EventSourceMappingRules.functionArn(name, region: options.region))")
         }
         // The new runner starts once the one it replaces has stopped (see `startRunner`).
-        let (updated, wasEnabled, stopped) = try triggerState.changes.withLock { (_: inout Void) throws(ShoalError) -> (MappingDefinition, Bool, MappingRunner?) in
+        let (updated, wasEnabled, stopped) = try triggerService.changes.withLock { (_: inout Void) throws(ShoalError) -> (MappingDefinition, Bool, MappingRunner?) in
             let current = try mapping(uuid)
             var changed = current
             try EventSourceMappingRules.apply(parameters, to: &changed)
@@ -145,7 +145,7 @@ extension Database {
                 startRunner(changed)
                 return (changed, current.enabled, nil)
             }
-            let stopped = triggerState.runners.withLock { $0.removeValue(forKey: uuid) }
+            let stopped = triggerService.runners.withLock { $0.removeValue(forKey: uuid) }
             stopped?.cancel()
             return (changed, current.enabled, stopped)
         }
@@ -165,14 +165,14 @@ extension Database {
         try requireWritable()
         let definition = try mapping(uuid)
         var configuration = try configuration(definition)
-        let runner = try triggerState.changes.withLock { (_: inout Void) throws(ShoalError) -> MappingRunner? in
+        let runner = try triggerService.changes.withLock { (_: inout Void) throws(ShoalError) -> MappingRunner? in
             try runSync { try catalog.removeMapping(uuid) }
-            let runner = triggerState.runners.withLock { $0.removeValue(forKey: uuid) }
+            let runner = triggerService.runners.withLock { $0.removeValue(forKey: uuid) }
             runner?.cancel()
             return runner
         }
         await runner?.stop()
-        triggerState.statuses.withLock { _ = $0.removeValue(forKey: uuid) }
+        triggerService.statuses.withLock { _ = $0.removeValue(forKey: uuid) }
         configuration.state = .deleting
         return configuration
     }
@@ -180,13 +180,13 @@ extension Database {
     /// Stops every mapping and waits for their invocations in flight to end (their batches are
     /// delivered again after the next open: at least once).
     public func stopTriggers() async {
-        let runners = triggerState.runners.withLock { runners in
+        let runners = triggerService.runners.withLock { runners in
             defer { runners.removeAll() }
             return Array(runners.values)
         }
         // Batches that already succeeded still record their checkpoints; then nothing more is written.
         for runner in runners { await runner.stop() }
-        triggerState.closed.withLock { $0 = true }
+        triggerService.closed.withLock { $0 = true }
     }
 
     // MARK: Internals
@@ -199,8 +199,8 @@ extension Database {
 
     /// On close: no checkpoint is written after this; runners stop.
     func cancelTriggers() {
-        triggerState.closed.withLock { $0 = true }
-        triggerState.runners.withLock { runners in
+        triggerService.closed.withLock { $0 = true }
+        triggerService.runners.withLock { runners in
             for runner in runners.values { runner.cancel() }
             runners.removeAll()
         }
@@ -208,7 +208,7 @@ extension Database {
 
     private func startRunner(_ definition: MappingDefinition) {
         let runner = MappingRunner(uuid: definition.uuid)
-        let previous = triggerState.runners.withLock { runners in
+        let previous = triggerService.runners.withLock { runners in
             defer { runners[definition.uuid] = runner }
             return runners[definition.uuid]
         }
@@ -234,7 +234,7 @@ extension Database {
     }
 
     func configuration(_ d: MappingDefinition) throws(ShoalError) -> EventSourceMappingConfiguration {
-        let status = triggerState.statuses.withLock { $0[d.uuid]?.snapshot } ?? MappingStatus.Value()
+        let status = triggerService.statuses.withLock { $0[d.uuid]?.snapshot } ?? MappingStatus.Value()
         var positions: [EventSourceMappingShardPosition] = []
         if let id = d.streamID, let stream = streamHandle(id) {
             for ref in stream.shards {

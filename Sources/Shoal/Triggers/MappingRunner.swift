@@ -12,7 +12,7 @@ final class MappingRunner: Sendable {
     /// Starts the mapping; when it replaces a runner of the same mapping, only once that one has
     /// stopped (two runners never deliver the same shard at once).
     func start(_ database: Database, definition: MappingDefinition, after previous: MappingRunner? = nil) {
-        let status = database.triggerState.status(definition.uuid)
+        let status = database.triggerService.status(definition.uuid)
         let work = Task.detached {
             await previous?.stop()
             var definition = definition
@@ -49,7 +49,7 @@ extension Database {
                 if let stream = lookup(table)?.definition.liveStream, let handle = streamHandle(stream.id) {
                     definition.streamID = stream.id
                     do {
-                        try triggerState.changes.withLock { _ in
+                        try triggerService.changes.withLock { _ in
                             // Only while the mapping still exists (a delete may have raced).
                             guard try catalog.mapping(definition.uuid) != nil else { throw CancellationError() }
                             try catalog.putMapping(definition, checkpoints: try startingCheckpoints(handle, definition.startingPosition))
@@ -63,7 +63,7 @@ extension Database {
             } else {
                 return nil
             }
-            let poll = triggerState.idlePoll.withLock { $0 }
+            let poll = triggerService.idlePoll.withLock { $0 }
             do { try await Task.sleep(for: poll) } catch { return nil }
         }
         return nil
