@@ -140,16 +140,7 @@ public final class Database: Sendable {
         let layout = options.readOnly ? try catalog.storedLayout()
             : try catalog.layout(proposing: .init(shardCount: options.shardCount, virtualNodes: HashRing.defaultVirtualNodes))
         ring = HashRing(shardCount: layout.shardCount, virtualNodes: layout.virtualNodes)
-        var definitions = try catalog.allTables()
-        try catalog.checkFormat(tables: definitions, readOnly: options.readOnly)
-        if !options.readOnly {
-            // An index deletion a crash interrupted: its databases go with the shards' open below.
-            for (i, definition) in definitions.enumerated() where definition.allIndexes.contains(where: { $0.status == .deleting }) {
-                definitions[i].indexes = definition.allIndexes.filter { $0.status != .deleting }
-                if definitions[i].indexes?.isEmpty == true { definitions[i].indexes = nil }
-                try catalog.replace(definitions[i])
-            }
-        }
+        let definitions = try Database.settledDefinitions(catalog, readOnly: options.readOnly)
         let live = Dictionary(definitions.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let streamDefinitions = try Database.settleStreams(try catalog.allStreams(), tables: live, catalog: options.readOnly ? nil : catalog)
         var shards: [Shard] = []
@@ -159,29 +150,53 @@ public final class Database: Sendable {
                                     tracking: reshardTracking))
         }
         self.shards = shards
+        let handles = try Database.tableHandles(definitions, shards: shards, readOnly: options.readOnly)
+        tables = TableRegistry(catalog: catalog, tables: handles)
+        streamService = StreamService(handles: Database.streamHandles(streamDefinitions, lineages: try catalog.streamLineages(), shards: shards, tables: handles),
+                                      commitSignal: commitSignal)
+        try recoverTransactions()
+        if options.startsBackgroundWork { startBackgroundWork() }
+    }
+
+    /// The catalog's table definitions, with an index deletion a crash interrupted finished (its
+    /// databases go when the shards open, as databases no definition names).
+    private static func settledDefinitions(_ catalog: Catalog, readOnly: Bool) throws -> [TableDefinition] {
+        var definitions = try catalog.allTables()
+        try catalog.checkFormat(tables: definitions, readOnly: readOnly)
+        guard !readOnly else { return definitions }
+        for (i, definition) in definitions.enumerated() where definition.allIndexes.contains(where: { $0.status == .deleting }) {
+            definitions[i].indexes = definition.allIndexes.filter { $0.status != .deleting }
+            if definitions[i].indexes?.isEmpty == true { definitions[i].indexes = nil }
+            try catalog.replace(definitions[i])
+        }
+        return definitions
+    }
+
+    /// Each table's handle from the storage the shards opened. A table a shard lacks databases of
+    /// (a crash inside the schema funnel, after its catalog step) gets that shard's step run again;
+    /// read-only, such a table is skipped (its owner completes it on open).
+    private static func tableHandles(_ definitions: [TableDefinition], shards: [Shard], readOnly: Bool) throws -> [String: TableHandle] {
         var handles: [String: TableHandle] = [:]
         for definition in definitions {
             var storages: [TableStorage] = []
             for shard in shards {
                 if let storage = shard.tableStorage[definition.id] {
                     storages.append(storage)
-                } else if options.readOnly {
+                } else if readOnly {
                     break
                 } else {
-                    // In the catalog but not yet (or not with all its databases) in this shard: a
-                    // crash inside the schema funnel. Its step for this shard runs again.
                     storages.append(try shard.writer.performSync { try $0.applyTable(definition) })
                 }
             }
-            // Read-only, a table a crash left half-created is skipped (the owner completes it on open).
             guard storages.count == shards.count else { continue }
             handles[definition.name] = TableHandle(definition: definition, storages: storages)
         }
-        tables = TableRegistry(catalog: catalog, tables: handles)
-        streamService = StreamService(handles: Database.streamHandles(streamDefinitions, lineages: try catalog.streamLineages(), shards: shards, tables: handles),
-                                      commitSignal: commitSignal)
-        try recoverTransactions()
-        guard options.startsBackgroundWork else { return }
+        return handles
+    }
+
+    /// Resumes what the catalog records as unfinished (index and expiry backfills, restores) and
+    /// starts the loops and the triggers, all owned by ``jobs`` or the trigger service.
+    private func startBackgroundWork() {
         resumeBackfills()
         resumeExpiryBackfills()
         resumeRestores()
