@@ -92,6 +92,34 @@ final class AcknowledgedWrites: Sendable {
         }
     }
 
+    /// Directory backups taken at the same time each wait their turn at the transaction batcher
+    /// and all finish (a second one once waited for a batch that never came, see BatchQueueTests).
+    @Test func concurrentDirectoryBackupsAllFinish() async throws {
+        let (db, dir) = try makeDatabase(shards: 2)
+        defer { withExtendedLifetime(dir) {} }
+        _ = try await db.createTable(CreateTableRequest(tableName: "Tbl", partitionKey: ("id", .s)))
+        for i in 0..<50 { try await db.table("Tbl").put(["id": .s("k\(i)")]) }
+        let backups = TemporaryDirectory()
+        let finished = try await withThrowingTaskGroup(of: Int.self) { group in
+            for i in 0..<6 {
+                group.addTask { try await db.backUpDirectory(to: backups.path + "/b\(i)").shardCount }
+            }
+            group.addTask {
+                try await Task.sleep(for: .seconds(60))
+                throw ShoalError.internalError("the backups did not finish within 60 s")
+            }
+            var done = 0
+            for try await shards in group {
+                #expect(shards == 2)
+                done += 1
+                if done == 6 { group.cancelAll(); break }
+            }
+            return done
+        }
+        #expect(finished == 6)
+        db.close()
+    }
+
     @Test func tableBackupRestoresItemsAndIndexes() async throws {
         let dir = TemporaryDirectory()
         let db = try BackupTests.open(dir, shards: 3)
