@@ -94,6 +94,36 @@ import Testing
         await db.shutdown()
     }
 
+    /// A change that only takes storage away is visible before the shards drop it (reads refuse a
+    /// deleting index at once); one that adds waits for the shards, and an abandoned one is undone.
+    @Test func removalsAreVisibleAtOnceAndAdditionsAfterTheShards() async throws {
+        let (db, dir) = try makeDatabase(shards: 2)
+        defer { withExtendedLifetime(dir) {} }
+        var request = CreateTableRequest(tableName: "Tbl", partitionKey: ("id", .s))
+        request.attributeDefinitions.append(AttributeDefinition(attributeName: "g", attributeType: .s))
+        request.globalSecondaryIndexes = [GlobalSecondaryIndex("byG", partitionKey: "g")]
+        _ = try await db.createTable(request)
+        let storages = try #require(db.lookup("Tbl")).storages
+        // Step 1 of deleting the index: the registry shows it DELETING before any shard dropped it.
+        let (before, _) = try db.tables.change("Tbl", id: nil, storage: true) { definition throws(ShoalError) in
+            definition.indexes = definition.allIndexes.map { var i = $0; i.status = .deleting; return i }
+        }
+        #expect(db.lookup("Tbl")?.definition.index(named: "byG")?.status == .deleting)
+        await expectError(.validation, "The table does not have the specified index: byG") {
+            _ = try await db.table("Tbl").index("byG").query(["g": "x"])
+        }
+        db.tables.abandon("Tbl", restoring: before)
+        #expect(db.lookup("Tbl")?.definition.index(named: "byG")?.status == .active)
+        // Enabling time to live adds storage: staged, the registry unchanged until the commit.
+        _ = try db.tables.change("Tbl", id: nil, storage: true) { definition throws(ShoalError) in
+            definition.timeToLive = TimeToLiveState(attributeName: "exp", backfilling: false)
+        }
+        #expect(db.lookup("Tbl")?.definition.timeToLive == nil)
+        let committed = db.tables.commit("Tbl", storages: storages)
+        #expect(committed?.definition.timeToLive?.attributeName == "exp")
+        await db.shutdown()
+    }
+
     @Test func aDefinitionOnlyChangeCannotAlterStorage() async throws {
         let (db, dir) = try makeDatabase(shards: 2)
         defer { withExtendedLifetime(dir) {} }

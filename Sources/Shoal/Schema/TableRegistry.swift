@@ -63,6 +63,12 @@ final class TableRegistry: Sendable {
             state.withLock { state in
                 if storage || isStaged {
                     state.staged[name] = after
+                    // What a change only takes away (an index being deleted, a stream or time to
+                    // live switched off) is visible at once, so reads refuse a deleting index while
+                    // the shards drop it; what a change adds waits for the shards' databases.
+                    if storage, after.storageShape.onlyRemoves(from: before.storageShape), let handle = state.tables[name] {
+                        state.tables[name] = TableHandle(definition: after, storages: handle.storages)
+                    }
                 } else if let handle = state.tables[name] {
                     state.tables[name] = TableHandle(definition: after, storages: handle.storages)
                 }
@@ -83,10 +89,16 @@ final class TableRegistry: Sendable {
         }
     }
 
-    /// Gives a staged change up: the catalog gets `previous` back (nil: a new table, removed).
+    /// Gives a staged change up: the catalog (and the registry, if the change was visible) gets
+    /// `previous` back (nil: a new table, removed).
     func abandon(_ name: String, restoring previous: TableDefinition?) {
         writerLock.withLock { _ in
-            state.withLock { _ = $0.staged.removeValue(forKey: name) }
+            state.withLock { state in
+                state.staged.removeValue(forKey: name)
+                if let previous, let handle = state.tables[name], handle.definition.id == previous.id {
+                    state.tables[name] = TableHandle(definition: previous, storages: handle.storages)
+                }
+            }
             if let previous { try? catalog.replace(previous) } else { try? catalog.remove(name) }
         }
     }

@@ -65,6 +65,13 @@ extension TableDefinition {
         let maintainedIndexes: [String]
         let streamID: String?
         let ttlAttribute: String?
+
+        /// Whether this shape only takes away from `old` (an index no longer maintained, a stream
+        /// or time to live switched off), adding and changing nothing.
+        func onlyRemoves(from old: StorageShape) -> Bool {
+            Set(maintainedIndexes).isSubset(of: old.maintainedIndexes) && (streamID == nil || streamID == old.streamID)
+                && (ttlAttribute == nil || ttlAttribute == old.ttlAttribute)
+        }
     }
 
     var storageShape: StorageShape {
