@@ -212,6 +212,10 @@ public final class Database: Sendable {
     }
 
     deinit {
+        // A database dropped without close(): its background work stops first, so what it was
+        // doing (a transaction's clean-up, say, which the next open completes) is not reported
+        // as a failure.
+        _ = jobs.cancelAll()
         for shard in shards { shard.writer.stop() }
     }
 
