@@ -108,14 +108,7 @@ struct BatchDeliveryRules {
             let message = "The function reported \(records.count - from) failed records from sequence number \(records[records.startIndex + from].sequenceNumber)"
             queued.append(.status(.failed(result: "OK", error: message)))
             if window != nil { state = returned }
-            let remaining = records.dropFirst(from)
-            if retriesExhausted(piece.retries) {
-                queued.append(.discard(Array(remaining), condition: "RetryAttemptsExhausted", invocations: piece.invocations + 1,
-                                       functionError: "Unhandled", reason: message))
-            } else {
-                queued.append(.backoff(retries: piece.retries))
-                pending.insert(Piece(records: remaining, retries: piece.retries + 1, invocations: piece.invocations + 1), at: 0)
-            }
+            retryOrGiveUp(records.dropFirst(from), after: piece, mayGiveUp: true, reason: message)
         case .functionError(let message):
             queued.append(.status(.failed(result: "PROBLEM: Function call failed", error: message)))
             if settings.bisectBatchOnFunctionError && records.count > 1 && window == nil {
@@ -123,12 +116,9 @@ struct BatchDeliveryRules {
                 let middle = records.startIndex + records.count / 2
                 pending.insert(contentsOf: [Piece(records: records[..<middle], retries: piece.retries, invocations: piece.invocations + 1),
                                             Piece(records: records[middle...], retries: piece.retries, invocations: piece.invocations + 1)], at: 0)
-            } else if window?.isFinalInvokeForWindow != true && retriesExhausted(piece.retries) {
-                queued.append(.discard(Array(records), condition: "RetryAttemptsExhausted", invocations: piece.invocations + 1,
-                                       functionError: "Unhandled", reason: message))
             } else {
-                queued.append(.backoff(retries: piece.retries))
-                pending.insert(Piece(records: records, retries: piece.retries + 1, invocations: piece.invocations + 1), at: 0)
+                // A tumbling window's final invocation is never given up.
+                retryOrGiveUp(records, after: piece, mayGiveUp: window?.isFinalInvokeForWindow != true, reason: message)
             }
         case .unavailable(let message):
             queued.append(.status(.problem(message)))
@@ -138,7 +128,16 @@ struct BatchDeliveryRules {
         }
     }
 
-    private func retriesExhausted(_ retries: Int) -> Bool {
-        settings.maximumRetryAttempts >= 0 && retries >= settings.maximumRetryAttempts
+    /// After a failed invocation of `piece`: `records` are given up when their retries are used up
+    /// (and `mayGiveUp`), else retried after a backoff.
+    private mutating func retryOrGiveUp(_ records: ArraySlice<StreamRecord>, after piece: Piece, mayGiveUp: Bool, reason: String) {
+        let exhausted = settings.maximumRetryAttempts >= 0 && piece.retries >= settings.maximumRetryAttempts
+        if mayGiveUp && exhausted {
+            queued.append(.discard(Array(records), condition: "RetryAttemptsExhausted", invocations: piece.invocations + 1,
+                                   functionError: "Unhandled", reason: reason))
+        } else {
+            queued.append(.backoff(retries: piece.retries))
+            pending.insert(Piece(records: records, retries: piece.retries + 1, invocations: piece.invocations + 1), at: 0)
+        }
     }
 }
