@@ -1,5 +1,6 @@
 /// A friendlier handle on one table: the same operations as ``Database``, with items as
-/// `Codable` values or plain ``Item``s and pagination done for you.
+/// `Codable` values or items (``LazyItem`` from reads, ``Item`` for writes) and pagination done
+/// for you.
 ///
 /// ```swift
 /// struct User: Codable { var id: String; var name: String }
@@ -35,7 +36,7 @@ public struct Table: Sendable {
     }
 
     /// The item with this primary key, or nil.
-    public func get(_ key: Item) async throws(ShoalError) -> Item? {
+    public func get(_ key: Item) async throws(ShoalError) -> LazyItem? {
         try await database.getItem(GetItemRequest(tableName: name, key: key)).item
     }
 
@@ -57,14 +58,14 @@ public struct Table: Sendable {
     /// let recent = try await orders.query("u1", where: .greaterThan(.n(20240101)), forward: false)
     /// ```
     public func query(_ partitionKey: AttributeValue, where sortKey: SortKeyCondition.Operator? = nil,
-                      filter: Condition? = nil, forward: Bool = true, limit: Int? = nil) async throws(ShoalError) -> [Item] {
+                      filter: Condition? = nil, forward: Bool = true, limit: Int? = nil) async throws(ShoalError) -> [LazyItem] {
         let schema = try database.handle(name).key
         guard sortKey == nil || schema.sort != nil else {
             throw .validation("Query key condition not supported: table \(name) has no sort key")
         }
         var condition = KeyCondition(partitionKeyName: schema.partition.name, partitionKeyValue: partitionKey)
         if let sortKey, let sort = schema.sort { condition.sortKey = SortKeyCondition(name: sort.name, sortKey) }
-        var items: [Item] = []
+        var items: [LazyItem] = []
         var start: Item?
         repeat {
             let remaining = limit.map { $0 - items.count }
@@ -85,8 +86,8 @@ public struct Table: Sendable {
     }
 
     /// Every item of the table (every page), optionally filtered.
-    public func scan(filter: Condition? = nil) async throws(ShoalError) -> [Item] {
-        var items: [Item] = []
+    public func scan(filter: Condition? = nil) async throws(ShoalError) -> [LazyItem] {
+        var items: [LazyItem] = []
         var start: Item?
         repeat {
             let page = try await database.scan(ScanRequest(tableName: name, exclusiveStartKey: start, filter: filter))
@@ -113,13 +114,13 @@ public struct TableIndex: Sendable {
     /// of the index with its value; `sortEquals` fixes leading sort attributes (multi-attribute
     /// keys) and `sortKey` constrains the next one.
     public func query(_ partition: Item, sortEquals: Item = [:], where sortKey: SortKeyCondition? = nil,
-                      filter: Condition? = nil, forward: Bool = true, limit: Int? = nil) async throws(ShoalError) -> [Item] {
+                      filter: Condition? = nil, forward: Bool = true, limit: Int? = nil) async throws(ShoalError) -> [LazyItem] {
         let keys = partition.sorted { $0.key < $1.key }
         guard let first = keys.first else { throw .validation("Query condition missed key schema element: a partition key of index \(name)") }
         let others = keys.dropFirst().map { SortKeyCondition(name: $0.key.string, .equal($0.value)) }
             + sortEquals.sorted { $0.key < $1.key }.map { SortKeyCondition(name: $0.key.string, .equal($0.value)) }
         let condition = KeyCondition(partitionKeyName: first.key.string, partitionKeyValue: first.value, sortKey: sortKey, otherKeys: others)
-        var items: [Item] = []
+        var items: [LazyItem] = []
         var start: Item?
         repeat {
             let remaining = limit.map { $0 - items.count }
@@ -133,8 +134,8 @@ public struct TableIndex: Sendable {
     }
 
     /// Every entry of the index (every page), as the index projects it.
-    public func scan(filter: Condition? = nil) async throws(ShoalError) -> [Item] {
-        var items: [Item] = []
+    public func scan(filter: Condition? = nil) async throws(ShoalError) -> [LazyItem] {
+        var items: [LazyItem] = []
         var start: Item?
         repeat {
             let page = try await table.database.scan(ScanRequest(tableName: table.name, exclusiveStartKey: start, filter: filter,

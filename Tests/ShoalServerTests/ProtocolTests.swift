@@ -11,6 +11,23 @@ import Zlib
         #expect(json["b"]?["c"] == .string("x\"y\\z\né😀"))
     }
 
+    @Test func itemsRenderedFromStoredBytesMatchTheDictionaryRendering() throws {
+        let items: [Item] = [
+            [:],
+            ["s": .s("quote \" backslash \\ newline \n tab \t nul \u{0} é 😀"), "n": .n(try Number("-0.000123")),
+             "big": .n(try Number("1E+125")), "small": .n(try Number("1E-130")), "int": .n(1234567890)],
+            ["b": .b([]), "b1": .b([0xFF]), "b2": .b([0, 1]), "b3": .b([0xFB, 0xFF, 0xBF]), "bs": .bs([[1, 2, 3, 4], [0xFF]])],
+            ["ss": .ss(["a", "\u{1F}"]), "ns": .ns([1, -2, try Number("3.25")]), "null": .null, "t": .bool(true), "f": .bool(false)],
+            ["m": .m(["inner": .l([.m(["deep": .l([.null, .s(""), .n(0)])]), .ss(["x"])]), "": .s("empty name")]), "l": .l([])],
+        ]
+        for item in items {
+            let eager = JSONWriter.encode(AttributeValueJSON.encode(item))
+            let fromBytes = JSONWriter.encode(.item(LazyItem(encoded: EncodedItem(encoding: item))))
+            #expect(String(decoding: fromBytes, as: UTF8.self) == String(decoding: eager, as: UTF8.self))
+            #expect(try AttributeValueJSON.decodeItem(try JSONParser.parse(fromBytes), field: "Item") == item)
+        }
+    }
+
     @Test(arguments: ["", "{", "{\"a\":}", "[1,]", "{\"a\" 1}", "tru", "\"\\ud800\"", "01x", "{} {}", "\"a\u{01}\"", "\"\\q\""])
     func rejectsMalformed(text: String) {
         #expect(throws: JSONParser.SyntaxError.self) { _ = try JSONParser.parse(Array(text.utf8)) }

@@ -150,7 +150,7 @@ import Testing
                 let page = try await db.query(QueryRequest(tableName: "Tbl", keyConditionExpression: "#r = :r",
                                                            expressionAttributeNames: ["#r": "region"], expressionAttributeValues: [":r": "eu"],
                                                            scanIndexForward: forward, limit: 7, exclusiveStartKey: start, indexName: "byRegionScore"))
-                seen += page.items
+                seen += page.items.dictionaries
                 start = page.lastEvaluatedKey
                 if let start { #expect(Set(start.keys) == ["pk", "sk", "region", "score"]) }
             } while start != nil
@@ -161,7 +161,7 @@ import Testing
         var start: Item?
         repeat {
             let page = try await db.scan(ScanRequest(tableName: "Tbl", limit: 11, exclusiveStartKey: start, indexName: "byRegionScore"))
-            scanned += page.items
+            scanned += page.items.dictionaries
             start = page.lastEvaluatedKey
         } while start != nil
         #expect(scanned.count == 120)
@@ -393,7 +393,7 @@ import Testing
                 #expect(got.count == want.count, sourceLocation: sourceLocation)
                 let gotKeys = got.map { [$0["day"]!, $0["score"]!] }
                 #expect(gotKeys == want.map { [$0["day"]!, $0["score"]!] }.sorted { order($1, $0) }, sourceLocation: sourceLocation)
-                #expect(Set(got) == Set(want), sourceLocation: sourceLocation)
+                #expect(Set(got.dictionaries) == Set(want), sourceLocation: sourceLocation)
             }
         }
         for pk in (0..<8).map({ AttributeValue.s("p\($0)") }) {

@@ -27,7 +27,7 @@ import Testing
         repeat {
             let page = try await db.scan(ScanRequest(tableName: "Tbl", limit: 33, exclusiveStartKey: start))
             #expect(page.count <= 33 && page.scannedCount == page.count)
-            all += page.items
+            all += page.items.dictionaries
             start = page.lastEvaluatedKey
         } while start != nil
         #expect(values(all).sorted() == (0..<500).map(Int64.init))
@@ -54,7 +54,7 @@ import Testing
             var start: Item?
             repeat {
                 let page = try await db.scan(ScanRequest(tableName: "Tbl", limit: 10, exclusiveStartKey: start, segment: segment, totalSegments: total))
-                seen += values(page.items)
+                seen += values(page.items.dictionaries)
                 start = page.lastEvaluatedKey
             } while start != nil
         }

@@ -263,6 +263,7 @@ let benchmarks: @Sendable () -> Void = {
     }, setup: openFixture)
 
     registerExpressionBenchmarks(openFixture: openFixture)
+    registerCodableBenchmarks(openFixture: openFixture)
     registerChecksumBenchmarks()
     registerIndexBenchmarks()
     registerStreamBenchmarks()

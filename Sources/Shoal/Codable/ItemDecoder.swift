@@ -11,12 +11,21 @@ public struct ItemDecoder: Sendable {
         try AttributeValueDecoder.decodeValue(type, from: .m(item), codingPath: [])
     }
 
+    /// Decodes an item a read returned, reading the attributes `type` asks for.
+    /// - Throws: `DecodingError` when the item does not fit `type`.
+    public func decode<T: Decodable>(_ type: T.Type, from item: LazyItem) throws -> T {
+        switch item.storage {
+        case .decoded(let item): return try decode(type, from: item)
+        case .encoded(let encoded): return try EncodedItemDecoder.decode(type, from: encoded)
+        }
+    }
+
     public func decodeValue<T: Decodable>(_ type: T.Type, from value: AttributeValue) throws -> T {
         try AttributeValueDecoder.decodeValue(type, from: value, codingPath: [])
     }
 }
 
-private struct AttributeValueDecoder: Decoder {
+struct AttributeValueDecoder: Decoder {
     let value: AttributeValue
     let codingPath: [any CodingKey]
     var userInfo: [CodingUserInfoKey: Any] { [:] }

@@ -88,13 +88,13 @@ struct IndexRead {
         let key = try schema.storedKey(of: item)
         // The entry's size is what it projects (stored with it); a fetch also reads the item from the table.
         let size = wholeItem ? ItemValidation.size(of: rules.project(item)) : storedSize
-        var result: Item? = item
+        var result: LazyItem? = LazyItem(item)
         if let filter = shaping.filter, !ConditionEvaluator.evaluate(filter, on: item) {
             result = nil
         } else if shaping.countOnly {
             result = [:]
         } else if let projection = shaping.projection {
-            result = Projection.apply(projection, to: item)
+            result = LazyItem(Projection.apply(projection, to: item))
         }
         return StoredEntry(key: key, size: size, result: result, run: run, position: position, fetchedSize: wholeItem ? storedSize : 0)
     }

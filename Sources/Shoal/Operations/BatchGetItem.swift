@@ -23,7 +23,7 @@ public struct BatchGetItemRequest: Sendable {
 
 public struct BatchGetItemResponse: Sendable, Equatable {
     /// Found items per table (absent keys are simply missing).
-    public var responses: [String: [Item]]
+    public var responses: [String: [LazyItem]]
     /// Keys left for a later call because the response reached 16 MB.
     public var unprocessedKeys: [String: KeysAndAttributes]
     /// Read capacity units per table.
@@ -71,7 +71,7 @@ extension Database {
         var involved = Set<Int>()
         for entry in plan { for (_, key) in entry.keys { involved.insert(ring.shard(for: KeyEncoding.token(key.partition))) } }
         let shardIndexes = involved.sorted()
-        var responses: [String: [Item]] = [:]
+        var responses: [String: [LazyItem]] = [:]
         var unprocessed: [String: KeysAndAttributes] = [:]
         var consumed: [String: Double] = [:]
         try runSync {
@@ -79,7 +79,7 @@ extension Database {
                 var bytes = 0
                 for (table, handle, keys, projection) in plan {
                     let consistent = request.requestItems[table]!.consistentRead
-                    var found: [Item] = []
+                    var found: [LazyItem] = []
                     for (original, key) in keys {
                         if bytes >= Database.maxBatchGetResponseBytes {
                             var pending = unprocessed[table] ?? request.requestItems[table]!
@@ -90,13 +90,13 @@ extension Database {
                         }
                         let (token, encoded) = KeyEncoding.encode(partition: key.partition, sort: key.sort)
                         let shard = ring.shard(for: token)
-                        let stored = try StoredItem.read(handle.items(shard), key: encoded, expecting: key, schema: handle.key,
-                                                         in: txns[shardIndexes.firstIndex(of: shard)!], decode: true, forWrite: false)
+                        let stored = try StoredItem.readEncoded(handle.items(shard), key: encoded, expecting: key, schema: handle.key,
+                                                                in: txns[shardIndexes.firstIndex(of: shard)!])
                         let size = stored?.size ?? 0
                         consumed[table, default: 0] += CapacityUnits.read(bytes: size, consistent: consistent)
                         if let item = stored?.item {
                             bytes += size
-                            found.append(projection.map { Projection.apply($0, to: item) } ?? item)
+                            found.append(LazyItem(item, projection: projection))
                         }
                     }
                     responses[table] = found

@@ -25,8 +25,9 @@ public struct GetItemRequest: Sendable {
 }
 
 public struct GetItemResponse: Sendable, Equatable {
-    /// The item, or `nil` when there is none with that key.
-    public var item: Item?
+    /// The item, or `nil` when there is none with that key: a view over its stored bytes
+    /// (``LazyItem``) that decodes what is read of it.
+    public var item: LazyItem?
     /// Read capacity units by DynamoDB's rules (`ReturnConsumedCapacity`).
     public var consumedCapacity: Double = 0
 }
@@ -48,26 +49,20 @@ extension Database {
             try input.finish()
         }
         let consistent = request.consistentRead
-        guard let (item, size) = try readStoredItem(handle, key: key) else {
+        guard let (item, size) = try readEncodedItem(handle, key: key) else {
             return GetItemResponse(item: nil, consumedCapacity: CapacityUnits.read(bytes: 0, consistent: consistent))
         }
-        return GetItemResponse(item: projection.map { Projection.apply($0, to: item) } ?? item,
+        return GetItemResponse(item: LazyItem(item, projection: projection),
                                consumedCapacity: CapacityUnits.read(bytes: size, consistent: consistent))
     }
 
-    /// Reads one item in a short read transaction of its shard.
-    func readItem(_ handle: TableHandle, key: ItemKey) throws(ShoalError) -> Item? {
-        try readStoredItem(handle, key: key)?.item
-    }
-
-    /// Reads one item and its stored size (DynamoDB's size, recorded when it was written).
-    func readStoredItem(_ handle: TableHandle, key: ItemKey) throws(ShoalError) -> (item: Item, size: Int)? {
+    /// Reads one item as a view over its stored bytes, with its stored size.
+    func readEncodedItem(_ handle: TableHandle, key: ItemKey) throws(ShoalError) -> (item: EncodedItem, size: Int)? {
         let (token, encoded) = KeyEncoding.encode(partition: key.partition, sort: key.sort)
         let shard = shards[ring.shard(for: token)]
         return try runSync {
             try snapshot(shard) { txn in
-                try StoredItem.read(handle.items(shard.index), key: encoded, expecting: key, schema: handle.key,
-                                    in: txn, decode: true, forWrite: false).flatMap { found in found.item.map { ($0, found.size) } }
+                try StoredItem.readEncoded(handle.items(shard.index), key: encoded, expecting: key, schema: handle.key, in: txn)
             }
         }
     }

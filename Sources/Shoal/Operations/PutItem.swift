@@ -119,6 +119,18 @@ enum StoredItem {
         return try inspect(bytes, key: key, expecting: expected, schema: schema, decode: decode, forWrite: forWrite)
     }
 
+    /// The item stored under `key` as a view over its bytes (checked, not decoded), with its
+    /// stored size; a different item whose key shares the digest counts as absent.
+    static func readEncoded(_ db: LMDB.Database, key: [UInt8], expecting expected: ItemKey, schema: PrimaryKey,
+                            in txn: Transaction) throws -> (item: EncodedItem, size: Int)? {
+        guard let bytes = try txn.get(db, key: key) else { return nil }
+        var reader = ByteReader(bytes)
+        let size = try reader.varint()
+        let item = try EncodedItem.checked(bytes, from: reader.offset)
+        if KeyEncoding.containsDigest(key), try item.key(schema) != expected { return nil }
+        return (item, size)
+    }
+
     /// The same on a shard writer, seeing the group's earlier writes.
     static func read(_ db: LMDB.Database, key: [UInt8], expecting expected: ItemKey, schema: PrimaryKey,
                      in context: WriteContext, decode: Bool, forWrite: Bool = true) throws -> Found? {

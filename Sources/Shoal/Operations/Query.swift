@@ -60,8 +60,8 @@ public struct QueryResponse: Sendable, Equatable {
     public var consumedCapacity: Double { capacity.total }
     /// The units split between the table and the index read (`ReturnConsumedCapacity: INDEXES`).
     public var capacity = ConsumedCapacity()
-    /// The items (empty with `Select: COUNT`).
-    public var items: [Item]
+    /// The items (empty with `Select: COUNT`), as views over their stored bytes.
+    public var items: [LazyItem]
     public var count: Int
     public var scannedCount: Int
     /// Present when the page stopped at `Limit` or 1 MB: pass it as `exclusiveStartKey` to continue.

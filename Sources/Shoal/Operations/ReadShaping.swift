@@ -37,18 +37,20 @@ struct ReadShaping {
         }
         if let projection, let projectionSelection {
             let partial = try ItemCodec.decode(value, from: start, only: projectionSelection)
-            return StoredEntry(key: try schema.storedKey(of: partial), size: size, result: Projection.apply(projection, to: partial), run: run)
+            return StoredEntry(key: try schema.storedKey(of: partial), size: size,
+                               result: LazyItem(Projection.apply(projection, to: partial)), run: run)
         }
-        let item = try ItemCodec.decode(value, from: start)
-        return StoredEntry(key: try schema.storedKey(of: item), size: size, result: item, run: run)
+        // The whole item: a view over its bytes, decoded by whoever reads it.
+        let item = try EncodedItem.checked(value, from: start)
+        return StoredEntry(key: try item.key(schema), size: size, result: LazyItem(encoded: item), run: run)
     }
 
-    private func result(_ value: [UInt8], from start: Int, partial: Item) throws(ShoalError) -> Item {
+    private func result(_ value: [UInt8], from start: Int, partial: Item) throws(ShoalError) -> LazyItem {
         if countOnly { return [:] }
         if let projection, let projectionSelection {
-            return Projection.apply(projection, to: try ItemCodec.decode(value, from: start, only: projectionSelection))
+            return LazyItem(Projection.apply(projection, to: try ItemCodec.decode(value, from: start, only: projectionSelection)))
         }
-        return try ItemCodec.decode(value, from: start)
+        return LazyItem(encoded: try EncodedItem.checked(value, from: start))
     }
 
     /// The top-level attributes a condition reads (for the Query filter's key-attribute rule).

@@ -54,7 +54,7 @@ public struct ScanResponse: Sendable, Equatable {
     public var consumedCapacity: Double { capacity.total }
     /// The units split between the table and the index read (`ReturnConsumedCapacity: INDEXES`).
     public var capacity = ConsumedCapacity()
-    public var items: [Item]
+    public var items: [LazyItem]
     public var count: Int
     public var scannedCount: Int
     public var lastEvaluatedKey: Item?

@@ -5,7 +5,7 @@ struct StoredEntry {
     var key: ItemKey
     var size: Int
     /// What the response gets: the item (filtered and projected), or nil when the filter dropped it.
-    var result: Item?
+    var result: LazyItem?
     /// For a truncated sort key, the stored bytes its run shares (see ``PageAssembler``).
     var run: [UInt8]?
     /// On an index read: the entry's place in index order, and its LastEvaluatedKey.
@@ -52,7 +52,7 @@ struct PageAssembler {
     private var budget: PageBudget
     private var pending: [StoredEntry] = []
     private var pendingRun: [UInt8] = []
-    private(set) var items: [Item] = []
+    private(set) var items: [LazyItem] = []
     private(set) var matched = 0
     private(set) var lastKey: ItemKey?
     private(set) var lastPosition: IndexPosition?

@@ -38,12 +38,12 @@ extension Database {
             throw .transactionCanceled(conflicts.map { $0 ? .conflict : .none })
         }
         let involved = Array(Set(prepared.map(\.shard))).sorted()
-        let found: [(item: Item, size: Int)?] = try runSync {
+        let found: [(item: EncodedItem, size: Int)?] = try runSync {
             try withSnapshots(ArraySlice(involved.map { shards[$0] })) { txns in
                 try prepared.map { get in
                     let txn = txns[involved.firstIndex(of: get.shard)!]
-                    return try StoredItem.read(get.handle.items(get.shard), key: get.encodedKey, expecting: get.key, schema: get.handle.key,
-                                               in: txn, decode: true, forWrite: false).flatMap { found in found.item.map { ($0, found.size) } }
+                    return try StoredItem.readEncoded(get.handle.items(get.shard), key: get.encodedKey, expecting: get.key,
+                                                      schema: get.handle.key, in: txn)
                 }
             }
         }
@@ -62,7 +62,7 @@ extension Database {
             }
         }
         let items = zip(prepared, found).map { get, found in
-            found.map { found in get.projection.map { Projection.apply($0, to: found.item) } ?? found.item }
+            found.map { found in LazyItem(found.item, projection: get.projection) }
         }
         return TransactGetItemsResponse(items: items, consumedCapacity: capacity)
     }

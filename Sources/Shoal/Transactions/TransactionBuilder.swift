@@ -47,7 +47,7 @@ extension Database {
     }
 
     /// Reads items of any tables from one consistent view (TransactGetItems).
-    public func transactGet(_ gets: [TransactGetRequest]) async throws(ShoalError) -> [Item?] {
+    public func transactGet(_ gets: [TransactGetRequest]) async throws(ShoalError) -> [LazyItem?] {
         try await transactGetItems(gets).items
     }
 }

@@ -88,6 +88,6 @@ public struct TransactGetRequest: Sendable, Equatable {
 
 public struct TransactGetItemsResponse: Sendable, Equatable {
     /// One per `Get`, in order: the item, or nil when there is none.
-    public var items: [Item?]
+    public var items: [LazyItem?]
     public var consumedCapacity: [TableCapacity]
 }

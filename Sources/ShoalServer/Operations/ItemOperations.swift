@@ -14,8 +14,15 @@ struct ItemOperations: Sendable {
 
     private func response(attributes: Item?, capacity: ConsumedCapacity, table: String, mode: ReturnConsumedCapacity?,
                           metrics: ItemCollectionMetrics? = nil, attributesKey: String = "Attributes") -> JSONValue {
+        response(attributes: attributes.map(LazyItem.init), capacity: capacity, table: table, mode: mode, metrics: metrics,
+                 attributesKey: attributesKey)
+    }
+
+    private func response(attributes: LazyItem?, capacity: ConsumedCapacity, table: String, mode: ReturnConsumedCapacity?,
+                          metrics: ItemCollectionMetrics? = nil, attributesKey: String = "Attributes") -> JSONValue {
         var members: [(String, JSONValue)] = []
-        if let attributes { members.append((attributesKey, AttributeValueJSON.encode(attributes))) }
+        // Rendered straight from the stored bytes when the item is still them.
+        if let attributes { members.append((attributesKey, .item(attributes))) }
         if let c = ResponseJSON.capacity(capacity, table: table, mode: mode) { members.append(("ConsumedCapacity", c)) }
         if let metrics { members.append(("ItemCollectionMetrics", ResponseJSON.collectionMetrics(metrics))) }
         return .object(members)

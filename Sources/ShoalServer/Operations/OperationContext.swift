@@ -150,6 +150,9 @@ enum ResponseJSON {
     }
 
     static func items(_ items: [Item]) -> JSONValue { .array(items.map(AttributeValueJSON.encode)) }
+
+    /// Items a read returned, each written straight from its stored bytes.
+    static func items(_ items: [LazyItem]) -> JSONValue { .array(items.map(JSONValue.item)) }
 }
 
 /// Reading the legacy parameters' JSON.

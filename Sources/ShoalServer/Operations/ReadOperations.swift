@@ -4,7 +4,7 @@ import Shoal
 struct ReadOperations: Sendable {
     let database: Database
 
-    private func page(items: [Item], count: Int, scanned: Int, last: Item?, capacity: ConsumedCapacity, table: String,
+    private func page(items: [LazyItem], count: Int, scanned: Int, last: Item?, capacity: ConsumedCapacity, table: String,
                       mode: ReturnConsumedCapacity?, countOnly: Bool) -> JSONValue {
         var members: [(String, JSONValue)] = []
         if !countOnly { members.append(("Items", ResponseJSON.items(items))) }

@@ -73,7 +73,7 @@ struct TransactionOperations: Sendable {
         let result = try await engine { () async throws(ShoalError) in try await database.transactGetItems(gets) }
         var members: [(String, JSONValue)] = [
             ("Responses", .array(result.items.map { item in
-                item.map { .object([("Item", AttributeValueJSON.encode($0))]) } ?? .object([])
+                item.map { .object([("Item", .item($0))]) } ?? .object([])
             })),
         ]
         if let c = TransactionOperations.capacity(result.consumedCapacity, mode: mode) { members.append(("ConsumedCapacity", c)) }

@@ -1,0 +1,117 @@
+/// Decodes a `Decodable` value straight from an item's stored encoding: the item's attributes
+/// are located once (names and value offsets, no dictionary), and only the attributes the type
+/// asks for are decoded. Nested values go through ``AttributeValueDecoder``.
+struct EncodedItemDecoder: Decoder {
+    let item: EncodedItem
+    let codingPath: [any CodingKey] = []
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    static func decode<T: Decodable>(_ type: T.Type, from item: EncodedItem) throws -> T {
+        // Types that decode themselves from a whole value (AttributeValue, a dictionary) see the map.
+        if type == AttributeValue.self || type == LazyItem.self {
+            return try AttributeValueDecoder.decodeValue(type, from: .m(item.decoded), codingPath: [])
+        }
+        return try T(from: EncodedItemDecoder(item: item))
+    }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
+        KeyedDecodingContainer(EncodedKeyedContainer<Key>(item: item))
+    }
+
+    func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
+        try AttributeValueDecoder(value: .m(item.decoded), codingPath: []).unkeyedContainer()
+    }
+
+    func singleValueContainer() throws -> any SingleValueDecodingContainer {
+        try AttributeValueDecoder(value: .m(item.decoded), codingPath: []).singleValueContainer()
+    }
+}
+
+/// The item's attributes as a keyed container: a small table of (name, value offset) pairs,
+/// searched by the key's UTF-8 bytes.
+private struct EncodedKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
+    let item: EncodedItem
+    let codingPath: [any CodingKey] = []
+    private let attributes: [(name: Range<Int>, value: Int)]
+
+    init(item: EncodedItem) {
+        self.item = item
+        var attributes: [(name: Range<Int>, value: Int)] = []
+        attributes.reserveCapacity(item.count)
+        try? item.forEachAttribute { name, value throws(ShoalError) in
+            attributes.append((name.startIndex..<name.endIndex, value.offset))
+            return true
+        }
+        self.attributes = attributes
+    }
+
+    var allKeys: [Key] {
+        attributes.compactMap { Key(stringValue: String(decoding: item.bytes[$0.name], as: UTF8.self)) }
+    }
+
+    private func offset(_ key: Key) -> Int? {
+        let wanted = key.stringValue.utf8
+        let count = wanted.count
+        for attribute in attributes where attribute.name.count == count {
+            if item.bytes[attribute.name].elementsEqual(wanted) { return attribute.value }
+        }
+        return nil
+    }
+
+    private func value(_ key: Key) throws -> AttributeValue {
+        guard let offset = offset(key) else {
+            throw DecodingError.keyNotFound(key, .init(codingPath: codingPath, debugDescription: "No attribute named \(key.stringValue)"))
+        }
+        var reader = ByteReader(item.bytes, offset: offset)
+        return try ItemCodec.decodeValue(&reader, depth: 0)
+    }
+
+    func contains(_ key: Key) -> Bool { offset(key) != nil }
+
+    func decodeNil(forKey key: Key) throws -> Bool {
+        guard let offset = offset(key) else { return true }
+        return item.bytes[offset] == ItemCodec.Tag.null.rawValue
+    }
+
+    func decode(_ type: String.Type, forKey key: Key) throws -> String {
+        guard case .s(let s) = try value(key) else { return try decode(type, forKey: key, generic: ()) }
+        return s
+    }
+
+    func decode(_ type: Int.Type, forKey key: Key) throws -> Int {
+        guard case .n(let n) = try value(key), let whole = n.int64Value, let exact = Int(exactly: whole) else {
+            return try decode(type, forKey: key, generic: ())
+        }
+        return exact
+    }
+
+    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool {
+        guard case .bool(let b) = try value(key) else { return try decode(type, forKey: key, generic: ()) }
+        return b
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
+        try decode(type, forKey: key, generic: ())
+    }
+
+    private func decode<T: Decodable>(_ type: T.Type, forKey key: Key, generic: Void) throws -> T {
+        try AttributeValueDecoder.decodeValue(type, from: value(key), codingPath: [key])
+    }
+
+    func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
+        try AttributeValueDecoder(value: value(key), codingPath: [key]).container(keyedBy: type)
+    }
+
+    func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
+        try AttributeValueDecoder(value: value(key), codingPath: [key]).unkeyedContainer()
+    }
+
+    func superDecoder() throws -> any Decoder {
+        let value = attributes.isEmpty ? AttributeValue.null : (item.value(of: "super") ?? .null)
+        return AttributeValueDecoder(value: value, codingPath: codingPath)
+    }
+
+    func superDecoder(forKey key: Key) throws -> any Decoder {
+        AttributeValueDecoder(value: try value(key), codingPath: [key])
+    }
+}

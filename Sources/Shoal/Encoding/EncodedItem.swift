@@ -1,0 +1,157 @@
+/// A stored item read in place: the bytes of its ``ItemCodec`` encoding (one copy out of the
+/// LMDB page), from which single attributes are decoded on demand and whole responses are
+/// rendered without building a dictionary.
+///
+/// Made only by ``checked(_:from:)``, which walks the encoding once (bounds, tags, UTF-8), so
+/// every later read of the same bytes succeeds.
+struct EncodedItem: Sendable {
+    /// The stored value: ``ItemCodec``'s map starts at `start` (a size prefix may come before it).
+    let bytes: [UInt8]
+    let start: Int
+
+    private init(bytes: [UInt8], start: Int) {
+        self.bytes = bytes
+        self.start = start
+    }
+
+    /// The encoded item at `start` in `bytes`, after checking its whole structure.
+    /// - Throws: ShoalError.internalError when the bytes are not a well-formed item.
+    static func checked(_ bytes: [UInt8], from start: Int) throws(ShoalError) -> EncodedItem {
+        var r = ByteReader(bytes, offset: start)
+        try ItemCodec.checkMap(&r, depth: 0)
+        guard r.isAtEnd else { throw ByteReader.corrupt }
+        return EncodedItem(bytes: bytes, start: start)
+    }
+
+    /// The encoding of `item` (for items built in memory, e.g. by tests and literals).
+    init(encoding item: Item) {
+        self.init(bytes: ItemCodec.encode(item), start: 0)
+    }
+
+    /// The number of attributes.
+    var count: Int {
+        var r = ByteReader(bytes, offset: start)
+        return (try? r.varint()) ?? 0
+    }
+
+    /// Calls `body` with each attribute's name bytes and a reader positioned at its value, in
+    /// stored order, until it returns false. The reader must be left after the value (or not
+    /// moved: then the value is skipped).
+    func forEachAttribute(_ body: (_ name: ArraySlice<UInt8>, _ value: inout ByteReader) throws(ShoalError) -> Bool) throws(ShoalError) {
+        var r = ByteReader(bytes, offset: start)
+        let count = try r.varint()
+        for _ in 0..<count {
+            let length = try r.varint()
+            let nameStart = r.offset
+            try r.skip(length)
+            let valueStart = r.offset
+            guard try body(bytes[nameStart..<nameStart + length], &r) else { return }
+            if r.offset == valueStart { try ItemCodec.skipValue(&r, depth: 0) }
+        }
+    }
+
+    /// The offset of the value of the attribute named `name`, or nil.
+    func valueOffset(of name: AttributeName) -> Int? {
+        var found: Int?
+        let wanted = name.utf8
+        let wantedCount = wanted.count
+        try? forEachAttribute { candidate, value throws(ShoalError) in
+            if candidate.count == wantedCount && candidate.elementsEqual(wanted) {
+                found = value.offset
+                return false
+            }
+            return true
+        }
+        return found
+    }
+
+    /// The value of the attribute named `name`, decoded, or nil when the item has none.
+    func value(of name: AttributeName) -> AttributeValue? {
+        guard let offset = valueOffset(of: name) else { return nil }
+        var r = ByteReader(bytes, offset: offset)
+        return try? ItemCodec.decodeValue(&r, depth: 0)
+    }
+
+    /// The attribute names, in stored order.
+    var keys: [AttributeName] {
+        var names: [AttributeName] = []
+        try? forEachAttribute { name, _ throws(ShoalError) in
+            names.append(AttributeName(String(decoding: name, as: UTF8.self)))
+            return true
+        }
+        return names
+    }
+
+    /// The whole item as a dictionary.
+    var decoded: Item {
+        // Checked on creation: decoding cannot fail; an empty item is the impossible fallback.
+        (try? ItemCodec.decode(bytes, from: start)) ?? [:]
+    }
+
+    /// The item's key attributes, decoded.
+    func key(_ schema: PrimaryKey) throws(ShoalError) -> ItemKey {
+        guard let partition = value(of: AttributeName(schema.partition.name)) else { throw ByteReader.corrupt }
+        var sort: AttributeValue?
+        if let sortPart = schema.sort {
+            guard let value = value(of: AttributeName(sortPart.name)) else { throw ByteReader.corrupt }
+            sort = value
+        }
+        return ItemKey(partition: partition, sort: sort)
+    }
+}
+
+extension ItemCodec {
+    /// Walks one encoded map as ``decode(_:)`` would, building nothing: every length in bounds,
+    /// every tag known, every name and string valid UTF-8, numbers well formed, nesting bounded.
+    static func checkMap(_ r: inout ByteReader, depth: Int) throws(ShoalError) {
+        let count = try r.varint()
+        guard count <= r.bytes.count - r.offset else { throw ByteReader.corrupt }
+        for _ in 0..<count {
+            try checkString(&r)
+            try checkValue(&r, depth: depth)
+        }
+    }
+
+    private static func checkValue(_ r: inout ByteReader, depth: Int) throws(ShoalError) {
+        guard depth <= ItemValidation.maxNestingDepth + 1, let tag = Tag(rawValue: try r.byte()) else {
+            throw ByteReader.corrupt
+        }
+        switch tag {
+        case .null, .boolFalse, .boolTrue:
+            return
+        case .s:
+            try checkString(&r)
+        case .b:
+            try r.skip(try r.varint())
+        case .n:
+            _ = try NumberEncoding.decode(&r)
+        case .ss:
+            for _ in 0..<(try checkedCount(&r)) { try checkString(&r) }
+        case .ns:
+            for _ in 0..<(try checkedCount(&r)) { _ = try NumberEncoding.decode(&r) }
+        case .bs:
+            for _ in 0..<(try checkedCount(&r)) { try r.skip(try r.varint()) }
+        case .l:
+            for _ in 0..<(try checkedCount(&r)) { try checkValue(&r, depth: depth + 1) }
+        case .m:
+            try checkMap(&r, depth: depth + 1)
+        }
+    }
+
+    private static func checkedCount(_ r: inout ByteReader) throws(ShoalError) -> Int {
+        let count = try r.varint()
+        guard count <= r.bytes.count - r.offset else { throw ByteReader.corrupt }
+        return count
+    }
+
+    /// A length-prefixed UTF-8 string, validated without building it when it is ASCII.
+    private static func checkString(_ r: inout ByteReader) throws(ShoalError) {
+        let count = try r.varint()
+        guard count <= r.bytes.count - r.offset else { throw ByteReader.corrupt }
+        let slice = r.bytes[r.offset..<r.offset + count]
+        var high: UInt8 = 0
+        for byte in slice { high |= byte }
+        if high >= 0x80, Bytewise.string(validating: slice) == nil { throw ByteReader.corrupt }
+        try r.skip(count)
+    }
+}
