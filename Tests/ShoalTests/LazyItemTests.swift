@@ -74,6 +74,21 @@ import Testing
         var badUTF8 = ItemCodec.encode(["k": .s("é")])
         badUTF8[badUTF8.count - 1] = 0xFF
         #expect(throws: ShoalError.self) { try EncodedItem.checked(badUTF8, from: 0) }
+        // The walk that checks an item also finds its key; an item without it is corrupt.
+        let schema = PrimaryKey(partition: .init(name: "pk", type: .s), sort: .init(name: "sk", type: .n))
+        let keyed = ItemCodec.encode(["a": .s("x"), "sk": .n(7), "pk": .s("p"), "pkk": .s("no")])
+        let found = try? EncodedItem.checked(keyed, from: 0, key: schema)
+        #expect(found?.key == ItemKey(partition: .s("p"), sort: .n(7)))
+        #expect(throws: ShoalError.self) { try EncodedItem.checked(ItemCodec.encode(["pk": .s("p")]), from: 0, key: schema) }
+        // A number with a leading zero digit is not a stored (normalised) number: found by the
+        // item codec fuzzer, where it decoded but rendered "05".
+        for bytes: [UInt8] in [[3, 131, 1, 6, 0], [1, ~131, ~1, ~6, 0xFF]] {
+            var reader = ByteReader(bytes)
+            #expect(throws: ShoalError.self) { try NumberEncoding.decode(&reader) }
+            var text = ByteReader(bytes)
+            var out: [UInt8] = []
+            #expect(throws: ShoalError.self) { try NumberEncoding.appendText(&text, to: &out) }
+        }
         var badTag = ItemCodec.encode(["k": .null])
         badTag[badTag.count - 1] = 0x77
         #expect(throws: ShoalError.self) { try EncodedItem.checked(badTag, from: 0) }

@@ -216,7 +216,7 @@ extension NumberEncoding {
             var b = try r.byte()
             if negative { b = ~b }
             if b == 0 { break }
-            guard b <= 10, count < Number.maxDigits else { throw ByteReader.corrupt }
+            guard b <= 10, count < Number.maxDigits, count > 0 || b > 1 else { throw ByteReader.corrupt }
             last = b
             count += 1
         }

@@ -23,6 +23,36 @@ struct EncodedItem: Sendable {
         return EncodedItem(bytes: bytes, start: start)
     }
 
+    /// The encoded item at `start`, checked as ``checked(_:from:)`` does, and its key attributes,
+    /// found in the same walk.
+    static func checked(_ bytes: [UInt8], from start: Int, key schema: PrimaryKey) throws(ShoalError) -> (item: EncodedItem, key: ItemKey) {
+        var r = ByteReader(bytes, offset: start)
+        let count = try r.varint()
+        guard count <= r.bytes.count - r.offset else { throw ByteReader.corrupt }
+        let partitionName = schema.partition.name.utf8
+        let sortName = schema.sort?.name.utf8
+        var partitionOffset: Int?
+        var sortOffset: Int?
+        for _ in 0..<count {
+            let name = try ItemCodec.checkString(&r)
+            if partitionOffset == nil, name.count == partitionName.count, bytes[name].elementsEqual(partitionName) {
+                partitionOffset = r.offset
+            } else if sortOffset == nil, let sortName, name.count == sortName.count, bytes[name].elementsEqual(sortName) {
+                sortOffset = r.offset
+            }
+            try ItemCodec.checkValue(&r, depth: 0)
+        }
+        guard r.isAtEnd, let partitionOffset, (sortOffset != nil) == (schema.sort != nil) else { throw ByteReader.corrupt }
+        var reader = ByteReader(bytes, offset: partitionOffset)
+        let partition = try ItemCodec.decodeValue(&reader, depth: 0)
+        var sort: AttributeValue?
+        if let sortOffset {
+            reader = ByteReader(bytes, offset: sortOffset)
+            sort = try ItemCodec.decodeValue(&reader, depth: 0)
+        }
+        return (EncodedItem(bytes: bytes, start: start), ItemKey(partition: partition, sort: sort))
+    }
+
     /// The encoding of `item` (for items built in memory, e.g. by tests and literals).
     init(encoding item: Item) {
         self.init(bytes: ItemCodec.encode(item), start: 0)
@@ -107,12 +137,12 @@ extension ItemCodec {
         let count = try r.varint()
         guard count <= r.bytes.count - r.offset else { throw ByteReader.corrupt }
         for _ in 0..<count {
-            try checkString(&r)
+            _ = try checkString(&r)
             try checkValue(&r, depth: depth)
         }
     }
 
-    private static func checkValue(_ r: inout ByteReader, depth: Int) throws(ShoalError) {
+    static func checkValue(_ r: inout ByteReader, depth: Int) throws(ShoalError) {
         guard depth <= ItemValidation.maxNestingDepth + 1, let tag = Tag(rawValue: try r.byte()) else {
             throw ByteReader.corrupt
         }
@@ -120,13 +150,13 @@ extension ItemCodec {
         case .null, .boolFalse, .boolTrue:
             return
         case .s:
-            try checkString(&r)
+            _ = try checkString(&r)
         case .b:
             try r.skip(try r.varint())
         case .n:
             _ = try NumberEncoding.decode(&r)
         case .ss:
-            for _ in 0..<(try checkedCount(&r)) { try checkString(&r) }
+            for _ in 0..<(try checkedCount(&r)) { _ = try checkString(&r) }
         case .ns:
             for _ in 0..<(try checkedCount(&r)) { _ = try NumberEncoding.decode(&r) }
         case .bs:
@@ -145,7 +175,8 @@ extension ItemCodec {
     }
 
     /// A length-prefixed UTF-8 string, validated without building it when it is ASCII.
-    private static func checkString(_ r: inout ByteReader) throws(ShoalError) {
+    /// - Returns: where its bytes are.
+    static func checkString(_ r: inout ByteReader) throws(ShoalError) -> Range<Int> {
         let count = try r.varint()
         guard count <= r.bytes.count - r.offset else { throw ByteReader.corrupt }
         let slice = r.bytes[r.offset..<r.offset + count]
@@ -153,5 +184,6 @@ extension ItemCodec {
         for byte in slice { high |= byte }
         if high >= 0x80, Bytewise.string(validating: slice) == nil { throw ByteReader.corrupt }
         try r.skip(count)
+        return slice.startIndex..<slice.endIndex
     }
 }

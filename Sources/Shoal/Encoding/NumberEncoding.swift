@@ -49,7 +49,8 @@ enum NumberEncoding {
             var b = try r.byte()
             if negative { b = ~b }
             if b == 0 { break }
-            guard b <= 10, count < Number.maxDigits else { throw ByteReader.corrupt }
+            // A stored significand is normalised: no leading zero digit either.
+            guard b <= 10, count < Number.maxDigits, count > 0 || b > 1 else { throw ByteReader.corrupt }
             lastDigit = b - 1
             significand = significand * 10 + UInt128(lastDigit)
             count += 1

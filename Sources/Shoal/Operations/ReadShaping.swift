@@ -41,8 +41,8 @@ struct ReadShaping {
                                result: LazyItem(Projection.apply(projection, to: partial)), run: run)
         }
         // The whole item: a view over its bytes, decoded by whoever reads it.
-        let item = try EncodedItem.checked(value, from: start)
-        return StoredEntry(key: try item.key(schema), size: size, result: LazyItem(encoded: item), run: run)
+        let (item, key) = try EncodedItem.checked(value, from: start, key: schema)
+        return StoredEntry(key: key, size: size, result: LazyItem(encoded: item), run: run)
     }
 
     private func result(_ value: [UInt8], from start: Int, partial: Item) throws(ShoalError) -> LazyItem {
