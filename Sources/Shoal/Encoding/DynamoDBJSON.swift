@@ -138,8 +138,7 @@ public enum DynamoDBJSON {
 
     private static func encodedList(_ r: inout ByteReader, _ out: inout [UInt8],
                                     _ member: (inout ByteReader, inout [UInt8]) throws(ShoalError) -> Void) throws(ShoalError) {
-        let count = try r.varint()
-        guard count <= r.bytes.count - r.offset else { throw ByteReader.corrupt }
+        let count = try ItemCodec.boundedCount(&r)
         out.append(UInt8(ascii: "["))
         for i in 0..<count {
             if i > 0 { out.append(UInt8(ascii: ",")) }

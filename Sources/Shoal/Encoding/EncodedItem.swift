@@ -134,8 +134,7 @@ extension ItemCodec {
     /// Walks one encoded map as ``decode(_:)`` would, building nothing: every length in bounds,
     /// every tag known, every name and string valid UTF-8, numbers well formed, nesting bounded.
     static func checkMap(_ r: inout ByteReader, depth: Int) throws(ShoalError) {
-        let count = try r.varint()
-        guard count <= r.bytes.count - r.offset else { throw ByteReader.corrupt }
+        let count = try boundedCount(&r)
         for _ in 0..<count {
             _ = try checkString(&r)
             try checkValue(&r, depth: depth)
@@ -156,22 +155,16 @@ extension ItemCodec {
         case .n:
             _ = try NumberEncoding.decode(&r)
         case .ss:
-            for _ in 0..<(try checkedCount(&r)) { _ = try checkString(&r) }
+            for _ in 0..<(try boundedCount(&r)) { _ = try checkString(&r) }
         case .ns:
-            for _ in 0..<(try checkedCount(&r)) { _ = try NumberEncoding.decode(&r) }
+            for _ in 0..<(try boundedCount(&r)) { _ = try NumberEncoding.decode(&r) }
         case .bs:
-            for _ in 0..<(try checkedCount(&r)) { try r.skip(try r.varint()) }
+            for _ in 0..<(try boundedCount(&r)) { try r.skip(try r.varint()) }
         case .l:
-            for _ in 0..<(try checkedCount(&r)) { try checkValue(&r, depth: depth + 1) }
+            for _ in 0..<(try boundedCount(&r)) { try checkValue(&r, depth: depth + 1) }
         case .m:
             try checkMap(&r, depth: depth + 1)
         }
-    }
-
-    private static func checkedCount(_ r: inout ByteReader) throws(ShoalError) -> Int {
-        let count = try r.varint()
-        guard count <= r.bytes.count - r.offset else { throw ByteReader.corrupt }
-        return count
     }
 
     /// A length-prefixed UTF-8 string, validated without building it when it is ASCII.

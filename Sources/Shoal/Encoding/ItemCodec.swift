@@ -136,7 +136,7 @@ public enum ItemCodec {
         }
     }
 
-    private static func boundedCount(_ r: inout ByteReader) throws(ShoalError) -> Int {
+    static func boundedCount(_ r: inout ByteReader) throws(ShoalError) -> Int {
         let count = try r.varint()
         // Every member takes at least one byte.
         guard count <= r.bytes.count - r.offset else { throw ByteReader.corrupt }
