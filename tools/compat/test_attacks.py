@@ -527,6 +527,23 @@ def test_half_sent_requests_are_cut_off_and_connections_are_bounded(mode):
             assert answer.startswith(b"HTTP/1.1 408") and b"RequestTimeoutException" in answer
             partial.close()
             assert "Item" not in ddb.get_item(TableName="Slow", Key={"pk": {"S": "late"}, "sk": {"N": "1"}})
+            # A body sent in pieces that ends within the deadline is served; the same connection
+            # then serves a second request.
+            body = json.dumps({"TableName": "Slow", "Item": {"pk": {"S": "pieces"}, "sk": {"N": "1"}}}).encode()
+            head = (f"POST / HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nContent-Type: application/x-amz-json-1.0\r\n"
+                    f"X-Amz-Target: DynamoDB_20120810.PutItem\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+            pieces = socket.create_connection(("127.0.0.1", server.port))
+            pieces.settimeout(5)
+            pieces.sendall(head + body[:10])
+            time.sleep(0.25)
+            pieces.sendall(body[10:20])
+            time.sleep(0.25)
+            pieces.sendall(body[20:])
+            assert pieces.recv(65536).startswith(b"HTTP/1.1 200")
+            pieces.sendall(head + body)
+            assert pieces.recv(65536).startswith(b"HTTP/1.1 200")
+            pieces.close()
+            assert ddb.get_item(TableName="Slow", Key={"pk": {"S": "pieces"}, "sk": {"N": "1"}})["Item"]["pk"] == {"S": "pieces"}
         # Past --max-connections a connection is closed at once; the places come back.
         held = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(16)]
         time.sleep(0.3)

@@ -53,11 +53,68 @@ final class HeaderDeadline {
     }
 }
 
+/// A request's body did not end within the body deadline. Raised into the connection's inbound
+/// stream, so the handler reading the body gets it as the body's error (`RequestBody.collect`).
+struct BodyDeadlineExceeded: Error {
+    let timeout: Duration
+}
+
+/// The deadline for the body of the request being read. Armed only when a request's body does
+/// not end in the same read as its head, so a request that arrives whole schedules nothing.
+/// Used on the connection's event loop only.
+final class BodyDeadline {
+    let timeout: Duration
+    private let amount: TimeAmount
+    private var timer: Scheduled<Void>?
+    /// A request head has been read and its end has not.
+    private var pending = false
+
+    init(timeout: Duration) {
+        self.timeout = timeout
+        amount = TimeAmount(timeout)
+    }
+
+    func headRead() { pending = true }
+
+    func endRead() {
+        pending = false
+        disarm()
+    }
+
+    /// At the end of a read: a body still pending starts its deadline.
+    func readComplete(_ context: ChannelHandlerContext) {
+        guard pending, timer == nil else { return }
+        let bound = NIOLoopBound((deadline: self, context: context), eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(in: amount) { bound.value.deadline.expire(bound.value.context) }
+    }
+
+    private func expire(_ context: ChannelHandlerContext) {
+        timer = nil
+        guard pending else { return }
+        pending = false
+        context.fireErrorCaught(BodyDeadlineExceeded(timeout: timeout))
+    }
+
+    func disarm() {
+        timer?.cancel()
+        timer = nil
+    }
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        let parts = duration.components
+        self = .seconds(parts.seconds) + .nanoseconds(parts.attoseconds / 1_000_000_000)
+    }
+}
+
 /// Per connection, after HTTP decoding: counts the connection against its listener's limit
 /// (closing it at once when the listener is full), and closes it when a request's headers take
 /// longer than the deadline to arrive, counted from the connection's start or from the first byte
 /// of a request. A connection idle between requests, or waiting for its response (a long poll),
-/// has no header deadline; Hummingbird's idle timeout covers it.
+/// has no header deadline; Hummingbird's idle timeout covers it. A request whose body does not
+/// end within the body deadline, counted from its head, fails with `BodyDeadlineExceeded`: one
+/// event-loop timer per slow body, rather than a task and a sleep per request.
 final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -66,16 +123,16 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let limiter: ConnectionLimiter
     private let deadline: HeaderDeadline
+    private let bodyDeadline: BodyDeadline
     private var admitted = false
     private var counted = false
 
     /// - Parameter closesOnInputEnd: end the connection when the client half-closes it
     ///   (Hummingbird allows half-closed connections, which would keep a gone client's long poll).
-    init(limiter: ConnectionLimiter, headerTimeout: Duration, closesOnInputEnd: Bool = false) {
+    init(limiter: ConnectionLimiter, headerTimeout: Duration, bodyTimeout: Duration, closesOnInputEnd: Bool = false) {
         self.limiter = limiter
-        let parts = headerTimeout.components
-        deadline = HeaderDeadline(timeout: .seconds(parts.seconds) + .nanoseconds(parts.attoseconds / 1_000_000_000),
-                                  closesOnInputEnd: closesOnInputEnd)
+        deadline = HeaderDeadline(timeout: TimeAmount(headerTimeout), closesOnInputEnd: closesOnInputEnd)
+        bodyDeadline = BodyDeadline(timeout: bodyTimeout)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -101,11 +158,22 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .head = unwrapInboundIn(data) {
+        switch unwrapInboundIn(data) {
+        case .head:
             deadline.open += 1
             deadline.disarm()
+            bodyDeadline.headRead()
+        case .end:
+            bodyDeadline.endRead()
+        case .body:
+            break
         }
         context.fireChannelRead(data)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        bodyDeadline.readComplete(context)
+        context.fireChannelReadComplete()
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -122,6 +190,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func release() {
         deadline.disarm()
+        bodyDeadline.disarm()
         if counted {
             counted = false
             limiter.release()

@@ -92,7 +92,7 @@ struct DynamoDBRequestHandler: Sendable {
             headers["host"] = request.head.authority
             signed = try verifier.checkHeaders(headers)
         }
-        let raw = try await RequestBody.collect(request, limit: configuration.maxBodySize, timeout: configuration.bodyTimeout)
+        let raw = try await RequestBody.collect(request, limit: configuration.maxBodySize)
         if let verifier, let signed {
             try verifier.checkSignature(signed, method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "",
                                         headers: headers, body: raw)

@@ -64,7 +64,8 @@ public enum ShoalHTTPServer {
         return Application(
             responder: FrontDoor(next: router.buildResponder(), policy: FrontDoorPolicy(configuration),
                                  privatePaths: ["/metrics"], privatePathsSigned: configuration.metricsSigned),
-            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionGuard(limiter: limiter, headerTimeout: configuration.headerTimeout)],
+            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionGuard(limiter: limiter, headerTimeout: configuration.headerTimeout,
+                                                                                                 bodyTimeout: configuration.bodyTimeout)],
                                                 idleTimeout: .seconds(300), httpDecoderConfiguration: decoder)),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Shoal"),
             logger: logger)

@@ -228,7 +228,7 @@ struct LambdaAPIHandler: Sendable {
             }
             let raw: [UInt8]
             do {
-                raw = try await RequestBody.collect(request, limit: 6 << 20, timeout: configuration.bodyTimeout)
+                raw = try await RequestBody.collect(request, limit: 6 << 20)
             } catch .requestTooLarge {
                 throw LambdaError(status: .contentTooLarge, type: "RequestTooLargeException", message: "Request must be smaller than 6291456 bytes for the CreateEventSourceMapping operation")
             } catch {

@@ -71,6 +71,7 @@ public enum RuntimeAPIServer {
         let limiter = ConnectionLimiter(limit: ServerConfiguration.runtimeAPIMaxConnections)
         return Application(responder: FrontDoor(next: router.buildResponder(), policy: policy),
                            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionGuard(limiter: limiter, headerTimeout: ServerConfiguration().headerTimeout,
+                                                                                                   bodyTimeout: ServerConfiguration().bodyTimeout,
                                                                                                    closesOnInputEnd: true)],
                                                                idleTimeout: .seconds(3600))),
                            configuration: .init(address: .hostname(host, port: port), serverName: "Shoal-Lambda-Runtime"),
