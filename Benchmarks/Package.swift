@@ -35,6 +35,11 @@ let package = Package(
             dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
             path: "Tools/BareHTTPServer"
         ),
+        .executableTarget(
+            name: "ReadProfile",
+            dependencies: [.product(name: "Shoal", package: "Shoal")],
+            path: "Tools/ReadProfile"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

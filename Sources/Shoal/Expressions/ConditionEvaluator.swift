@@ -4,7 +4,11 @@
 enum ConditionEvaluator {
     /// - Parameter item: the item, or nil when there is none (every path is then missing).
     static func evaluate(_ condition: Condition, on item: Item?) -> Bool {
-        let item = item ?? [:]
+        evaluate(condition, on: item ?? [:])
+    }
+
+    /// The same on any source of top-level attributes (a filter reads stored bytes through one).
+    static func evaluate<Lookup: AttributeLookup>(_ condition: Condition, on item: Lookup) -> Bool {
         switch condition {
         case let .and(a, b): return evaluate(a, on: item) && evaluate(b, on: item)
         case let .or(a, b): return evaluate(a, on: item) || evaluate(b, on: item)
@@ -36,7 +40,7 @@ enum ConditionEvaluator {
     }
 
     /// An operand's value; nil when a path is missing or `size` does not apply.
-    static func resolve(_ operand: Operand, _ item: Item) -> AttributeValue? {
+    static func resolve<Lookup: AttributeLookup>(_ operand: Operand, _ item: Lookup) -> AttributeValue? {
         switch operand {
         case .path(let p): return p.value(in: item)
         case .value(let v): return v

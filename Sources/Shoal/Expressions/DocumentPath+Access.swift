@@ -2,20 +2,8 @@
 extension DocumentPath {
     /// The value at this path, or nil when any step is missing or of the wrong kind.
     func value(in item: Item) -> AttributeValue? {
-        guard case .name(let top) = elements[0], var current = item[top] else { return nil }
-        for element in elements.dropFirst() {
-            switch (element, current) {
-            case let (.name(key), .m(map)):
-                guard let next = map[key] else { return nil }
-                current = next
-            case let (.index(i), .l(list)):
-                guard i < list.count else { return nil }
-                current = list[i]
-            default:
-                return nil
-            }
-        }
-        return current
+        guard case .name(let top) = elements[0], let root = item[top] else { return nil }
+        return descend(from: root)
     }
 
     /// Sets the value at this path. The parent must exist: a map for a key, a list for an index

@@ -8,8 +8,9 @@ struct IndexRead {
     let shaping: ReadShaping
     /// Whether reads see the whole base item (a local index asked for more than it projects).
     let wholeItem: Bool
-    /// The top-level attributes each read decodes (nil: all of them).
-    private let selection: ItemCodec.AttributeSelection?
+    /// The top-level attributes each entry decodes: the table's and the index's keys and what
+    /// the filter reads. What the response gets stays encoded (``LazyItem``).
+    private let selection: ItemCodec.AttributeSelection
     /// The table's and the index's key attribute names (a LastEvaluatedKey's attributes).
     private let keyNames: [AttributeName]
 
@@ -48,21 +49,14 @@ struct IndexRead {
            let missing = wanted.filter({ !projected.contains($0) }).sorted().first {
             throw .validation("One or more parameter values were invalid: Global secondary index \(definition.name) does not project the requested attribute \(missing.string); request only attributes the index projects")
         }
-        if let filter = shaping.filter { wanted.formUnion(ReadShaping.attributes(of: filter)) }
         if definition.isGlobal || definition.projection.projectionType == .all {
             wholeItem = false
         } else {
             // A local index answers from the base item what it does not project, as DynamoDB does.
-            wholeItem = read.select == .allAttributes || !rules.projects(wanted)
+            let filtered = shaping.filter.map(ReadShaping.attributes(of:)) ?? []
+            wholeItem = read.select == .allAttributes || !rules.projects(wanted.union(filtered))
         }
-        // What to decode: everything the entry (or the fetched item) holds, unless a projection
-        // or a count needs less; a fetching local index also decodes what it projects (its entry
-        // size is their size).
-        if shaping.projection != nil || shaping.countOnly {
-            selection = ItemCodec.AttributeSelection(wanted.union(keys).union(wholeItem ? rules.projected ?? [] : []))
-        } else {
-            selection = nil
-        }
+        selection = ItemCodec.AttributeSelection(Set(keys).union(shaping.filter.map(ReadShaping.attributes(of:)) ?? []))
     }
 
     /// The page entry of one index entry (its stored value), or nil when the item is not in this
@@ -80,21 +74,27 @@ struct IndexRead {
         }
         var reader = ByteReader(bytes, offset: offset)
         let storedSize = try reader.varint()
-        let item = if let selection { try ItemCodec.decode(bytes, from: reader.offset, only: selection) }
-            else { try ItemCodec.decode(bytes, from: reader.offset) }
-        guard let values = rules.storedKeyValues(of: item) else { return nil }
-        let position = IndexPosition(sort: values.sort, digest: entryDigest, source: item, keyNames: keyNames)
+        let start = reader.offset
+        let selected = try SelectedAttributes(bytes, from: start, selection: selection)
+        guard let values = rules.storedKeyValues(of: selected) else { return nil }
+        var keyValues: [AttributeValue] = []
+        keyValues.reserveCapacity(keyNames.count)
+        for name in keyNames {
+            guard let value = selected.topLevel(name.string) else { throw ByteReader.corrupt }
+            keyValues.append(value)
+        }
+        let position = IndexPosition(sort: values.sort, digest: entryDigest, keyNames: keyNames, keyValues: keyValues)
         guard accept(values.partition, position) else { return nil }
-        let key = try schema.storedKey(of: item)
+        let key = try selected.key(schema)
         // The entry's size is what it projects (stored with it); a fetch also reads the item from the table.
-        let size = wholeItem ? ItemValidation.size(of: rules.project(item)) : storedSize
-        var result: LazyItem? = LazyItem(item)
-        if let filter = shaping.filter, !ConditionEvaluator.evaluate(filter, on: item) {
+        let size = wholeItem ? ItemValidation.size(of: rules.project(try ItemCodec.decode(bytes, from: start))) : storedSize
+        let result: LazyItem?
+        if let filter = shaping.filter, !ConditionEvaluator.evaluate(filter, on: selected) {
             result = nil
         } else if shaping.countOnly {
             result = [:]
-        } else if let projection = shaping.projection {
-            result = LazyItem(Projection.apply(projection, to: item))
+        } else {
+            result = LazyItem(try EncodedItem.checked(bytes, from: start), projection: shaping.projection)
         }
         return StoredEntry(key: key, size: size, result: result, run: run, position: position, fetchedSize: wholeItem ? storedSize : 0)
     }
@@ -134,7 +134,7 @@ struct IndexRead {
             let baseKey = KeyEncoding.itemKey(key)
             let digest = IndexKeyEncoding.baseDigest(baseKey)
             let entryKey = IndexKeyEncoding.entryKey(partition: values.partition, sort: values.sort, baseKey: baseKey)
-            return (values.partition, IndexPosition(sort: values.sort, digest: digest, source: start, keyNames: nil), entryKey)
+            return (values.partition, IndexPosition(sort: values.sort, digest: digest, keyNames: Array(start.keys), keyValues: Array(start.values)), entryKey)
         } catch {
             throw .validation("The provided starting key is invalid: \(error.message)")
         }

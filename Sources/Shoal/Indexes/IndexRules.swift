@@ -45,17 +45,17 @@ struct IndexRules: Sendable {
 
     /// The index key values of an item read through one of its entries: the values were checked
     /// when the entry was written, so this only extracts them (nil if one is missing).
-    func storedKeyValues(of item: Item) -> (partition: [AttributeValue], sort: [AttributeValue])? {
+    func storedKeyValues(of item: some AttributeLookup) -> (partition: [AttributeValue], sort: [AttributeValue])? {
         var partition: [AttributeValue] = []
         partition.reserveCapacity(definition.partition.count)
         for part in definition.partition {
-            guard let value = item[part.name] else { return nil }
+            guard let value = item.topLevel(part.name) else { return nil }
             partition.append(value)
         }
         var sort: [AttributeValue] = []
         sort.reserveCapacity(definition.sort.count)
         for part in definition.sort {
-            guard let value = item[part.name] else { return nil }
+            guard let value = item.topLevel(part.name) else { return nil }
             sort.append(value)
         }
         return (partition, sort)

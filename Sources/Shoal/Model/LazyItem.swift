@@ -27,7 +27,12 @@ public struct LazyItem: Sendable {
     /// A read's result: the stored item itself, or (with a projection) the projected attributes.
     init(_ encoded: EncodedItem, projection: [DocumentPath]?) {
         if let projection {
-            storage = .decoded(Projection.apply(projection, to: encoded.decoded))
+            // Top-level names copy the selected attributes' bytes; a path into a value decodes.
+            if let subset = encoded.projected(projection) {
+                storage = .encoded(subset)
+            } else {
+                storage = .decoded(Projection.apply(projection, to: encoded.decoded))
+            }
         } else {
             storage = .encoded(encoded)
         }

@@ -1,11 +1,12 @@
-/// What Query and Scan do with each evaluated item: filter, project, count — decoding from the
-/// stored bytes only the top-level attributes each step needs.
+/// What Query and Scan do with each evaluated item: filter, project, count. A filter reads only
+/// the attributes it names (and the key) from the stored bytes, into an array rather than a
+/// dictionary, and an item it rejects is never decoded further; a returned item is a view over
+/// its bytes (``LazyItem``), projected by copying the selected attributes' encodings.
 struct ReadShaping {
     let filter: Condition?
     let projection: [DocumentPath]?
     let countOnly: Bool
     private let filterSelection: ItemCodec.AttributeSelection?
-    private let projectionSelection: ItemCodec.AttributeSelection?
     private let keySelection: ItemCodec.AttributeSelection
 
     init(filter: Condition?, projection: [DocumentPath]?, countOnly: Bool, schema: PrimaryKey) {
@@ -15,7 +16,6 @@ struct ReadShaping {
         let keyNames = Set(schema.names.map { AttributeName($0) })
         keySelection = ItemCodec.AttributeSelection(keyNames)
         filterSelection = filter.map { ItemCodec.AttributeSelection(ReadShaping.attributes(of: $0).union(keyNames)) }
-        projectionSelection = projection.map { ItemCodec.AttributeSelection(Set($0.map { AttributeName($0.attribute) }).union(keyNames)) }
     }
 
     /// The entry for one stored value: its key, size, and what the response gets.
@@ -24,33 +24,21 @@ struct ReadShaping {
         let size = try reader.varint()
         let start = reader.offset
         if let filter, let filterSelection {
-            let partial = try ItemCodec.decode(value, from: start, only: filterSelection)
-            let key = try schema.storedKey(of: partial)
-            guard ConditionEvaluator.evaluate(filter, on: partial) else {
+            let selected = try SelectedAttributes(value, from: start, selection: filterSelection)
+            let key = try selected.key(schema)
+            guard ConditionEvaluator.evaluate(filter, on: selected) else {
                 return StoredEntry(key: key, size: size, result: nil, run: run)
             }
-            return StoredEntry(key: key, size: size, result: try result(value, from: start, partial: partial), run: run)
+            if countOnly { return StoredEntry(key: key, size: size, result: [:], run: run) }
+            return StoredEntry(key: key, size: size, result: LazyItem(try EncodedItem.checked(value, from: start), projection: projection), run: run)
         }
         if countOnly {
-            let keys = try ItemCodec.decode(value, from: start, only: keySelection)
-            return StoredEntry(key: try schema.storedKey(of: keys), size: size, result: [:], run: run)
+            let key = try SelectedAttributes(value, from: start, selection: keySelection).key(schema)
+            return StoredEntry(key: key, size: size, result: [:], run: run)
         }
-        if let projection, let projectionSelection {
-            let partial = try ItemCodec.decode(value, from: start, only: projectionSelection)
-            return StoredEntry(key: try schema.storedKey(of: partial), size: size,
-                               result: LazyItem(Projection.apply(projection, to: partial)), run: run)
-        }
-        // The whole item: a view over its bytes, decoded by whoever reads it.
+        // The item: a view over its bytes, decoded by whoever reads it.
         let (item, key) = try EncodedItem.checked(value, from: start, key: schema)
-        return StoredEntry(key: key, size: size, result: LazyItem(encoded: item), run: run)
-    }
-
-    private func result(_ value: [UInt8], from start: Int, partial: Item) throws(ShoalError) -> LazyItem {
-        if countOnly { return [:] }
-        if let projection, let projectionSelection {
-            return LazyItem(Projection.apply(projection, to: try ItemCodec.decode(value, from: start, only: projectionSelection)))
-        }
-        return LazyItem(encoded: try EncodedItem.checked(value, from: start))
+        return StoredEntry(key: key, size: size, result: LazyItem(item, projection: projection), run: run)
     }
 
     /// The top-level attributes a condition reads (for the Query filter's key-attribute rule).

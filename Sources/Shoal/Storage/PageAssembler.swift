@@ -18,17 +18,15 @@ struct StoredEntry {
 struct IndexPosition {
     var sort: [AttributeValue]
     var digest: [UInt8]
-    /// The item the entry was read from (or the ExclusiveStartKey).
-    var source: Item
-    /// The table's and the index's key attribute names; nil when `source` holds nothing else.
-    var keyNames: [AttributeName]?
+    /// The table's and the index's key attributes of the entry (or of the ExclusiveStartKey),
+    /// `keyValues[i]` being `keyNames[i]`'s value.
+    var keyNames: [AttributeName]
+    var keyValues: [AttributeValue]
 
-    /// The table's and the index's key attributes: the LastEvaluatedKey of a page ending here.
-    /// Built on demand: only the last entry of a page needs it.
+    /// The LastEvaluatedKey of a page ending here. Built on demand: only a page's last entry needs it.
     var keyItem: Item {
-        guard let keyNames else { return source }
         var key = Item(minimumCapacity: keyNames.count)
-        for name in keyNames { key[name] = source[name] }
+        for (name, value) in zip(keyNames, keyValues) { key[name] = value }
         return key
     }
 
