@@ -134,6 +134,17 @@ import Testing
         }
     }
 
+    /// An item's DynamoDB size read from its encoding (stream records' SizeBytes) equals the
+    /// size of its dictionary.
+    @Test func sizeFromTheEncodingEqualsTheDictionarySize() {
+        var g = SeededGenerator(seed: 7)
+        for _ in 0..<500 {
+            let item = Self.randomItem(&g)
+            #expect(EncodedItem(encoding: item).size == ItemValidation.size(of: item))
+            #expect(ItemValidation.size(of: LazyItem(encoded: EncodedItem(encoding: item))) == ItemValidation.size(of: item))
+        }
+    }
+
     /// Query and Scan with random filters and projections return exactly what evaluating the
     /// same filter and projection on the stored dictionaries gives.
     @Test func readsMatchAnEagerModel() async throws {

@@ -15,12 +15,14 @@ public struct StreamRecord: Sendable, Equatable {
     public var sequenceNumber: String
     /// When the change committed, to the second (as DynamoDB reports it).
     public var approximateCreationDateTime: Date
-    /// The item's key attributes.
-    public var keys: Item
+    /// The item's key attributes. Read records hold their keys and images as views over the
+    /// stored bytes (``LazyItem``): an attribute is decoded when it is read, and GetRecords and
+    /// trigger event bodies are written from the bytes.
+    public var keys: LazyItem
     /// The item after the change (NEW_IMAGE and NEW_AND_OLD_IMAGES; absent on REMOVE).
-    public var newImage: Item?
+    public var newImage: LazyItem?
     /// The item before the change (OLD_IMAGE and NEW_AND_OLD_IMAGES; absent on INSERT).
-    public var oldImage: Item?
+    public var oldImage: LazyItem?
     /// The size of the keys and images, by DynamoDB's item-size rules.
     public var sizeBytes: Int
     public var streamViewType: StreamViewType
@@ -110,18 +112,17 @@ enum StreamRecordCodec {
         default: throw .internalError("A stream record is damaged")
         }
         let millis = try r.varint()
-        let keys = try ItemCodec.decode(try r.lengthPrefixed())
+        let keys = try EncodedItem.checked(try r.lengthPrefixed(), from: 0)
         let flags = try r.byte()
-        let newImage = flags & 1 != 0 ? try ItemCodec.decode(try r.lengthPrefixed()) : nil
-        let oldImage = flags & 2 != 0 ? try ItemCodec.decode(try r.lengthPrefixed()) : nil
-        var size = ItemValidation.size(of: keys)
-        if let newImage { size += ItemValidation.size(of: newImage) }
-        if let oldImage { size += ItemValidation.size(of: oldImage) }
+        let newImage = flags & 1 != 0 ? try EncodedItem.checked(try r.lengthPrefixed(), from: 0) : nil
+        let oldImage = flags & 2 != 0 ? try EncodedItem.checked(try r.lengthPrefixed(), from: 0) : nil
+        let size = keys.size + (newImage?.size ?? 0) + (oldImage?.size ?? 0)
         let sequence = sequenceNumber(counter: counter, shard: shard)
         return StreamRecord(
             eventID: eventID(sequence), eventName: event, sequenceNumber: sequence,
             approximateCreationDateTime: Date(timeIntervalSince1970: (Double(millis) / 1000).rounded(.down)),
-            keys: keys, newImage: newImage, oldImage: oldImage, sizeBytes: size, streamViewType: viewType,
+            keys: LazyItem(encoded: keys), newImage: newImage.map(LazyItem.init(encoded:)), oldImage: oldImage.map(LazyItem.init(encoded:)),
+            sizeBytes: size, streamViewType: viewType,
             committedAt: Date(timeIntervalSince1970: Double(millis) / 1000),
             userIdentity: flags & 4 != 0 ? .timeToLive : nil)
     }

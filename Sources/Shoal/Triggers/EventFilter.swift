@@ -276,6 +276,8 @@ struct EventFilter: Sendable {
         return .object(event)
     }
 
+    static func attributes(_ item: LazyItem) -> FilterValue { attributes(item.dictionary) }
+
     static func attributes(_ item: Item) -> FilterValue {
         .object(Dictionary(uniqueKeysWithValues: item.map { ($0.key.string, attribute($0.value)) }))
     }

@@ -79,10 +79,10 @@ struct StreamOperations: Sendable {
     static func record(_ record: StreamRecord, region: String, lambda: Bool = false) -> JSONValue {
         var dynamodb: [(String, JSONValue)] = [
             ("ApproximateCreationDateTime", .number(String(Int64(record.approximateCreationDateTime.timeIntervalSince1970)))),
-            ("Keys", AttributeValueJSON.encode(record.keys)),
+            ("Keys", .item(record.keys)),
         ]
-        if let image = record.newImage { dynamodb.append(("NewImage", AttributeValueJSON.encode(image))) }
-        if let image = record.oldImage { dynamodb.append(("OldImage", AttributeValueJSON.encode(image))) }
+        if let image = record.newImage { dynamodb.append(("NewImage", .item(image))) }
+        if let image = record.oldImage { dynamodb.append(("OldImage", .item(image))) }
         dynamodb += [
             ("SequenceNumber", .string(record.sequenceNumber)),
             ("SizeBytes", .number(String(record.sizeBytes))),
