@@ -1,5 +1,8 @@
-// Runs one read shape in a loop on the benchmark fixture, for `perf record`.
-// Usage: ReadProfile FIXTURE_DIR scan|query|get SECONDS
+// Runs one read shape (or 25-item BatchWriteItem loads into a fresh database) in a loop on the
+// benchmark fixture, for `perf record`.
+// Usage: ReadProfile FIXTURE_DIR scan|query|get|bulk SECONDS
+//        ReadProfile DIR load ITEMS    (a database of ITEMS fixture-shaped items at DIR/shoal)
+//        ReadProfile DIR rss ITEMS     (anonymous RSS while Scan and Query read every item)
 import Foundation
 import Shoal
 
@@ -7,7 +10,60 @@ let args = CommandLine.arguments
 let directory = args[1]
 let mode = args[2]
 let seconds = Double(args[3]) ?? 10
-let db = try Shoal.Database.open(at: directory + "/shoal", options: DatabaseOptions(shardCount: 4, durability: .noSync))
+let bulkDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-profile-bulk-\(UUID())").path
+let db = try Shoal.Database.open(at: mode == "bulk" ? bulkDirectory : directory + "/shoal", options: DatabaseOptions(shardCount: 4, durability: .noSync))
+defer { if mode == "bulk" { try? FileManager.default.removeItem(atPath: bulkDirectory) } }
+if mode == "bulk" {
+    _ = try await db.createTable(CreateTableRequest(tableName: "Bench", partitionKey: ("pk", .s), sortKey: ("sk", .n)))
+}
+/// This process's anonymous resident memory (heap and stacks, not the mapped database), in MB.
+func anonymousRSS() -> Double {
+    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    let line = status.split(separator: "\n").first { $0.hasPrefix("RssAnon:") } ?? ""
+    return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
+}
+
+func fixtureItem(_ i: Int) -> Item {
+    ["pk": .s("user-\(i / 100)"), "sk": .n(Number(i % 100)), "name": .s("name \(i)"), "age": .n(Number(18 + i % 60)),
+     "email": .s("user\(i)@example.com"), "bio": .s(String(repeating: "x", count: 100))]
+}
+
+if mode == "load" {
+    let count = Int(args[3]) ?? 1_000_000
+    _ = try await db.createTable(CreateTableRequest(tableName: "Bench", partitionKey: ("pk", .s), sortKey: ("sk", .n)))
+    for start in stride(from: 0, to: count, by: 25) {
+        let writes = (start..<min(start + 25, count)).map { WriteRequest.put(fixtureItem($0)) }
+        _ = try await db.batchWriteItem(BatchWriteItemRequest(requestItems: ["Bench": writes]))
+    }
+    print("loaded \(count) items")
+    exit(0)
+}
+
+if mode == "rss" {
+    let count = Int(args[3]) ?? 1_000_000
+    let before = anonymousRSS()
+    var peak = before
+    var scanned = 0
+    var start: Item?
+    repeat {
+        let page = try await db.scan(ScanRequest(tableName: "Bench", exclusiveStartKey: start))
+        scanned += page.count
+        start = page.lastEvaluatedKey
+        peak = max(peak, anonymousRSS())
+    } while start != nil
+    let afterScan = anonymousRSS()
+    var queried = 0
+    for p in 0..<(count / 100) {
+        let page = try await db.query(QueryRequest(tableName: "Bench", keyConditionExpression: "pk = :p",
+                                                   expressionAttributeValues: [":p": .s("user-\(p)")]))
+        queried += page.count
+        if p % 100 == 0 { peak = max(peak, anonymousRSS()) }
+    }
+    print(String(format: "anonymous RSS: %.1f MB before, %.1f MB after scanning %d items, %.1f MB after querying %d, peak %.1f MB",
+                 before, afterScan, scanned, anonymousRSS(), queried, peak))
+    exit(0)
+}
+
 let clock = ContinuousClock()
 let end = clock.now + .milliseconds(Int(seconds * 1000))
 var rounds = 0
@@ -27,6 +83,15 @@ while clock.now < end {
             let page = try await db.query(QueryRequest(tableName: "Bench", keyConditionExpression: "pk = :p",
                                                        expressionAttributeValues: [":p": .s("user-\(p * 7 % 2000)")]))
             items += page.count
+        }
+    case "bulk":
+        for b in 0..<400 {
+            let writes = (0..<25).map { j -> WriteRequest in
+                let i = (rounds * 400 + b) * 25 + j
+                return .put(fixtureItem(i))
+            }
+            _ = try await db.batchWriteItem(BatchWriteItemRequest(requestItems: ["Bench": writes]))
+            items += 25
         }
     default:
         for i in 0..<10000 {
