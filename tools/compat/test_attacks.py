@@ -3,6 +3,7 @@
 to addresses the operator did not choose, paths outside the backup root, and signatures scoped
 to another service or region. Each asserts the safe answer and that the server stays up with
 every acknowledged write intact."""
+import atexit
 import base64
 import datetime
 import http.client
@@ -29,6 +30,7 @@ from test_triggers import Receiver, stream_table, triggers_server, wait_for
 
 def credentials_file():
     directory = tempfile.mkdtemp(prefix="shoal-creds-")
+    atexit.register(shutil.rmtree, directory, True)
     path = os.path.join(directory, "credentials")
     with open(path, "w") as f:
         f.write(f"[default]\naws_access_key_id = {ACCESS_KEY}\naws_secret_access_key = {SECRET_KEY}\n")

@@ -9,7 +9,6 @@ webhook and an in-process closure trigger that logs what it receives to a file.
 SHOAL_CRASH_ROUNDS sets the rounds (10 by default; 100 before an issue is resolved)."""
 import os
 import random
-import tempfile
 import threading
 import time
 
@@ -215,9 +214,9 @@ def crash_server_binary():
 
 
 @pytest.mark.parametrize("embedded", [False, True], ids=["shoal-serve", "embedded-with-closure-trigger"])
-def test_kill_minus_nine_under_load_keeps_every_promise(embedded):
+def test_kill_minus_nine_under_load_keeps_every_promise(embedded, tmp_path):
     hook = Receiver()
-    folder = tempfile.mkdtemp(prefix="shoal-crash-")
+    folder = str(tmp_path)
     triggers = os.path.join(folder, "triggers.yaml")
     with open(triggers, "w") as f:
         f.write(f"Functions:\n  hook:\n    Webhook: {hook.url}\n    Timeout: 10\n"

@@ -1,6 +1,5 @@
 """`GET /metrics`: Prometheus' text format, read with the official Python parser."""
 import os
-import tempfile
 import time
 import urllib.request
 
@@ -33,9 +32,9 @@ def value(families, family, name=None, **labels):
     return sample.value
 
 
-def test_metrics_follow_requests_commits_tables_and_triggers():
+def test_metrics_follow_requests_commits_tables_and_triggers(tmp_path):
     # A function nobody answers: its mapping falls behind by every record.
-    folder = tempfile.mkdtemp(prefix="shoal-metrics-")
+    folder = str(tmp_path)
     triggers = os.path.join(folder, "triggers.yaml")
     with open(triggers, "w") as f:
         f.write(f"Functions:\n  down:\n    Webhook: http://127.0.0.1:{free_port()}/\n"

@@ -1,7 +1,6 @@
 """One process owns a data directory; `shoal stats` only reads; a killed server loses no acknowledged write."""
 import os
 import subprocess
-import tempfile
 import threading
 import time
 
@@ -17,7 +16,7 @@ def test_a_second_server_on_the_same_directory_fails_at_once(server):
     assert "is in use by another process" in result.stdout + result.stderr
 
 
-def test_stats_reads_a_live_directory_and_never_creates_one(server, ddb, table_name):
+def test_stats_reads_a_live_directory_and_never_creates_one(server, ddb, table_name, tmp_path):
     ddb.create_table(TableName=table_name, KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
                      AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
     for i in range(3):
@@ -25,7 +24,7 @@ def test_stats_reads_a_live_directory_and_never_creates_one(server, ddb, table_n
     result = subprocess.run([shoal_binary(), "stats", "--data", os.path.join(server.data, "db")], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert f"{table_name}\titems: 3" in result.stdout
-    missing = os.path.join(tempfile.mkdtemp(prefix="shoal-missing-"), "typo")
+    missing = os.path.join(str(tmp_path), "typo")
     result = subprocess.run([shoal_binary(), "stats", "--data", missing], capture_output=True, text=True, timeout=60)
     assert result.returncode != 0 and "No Shoal data directory" in result.stdout + result.stderr
     assert not os.path.exists(missing)

@@ -407,8 +407,8 @@ EventSourceMappings:
         hook.close()
 
 
-def test_triggers_file_errors_stop_the_server_with_a_message():
-    folder = tempfile.mkdtemp(prefix="shoal-badfile-")
+def test_triggers_file_errors_stop_the_server_with_a_message(tmp_path):
+    folder = str(tmp_path)
     path = os.path.join(folder, "t.yaml")
     with open(path, "w") as f:
         f.write("Functions:\n  f:\n    Webhook: http://127.0.0.1:1/x\nEventSourceMappings:\n  - FunctionName: g\n    Table: T\n    StartingPosition: LATEST\n")

@@ -50,10 +50,11 @@ private struct EncodedKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProt
     }
 
     private func offset(_ key: Key) -> Int? {
-        let wanted = key.stringValue.utf8
-        let count = wanted.count
-        for attribute in attributes where attribute.name.count == count {
-            if item.bytes[attribute.name].elementsEqual(wanted) { return attribute.value }
+        let name = key.stringValue
+        let wanted = name.utf8.span
+        let bytes = item.bytes.span
+        for attribute in attributes where Bytewise.equal(bytes.extracting(attribute.name), wanted) {
+            return attribute.value
         }
         return nil
     }

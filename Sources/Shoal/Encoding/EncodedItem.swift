@@ -29,15 +29,19 @@ struct EncodedItem: Sendable {
         var r = ByteReader(bytes, offset: start)
         let count = try r.varint()
         guard count <= r.bytes.count - r.offset else { throw ByteReader.corrupt }
-        let partitionName = schema.partition.name.utf8
-        let sortName = schema.sort?.name.utf8
+        let partitionText = schema.partition.name
+        let sortText = schema.sort?.name ?? ""
+        let hasSort = schema.sort != nil
+        let partitionName = partitionText.utf8.span
+        let sortName = sortText.utf8.span
+        let span = bytes.span
         var partitionOffset: Int?
         var sortOffset: Int?
         for _ in 0..<count {
             let name = try ItemCodec.checkString(&r)
-            if partitionOffset == nil, name.count == partitionName.count, bytes[name].elementsEqual(partitionName) {
+            if partitionOffset == nil, Bytewise.equal(span.extracting(name), partitionName) {
                 partitionOffset = r.offset
-            } else if sortOffset == nil, let sortName, name.count == sortName.count, bytes[name].elementsEqual(sortName) {
+            } else if hasSort, sortOffset == nil, Bytewise.equal(span.extracting(name), sortName) {
                 sortOffset = r.offset
             }
             try ItemCodec.checkValue(&r, depth: 0)
@@ -82,17 +86,20 @@ struct EncodedItem: Sendable {
 
     /// The offset of the value of the attribute named `name`, or nil.
     func valueOffset(of name: AttributeName) -> Int? {
-        var found: Int?
-        let wanted = name.utf8
-        let wantedCount = wanted.count
-        try? forEachAttribute { candidate, value throws(ShoalError) in
-            if candidate.count == wantedCount && candidate.elementsEqual(wanted) {
-                found = value.offset
-                return false
-            }
-            return true
+        let text = name.string
+        let wanted = text.utf8.span
+        let span = bytes.span
+        var r = ByteReader(bytes, offset: start)
+        // The bytes were checked when this item was made, so the walk cannot fail.
+        guard let count = try? r.varint() else { return nil }
+        for _ in 0..<count {
+            guard let length = try? r.varint() else { return nil }
+            let nameStart = r.offset
+            guard (try? r.skip(length)) != nil else { return nil }
+            if Bytewise.equal(span.extracting(nameStart..<nameStart + length), wanted) { return r.offset }
+            guard (try? ItemCodec.skipValue(&r, depth: 0)) != nil else { return nil }
         }
-        return found
+        return nil
     }
 
     /// The value of the attribute named `name`, decoded, or nil when the item has none.
@@ -172,11 +179,16 @@ extension ItemCodec {
     static func checkString(_ r: inout ByteReader) throws(ShoalError) -> Range<Int> {
         let count = try r.varint()
         guard count <= r.bytes.count - r.offset else { throw ByteReader.corrupt }
-        let slice = r.bytes[r.offset..<r.offset + count]
+        let range = r.offset..<r.offset + count
+        // Read through a span: an ArraySlice here costs a retain and a release per string.
+        let bytes = r.bytes
         var high: UInt8 = 0
-        for byte in slice { high |= byte }
-        if high >= 0x80, Bytewise.string(validating: slice) == nil { throw ByteReader.corrupt }
-        try r.skip(count)
-        return slice.startIndex..<slice.endIndex
+        do {
+            let text = bytes.span.extracting(range)
+            for i in text.indices { high |= text[i] }
+        }
+        if high >= 0x80, Bytewise.string(validating: bytes[range]) == nil { throw ByteReader.corrupt }
+        r.offset += count
+        return range
     }
 }

@@ -165,12 +165,7 @@ public enum ItemCodec {
             let start = r.offset
             try r.skip(length)
             var match: AttributeName?
-            for candidate in selection.names where candidate.bytes.count == length {
-                if bytes[start..<start + length].elementsEqual(candidate.bytes) {
-                    match = candidate.name
-                    break
-                }
-            }
+            if let index = selection.index(of: bytes, start..<start + length) { match = selection.names[index].name }
             if let match {
                 guard item.updateValue(try decodeValue(&r, depth: 0), forKey: match) == nil else { throw ByteReader.corrupt }
                 found += 1

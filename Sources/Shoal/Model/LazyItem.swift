@@ -99,7 +99,7 @@ extension LazyItem: Equatable {
     /// Equal when they hold the same attributes and values (by DynamoDB's rules for sets).
     public static func == (lhs: LazyItem, rhs: LazyItem) -> Bool {
         if case .encoded(let a) = lhs.storage, case .encoded(let b) = rhs.storage,
-           a.bytes[a.start...].elementsEqual(b.bytes[b.start...]) {
+           Bytewise.equal(a.bytes.span.extracting(a.start...), b.bytes.span.extracting(b.start...)) {
             return true
         }
         return lhs.dictionary == rhs.dictionary
