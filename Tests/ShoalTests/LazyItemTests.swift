@@ -109,6 +109,18 @@ import Testing
         #expect(throws: DecodingError.self) { try ItemDecoder().decode(Needs.self, from: lazy) }
         struct Typed: Codable { var id: Int }
         #expect(throws: DecodingError.self) { try ItemDecoder().decode(Typed.self, from: lazy) }
+        // The direct String and Int paths fall back to the general one, with its errors.
+        struct Named: Codable { var age: String }
+        #expect(throws: DecodingError.self) { try ItemDecoder().decode(Named.self, from: lazy) }
+        struct Whole: Codable { var score: Int }
+        #expect(throws: DecodingError.self) { try ItemDecoder().decode(Whole.self, from: lazy) }
+        struct Counted: Codable { var n: Int; var s: String }
+        let counted = LazyItem(encoded: EncodedItem(encoding: ["n": .n(try Number("-9223372036854775808")), "s": "é😀"]))
+        let decoded = try ItemDecoder().decode(Counted.self, from: counted)
+        #expect(decoded.n == Int.min && decoded.s == "é😀")
+        #expect(throws: DecodingError.self) {
+            try ItemDecoder().decode(Counted.self, from: LazyItem(encoded: EncodedItem(encoding: ["n": .n(try Number("9223372036854775808")), "s": "x"])))
+        }
     }
 
     /// A projection of top-level names cut from the encoding equals projecting the dictionary,

@@ -1,6 +1,6 @@
 // Runs one read shape (or 25-item BatchWriteItem loads into a fresh database) in a loop on the
 // benchmark fixture, for `perf record`.
-// Usage: ReadProfile FIXTURE_DIR scan|query|get|bulk SECONDS
+// Usage: ReadProfile FIXTURE_DIR scan|query|codable|get|bulk SECONDS
 //        ReadProfile DIR load ITEMS    (a database of ITEMS fixture-shaped items at DIR/shoal)
 //        ReadProfile DIR rss ITEMS     (anonymous RSS while Scan and Query read every item)
 import Foundation
@@ -64,6 +64,17 @@ if mode == "rss" {
     exit(0)
 }
 
+/// The benchmark fixture's items as a `Codable` type (as `BenchUser` in the benchmarks).
+struct User: Codable {
+    var pk: String
+    var sk: Int
+    var name: String
+    var email: String
+    var bio: String
+    var age: Int
+    var active: Bool
+}
+
 let clock = ContinuousClock()
 let end = clock.now + .milliseconds(Int(seconds * 1000))
 var rounds = 0
@@ -83,6 +94,11 @@ while clock.now < end {
             let page = try await db.query(QueryRequest(tableName: "Bench", keyConditionExpression: "pk = :p",
                                                        expressionAttributeValues: [":p": .s("user-\(p * 7 % 2000)")]))
             items += page.count
+        }
+    case "codable":
+        let table = db.table("Bench")
+        for p in 0..<200 {
+            items += try await table.query(User.self, .s("user-\(p * 7 % 2000)")).count
         }
     case "bulk":
         for b in 0..<400 {

@@ -37,10 +37,17 @@ private struct EncodedKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProt
     init(item: EncodedItem) {
         self.item = item
         var attributes: [(name: Range<Int>, value: Int)] = []
-        attributes.reserveCapacity(item.count)
-        try? item.forEachAttribute { name, value throws(ShoalError) in
-            attributes.append((name.startIndex..<name.endIndex, value.offset))
-            return true
+        var r = ByteReader(item.bytes, offset: item.start)
+        // The bytes were checked when the item was made, so the walk cannot fail.
+        if let count = try? r.varint() {
+            attributes.reserveCapacity(count)
+            for _ in 0..<count {
+                guard let length = try? r.varint() else { break }
+                let name = r.offset..<r.offset + length
+                r.offset += length
+                attributes.append((name, r.offset))
+                guard (try? ItemCodec.skipValue(&r, depth: 0)) != nil else { break }
+            }
         }
         self.attributes = attributes
     }
@@ -75,15 +82,20 @@ private struct EncodedKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProt
     }
 
     func decode(_ type: String.Type, forKey key: Key) throws -> String {
-        guard case .s(let s) = try value(key) else { return try decode(type, forKey: key, generic: ()) }
-        return s
+        // A string attribute is read straight from its bytes; anything else takes the general path.
+        if let offset = offset(key), item.bytes[offset] == ItemCodec.Tag.s.rawValue {
+            var reader = ByteReader(item.bytes, offset: offset + 1)
+            return try reader.lengthPrefixedString()
+        }
+        return try decode(type, forKey: key, generic: ())
     }
 
     func decode(_ type: Int.Type, forKey key: Key) throws -> Int {
-        guard case .n(let n) = try value(key), let whole = n.int64Value, let exact = Int(exactly: whole) else {
-            return try decode(type, forKey: key, generic: ())
+        if let offset = offset(key), item.bytes[offset] == ItemCodec.Tag.n.rawValue {
+            var reader = ByteReader(item.bytes, offset: offset + 1)
+            if let whole = try NumberEncoding.decode(&reader).int64Value, let exact = Int(exactly: whole) { return exact }
         }
-        return exact
+        return try decode(type, forKey: key, generic: ())
     }
 
     func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool {
