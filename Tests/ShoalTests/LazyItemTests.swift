@@ -38,6 +38,24 @@ import Testing
         }
     }
 
+    /// `item != nil` and comparisons with dictionaries answer as on `Item?` (the nil cases
+    /// without decoding anything).
+    @Test func comparisonsWithNilAndDictionaries() {
+        let present: LazyItem? = LazyItem(encoded: EncodedItem(encoding: ["a": 1, "b": "x"]))
+        let missing: LazyItem? = nil
+        #expect(present != nil)
+        #expect(!(present == nil))
+        #expect(missing == nil)
+        #expect(nil != present)
+        #expect(present == (["a": 1, "b": "x"] as Item))
+        #expect(present != (["a": 1, "b": "y"] as Item))
+        #expect(present != (["a": 1] as Item))
+        #expect(present != (["a": 1, "b": "x", "c": true] as Item))
+        #expect(missing != (["a": 1] as Item))
+        #expect((["a": 1, "b": "x"] as Item?) == present)
+        #expect((nil as Item?) == missing)
+    }
+
     @Test func lazyItemReadsLikeItsDictionary() {
         var g = SeededGenerator(seed: 99)
         for _ in 0..<2_000 {

@@ -108,8 +108,16 @@ extension LazyItem: Equatable {
 }
 
 // Read results compare with dictionaries as they did when reads returned dictionaries.
-public func == (lhs: LazyItem?, rhs: Item?) -> Bool { lhs?.dictionary == rhs }
-public func == (lhs: Item?, rhs: LazyItem?) -> Bool { lhs == rhs?.dictionary }
+// `response.item != nil` picks these overloads (a nil literal is an `Item?`), so a missing side
+// answers at once: only two present items are compared, and only when their counts agree.
+public func == (lhs: LazyItem?, rhs: Item?) -> Bool {
+    switch (lhs, rhs) {
+    case (.none, .none): return true
+    case let (.some(lazy), .some(item)): return lazy.count == item.count && lazy.dictionary == item
+    default: return false
+    }
+}
+public func == (lhs: Item?, rhs: LazyItem?) -> Bool { rhs == lhs }
 public func != (lhs: LazyItem?, rhs: Item?) -> Bool { !(lhs == rhs) }
 public func != (lhs: Item?, rhs: LazyItem?) -> Bool { !(lhs == rhs) }
 public func == (lhs: [LazyItem], rhs: [Item]) -> Bool { lhs.dictionaries == rhs }
