@@ -143,11 +143,21 @@ struct Serve: AsyncParsableCommand {
             throw error
         }
         TriggerHost.prepare(database)
+        // The header and body deadlines of every port (tests only: shorter ones).
+        var headerTimeout = ServerConfiguration().headerTimeout
+        var bodyTimeout = ServerConfiguration().bodyTimeout
+        if let seconds = ProcessInfo.processInfo.environment["SHOAL_TEST_HEADER_TIMEOUT"].flatMap(Int.init) {
+            headerTimeout = .seconds(seconds)
+        }
+        if let seconds = ProcessInfo.processInfo.environment["SHOAL_TEST_BODY_TIMEOUT"].flatMap(Int.init) {
+            bodyTimeout = .seconds(seconds)
+        }
         var services: [any Service] = []
         if let triggersFile {
             do {
                 services = try await TriggerHost.install(triggersFile, database: database, region: "us-east-1",
-                                                         allowedHosts: Serve.list(allowedHosts), logger: logger)
+                                                         allowedHosts: Serve.list(allowedHosts), headerTimeout: headerTimeout,
+                                                         bodyTimeout: bodyTimeout, logger: logger)
             } catch {
                 await database.stopTriggers()
                 database.close()
@@ -163,13 +173,8 @@ struct Serve: AsyncParsableCommand {
         configuration.allowedDestinations = Serve.list(allowedDestinations)
         configuration.backupRoot = backupRoot ?? Serve.defaultBackupRoot(data: data)
         configuration.maxConnections = maxConnections
-        // Tests only: short header and body deadlines.
-        if let seconds = ProcessInfo.processInfo.environment["SHOAL_TEST_HEADER_TIMEOUT"].flatMap(Int.init) {
-            configuration.headerTimeout = .seconds(seconds)
-        }
-        if let seconds = ProcessInfo.processInfo.environment["SHOAL_TEST_BODY_TIMEOUT"].flatMap(Int.init) {
-            configuration.bodyTimeout = .seconds(seconds)
-        }
+        configuration.headerTimeout = headerTimeout
+        configuration.bodyTimeout = bodyTimeout
         if auth == .none && !isLoopbackAddress(host) {
             logger.warning("Listening on \(host):\(port) with --auth none: anyone who can reach this address can read, write and delete every table, read the change streams and manage the triggers. Use --auth sigv4 --credentials FILE, or --host 127.0.0.1")
         }

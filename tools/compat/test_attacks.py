@@ -484,6 +484,49 @@ EventSourceMappings:
         server.stop()
 
 
+def test_runtime_api_refuses_bodies_too_large_or_too_slow_and_records_nothing():
+    port = free_port()
+    server = triggers_server(f"""
+Functions:
+  rt:
+    RuntimeApi: {port}
+    Timeout: 30
+EventSourceMappings:
+  - FunctionName: rt
+    Table: Slowly
+    StartingPosition: TRIM_HORIZON
+    MaximumRetryAttempts: 0
+""", env={"SHOAL_TEST_BODY_TIMEOUT": "1"})
+    try:
+        ddb, _, _ = clients(server)
+        stream_table(ddb, "Slowly")
+        ddb.put_item(TableName="Slowly", Item={"pk": {"S": "a"}, "sk": {"N": "1"}})
+        status, headers, _ = raw(port, "GET", "/2018-06-01/runtime/invocation/next", {})
+        assert status == 200
+        request_id = headers["lambda-runtime-aws-request-id"]
+        path = f"/2018-06-01/runtime/invocation/{request_id}/response"
+        # A response body that never finishes: 408 on the Runtime API's port too, nothing recorded.
+        slow = socket.create_connection(("127.0.0.1", port), timeout=5)
+        slow.sendall((f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 100\r\n\r\n").encode() + b'{"partial": ')
+        answer = slow.recv(65536)
+        slow.close()
+        assert answer.startswith(b"HTTP/1.1 408") and b"RequestTimeout" in answer
+        # Past Lambda's 6 MB payload limit: 413, nothing recorded.
+        status, _, body = raw(port, "POST", path, {}, b"x" * ((6 << 20) + 1))
+        assert status == 413 and b"RequestEntityTooLarge" in body
+        # The invocation is still the runtime's to answer: its answer is taken.
+        status, _, _ = raw(port, "POST", path, {}, b'{"ok": true}')
+        assert status == 202
+
+        def processed():
+            with urllib.request.urlopen(server.endpoint + "/2015-03-31/event-source-mappings/", timeout=10) as response:
+                return json.loads(response.read())["EventSourceMappings"][0]["LastProcessingResult"] == "OK"
+
+        assert wait_for(processed, timeout=10)
+    finally:
+        server.stop()
+
+
 # MARK: 6. Memory and descriptors a client can pin
 
 

@@ -1,7 +1,9 @@
 """Triggers: Lambda's event-source-mapping API, webhooks, the Lambda Runtime API under AWS's own
 runtime interface client (awslambdaric), and at-least-once delivery across a kill -9."""
+import atexit
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -81,12 +83,13 @@ def stream_table(ddb, name, view="NEW_AND_OLD_IMAGES"):
     return result["TableDescription"]["LatestStreamArn"]
 
 
-def triggers_server(text, *extra, data=None):
+def triggers_server(text, *extra, data=None, env=None):
     folder = tempfile.mkdtemp(prefix="shoal-triggers-")
+    atexit.register(shutil.rmtree, folder, True)
     path = os.path.join(folder, "triggers.yaml")
     with open(path, "w") as f:
         f.write(text)
-    return Server("--triggers", path, *extra, data=data)
+    return Server("--triggers", path, *extra, data=data, env=env)
 
 
 def test_webhook_gets_lambdas_dynamodb_event_and_file_filters_apply():

@@ -1,3 +1,5 @@
+import LMDB
+
 /// Appends the primitives of Shoal's binary formats.
 struct ByteWriter {
     var bytes: [UInt8] = []
@@ -34,12 +36,42 @@ struct ByteWriter {
     }
 }
 
+/// Bytes a ``SourceReader`` reads: an array the reader owns, or a page LMDB lends for the
+/// length of a read (`BorrowedBytes`, so a filter can reject an item before copying it).
+protocol ByteSource {
+    var count: Int { get }
+    subscript(_ index: Int) -> UInt8 { get }
+    /// A copy of `range` (in bounds).
+    func copy(_ range: Range<Int>) -> [UInt8]
+    /// The string whose UTF-8 is `range` (in bounds), or nil when it is not valid UTF-8.
+    func string(_ range: Range<Int>) -> String?
+}
+
+extension Array: ByteSource where Element == UInt8 {
+    func copy(_ range: Range<Int>) -> [UInt8] { Array(self[range]) }
+    func string(_ range: Range<Int>) -> String? { Bytewise.string(validating: self[range]) }
+}
+
+extension BorrowedBytes: ByteSource {
+    func copy(_ range: Range<Int>) -> [UInt8] { array(range) }
+    func string(_ range: Range<Int>) -> String? { Bytewise.string(validating: array(range)[...]) }
+}
+
+/// The reader of stored data held in an array, which is what almost every reader reads.
+typealias ByteReader = SourceReader<[UInt8]>
+
+extension SourceReader where Source == [UInt8] {
+    static var corrupt: ShoalError { storedDataIsCorrupt }
+}
+
+let storedDataIsCorrupt = ShoalError.internalError("Stored data is corrupt: unexpected end or malformed encoding")
+
 /// Reads what ``ByteWriter`` wrote; every read is bounds-checked and corrupt data throws.
-struct ByteReader {
-    let bytes: [UInt8]
+struct SourceReader<Source: ByteSource> {
+    let bytes: Source
     var offset: Int
 
-    init(_ bytes: [UInt8], offset: Int = 0) {
+    init(_ bytes: Source, offset: Int = 0) {
         self.bytes = bytes
         self.offset = offset
     }
@@ -47,7 +79,7 @@ struct ByteReader {
     var isAtEnd: Bool { offset >= bytes.count }
 
     mutating func byte() throws(ShoalError) -> UInt8 {
-        guard offset < bytes.count else { throw ByteReader.corrupt }
+        guard offset < bytes.count else { throw storedDataIsCorrupt }
         defer { offset += 1 }
         return bytes[offset]
     }
@@ -60,20 +92,20 @@ struct ByteReader {
             result |= UInt64(b & 0x7F) << shift
             if b < 0x80 { break }
             shift += 7
-            guard shift < 63 else { throw ByteReader.corrupt }
+            guard shift < 63 else { throw storedDataIsCorrupt }
         }
-        guard result <= UInt64(Int.max) else { throw ByteReader.corrupt }
+        guard result <= UInt64(Int.max) else { throw storedDataIsCorrupt }
         return Int(result)
     }
 
     mutating func bytes(count: Int) throws(ShoalError) -> [UInt8] {
-        guard count >= 0, count <= bytes.count - offset else { throw ByteReader.corrupt }
+        guard count >= 0, count <= bytes.count - offset else { throw storedDataIsCorrupt }
         defer { offset += count }
-        return Array(bytes[offset..<offset + count])
+        return bytes.copy(offset..<offset + count)
     }
 
     mutating func skip(_ count: Int) throws(ShoalError) {
-        guard count >= 0, count <= bytes.count - offset else { throw ByteReader.corrupt }
+        guard count >= 0, count <= bytes.count - offset else { throw storedDataIsCorrupt }
         offset += count
     }
 
@@ -83,12 +115,10 @@ struct ByteReader {
 
     mutating func lengthPrefixedString() throws(ShoalError) -> String {
         let count = try varint()
-        guard count >= 0, count <= bytes.count - offset else { throw ByteReader.corrupt }
+        guard count >= 0, count <= bytes.count - offset else { throw storedDataIsCorrupt }
         // Stored strings are valid UTF-8; anything else is corruption, never silently repaired.
-        guard let text = Bytewise.string(validating: bytes[offset..<offset + count]) else { throw ByteReader.corrupt }
+        guard let text = bytes.string(offset..<offset + count) else { throw storedDataIsCorrupt }
         offset += count
         return text
     }
-
-    static let corrupt = ShoalError.internalError("Stored data is corrupt: unexpected end or malformed encoding")
 }

@@ -82,7 +82,7 @@ public enum ItemCodec {
         }
     }
 
-    private static func decodeMap(_ r: inout ByteReader, depth: Int) throws(ShoalError) -> Item {
+    private static func decodeMap<Source: ByteSource>(_ r: inout SourceReader<Source>, depth: Int) throws(ShoalError) -> Item {
         let count = try r.varint()
         guard count <= r.bytes.count else { throw ByteReader.corrupt }
         var map = Item(minimumCapacity: count)
@@ -96,7 +96,7 @@ public enum ItemCodec {
         return map
     }
 
-    static func decodeValue(_ r: inout ByteReader, depth: Int) throws(ShoalError) -> AttributeValue {
+    static func decodeValue<Source: ByteSource>(_ r: inout SourceReader<Source>, depth: Int) throws(ShoalError) -> AttributeValue {
         guard depth <= ItemValidation.maxNestingDepth + 1, let tag = Tag(rawValue: try r.byte()) else {
             throw ByteReader.corrupt
         }
@@ -136,7 +136,7 @@ public enum ItemCodec {
         }
     }
 
-    static func boundedCount(_ r: inout ByteReader) throws(ShoalError) -> Int {
+    static func boundedCount<Source: ByteSource>(_ r: inout SourceReader<Source>) throws(ShoalError) -> Int {
         let count = try r.varint()
         // Every member takes at least one byte.
         guard count <= r.bytes.count - r.offset else { throw ByteReader.corrupt }
@@ -178,7 +178,7 @@ public enum ItemCodec {
     }
 
     /// Moves past one encoded value.
-    static func skipValue(_ r: inout ByteReader, depth: Int) throws(ShoalError) {
+    static func skipValue<Source: ByteSource>(_ r: inout SourceReader<Source>, depth: Int) throws(ShoalError) {
         guard depth <= ItemValidation.maxNestingDepth + 1, let tag = Tag(rawValue: try r.byte()) else {
             throw ByteReader.corrupt
         }
@@ -203,7 +203,7 @@ public enum ItemCodec {
         }
     }
 
-    private static func skipNumber(_ r: inout ByteReader) throws(ShoalError) {
+    private static func skipNumber<Source: ByteSource>(_ r: inout SourceReader<Source>) throws(ShoalError) {
         let cls = try r.byte()
         if cls == NumberEncoding.zeroClass { return }
         let terminator: UInt8 = cls == NumberEncoding.negativeClass ? 0xFF : 0

@@ -35,7 +35,7 @@ enum NumberEncoding {
         return w.bytes
     }
 
-    static func decode(_ r: inout ByteReader) throws(ShoalError) -> Number {
+    static func decode<Source: ByteSource>(_ r: inout SourceReader<Source>) throws(ShoalError) -> Number {
         let cls = try r.byte()
         if cls == zeroClass { return .zero }
         guard cls == negativeClass || cls == positiveClass else { throw ByteReader.corrupt }

@@ -5,12 +5,13 @@ struct SelectedAttributes: AttributeLookup {
     let selection: ItemCodec.AttributeSelection
     let values: [AttributeValue?]
 
-    /// Decodes the selected attributes of the encoded item at `start` in `bytes`, skipping the others.
+    /// Decodes the selected attributes of the encoded item at `start` in `bytes` (an array, or a
+    /// page LMDB lends, read in place), skipping the others.
     /// - Throws: ShoalError.internalError when the bytes are not a well-formed item.
-    init(_ bytes: [UInt8], from start: Int, selection: ItemCodec.AttributeSelection) throws(ShoalError) {
+    init<Source: ByteSource>(_ bytes: Source, from start: Int, selection: ItemCodec.AttributeSelection) throws(ShoalError) {
         self.selection = selection
         var values = [AttributeValue?](repeating: nil, count: selection.names.count)
-        var r = ByteReader(bytes, offset: start)
+        var r = SourceReader(bytes, offset: start)
         let count = try r.varint()
         var found = 0
         for _ in 0..<count {
@@ -51,6 +52,17 @@ struct SelectedAttributes: AttributeLookup {
 }
 
 extension ItemCodec.AttributeSelection {
+    /// The position of the attribute whose name is `bytes[range]` (in a page LMDB lends), or nil.
+    func index<Source: ByteSource>(of bytes: Source, _ range: Range<Int>) -> Int? {
+        candidates: for (index, candidate) in names.enumerated() where candidate.bytes.count == range.count {
+            for (offset, byte) in candidate.bytes.enumerated() where bytes[range.lowerBound + offset] != byte {
+                continue candidates
+            }
+            return index
+        }
+        return nil
+    }
+
     /// The position of the attribute whose name is `bytes[range]`, or nil when it is not selected.
     func index(of bytes: [UInt8], _ range: Range<Int>) -> Int? {
         let name = bytes.span.extracting(range)

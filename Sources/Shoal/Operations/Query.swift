@@ -215,7 +215,7 @@ struct QueryPlan {
             if forward, let upper, key.compare(sortRange, with: upper) > 0 { break }
             if !forward, let lower, key.compare(sortRange, with: lower) < 0 { break }
             let run = key.count - prefix.count > KeyEncoding.sortInlineLimit ? PageAssembler.run(of: key) : nil
-            let entry = try shaping.entry(cursor.value.array, schema: schema, run: run)
+            let entry = try shaping.entry(cursor.value, schema: schema, run: run)
             // A digested partition key may belong to another partition: skip it.
             if (!digestedPartition || entry.key.partition == partition) && selects(entry.key.sort) {
                 guard page.add(entry), !page.isFull else { break }

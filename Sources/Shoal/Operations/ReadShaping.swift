@@ -1,3 +1,5 @@
+import LMDB
+
 /// What Query and Scan do with each evaluated item: filter, project, count. A filter reads only
 /// the attributes it names (and the key) from the stored bytes, into an array rather than a
 /// dictionary, and an item it rejects is never decoded further; a returned item is a view over
@@ -18,26 +20,29 @@ struct ReadShaping {
         filterSelection = filter.map { ItemCodec.AttributeSelection(ReadShaping.attributes(of: $0).union(keyNames)) }
     }
 
-    /// The entry for one stored value: its key, size, and what the response gets.
-    func entry(_ value: [UInt8], schema: PrimaryKey, run: [UInt8]?) throws(ShoalError) -> StoredEntry {
-        var reader = ByteReader(value)
+    /// The entry for one stored value, read where LMDB's page holds it (valid until the cursor
+    /// moves): its key, size, and what the response gets. The value is copied out of the page
+    /// only for an item the response returns; one the filter rejects, or a count, reads in place.
+    func entry(_ stored: BorrowedBytes, schema: PrimaryKey, run: [UInt8]?) throws(ShoalError) -> StoredEntry {
+        var reader = SourceReader(stored)
         let size = try reader.varint()
         let start = reader.offset
         if let filter, let filterSelection {
-            let selected = try SelectedAttributes(value, from: start, selection: filterSelection)
+            let selected = try SelectedAttributes(stored, from: start, selection: filterSelection)
             let key = try selected.key(schema)
             guard ConditionEvaluator.evaluate(filter, on: selected) else {
                 return StoredEntry(key: key, size: size, result: nil, run: run)
             }
             if countOnly { return StoredEntry(key: key, size: size, result: [:], run: run) }
-            return StoredEntry(key: key, size: size, result: LazyItem(try EncodedItem.checked(value, from: start), projection: projection), run: run)
+            return StoredEntry(key: key, size: size, result: LazyItem(try EncodedItem.checked(stored.array, from: start), projection: projection),
+                               run: run)
         }
         if countOnly {
-            let key = try SelectedAttributes(value, from: start, selection: keySelection).key(schema)
+            let key = try SelectedAttributes(stored, from: start, selection: keySelection).key(schema)
             return StoredEntry(key: key, size: size, result: [:], run: run)
         }
-        // The item: a view over its bytes, decoded by whoever reads it.
-        let (item, key) = try EncodedItem.checked(value, from: start, key: schema)
+        // The item: a view over its bytes (one copy out of the page), decoded by whoever reads it.
+        let (item, key) = try EncodedItem.checked(stored.array, from: start, key: schema)
         return StoredEntry(key: key, size: size, result: LazyItem(item, projection: projection), run: run)
     }
 

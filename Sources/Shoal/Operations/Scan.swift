@@ -155,7 +155,7 @@ struct ScanPlan {
             // The smallest key among the shards' cursors: a k-way merge into token order.
             guard let best = CursorMerge.leading(cursors, live: live) else { break }
             let cursor = cursors[best]
-            let entry = try shaping.entry(cursor.value.array, schema: schema, run: PageAssembler.run(of: cursor.key))
+            let entry = try shaping.entry(cursor.value, schema: schema, run: PageAssembler.run(of: cursor.key))
             if isAfterStart(entry, storedKey: cursor.key, startKey: startKey) {
                 guard page.add(entry), !page.isFull else { break }
             }

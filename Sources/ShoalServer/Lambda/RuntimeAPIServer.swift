@@ -20,6 +20,8 @@ public enum RuntimeAPIServer {
     /// requests addressed to it by IP address, `localhost` or one of `allowedHosts`, and none
     /// from a web page (any `Origin` is refused), since the events it hands out are item data.
     public static func application(function: RuntimeAPIFunction, host: String, port: Int, allowedHosts: [String] = [],
+                                   headerTimeout: Duration = ServerConfiguration().headerTimeout,
+                                   bodyTimeout: Duration = ServerConfiguration().bodyTimeout,
                                    logger: Logger) -> some ApplicationProtocol {
         let router = Router(context: RuntimeRequestContext.self)
         router.get("/2018-06-01/runtime/invocation/next") { _, context -> Response in
@@ -48,21 +50,31 @@ public enum RuntimeAPIServer {
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: handout.event)))
         }
         router.post("/2018-06-01/runtime/invocation/:id/response") { request, context -> Response in
-            guard let body = try? await request.body.collect(upTo: maxPayload) else {
-                return answer(.contentTooLarge, ["errorMessage": "Exceeded maximum allowed payload size (\(maxPayload) bytes).", "errorType": "RequestEntityTooLarge"])
+            let body: [UInt8]
+            switch await readBody(request) {
+            case .success(let bytes): body = bytes
+            case .failure(let refusal): return refusal.response
             }
             let id = context.parameters.get("id") ?? ""
-            guard function.respond(id, body: Array(body.readableBytesView)) else { return invalidRequestID(id) }
+            guard function.respond(id, body: body) else { return invalidRequestID(id) }
             return answer(.accepted, ["status": "OK"])
         }
         router.post("/2018-06-01/runtime/invocation/:id/error") { request, context -> Response in
-            let body = (try? await request.body.collect(upTo: maxPayload)).map { Array($0.readableBytesView) } ?? []
+            let body: [UInt8]
+            switch await readBody(request) {
+            case .success(let bytes): body = bytes
+            case .failure(let refusal): return refusal.response
+            }
             let id = context.parameters.get("id") ?? ""
             guard function.error(id, body: body) else { return invalidRequestID(id) }
             return answer(.accepted, ["status": "OK"])
         }
         router.post("/2018-06-01/runtime/init/error") { request, _ -> Response in
-            let body = (try? await request.body.collect(upTo: maxPayload)).map { Array($0.readableBytesView) } ?? []
+            let body: [UInt8]
+            switch await readBody(request) {
+            case .success(let bytes): body = bytes
+            case .failure(let refusal): return refusal.response
+            }
             function.initError(body: body)
             logger.warning("Lambda runtime of \(function.name) failed to initialize: \(String(decoding: body.prefix(512), as: UTF8.self))")
             return answer(.accepted, ["status": "OK"])
@@ -70,8 +82,8 @@ public enum RuntimeAPIServer {
         let policy = FrontDoorPolicy(unauthenticatedPortAt: host, port: port, allowedHosts: allowedHosts)
         let limiter = ConnectionLimiter(limit: ServerConfiguration.runtimeAPIMaxConnections)
         return Application(responder: FrontDoor(next: router.buildResponder(), policy: policy),
-                           server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionGuard(limiter: limiter, headerTimeout: ServerConfiguration().headerTimeout,
-                                                                                                   bodyTimeout: ServerConfiguration().bodyTimeout,
+                           server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionGuard(limiter: limiter, headerTimeout: headerTimeout,
+                                                                                                   bodyTimeout: bodyTimeout,
                                                                                                    closesOnInputEnd: true)],
                                                                idleTimeout: .seconds(3600))),
                            configuration: .init(address: .hostname(host, port: port), serverName: "Shoal-Lambda-Runtime"),
@@ -80,6 +92,29 @@ public enum RuntimeAPIServer {
 
     private static func invalidRequestID(_ id: String) -> Response {
         answer(.badRequest, ["errorMessage": "Invalid request ID: \(id)", "errorType": "InvalidRequestID"])
+    }
+
+    /// Why a runtime's post was refused before it was read whole: nothing of it is recorded, so the
+    /// invocation stays in flight until the runtime posts again or its timeout ends it.
+    struct Refusal: Error {
+        let response: Response
+    }
+
+    /// The body of a runtime's post: at most Lambda's payload limit, within the connection's
+    /// body deadline. A body that is too large, that does not arrive in time or that cannot be
+    /// read is refused as such, where an empty body used to be taken for the runtime's answer.
+    static func readBody(_ request: Request) async -> Result<[UInt8], Refusal> {
+        do throws(ProtocolError) {
+            return .success(try await RequestBody.collect(request, limit: maxPayload))
+        } catch {
+            if error.status == 413 {
+                return .failure(Refusal(response: answer(.contentTooLarge, ["errorMessage": "Exceeded maximum allowed payload size (\(maxPayload) bytes).",
+                                                                            "errorType": "RequestEntityTooLarge"])))
+            }
+            let status: HTTPResponse.Status = error.status == 408 ? .requestTimeout : .badRequest
+            return .failure(Refusal(response: answer(status, ["errorMessage": error.message,
+                                                              "errorType": error.status == 408 ? "RequestTimeout" : "InvalidRequestContent"])))
+        }
     }
 
     private static func answer(_ status: HTTPResponse.Status, _ members: KeyValuePairs<String, String>) -> Response {

@@ -20,7 +20,11 @@ public enum TriggerHost {
     /// - Returns: the Runtime API servers to run, one per runtime function.
     /// - Parameter allowedHosts: host names the Runtime API ports answer besides IP addresses and
     ///   `localhost` (the server's `--allowed-hosts`).
+    /// - Parameter headerTimeout, bodyTimeout: the Runtime API ports' deadlines for a request's
+    ///   headers and body (the server's own).
     public static func install(_ file: TriggersFile, database: Database, region: String, allowedHosts: [String] = [],
+                               headerTimeout: Duration = ServerConfiguration().headerTimeout,
+                               bodyTimeout: Duration = ServerConfiguration().bodyTimeout,
                                logger: Logger) async throws -> [any Service] {
         var services: [any Service] = []
         for function in file.functions {
@@ -33,7 +37,8 @@ public enum TriggerHost {
                 database.registerFunction(function.name, timeout: timeout, runtime)
                 services.append(RuntimeAPIService(function: runtime,
                                                   application: RuntimeAPIServer.application(function: runtime, host: host, port: port,
-                                                                                            allowedHosts: allowedHosts, logger: logger)))
+                                                                                            allowedHosts: allowedHosts, headerTimeout: headerTimeout,
+                                                                                            bodyTimeout: bodyTimeout, logger: logger)))
                 logger.info("Lambda Runtime API of \(function.name) on \(host):\(port) (AWS_LAMBDA_RUNTIME_API=\(host):\(port))")
                 if !isLoopbackAddress(host) {
                     logger.warning("The Lambda Runtime API of \(function.name) listens on \(host):\(port), beyond loopback, without authentication: anyone who can reach that address can read the function's events (the table's item data) and answer them")

@@ -26,7 +26,7 @@ public enum TriggerListing {
             var url = base + "/2015-03-31/event-source-mappings/?MaxItems=100"
             if let marker { url += "&Marker=" + (marker.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? marker) }
             let request = HTTPClientRequest(url: url)
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            let response = try await DynamoDBClient.http.execute(request, timeout: .seconds(30))
             let body = try await response.body.collect(upTo: 64 << 20)
             guard response.status.code == 200,
                   let json = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any],

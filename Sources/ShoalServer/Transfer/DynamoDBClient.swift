@@ -10,6 +10,16 @@ import NIOCore
 /// host (`dynamodb.REGION.amazonaws.com`), else `us-east-1`. Throttling and server errors are
 /// retried with backoff.
 struct DynamoDBClient: Sendable {
+    /// The client of Shoal's own calls to a server (export, import, `shoal triggers`): it follows
+    /// no redirect (only the address the operator named is called), and a compressed answer is
+    /// bounded by its decompressed size, not by a ratio. AsyncHTTPClient's shared client allows 25:1,
+    /// which a page of repetitive items rendered in stored order exceeds.
+    static let http: HTTPClient = {
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
+        configuration.decompression = .enabled(limit: .size(64 << 20))
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
     let endpoint: String
     let host: String
     let region: String
@@ -77,7 +87,7 @@ struct DynamoDBClient: Sendable {
         }
         for (name, value) in headers where name != "host" { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: body))
-        let response = try await HTTPClient.shared.execute(request, timeout: timeout)
+        let response = try await DynamoDBClient.http.execute(request, timeout: timeout)
         let answer = try await response.body.collect(upTo: 64 << 20)
         let json = (try? JSONParser.parse(Array(answer.readableBytesView))) ?? .object([])
         return (Int(response.status.code), json)
