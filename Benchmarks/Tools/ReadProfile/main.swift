@@ -12,7 +12,6 @@ let mode = args[2]
 let seconds = Double(args[3]) ?? 10
 let bulkDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-profile-bulk-\(UUID())").path
 let db = try Shoal.Database.open(at: mode == "bulk" ? bulkDirectory : directory + "/shoal", options: DatabaseOptions(shardCount: 4, durability: .noSync))
-defer { if mode == "bulk" { try? FileManager.default.removeItem(atPath: bulkDirectory) } }
 if mode == "bulk" {
     _ = try await db.createTable(CreateTableRequest(tableName: "Bench", partitionKey: ("pk", .s), sortKey: ("sk", .n)))
 }
@@ -51,6 +50,9 @@ if mode == "bulk" {
     }
     let secondsTaken = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     print("bulk: \(requests.count * 25) items in \(secondsTaken) s, \(Double(requests.count * 25) / secondsTaken) items/s")
+    db.close()
+    // `exit` skips `defer`: the scratch database goes here.
+    try? FileManager.default.removeItem(atPath: bulkDirectory)
     exit(0)
 }
 
