@@ -36,20 +36,7 @@ private struct EncodedKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProt
 
     init(item: EncodedItem) {
         self.item = item
-        var attributes: [(name: Range<Int>, value: Int)] = []
-        var r = ByteReader(item.bytes, offset: item.start)
-        // The bytes were checked when the item was made, so the walk cannot fail.
-        if let count = try? r.varint() {
-            attributes.reserveCapacity(count)
-            for _ in 0..<count {
-                guard let length = try? r.varint() else { break }
-                let name = r.offset..<r.offset + length
-                r.offset += length
-                attributes.append((name, r.offset))
-                guard (try? ItemCodec.skipValue(&r, depth: 0)) != nil else { break }
-            }
-        }
-        self.attributes = attributes
+        attributes = Array(item.attributes)
     }
 
     var allKeys: [Key] {

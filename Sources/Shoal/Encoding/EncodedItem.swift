@@ -68,37 +68,16 @@ struct EncodedItem: Sendable {
         return (try? r.varint()) ?? 0
     }
 
-    /// Calls `body` with each attribute's name bytes and a reader positioned at its value, in
-    /// stored order, until it returns false. The reader must be left after the value (or not
-    /// moved: then the value is skipped).
-    func forEachAttribute(_ body: (_ name: ArraySlice<UInt8>, _ value: inout ByteReader) throws(ShoalError) -> Bool) throws(ShoalError) {
-        var r = ByteReader(bytes, offset: start)
-        let count = try r.varint()
-        for _ in 0..<count {
-            let length = try r.varint()
-            let nameStart = r.offset
-            try r.skip(length)
-            let valueStart = r.offset
-            guard try body(bytes[nameStart..<nameStart + length], &r) else { return }
-            if r.offset == valueStart { try ItemCodec.skipValue(&r, depth: 0) }
-        }
-    }
+    /// The attributes' name ranges and value offsets in stored order, found by one walk that
+    /// builds nothing.
+    var attributes: AttributeWalk { AttributeWalk(self) }
 
     /// The offset of the value of the attribute named `name`, or nil.
     func valueOffset(of name: AttributeName) -> Int? {
         let text = name.string
         let wanted = text.utf8.span
         let span = bytes.span
-        var r = ByteReader(bytes, offset: start)
-        // The bytes were checked when this item was made, so the walk cannot fail.
-        guard let count = try? r.varint() else { return nil }
-        for _ in 0..<count {
-            guard let length = try? r.varint() else { return nil }
-            let nameStart = r.offset
-            guard (try? r.skip(length)) != nil else { return nil }
-            if Bytewise.equal(span.extracting(nameStart..<nameStart + length), wanted) { return r.offset }
-            guard (try? ItemCodec.skipValue(&r, depth: 0)) != nil else { return nil }
-        }
+        for attribute in attributes where Bytewise.equal(span.extracting(attribute.name), wanted) { return attribute.value }
         return nil
     }
 
@@ -111,12 +90,7 @@ struct EncodedItem: Sendable {
 
     /// The attribute names, in stored order.
     var keys: [AttributeName] {
-        var names: [AttributeName] = []
-        try? forEachAttribute { name, _ throws(ShoalError) in
-            names.append(AttributeName(String(decoding: name, as: UTF8.self)))
-            return true
-        }
-        return names
+        attributes.map { AttributeName(String(decoding: bytes[$0.name], as: UTF8.self)) }
     }
 
     /// The whole item as a dictionary.
@@ -134,6 +108,28 @@ struct EncodedItem: Sendable {
             sort = value
         }
         return ItemKey(partition: partition, sort: sort)
+    }
+}
+
+/// The walk behind ``EncodedItem/attributes``: each attribute's name range and value offset.
+/// The item was checked when it was made, so the walk cannot fail; it ends at the last attribute.
+struct AttributeWalk: Sequence, IteratorProtocol {
+    private var reader: ByteReader
+    private var remaining: Int
+
+    init(_ item: EncodedItem) {
+        reader = ByteReader(item.bytes, offset: item.start)
+        remaining = (try? reader.varint()) ?? 0
+    }
+
+    mutating func next() -> (name: Range<Int>, value: Int)? {
+        guard remaining > 0, let length = try? reader.varint() else { return nil }
+        let name = reader.offset..<reader.offset + length
+        guard (try? reader.skip(length)) != nil else { return nil }
+        let value = reader.offset
+        guard (try? ItemCodec.skipValue(&reader, depth: 0)) != nil else { return nil }
+        remaining -= 1
+        return (name, value)
     }
 }
 

@@ -52,21 +52,13 @@ struct SelectedAttributes: AttributeLookup {
 }
 
 extension ItemCodec.AttributeSelection {
-    /// The position of the attribute whose name is `bytes[range]` (in a page LMDB lends), or nil.
+    /// The position of the attribute whose name is `bytes[range]` (an array, or a page LMDB
+    /// lends), or nil when it is not selected.
     func index<Source: ByteSource>(of bytes: Source, _ range: Range<Int>) -> Int? {
         candidates: for (index, candidate) in names.enumerated() where candidate.bytes.count == range.count {
             for (offset, byte) in candidate.bytes.enumerated() where bytes[range.lowerBound + offset] != byte {
                 continue candidates
             }
-            return index
-        }
-        return nil
-    }
-
-    /// The position of the attribute whose name is `bytes[range]`, or nil when it is not selected.
-    func index(of bytes: [UInt8], _ range: Range<Int>) -> Int? {
-        let name = bytes.span.extracting(range)
-        for (index, candidate) in names.enumerated() where Bytewise.equal(candidate.bytes.span, name) {
             return index
         }
         return nil

@@ -49,14 +49,14 @@ struct IndexRead {
            let missing = wanted.filter({ !projected.contains($0) }).sorted().first {
             throw .validation("One or more parameter values were invalid: Global secondary index \(definition.name) does not project the requested attribute \(missing.string); request only attributes the index projects")
         }
+        let filtered = shaping.filter.map(ReadShaping.attributes(of:)) ?? []
         if definition.isGlobal || definition.projection.projectionType == .all {
             wholeItem = false
         } else {
             // A local index answers from the base item what it does not project, as DynamoDB does.
-            let filtered = shaping.filter.map(ReadShaping.attributes(of:)) ?? []
             wholeItem = read.select == .allAttributes || !rules.projects(wanted.union(filtered))
         }
-        selection = ItemCodec.AttributeSelection(Set(keys).union(shaping.filter.map(ReadShaping.attributes(of:)) ?? []))
+        selection = ItemCodec.AttributeSelection(Set(keys).union(filtered))
     }
 
     /// The page entry of one index entry (its stored value), or nil when the item is not in this
