@@ -34,3 +34,7 @@ extension DocumentPath {
         return current
     }
 }
+
+extension EncodedItem: AttributeLookup {
+    func topLevel(_ name: String) -> AttributeValue? { value(of: AttributeName(name)) }
+}

@@ -47,7 +47,7 @@ enum ConditionEvaluator {
         case .size(let o):
             guard let v = resolve(o, item), let n = size(of: v) else { return nil }
             return .n(Number(n))
-        case .ifNotExists, .listAppend, .plus, .minus:
+        case .ifNotExists, .listAppend, .plus, .minus, .setAdd, .setDelete:
             // The parser keeps these out of conditions.
             return nil
         }

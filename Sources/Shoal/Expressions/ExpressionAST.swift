@@ -100,6 +100,10 @@ public indirect enum Operand: Sendable, Hashable {
     /// `a + b` and `a - b`: the right-hand side of SET only.
     case plus(Operand, Operand)
     case minus(Operand, Operand)
+    /// PartiQL's `set_add(set, set)` and `set_delete(set, set)`: the union and the difference
+    /// of two sets of one type (SET values only; a set left empty removes the attribute).
+    case setAdd(Operand, Operand)
+    case setDelete(Operand, Operand)
 }
 
 public enum ComparisonOperator: String, Sendable, Hashable, CaseIterable {

@@ -83,6 +83,15 @@ enum ExpressionChecks {
                     }
                     try checkValue(argument, depth: depth + 1)
                 }
+            case let .setAdd(a, b), let .setDelete(a, b):
+                let name: String
+                if case .setAdd = operand { name = "set_add" } else { name = "set_delete" }
+                for argument in [a, b] {
+                    if case .value(let v) = argument, ![.ss, .ns, .bs].contains(v.type) {
+                        throw invalid("Incorrect operand type for operator or function; operator or function: \(name), operand type: \(v.type.rawValue)")
+                    }
+                    try checkValue(argument, depth: depth + 1)
+                }
             case let .plus(a, b), let .minus(a, b):
                 let op: String
                 if case .plus = operand { op = "+" } else { op = "-" }

@@ -83,6 +83,8 @@ public struct ExpressionPrinter {
         case let .listAppend(a, b): return "list_append(\(operand(a)), \(operand(b)))"
         case let .plus(a, b): return "\(operand(a)) + \(operand(b))"
         case let .minus(a, b): return "\(operand(a)) - \(operand(b))"
+        case let .setAdd(a, b): return "set_add(\(operand(a)), \(operand(b)))"
+        case let .setDelete(a, b): return "set_delete(\(operand(a)), \(operand(b)))"
         }
     }
 

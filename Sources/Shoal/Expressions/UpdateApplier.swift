@@ -16,7 +16,13 @@ enum UpdateApplier {
         for action in update.set {
             values.append((action.path, try evaluate(action.value, in: base)))
         }
-        for (path, value) in appendOrder(values) { try path.set(value, in: &item) }
+        for (path, value) in appendOrder(values) {
+            // set_delete can leave a set empty, which DynamoDB cannot store: the attribute goes.
+            switch value {
+            case .ss([]), .ns([]), .bs([]): try path.remove(from: &item)
+            default: try path.set(value, in: &item)
+            }
+        }
 
         // Remove list elements from the highest index down, so earlier removals do not shift later ones.
         for path in update.remove.sorted(by: removalOrder) { try path.remove(from: &item) }
@@ -109,6 +115,30 @@ enum UpdateApplier {
             let isPlus: Bool
             if case .plus = operand { isPlus = true } else { isPlus = false }
             return .n(try arithmetic { () throws(NumberError) in isPlus ? try x + y : try x - y })
+        case let .setAdd(a, b), let .setDelete(a, b):
+            let adding: Bool
+            if case .setAdd = operand { adding = true } else { adding = false }
+            switch (try evaluate(a, in: item), try evaluate(b, in: item)) {
+            case let (.ss(x), .ss(y)):
+                let names = Set(y.map { AttributeName($0) })
+                if adding {
+                    let present = Set(x.map { AttributeName($0) })
+                    return .ss(x + y.filter { !present.contains(AttributeName($0)) })
+                }
+                return .ss(x.filter { !names.contains(AttributeName($0)) })
+            case let (.ns(x), .ns(y)):
+                let present = Set(adding ? x : y)
+                return .ns(adding ? x + y.filter { !present.contains($0) } : x.filter { !present.contains($0) })
+            case let (.bs(x), .bs(y)):
+                let other = Set(y)
+                if adding {
+                    let present = Set(x)
+                    return .bs(x + y.filter { !present.contains($0) })
+                }
+                return .bs(x.filter { !other.contains($0) })
+            default:
+                throw incorrectType
+            }
         case .size:
             throw incorrectType
         }

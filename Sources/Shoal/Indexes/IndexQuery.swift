@@ -32,7 +32,7 @@ struct IndexQueryPlan {
         } else {
             throw .validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
         }
-        read = try IndexRead(rules: rules, schema: handle.key, read: request.readParameters, input: &input, keysInFilter: false)
+        read = try IndexRead(rules: rules, schema: handle.key, read: request.readParameters, input: &input, keysInFilter: request.filterMayReadKeys)
         try input.finish()
         (partition, equalSort, lastSort) = try IndexQueryPlan.match(parts, to: definition)
         forward = request.scanIndexForward

@@ -14,6 +14,8 @@ public struct ShoalError: Error, Sendable, Equatable, CustomStringConvertible {
         case idempotentParameterMismatch = "IdempotentParameterMismatchException"
         case limitExceeded = "LimitExceededException"
         case itemCollectionSizeLimitExceeded = "ItemCollectionSizeLimitExceededException"
+        /// A PartiQL INSERT of a key that is already there.
+        case duplicateItem = "DuplicateItemException"
         case expiredIterator = "ExpiredIteratorException"
         case trimmedDataAccess = "TrimmedDataAccessException"
         case internalServerError = "InternalServerError"
@@ -99,6 +101,9 @@ public struct CancellationReason: Sendable, Equatable {
     static func conditionFailed(_ item: Item?) -> CancellationReason {
         CancellationReason(code: "ConditionalCheckFailed", message: "The conditional request failed", item: item)
     }
+
+    /// A PartiQL INSERT whose key holds an item.
+    static let duplicateItem = CancellationReason(code: "DuplicateItem", message: "Duplicate primary key exists in table")
 
     static func validation(_ message: String) -> CancellationReason {
         CancellationReason(code: "ValidationError", message: message)

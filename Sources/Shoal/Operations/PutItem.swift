@@ -8,6 +8,8 @@ public struct PutItemRequest: ConditionalWriteRequest, Sendable, Hashable {
     public var returnValues: ReturnValue
     /// The condition and its placeholders (also readable and writable as this request's members).
     public var conditions: ConditionMembers
+    /// A PartiQL INSERT: an item with the same key fails with DuplicateItemException.
+    var insertOnly = false
 
     public init(tableName: String, item: Item, returnValues: ReturnValue = .none, conditionExpression: String? = nil,
                 condition: Condition? = nil, expressionAttributeNames: [String: String]? = nil,
@@ -47,6 +49,7 @@ extension Database {
         var write = try PreparedPut(handle: handle, item: request.item)
         write.condition = try request.conditions.resolve()
         write.returnOldOnFailure = request.conditions.returnsOldOnFailure
+        write.insertOnly = request.insertOnly
         let (prepared, wantOld) = (write, request.returnValues == .allOld)
         let (outcome, metrics) = try await writeSingleItem(prepared, of: handle, collectionMetrics: request.returnItemCollectionMetrics) { context in
             try prepared.apply(in: context, returningOld: wantOld)
@@ -69,6 +72,8 @@ struct PreparedPut: Sendable {
     /// Checked against the current item before writing.
     var condition: Condition?
     var returnOldOnFailure = false
+    /// Fails with DuplicateItemException when the key holds an item (a PartiQL INSERT).
+    var insertOnly = false
 
     init(handle: TableHandle, item: Item) throws(ShoalError) {
         size = try ItemValidation.validate(item: item)
@@ -85,7 +90,7 @@ struct PreparedPut: Sendable {
     func apply(in context: WriteContext, returningOld: Bool) throws -> WriteOutcome {
         let table = try context.table(tableID)
         let new = NewItem(item: item, value: value, size: size)
-        guard condition != nil || table.needsOldImage else {
+        guard condition != nil || insertOnly || table.needsOldImage else {
             // A new key is written in one descent; a replaced one is inspected after (a digest
             // collision throws, and the unit's log puts the other item back).
             guard let old = try context.replaceItem(table, tableID: tableID, key: encodedKey, new: new) else {
@@ -95,6 +100,7 @@ struct PreparedPut: Sendable {
             return WriteOutcome(item: found?.item, tableBytes: max(size, found?.size ?? 0))
         }
         let old = try StoredItem.readOld(table, key: encodedKey, expecting: key, schema: schema, in: context)
+        if insertOnly && old != nil { throw PartiQLError.duplicateItem }
         if let condition, !ConditionEvaluator.evaluate(condition, on: old?.item) {
             throw ShoalError.conditionalCheckFailed(item: returnOldOnFailure ? old?.item : nil)
         }

@@ -24,6 +24,9 @@ public struct QueryRequest: Sendable {
     public var consistentRead: Bool
     /// Query this secondary index instead of the table.
     public var indexName: String?
+    /// A PartiQL SELECT's filter is its whole WHERE clause, which may read key attributes (a
+    /// Query's FilterExpression may not).
+    var filterMayReadKeys = false
 
     public init(tableName: String, keyCondition: KeyCondition? = nil, keyConditionExpression: String? = nil,
                 keyConditions: [AttributeName: LegacyCondition]? = nil, filterExpression: String? = nil, filter: Condition? = nil,
@@ -115,7 +118,7 @@ struct QueryPlan {
         } else {
             throw .validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
         }
-        shaping = try read.shaping(schema: schema, input: &input, keysInFilter: false)
+        shaping = try read.shaping(schema: schema, input: &input, keysInFilter: request.filterMayReadKeys)
         try input.finish()
 
         guard condition.partitionKeyName == schema.partition.name else {

@@ -54,7 +54,8 @@ struct ReadShaping {
             case .size(let o): return names(o)
             case .value: return []
             case let .ifNotExists(p, o): return names(o).union([AttributeName(p.attribute)])
-            case let .listAppend(a, b), let .plus(a, b), let .minus(a, b): return names(a).union(names(b))
+            case let .listAppend(a, b), let .plus(a, b), let .minus(a, b), let .setAdd(a, b), let .setDelete(a, b):
+                return names(a).union(names(b))
             }
         }
         switch condition {

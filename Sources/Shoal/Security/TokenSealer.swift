@@ -13,6 +13,8 @@ struct TokenSealer: Sendable {
     enum Purpose: UInt8 {
         case shardIterator = 1
         case mappingMarker = 2
+        /// ExecuteStatement's NextToken.
+        case statementPage = 3
     }
 
     /// Kept as bytes (`SymmetricKey` is not `Sendable`); a key is made per use, which is cheap.
@@ -38,8 +40,8 @@ struct TokenSealer: Sendable {
     }
 
     /// The payload of a token sealed for `purpose` by this directory, or nil.
-    func open(_ token: String, for purpose: Purpose) -> [UInt8]? {
-        guard token.utf8.count <= TokenSealer.maxTokenLength, let data = Data(base64Encoded: token),
+    func open(_ token: String, for purpose: Purpose, maxLength: Int = TokenSealer.maxTokenLength) -> [UInt8]? {
+        guard token.utf8.count <= maxLength, let data = Data(base64Encoded: token),
               data.count >= TokenSealer.tagSize else { return nil }
         let bytes = Array(data)
         let payload = Array(bytes[..<(bytes.count - TokenSealer.tagSize)])

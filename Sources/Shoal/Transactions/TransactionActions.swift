@@ -38,6 +38,7 @@ struct TransactAction: Sendable {
             var put = try PreparedPut(handle: handle, item: request.item)
             put.condition = try request.conditions.resolve()
             put.returnOldOnFailure = request.conditions.returnsOldOnFailure
+            put.insertOnly = request.insertOnly
             (key, encodedKey, token, requestBytes) = (put.key, put.encodedKey, put.token, put.size)
             kind = .put(put)
         case let .update(request):
@@ -107,6 +108,7 @@ struct TransactAction: Sendable {
         }
         switch kind {
         case let .put(put):
+            if put.insertOnly && old != nil { return .failed(.duplicateItem) }
             if let failure = failed(put.condition, returnOld: put.returnOldOnFailure) { return failure }
             let new = NewItem(item: put.item, value: put.value, size: put.size)
             return .write(PlannedWrite(tableID: tableID, key: encodedKey, old: old, new: new), bytes: max(put.size, old?.size ?? 0))

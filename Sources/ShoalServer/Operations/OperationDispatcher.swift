@@ -14,6 +14,7 @@ struct OperationDispatcher: Sendable {
     let batches: BatchOperations
     let transactions: TransactionOperations
     let streams: StreamOperations
+    let partiQL: PartiQLOperations
 
     /// The database every operation of this dispatcher works on.
     let database: Database
@@ -26,6 +27,7 @@ struct OperationDispatcher: Sendable {
         batches = BatchOperations(database: database)
         transactions = TransactionOperations(database: database)
         streams = StreamOperations(database: database)
+        partiQL = PartiQLOperations(database: database)
     }
 
     /// The operation name of a target header, or nil when it is not one of ours.
@@ -52,7 +54,7 @@ struct OperationDispatcher: Sendable {
     static let supported: Set<String> = [
         "CreateTable", "DeleteTable", "DescribeTable", "ListTables", "UpdateTable",
         "PutItem", "GetItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem", "BatchWriteItem",
-        "TransactWriteItems", "TransactGetItems",
+        "TransactWriteItems", "TransactGetItems", "ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction",
         "TagResource", "UntagResource", "ListTagsOfResource", "DescribeEndpoints", "DescribeLimits",
         "DescribeTimeToLive", "UpdateTimeToLive", "DescribeContinuousBackups",
         "CreateBackup", "DescribeBackup", "ListBackups", "DeleteBackup", "RestoreTableFromBackup",
@@ -89,6 +91,9 @@ struct OperationDispatcher: Sendable {
         case "BatchWriteItem": return try await batches.batchWriteItem(r)
         case "TransactWriteItems": return try await transactions.transactWriteItems(r)
         case "TransactGetItems": return try await transactions.transactGetItems(r)
+        case "ExecuteStatement": return try await partiQL.executeStatement(r)
+        case "BatchExecuteStatement": return try await partiQL.batchExecuteStatement(r)
+        case "ExecuteTransaction": return try await partiQL.executeTransaction(r)
         case "ListStreams": return try streams.listStreams(r)
         case "DescribeStream": return try streams.describeStream(r)
         case "GetShardIterator": return try streams.getShardIterator(r)

@@ -1,0 +1,86 @@
+import Shoal
+
+/// ExecuteStatement, BatchExecuteStatement and ExecuteTransaction: PartiQL over DynamoDB's JSON protocol.
+struct PartiQLOperations: Sendable {
+    let database: Database
+
+    private func parameters(_ r: RequestReader) throws(ProtocolError) -> [AttributeValue]? {
+        try r.array("Parameters").map { list throws(ProtocolError) in
+            try list.map { v throws(ProtocolError) in try AttributeValueJSON.decode(v, depth: 0) }
+        }
+    }
+
+    func executeStatement(_ r: RequestReader) async throws(ProtocolError) -> JSONValue {
+        let request = ExecuteStatementRequest(
+            statement: try r.requiredString("Statement"), parameters: try parameters(r),
+            consistentRead: try r.bool("ConsistentRead") ?? false, nextToken: try r.string("NextToken"), limit: try r.int("Limit"),
+            returnValuesOnConditionCheckFailure: try r.enumeration("ReturnValuesOnConditionCheckFailure", ReturnValuesOnConditionCheckFailure.self))
+        let mode = try r.enumeration("ReturnConsumedCapacity", ReturnConsumedCapacity.self)
+        let result = try await engine { () async throws(ShoalError) in try await database.executeStatement(request) }
+        var members: [(String, JSONValue)] = [("Items", ResponseJSON.items(result.items))]
+        if let token = result.nextToken { members.append(("NextToken", .string(token))) }
+        if let c = ResponseJSON.capacity(result.capacity, table: result.tableName, mode: mode) { members.append(("ConsumedCapacity", c)) }
+        if let last = result.lastEvaluatedKey { members.append(("LastEvaluatedKey", AttributeValueJSON.encode(last))) }
+        return .object(members)
+    }
+
+    func batchExecuteStatement(_ r: RequestReader) async throws(ProtocolError) -> JSONValue {
+        guard let list = try r.array("Statements") else {
+            throw .validation("1 validation error detected: Value null at 'statements' failed to satisfy constraint: Member must not be null")
+        }
+        var statements: [BatchStatementRequest] = []
+        for (position, element) in list.enumerated() {
+            let entry = try RequestReader(element)
+            guard let statement = try entry.string("Statement") else {
+                throw .validation("1 validation error detected: Value null at 'statements.\(position + 1).member.statement' failed to satisfy constraint: Member must not be null")
+            }
+            statements.append(BatchStatementRequest(
+                statement: statement, parameters: try parameters(entry), consistentRead: try entry.bool("ConsistentRead") ?? false,
+                returnValuesOnConditionCheckFailure: try entry.enumeration("ReturnValuesOnConditionCheckFailure",
+                                                                           ReturnValuesOnConditionCheckFailure.self)))
+        }
+        let mode = try r.enumeration("ReturnConsumedCapacity", ReturnConsumedCapacity.self)
+        let result = try await engine { () async throws(ShoalError) in try await database.executeBatch(statements) }
+        var members: [(String, JSONValue)] = [
+            ("Responses", .array(result.responses.map { response in
+                var fields: [(String, JSONValue)] = []
+                if let error = response.error {
+                    fields.append(("Error", .object([("Code", .string(error.code)), ("Message", .string(error.message))])))
+                }
+                if let table = response.tableName { fields.append(("TableName", .string(table))) }
+                if let item = response.item { fields.append(("Item", .item(item))) }
+                return .object(fields)
+            })),
+        ]
+        if let c = TransactionOperations.capacity(result.consumedCapacity, mode: mode) { members.append(("ConsumedCapacity", c)) }
+        return .object(members)
+    }
+
+    func executeTransaction(_ r: RequestReader) async throws(ProtocolError) -> JSONValue {
+        guard let list = try r.array("TransactStatements") else {
+            throw .validation("1 validation error detected: Value null at 'transactStatements' failed to satisfy constraint: Member must not be null")
+        }
+        var statements: [ParameterizedStatement] = []
+        for (position, element) in list.enumerated() {
+            let entry = try RequestReader(element)
+            guard let statement = try entry.string("Statement") else {
+                throw .validation("1 validation error detected: Value null at 'transactStatements.\(position + 1).member.statement' failed to satisfy constraint: Member must not be null")
+            }
+            statements.append(ParameterizedStatement(
+                statement: statement, parameters: try parameters(entry),
+                returnValuesOnConditionCheckFailure: try entry.enumeration("ReturnValuesOnConditionCheckFailure",
+                                                                           ReturnValuesOnConditionCheckFailure.self)))
+        }
+        let token = try r.string("ClientRequestToken")
+        let mode = try r.enumeration("ReturnConsumedCapacity", ReturnConsumedCapacity.self)
+        let result = try await engine { () async throws(ShoalError) in
+            try await database.executeTransaction(statements, clientRequestToken: token)
+        }
+        var members: [(String, JSONValue)] = []
+        if let items = result.items {
+            members.append(("Responses", .array(items.map { item in item.map { .object([("Item", .item($0))]) } ?? .object([]) })))
+        }
+        if let c = TransactionOperations.capacity(result.consumedCapacity, mode: mode) { members.append(("ConsumedCapacity", c)) }
+        return .object(members)
+    }
+}
