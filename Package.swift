@@ -85,7 +85,7 @@ let package = Package(
 if Context.environment["SHOAL_FUZZ"] != nil {
     package.targets.append(.target(name: "FuzzDriver", path: "Tests/Fuzz/FuzzDriver"))
     for name in ["FuzzJSON", "FuzzAttributeValue", "FuzzExpressions", "FuzzNumber", "FuzzSigV4", "FuzzItemCodec", "FuzzTriggers", "FuzzImport",
-                 "FuzzStreams", "FuzzLambda"] {
+                 "FuzzStreams", "FuzzLambda", "FuzzPartiQL"] {
         package.targets.append(.executableTarget(
             name: name, dependencies: ["FuzzDriver", "Shoal", "ShoalServer"], path: "Tests/Fuzz/\(name)"))
     }

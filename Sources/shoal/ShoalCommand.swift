@@ -10,7 +10,8 @@ struct ShoalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "shoal",
         abstract: "An embedded, DynamoDB-compatible store on LMDB.",
-        subcommands: [Serve.self, Stats.self, Triggers.self, Backup.self, Restore.self, Export.self, Import.self, ReshardCommand.self],
+        subcommands: [Serve.self, Stats.self, Triggers.self, Backup.self, Restore.self, Export.self, Import.self, ReshardCommand.self,
+                      PartiQLCommand.self],
         defaultSubcommand: Serve.self)
 }
 

@@ -34,6 +34,10 @@ OPERATIONS = {
     "BatchWriteItem": ["RequestItems", "ReturnConsumedCapacity", "ReturnItemCollectionMetrics"],
     "TagResource": ["ResourceArn", "Tags"], "UntagResource": ["ResourceArn", "TagKeys"], "ListTagsOfResource": ["ResourceArn", "NextToken"],
     "DescribeTimeToLive": ["TableName"], "DescribeContinuousBackups": ["TableName"],
+    "ExecuteStatement": ["Statement", "Parameters", "ConsistentRead", "NextToken", "Limit", "ReturnConsumedCapacity",
+                         "ReturnValuesOnConditionCheckFailure"],
+    "BatchExecuteStatement": ["Statements", "ReturnConsumedCapacity"],
+    "ExecuteTransaction": ["TransactStatements", "ClientRequestToken", "ReturnConsumedCapacity"],
 }
 WRONG = [7, -1, 1e308, "text", True, [], [1, "x"], {}, {"S": "x"}, None]
 

@@ -263,6 +263,7 @@ let benchmarks: @Sendable () -> Void = {
     }, setup: openFixture)
 
     registerExpressionBenchmarks(openFixture: openFixture)
+    registerPartiQLBenchmarks(openFixture: openFixture)
     registerCodableBenchmarks(openFixture: openFixture)
     registerChecksumBenchmarks()
     registerIndexBenchmarks()
