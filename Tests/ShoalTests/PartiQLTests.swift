@@ -83,6 +83,10 @@ import Testing
         let missing = try await db.execute("SELECT * FROM Music WHERE absent IS MISSING AND plays IS NOT NULL AND attribute_type(genre, 'S')")
         #expect(missing.items.count == 15)
         #expect(try await db.execute("SELECT * FROM Music WHERE size(genre) = 4 AND contains(genre, 'oc')").items.count == 6)
+        // A path into a value comes back under its last step's name.
+        _ = try await db.execute("INSERT INTO Users VALUE {'id': 'n', 'profile': {'sub': 'deep', 'sib': 1}, 'tags': ['a', 'b']}")
+        let nested = try await db.execute("SELECT profile.sub, tags[1], id, profile.absent FROM Users WHERE id = 'n'")
+        #expect(nested.items == [["sub": "deep", "tags[1]": "b", "id": "n"]])
     }
 
     @Test func pagingWithLimitAndNextToken() async throws {
@@ -160,6 +164,13 @@ import Testing
         }
         let deleted = try await db.execute("DELETE FROM Users WHERE id = ? AND n = ? RETURNING ALL OLD *", parameters: ["u1", 2])
         #expect(deleted.items.first?["id"] == "u1")
+        #expect(deleted.hasItems)
+        let again = try await db.execute("DELETE FROM Users WHERE id = 'u1' RETURNING ALL OLD *")
+        #expect(again.items.isEmpty && again.hasItems)
+        #expect(try await db.execute("DELETE FROM Users WHERE id = 'u1'").hasItems == false)
+        _ = try await db.execute("INSERT INTO Users VALUE {'id': 'r', 'data': 'old'}")
+        #expect(try await db.execute("UPDATE Users SET fresh = 1 WHERE id = 'r' RETURNING MODIFIED OLD *").items.isEmpty)
+        #expect(try await db.execute("UPDATE Users REMOVE data WHERE id = 'r' RETURNING MODIFIED NEW *").items.isEmpty)
         #expect(try await db.table("Users").get(["id": "u1"]) == nil)
     }
 
@@ -239,7 +250,20 @@ import Testing
         ])
         #expect(writes.responses.map { $0.error?.code } == [nil, "DuplicateItem", "ConditionalCheckFailed", nil])
         #expect(writes.responses[2].error?.message == "The conditional request failed")
+        #expect(writes.responses[2].error?.item == nil)   // the key holds no item
+        let failed = try await db.executeBatch([BatchStatementRequest(
+            statement: "UPDATE Music SET v = 9 WHERE Artist = 'a' AND Song = 1 AND plays = 0", returnValuesOnConditionCheckFailure: .allOld)])
+        #expect(failed.responses[0].error?.code == "ConditionalCheckFailed")
+        #expect(failed.responses[0].error?.item?["plays"] == 10)
         #expect(try await db.table("Music").get(["Artist": "a", "Song": 1])?["v"] == 1)
+        let returning = try await db.executeBatch([
+            BatchStatementRequest(statement: "UPDATE Music SET v = 2 WHERE Artist = 'a' AND Song = 1 RETURNING MODIFIED NEW *"),
+            BatchStatementRequest(statement: "DELETE FROM Music WHERE Artist = 'a' AND Song = 1 RETURNING MODIFIED OLD *"),
+        ])
+        #expect(returning.responses[0].item == ["v": 2])
+        #expect(returning.responses[1].error == BatchStatementError(
+            code: "ValidationError", message: "Invalid returning clause: RETURNING MODIFIED OLD *. Only RETURNING ALL OLD * is allowed in DELETE statements."))
+        #expect(returning.responses[1].tableName == nil)
         await expectError(.validation, "Batch statements must all be reads or all be writes: a batch cannot mix SELECT with INSERT, UPDATE or DELETE") {
             _ = try await db.executeBatch([BatchStatementRequest(statement: "SELECT * FROM Users WHERE id = 'a'"),
                                            BatchStatementRequest(statement: "DELETE FROM Users WHERE id = 'a'")])
@@ -290,8 +314,19 @@ import Testing
             _ = try await db.executeTransaction([ParameterizedStatement(statement: "SELECT * FROM Users WHERE id = 'a'"),
                                                  ParameterizedStatement(statement: "DELETE FROM Users WHERE id = 'a'")])
         }
-        await expectError(.validation, "Where clause does not contain a mandatory equality on all key attributes") {
+        await expectError(.validation, "Validation failed in TransactStatements[0]: Where clause does not contain a mandatory equality on all key attributes") {
             _ = try await db.executeTransaction([ParameterizedStatement(statement: "SELECT * FROM Music WHERE Artist = 'a'")])
+        }
+        await expectError(.validation, "Validation failed in TransactStatements[1]: RETURNING clause is not supported in ExecuteTransaction.") {
+            _ = try await db.executeTransaction([ParameterizedStatement(statement: "DELETE FROM Users WHERE id = 't1'"),
+                                                 ParameterizedStatement(statement: "DELETE FROM Users WHERE id = 'x' RETURNING ALL OLD *")])
+        }
+        #expect(try await db.table("Users").get(["id": "t1"]) != nil)
+        await expectError(.validation, "Validation failed in TransactStatements[0]: Reads on indices are not supported within transactions.") {
+            _ = try await db.executeTransaction([ParameterizedStatement(statement: #"SELECT * FROM "Music"."byGenre" WHERE genre = 'rock'"#)])
+        }
+        await expectError(.validation, "Validation failed in TransactStatements[0]: Statement wasn't well formed, can't be processed: Expected data manipulation") {
+            _ = try await db.executeTransaction([ParameterizedStatement(statement: "UPSERT INTO Users VALUE {'id': 'x'}")])
         }
     }
 

@@ -84,9 +84,13 @@ def test_writes_returning_and_errors(ddb, songs):
         ddb.execute_statement(Statement=f"UPDATE \"{songs}\" SET v = 1 WHERE Artist = 'absent' AND Song = 's1'")
     deleted = ddb.execute_statement(Statement=f"DELETE FROM \"{songs}\" WHERE Artist = 'n' AND Song = 's1' RETURNING ALL OLD *")
     assert deleted["Items"][0]["Artist"] == {"S": "n"}
-    assert ddb.execute_statement(Statement=f"DELETE FROM \"{songs}\" WHERE Artist = 'n' AND Song = 's1'")["Items"] == []
+    # A write without RETURNING answers no Items at all; with it, a list (empty when nothing was there).
+    assert "Items" not in ddb.execute_statement(Statement=f"DELETE FROM \"{songs}\" WHERE Artist = 'n' AND Song = 's1'")
+    assert ddb.execute_statement(Statement=f"DELETE FROM \"{songs}\" WHERE Artist = 'n' AND Song = 's1' RETURNING ALL OLD *")["Items"] == []
     cases = [
         (f'SELECT * FROM "{songs}" WHERE', "ValidationException", "Statement wasn't well formed, can't be processed: "),
+        (f'SLECT * FROM "{songs}"', "ValidationException", "Statement wasn't well formed, can't be processed: Expected data manipulation"),
+        (f"DELETE FROM \"{songs}\".\"idx\" WHERE Artist = 'a'", "ValidationException", "This operation is not supported on an index"),
         (f'SELECT * FROM "{songs}" WHERE Artist = ?', "ValidationException", "Number of parameters in request and statement don't match."),
         (f"UPDATE \"{songs}\" SET v = 1 WHERE Artist = 'a'", "ValidationException",
          "Where clause does not contain a mandatory equality on all key attributes"),
@@ -119,7 +123,9 @@ def test_batch_execute_statement(ddb, songs):
     ])["Responses"]
     assert "Error" not in writes[0]
     assert writes[1]["Error"]["Code"] == "DuplicateItem"
-    assert writes[2]["Error"] == {"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"}
+    assert writes[2]["Error"]["Code"] == "ConditionalCheckFailed"
+    assert writes[2]["Error"]["Message"] == "The conditional request failed"
+    assert writes[2]["Error"]["Item"]["plays"] == {"N": "10"}   # ALL_OLD asked
     with pytest.raises(ddb.exceptions.ClientError) as e:
         ddb.batch_execute_statement(Statements=[{"Statement": f'SELECT * FROM "{songs}" WHERE Artist = \'a\' AND Song = \'s1\''},
                                                 {"Statement": f"DELETE FROM \"{songs}\" WHERE Artist = 'a' AND Song = 's1'"}])

@@ -3,7 +3,7 @@ public struct BatchStatementRequest: Sendable, Hashable {
     public var statement: String
     public var parameters: [AttributeValue]?
     public var consistentRead: Bool
-    /// Accepted; as on DynamoDB, a batch's failed condition never returns the item.
+    /// `ALL_OLD`: a write whose condition fails reports the item as it was in its error.
     public var returnValuesOnConditionCheckFailure: ReturnValuesOnConditionCheckFailure?
 
     public init(statement: String, parameters: [AttributeValue]? = nil, consistentRead: Bool = false,
@@ -20,6 +20,14 @@ public struct BatchStatementError: Sendable, Equatable {
     /// `ConditionalCheckFailed`, `DuplicateItem`, `ValidationError`, `ResourceNotFound`, `TransactionConflict`, …
     public var code: String
     public var message: String
+    /// The item as it was, for `ConditionalCheckFailed` with `ReturnValuesOnConditionCheckFailure: ALL_OLD`.
+    public var item: Item?
+
+    public init(code: String, message: String, item: Item? = nil) {
+        self.code = code
+        self.message = message
+        self.item = item
+    }
 }
 
 /// What one statement of a batch returned: its table, the item a read found, or its error.
@@ -98,8 +106,11 @@ extension Database {
         case .exists:
             throw PartiQLError.unsupported("EXISTS can only be used as a statement of ExecuteTransaction")
         case .insert, .update, .delete:
-            let write = try PartiQLWrite(statement, binding: binding, database: self, returnValuesOnConditionCheckFailure: nil)
-            return (nil, try await write.run(on: self).capacity)
+            // A member's RETURNING comes back as its Item.
+            let write = try PartiQLWrite(statement, binding: binding, database: self,
+                                         returnValuesOnConditionCheckFailure: request.returnValuesOnConditionCheckFailure)
+            let response = try await write.run(on: self)
+            return (response.items.first, response.capacity)
         }
     }
 }
@@ -117,7 +128,7 @@ extension BatchStatementError {
         case .itemCollectionSizeLimitExceeded: code = "ItemCollectionSizeLimitExceeded"
         default: code = "InternalServerError"
         }
-        self.init(code: code, message: error.kind == .internalServerError ? "Internal server error" : error.message)
+        self.init(code: code, message: error.kind == .internalServerError ? "Internal server error" : error.message, item: error.item)
     }
 }
 

@@ -23,8 +23,10 @@ public struct ExecuteStatementRequest: Sendable {
 }
 
 public struct ExecuteStatementResponse: Sendable, Equatable {
-    /// A SELECT's items; a write's `RETURNING` item; empty otherwise.
+    /// A SELECT's items; a write's `RETURNING` item (none when nothing was there to return).
     public var items: [LazyItem]
+    /// False for a write without `RETURNING`, whose response has no `Items` member at all.
+    public var hasItems = true
     /// Present when a SELECT has more: pass it back as `nextToken` with the same statement and parameters.
     public var nextToken: String?
     /// The key of the last item the page evaluated, when it stopped early.

@@ -148,5 +148,6 @@ enum PartiQLError {
 
     static let parameterCount = ShoalError.validation("Number of parameters in request and statement don't match.")
     static let keyEquality = ShoalError.validation("Where clause does not contain a mandatory equality on all key attributes")
+    static let onIndex = ShoalError.validation("This operation is not supported on an index")
     static let duplicateItem = ShoalError(.duplicateItem, "Duplicate primary key exists in table")
 }

@@ -109,22 +109,24 @@ struct PartiQLParser {
             result = .select(try select())
         } else if acceptKeyword("INSERT") {
             try expectKeyword("INTO")
-            let table = try identifier("a table name")
+            let (table, index) = try tableSource()
+            if index != nil { throw .validation("FROM clause may only contain a single table name") }
             try expectKeyword("VALUE")
             result = .insert(table: table, value: try additive())
         } else if acceptKeyword("UPDATE") {
             result = .update(try update())
         } else if acceptKeyword("DELETE") {
             try expectKeyword("FROM")
-            let table = try identifier("a table name")
+            let (table, index) = try tableSource()
+            if index != nil { throw PartiQLError.onIndex }
             try expectKeyword("WHERE")
             let condition = try expression()
             var returning: PartiQLReturning?
             if acceptKeyword("RETURNING") {
-                let token = current
                 returning = try self.returning()
                 guard returning == .allOld else {
-                    throw PartiQLError.malformed("DELETE can only return ALL OLD *", source, at: token.offset)
+                    let words = returning == .modifiedOld ? "MODIFIED OLD" : returning == .allNew ? "ALL NEW" : "MODIFIED NEW"
+                    throw .validation("Invalid returning clause: RETURNING \(words) *. Only RETURNING ALL OLD * is allowed in DELETE statements.")
                 }
             }
             result = .delete(table: table, where: condition, returning: returning)
@@ -134,7 +136,8 @@ struct PartiQLParser {
             try expectSymbol(")")
             result = .exists(select)
         } else {
-            throw error("SELECT, INSERT, UPDATE, DELETE or EXISTS")
+            // DynamoDB's words for a statement that is not one of its statements.
+            throw .validation(PartiQLError.malformedPrefix + "Expected data manipulation")
         }
         _ = acceptSymbol(";")
         guard current.kind == .end else { throw error("the end of the statement") }
@@ -150,9 +153,7 @@ struct PartiQLParser {
             projection = paths
         }
         try expectKeyword("FROM")
-        let table = try identifier("a table name")
-        var index: String?
-        if acceptSymbol(".") { index = try identifier("an index name") }
+        let (table, index) = try tableSource()
         var condition: PartiQLExpression?
         if acceptKeyword("WHERE") { condition = try expression() }
         var orderBy: [(path: [PathElement], descending: Bool)] = []
@@ -169,7 +170,8 @@ struct PartiQLParser {
     }
 
     private mutating func update() throws(ShoalError) -> PartiQLUpdate {
-        let table = try identifier("a table name")
+        let (table, index) = try tableSource()
+        if index != nil { throw PartiQLError.onIndex }
         var actions: [PartiQLUpdate.Action] = []
         while true {
             if acceptKeyword("SET") {
@@ -207,12 +209,21 @@ struct PartiQLParser {
         return returning
     }
 
+    /// `table` or `table.index`, as DynamoDB checks a FROM clause.
+    private mutating func tableSource() throws(ShoalError) -> (table: String, index: String?) {
+        let table = try identifier("a table name")
+        guard acceptSymbol(".") else { return (table, nil) }
+        let index = try identifier("an index name")
+        if current.isSymbol(".") { throw .validation("A path may contain at most 2 components in the FROM clause") }
+        return (table, index)
+    }
+
     /// A table, index or attribute name: a double-quoted identifier, or a word that is not reserved.
     private mutating func identifier(_ what: String) throws(ShoalError) -> String {
         let token = current
         switch token.kind {
         case .quoted:
-            guard !token.text.isEmpty else { throw PartiQLError.malformed("an empty quoted identifier", source, at: token.offset) }
+            guard !token.text.isEmpty else { throw .validation("Path component cannot be an empty string") }
             _ = advance()
             return token.text
         case .word where !PartiQLParser.isReserved(token):

@@ -14,6 +14,9 @@ struct PartiQLSelectPlan {
     let access: Access
     let filter: Condition?
     let projection: [DocumentPath]?
+    /// Set when the projection names a path into a value: each result attribute is then named
+    /// for the path's last step (`a.b` as `b`, `l[1]` as `l[1]`), as DynamoDB names them.
+    let leafNames: [(path: DocumentPath, name: String)]?
     /// The read target's partition key attribute (queries), and equalities on its other
     /// partition attributes (an index with a multi-attribute partition key).
     let partitionName: String
@@ -24,7 +27,20 @@ struct PartiQLSelectPlan {
         let handle = try database.handle(select.table)
         table = select.table
         index = select.index
-        projection = select.projection.map { $0.map(DocumentPath.init) }
+        let paths = select.projection.map { $0.map(DocumentPath.init) }
+        if let paths, paths.contains(where: { !$0.isTopLevel }) {
+            leafNames = paths.map { ($0, PartiQLSelectPlan.leafName($0)) }
+            // The read keeps whole top-level attributes (a projected list would renumber its
+            // elements); the paths are then resolved in them.
+            var tops: [DocumentPath] = []
+            for path in paths where !tops.contains(where: { Bytewise.equal($0.attribute, path.attribute) }) {
+                tops.append(DocumentPath(attribute: path.attribute))
+            }
+            projection = tops
+        } else {
+            leafNames = nil
+            projection = paths
+        }
         let partition: [PrimaryKey.Part]
         let sort: [PrimaryKey.Part]
         if let name = select.index {
@@ -119,6 +135,23 @@ struct PartiQLSelectPlan {
         if let filter { try ExpressionChecks.check(filter, kind: .filter) }
     }
 
+    /// The name DynamoDB gives a projected path's value: from its last map key on.
+    static func leafName(_ path: DocumentPath) -> String {
+        let start = path.elements.lastIndex { if case .name = $0 { true } else { false } } ?? 0
+        return DocumentPath(Array(path.elements[start...])).description
+    }
+
+    /// An item of the page as the statement's projection shapes it.
+    func shaped(_ item: LazyItem) -> LazyItem {
+        guard let leafNames else { return item }
+        var result: Item = [:]
+        let whole = item.dictionary
+        for (path, name) in leafNames {
+            if let value = path.value(in: whole) { result[AttributeName(name)] = value }
+        }
+        return LazyItem(result)
+    }
+
     struct Page {
         var items: [LazyItem] = []
         var capacity = ConsumedCapacity()
@@ -137,7 +170,7 @@ struct PartiQLSelectPlan {
             let found = try database.readEncodedItem(handle, key: try handle.key.key(fromKey: key))
             page.capacity.table = CapacityUnits.read(bytes: found?.size ?? 0, consistent: consistent)
             if let (item, _) = found, filter.map({ ConditionEvaluator.evaluate($0, on: item) }) ?? true {
-                page.items = [LazyItem(item, projection: projection)]
+                page.items = [shaped(LazyItem(item, projection: projection))]
             }
         case let .query(partitions, sort):
             var position = start?.partition ?? 0
@@ -154,7 +187,7 @@ struct PartiQLSelectPlan {
                     exclusiveStartKey: startKey, consistentRead: consistent, indexName: index)
                 request.filterMayReadKeys = true
                 let response = try await database.query(request)
-                page.items += response.items
+                page.items += response.items.map(shaped)
                 page.capacity.add(response.capacity)
                 if let last = response.lastEvaluatedKey {
                     page.next = PartiQLPageToken(partition: position, lastKey: last)
@@ -175,7 +208,7 @@ struct PartiQLSelectPlan {
             let response = try await database.scan(ScanRequest(
                 tableName: table, limit: limit, exclusiveStartKey: start?.lastKey, consistentRead: consistent,
                 filter: filter, projection: projection, indexName: index))
-            page.items = response.items
+            page.items = response.items.map(shaped)
             page.capacity = response.capacity
             if let last = response.lastEvaluatedKey {
                 page.next = PartiQLPageToken(partition: 0, lastKey: last)

@@ -68,6 +68,15 @@ enum PartiQLWrite {
         }
     }
 
+    /// Whether the statement has a `RETURNING` clause.
+    var returns: Bool {
+        switch self {
+        case .put: false
+        case .update(let r): r.returnValues != .none
+        case .delete(let r): r.returnValues != .none
+        }
+    }
+
     func run(on database: Database) async throws(ShoalError) -> ExecuteStatementResponse {
         let attributes: Item?
         let capacity: ConsumedCapacity
@@ -82,6 +91,8 @@ enum PartiQLWrite {
             let response = try await database.deleteItem(request)
             (attributes, capacity) = (response.attributes, response.capacity)
         }
-        return ExecuteStatementResponse(items: attributes.map { [LazyItem($0)] } ?? [], tableName: tableName, capacity: capacity)
+        var response = ExecuteStatementResponse(items: attributes.map { [LazyItem($0)] } ?? [], tableName: tableName, capacity: capacity)
+        response.hasItems = returns
+        return response
     }
 }

@@ -17,7 +17,8 @@ struct PartiQLOperations: Sendable {
             returnValuesOnConditionCheckFailure: try r.enumeration("ReturnValuesOnConditionCheckFailure", ReturnValuesOnConditionCheckFailure.self))
         let mode = try r.enumeration("ReturnConsumedCapacity", ReturnConsumedCapacity.self)
         let result = try await engine { () async throws(ShoalError) in try await database.executeStatement(request) }
-        var members: [(String, JSONValue)] = [("Items", ResponseJSON.items(result.items))]
+        var members: [(String, JSONValue)] = []
+        if result.hasItems { members.append(("Items", ResponseJSON.items(result.items))) }
         if let token = result.nextToken { members.append(("NextToken", .string(token))) }
         if let c = ResponseJSON.capacity(result.capacity, table: result.tableName, mode: mode) { members.append(("ConsumedCapacity", c)) }
         if let last = result.lastEvaluatedKey { members.append(("LastEvaluatedKey", AttributeValueJSON.encode(last))) }
@@ -45,7 +46,9 @@ struct PartiQLOperations: Sendable {
             ("Responses", .array(result.responses.map { response in
                 var fields: [(String, JSONValue)] = []
                 if let error = response.error {
-                    fields.append(("Error", .object([("Code", .string(error.code)), ("Message", .string(error.message))])))
+                    var members: [(String, JSONValue)] = [("Code", .string(error.code)), ("Message", .string(error.message))]
+                    if let item = error.item { members.append(("Item", AttributeValueJSON.encode(item))) }
+                    fields.append(("Error", .object(members)))
                 }
                 if let table = response.tableName { fields.append(("TableName", .string(table))) }
                 if let item = response.item { fields.append(("Item", .item(item))) }

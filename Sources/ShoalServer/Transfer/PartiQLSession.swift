@@ -19,6 +19,8 @@ public struct PartiQLSession: Sendable {
         public var items: [String]
         fileprivate var values: [JSONValue]
         public var nextToken: String?
+        /// The projection's names, in the order the statement lists them (nil for `SELECT *`).
+        public var columns: [String]?
     }
 
     /// Runs `statement` (one page of it: pass the page's `nextToken` back for the next).
@@ -54,13 +56,15 @@ public struct PartiQLSession: Sendable {
         if case .array(let list)? = response["Items"] { values = list }
         var token: String?
         if case .string(let t)? = response["NextToken"] { token = t }
-        return Page(items: values.map { String(decoding: JSONWriter.encode($0), as: UTF8.self) }, values: values, nextToken: token)
+        return Page(items: values.map { String(decoding: JSONWriter.encode($0), as: UTF8.self) }, values: values, nextToken: token,
+                    columns: PartiQLStatementInfo.columns(of: statement))
     }
 
-    /// The page as a text table: one column per top-level attribute (in first-seen order),
+    /// The page as a text table: one column per attribute (the statement's projection order, then
+    /// any other in first-seen order),
     /// strings and numbers shown plainly, anything else as its DynamoDB JSON.
     public static func table(_ page: Page) -> String {
-        var columns: [String] = []
+        var columns: [String] = page.columns ?? []
         var rows: [[String: String]] = []
         for value in page.values {
             var row: [String: String] = [:]
@@ -76,6 +80,7 @@ public struct PartiQLSession: Sendable {
             }
             rows.append(row)
         }
+        columns = columns.filter { column in rows.contains { $0[column] != nil } }
         guard !columns.isEmpty else { return "(\(page.values.count) item\(page.values.count == 1 ? "" : "s"))" }
         let widths = columns.map { column in min(40, max(column.count, rows.map { ($0[column] ?? "").count }.max() ?? 0)) }
         func line(_ cells: [String]) -> String {
