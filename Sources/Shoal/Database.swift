@@ -93,6 +93,8 @@ public final class Database: Sendable {
     let backups: BackupStore
     /// Seals the tokens handed to clients (shard iterators, list markers) with the directory's secret.
     let tokens: TokenSealer
+    /// PartiQL statements parsed before, by their text.
+    let partiQLStatements = PartiQLStatementCache()
     /// Background work: restores, backfills, table backups, transaction clean-ups, and the loops
     /// of stream retention and the time to live expirer (cancelled and awaited on shutdown).
     let jobs: BackgroundJobs

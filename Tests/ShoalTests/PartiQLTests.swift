@@ -174,6 +174,82 @@ import Testing
         #expect(try await db.table("Users").get(["id": "u1"]) == nil)
     }
 
+    /// A statement run again is not parsed again, and the point read it compiles to follows the
+    /// table: a table dropped and created again under the name with another key is read by its new key.
+    @Test func compiledStatementsFollowTheTable() async throws {
+        let (db, dir) = try makeDatabase(shards: 2)
+        defer { withExtendedLifetime(dir) {} }
+        _ = try await db.createTable(CreateTableRequest(tableName: "Swap", partitionKey: ("id", .s)))
+        try await db.table("Swap").put(["id": "a", "v": 1])
+        let statement = "SELECT * FROM Swap WHERE id = ? AND k = ?"
+        // Without a sort key, `k = ?` filters the one item read.
+        #expect(try await db.execute(statement, parameters: ["a", 1]).items.isEmpty)
+        #expect(try await db.execute("SELECT * FROM Swap WHERE id = ? AND v = ?", parameters: ["a", 1]).items == [["id": "a", "v": 1]])
+        _ = try await db.deleteTable("Swap")
+        _ = try await db.createTable(CreateTableRequest(tableName: "Swap", partitionKey: ("id", .s), sortKey: ("k", .n)))
+        try await db.table("Swap").put(["id": "a", "k": 1, "v": 2])
+        #expect(try await db.execute(statement, parameters: ["a", 1]).items == [["id": "a", "k": 1, "v": 2]])
+        // A key value of another type than the key matches nothing, by either plan.
+        #expect(try await db.execute(statement, parameters: ["a", "1"]).items.isEmpty)
+        #expect(try await db.execute(statement, parameters: [1, 1]).items.isEmpty)
+        await expectError(.validation, "Number of parameters in request and statement don't match.") {
+            _ = try await db.execute(statement, parameters: ["a"])
+        }
+        // Many distinct statements: the cache starts over and every answer stays right.
+        for i in 0..<(PartiQLStatementCache.capacity + 10) {
+            let page = try await db.execute("SELECT v FROM Swap WHERE id = 'a' AND k = 1 AND v <> \(i)")
+            #expect(page.items == (i == 2 ? [] : [["v": 2]]))
+        }
+    }
+
+    /// The Developer Guide's data-type examples, run as written.
+    @Test func developerGuideDataTypeExamples() async throws {
+        let (db, dir) = try makeDatabase(shards: 2)
+        defer { withExtendedLifetime(dir) {} }
+        _ = try await db.createTable(CreateTableRequest(tableName: "TypesTable", partitionKey: ("primarykey", .s)))
+        _ = try await db.execute("""
+            INSERT INTO TypesTable value {'primarykey':'1',
+            'NumberType':1,
+            'MapType' : {'entryname1': 'value', 'entryname2': 4},
+            'ListType': [1,'stringval'],
+            'NumberSetType':<<1,34,32,4.5>>,
+            'StringSetType':<<'stringval','stringval2'>>
+            }
+            """)
+        _ = try await db.execute("""
+            UPDATE TypesTable
+            SET NumberType=NumberType + 100
+            SET MapType.NewMapEntry=[2020, 'stringvalue', 2.4]
+            SET ListType = LIST_APPEND(ListType, [4, <<'string1', 'string2'>>])
+            SET NumberSetType= SET_ADD(NumberSetType, <<345, 48.4>>)
+            SET StringSetType = SET_ADD(StringSetType, <<'stringsetvalue1', 'stringsetvalue2'>>)
+            WHERE primarykey='1'
+            """)
+        var item = try #require(try await db.table("TypesTable").get(["primarykey": "1"]))
+        #expect(item["NumberType"] == 101)
+        #expect(item["MapType"] == .m(["entryname1": "value", "entryname2": 4,
+                                       "NewMapEntry": .l([2020, "stringvalue", .n(try Number("2.4"))])]))
+        #expect(item["ListType"] == .l([1, "stringval", 4, .ss(["string1", "string2"])]))
+        #expect(item["NumberSetType"] == .ns([1, 34, 32, try Number("4.5"), 345, try Number("48.4")]))
+        #expect(item["StringSetType"] == .ss(["stringval", "stringval2", "stringsetvalue1", "stringsetvalue2"]))
+        _ = try await db.execute("""
+            UPDATE TypesTable
+            SET NumberType=NumberType - 1
+            REMOVE ListType[1]
+            REMOVE MapType.NewMapEntry
+            SET NumberSetType = SET_DELETE( NumberSetType, <<345>>)
+            SET StringSetType = SET_DELETE( StringSetType, <<'stringsetvalue1'>>)
+            WHERE primarykey='1'
+            """)
+        item = try #require(try await db.table("TypesTable").get(["primarykey": "1"]))
+        #expect(item["NumberType"] == 100)
+        #expect(item["MapType"] == .m(["entryname1": "value", "entryname2": 4]))
+        #expect(item["ListType"] == .l([1, 4, .ss(["string1", "string2"])]))
+        #expect(item["NumberSetType"] == .ns([1, 34, 32, try Number("4.5"), try Number("48.4")]))
+        #expect(item["StringSetType"] == .ss(["stringval", "stringval2", "stringsetvalue2"]))
+        #expect(try await db.execute("SELECT * FROM TypesTable WHERE primarykey = 'it''s here'").items.isEmpty)
+    }
+
     @Test func statementErrors() async throws {
         let (db, dir) = try await setUp()
         defer { withExtendedLifetime(dir) {} }

@@ -1,6 +1,6 @@
 // Runs one read shape (or 25-item BatchWriteItem loads into a fresh database) in a loop on the
 // benchmark fixture, for `perf record`.
-// Usage: ReadProfile FIXTURE_DIR scan|query|codable|get|bulk SECONDS
+// Usage: ReadProfile FIXTURE_DIR scan|query|codable|get|partiql-get|bulk SECONDS
 //        ReadProfile DIR load ITEMS    (a database of ITEMS fixture-shaped items at DIR/shoal)
 //        ReadProfile DIR rss ITEMS     (anonymous RSS while Scan and Query read every item)
 import Foundation
@@ -116,6 +116,12 @@ while clock.now < end {
         let table = db.table("Bench")
         for p in 0..<200 {
             items += try await table.query(User.self, .s("user-\(p * 7 % 2000)")).count
+        }
+    case "partiql-get":
+        for i in 0..<10000 {
+            let k = i * 7919 % 200000
+            let page = try await db.execute("SELECT * FROM \"Bench\" WHERE pk = ? AND sk = ?", parameters: [.s("user-\(k / 100)"), .n(Number(k % 100))])
+            items += page.items.count
         }
     default:
         for i in 0..<10000 {

@@ -25,17 +25,24 @@ extension PrimaryKey {
 
     /// The key given to GetItem, DeleteItem, BatchGetItem or a DeleteRequest: exactly the key attributes.
     func key(fromKey attributes: Item) throws(ShoalError) -> ItemKey {
-        let mismatch = ShoalError.validation("The provided key element does not match the schema")
-        guard attributes.count == names.count,
-              let partitionValue = attributes[partition.name],
-              partitionValue.type == partition.type.attributeType
-        else { throw mismatch }
-        try Self.checkNotEmpty(partitionValue, name: partition.name)
+        guard attributes.count == names.count, let partitionValue = attributes[partition.name] else { throw Self.mismatch }
         var sortValue: AttributeValue?
         if let sort {
-            guard let value = attributes[sort.name], value.type == sort.type.attributeType else { throw mismatch }
-            try Self.checkNotEmpty(value, name: sort.name)
+            guard let value = attributes[sort.name] else { throw Self.mismatch }
             sortValue = value
+        }
+        return try key(partition: partitionValue, sort: sortValue)
+    }
+
+    private static let mismatch = ShoalError.validation("The provided key element does not match the schema")
+
+    /// A key from the values of its attributes, checked as `key(fromKey:)` checks a key.
+    func key(partition partitionValue: AttributeValue, sort sortValue: AttributeValue?) throws(ShoalError) -> ItemKey {
+        guard partitionValue.type == partition.type.attributeType, (sort == nil) == (sortValue == nil) else { throw Self.mismatch }
+        try Self.checkNotEmpty(partitionValue, name: partition.name)
+        if let sort, let sortValue {
+            guard sortValue.type == sort.type.attributeType else { throw Self.mismatch }
+            try Self.checkNotEmpty(sortValue, name: sort.name)
         }
         let key = ItemKey(partition: partitionValue, sort: sortValue)
         try checkSizes(key)

@@ -60,10 +60,19 @@ extension Database {
             throw .validation("1 validation error detected: Value '[]' at 'parameters' failed to satisfy constraint: Member must have length greater than or equal to 1")
         }
         try PageBudget.checkLimit(request.limit)
-        let statement = try PartiQLParser.parse(request.statement)
-        let binding = try PartiQLBinding(request.parameters ?? [], for: statement)
+        let entry = try partiQLStatements.entry(request.statement)
+        let statement = entry.statement
+        let binding = try PartiQLBinding(request.parameters ?? [], count: entry.parameterCount)
         switch statement {
         case .select(let select):
+            // The common read by full key, compiled once per statement text.
+            if request.nextToken == nil {
+                let handle = try handle(select.table)
+                if let point = partiQLStatements.pointRead(request.statement, entry, select, handle: handle) {
+                    let page = try point.run(on: self, handle: handle, binding: binding, consistent: request.consistentRead)
+                    return ExecuteStatementResponse(items: page.items, tableName: select.table, capacity: page.capacity)
+                }
+            }
             let plan = try PartiQLSelectPlan(select, binding: binding, database: self)
             var start: PartiQLPageToken?
             if let token = request.nextToken {

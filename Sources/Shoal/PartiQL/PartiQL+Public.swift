@@ -4,6 +4,6 @@ public enum PartiQLStatementInfo {
     /// (`SELECT a, b.c` → `["a", "c"]`); nil for `SELECT *`, another statement, or one that does not parse.
     public static func columns(of statement: String) -> [String]? {
         guard case .select(let select)? = try? PartiQLParser.parse(statement), let paths = select.projection else { return nil }
-        return paths.map { PartiQLSelectPlan.leafName(DocumentPath($0)) }
+        return paths.map { PartiQLProjection.leafName(DocumentPath($0)) }
     }
 }

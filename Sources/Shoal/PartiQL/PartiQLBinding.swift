@@ -5,7 +5,12 @@ struct PartiQLBinding {
     let parameters: [AttributeValue]
 
     init(_ parameters: [AttributeValue], for statement: PartiQLStatement) throws(ShoalError) {
-        guard parameters.count == statement.parameterCount else { throw PartiQLError.parameterCount }
+        try self.init(parameters, count: statement.parameterCount)
+    }
+
+    /// - Parameter count: how many `?` the statement has.
+    init(_ parameters: [AttributeValue], count: Int) throws(ShoalError) {
+        guard parameters.count == count else { throw PartiQLError.parameterCount }
         self.parameters = parameters
     }
 

@@ -13,10 +13,8 @@ struct PartiQLSelectPlan {
     let index: String?
     let access: Access
     let filter: Condition?
-    let projection: [DocumentPath]?
-    /// Set when the projection names a path into a value: each result attribute is then named
-    /// for the path's last step (`a.b` as `b`, `l[1]` as `l[1]`), as DynamoDB names them.
-    let leafNames: [(path: DocumentPath, name: String)]?
+    let shape: PartiQLProjection
+    var projection: [DocumentPath]? { shape.readProjection }
     /// The read target's partition key attribute (queries), and equalities on its other
     /// partition attributes (an index with a multi-attribute partition key).
     let partitionName: String
@@ -27,20 +25,7 @@ struct PartiQLSelectPlan {
         let handle = try database.handle(select.table)
         table = select.table
         index = select.index
-        let paths = select.projection.map { $0.map(DocumentPath.init) }
-        if let paths, paths.contains(where: { !$0.isTopLevel }) {
-            leafNames = paths.map { ($0, PartiQLSelectPlan.leafName($0)) }
-            // The read keeps whole top-level attributes (a projected list would renumber its
-            // elements); the paths are then resolved in them.
-            var tops: [DocumentPath] = []
-            for path in paths where !tops.contains(where: { Bytewise.equal($0.attribute, path.attribute) }) {
-                tops.append(DocumentPath(attribute: path.attribute))
-            }
-            projection = tops
-        } else {
-            leafNames = nil
-            projection = paths
-        }
+        shape = PartiQLProjection(select.projection)
         let partition: [PrimaryKey.Part]
         let sort: [PrimaryKey.Part]
         if let name = select.index {
@@ -135,22 +120,7 @@ struct PartiQLSelectPlan {
         if let filter { try ExpressionChecks.check(filter, kind: .filter) }
     }
 
-    /// The name DynamoDB gives a projected path's value: from its last map key on.
-    static func leafName(_ path: DocumentPath) -> String {
-        let start = path.elements.lastIndex { if case .name = $0 { true } else { false } } ?? 0
-        return DocumentPath(Array(path.elements[start...])).description
-    }
-
-    /// An item of the page as the statement's projection shapes it.
-    func shaped(_ item: LazyItem) -> LazyItem {
-        guard let leafNames else { return item }
-        var result: Item = [:]
-        let whole = item.dictionary
-        for (path, name) in leafNames {
-            if let value = path.value(in: whole) { result[AttributeName(name)] = value }
-        }
-        return LazyItem(result)
-    }
+    func shaped(_ item: LazyItem) -> LazyItem { shape.shaped(item) }
 
     struct Page {
         var items: [LazyItem] = []
