@@ -20,12 +20,7 @@ struct PartiQLBinding {
         case .literal(let v): return v
         case .parameter(let i): return parameters[i]
         case .list(let items):
-            var values: [AttributeValue] = []
-            for item in items {
-                guard let v = try value(item) else { return nil }
-                values.append(v)
-            }
-            return .l(values)
+            return try values(items).map(AttributeValue.l)
         case let .map(keys, items):
             var map: Item = [:]
             for (key, item) in zip(keys, items) {
@@ -34,15 +29,21 @@ struct PartiQLBinding {
             }
             return .m(map)
         case .set(let items):
-            var values: [AttributeValue] = []
-            for item in items {
-                guard let v = try value(item) else { return nil }
-                values.append(v)
-            }
-            return try PartiQLBinding.set(values)
+            guard let elements = try values(items) else { return nil }
+            return try PartiQLBinding.set(elements)
         default:
             return nil
         }
+    }
+
+    /// The values of several expressions, or nil when one is not made of literals and parameters.
+    private func values(_ items: [PartiQLExpression]) throws(ShoalError) -> [AttributeValue]? {
+        var values: [AttributeValue] = []
+        for item in items {
+            guard let v = try value(item) else { return nil }
+            values.append(v)
+        }
+        return values
     }
 
     /// `<<…>>`: every element a string, every element a number, or every element binary.

@@ -315,12 +315,7 @@ struct PartiQLParser {
             try countOperator()
             let close: String
             if acceptSymbol("[") { close = "]" } else if acceptSymbol("(") { close = ")" } else { throw error("'[' or '('") }
-            var values: [PartiQLExpression] = []
-            if !current.isSymbol(close) {
-                repeat { values.append(try additive()) } while acceptSymbol(",")
-            }
-            try expectSymbol(close)
-            let result = PartiQLExpression.isIn(left, values)
+            let result = PartiQLExpression.isIn(left, try values(closedBy: close))
             return negated ? .not(result) : result
         }
         if negated { throw error("BETWEEN or IN") }
@@ -382,22 +377,12 @@ struct PartiQLParser {
                 _ = advance()
                 try enter()
                 defer { nesting -= 1 }
-                var items: [PartiQLExpression] = []
-                if !current.isSymbol("]") {
-                    repeat { items.append(try additive()) } while acceptSymbol(",")
-                }
-                try expectSymbol("]")
-                return .list(items)
+                return .list(try values(closedBy: "]"))
             case "<<":
                 _ = advance()
                 try enter()
                 defer { nesting -= 1 }
-                var items: [PartiQLExpression] = []
-                if !current.isSymbol(">>") {
-                    repeat { items.append(try additive()) } while acceptSymbol(",")
-                }
-                try expectSymbol(">>")
-                return .set(items)
+                return .set(try values(closedBy: ">>"))
             case "{":
                 _ = advance()
                 try enter()
@@ -428,12 +413,7 @@ struct PartiQLParser {
                 _ = advance()
                 try enter()
                 defer { nesting -= 1 }
-                var arguments: [PartiQLExpression] = []
-                if !current.isSymbol(")") {
-                    repeat { arguments.append(try additive()) } while acceptSymbol(",")
-                }
-                try expectSymbol(")")
-                return .call(token.text.lowercased(), arguments)
+                return .call(token.text.lowercased(), try values(closedBy: ")"))
             }
             return .path(try path())
         case .quoted:
@@ -441,6 +421,16 @@ struct PartiQLParser {
         case .end:
             throw error("a value or an attribute name")
         }
+    }
+
+    /// Values separated by commas up to `close` (none when `close` comes at once), which is consumed.
+    private mutating func values(closedBy close: String) throws(ShoalError) -> [PartiQLExpression] {
+        var items: [PartiQLExpression] = []
+        if !current.isSymbol(close) {
+            repeat { items.append(try additive()) } while acceptSymbol(",")
+        }
+        try expectSymbol(close)
+        return items
     }
 
     private func number(_ text: String, at token: PartiQLToken) throws(ShoalError) -> Number {
