@@ -60,6 +60,44 @@ import Testing
         #expect(try await db.table("Users").scan().count == 50)
     }
 
+    /// Deletion protection, table class and encryption settings: set at creation, changed by
+    /// UpdateTable, kept across a reopen, reported; a protected table cannot be deleted.
+    @Test func tableSettingsRoundTripAndDeletionProtection() async throws {
+        let dir = TemporaryDirectory()
+        var db = try Database.open(at: dir.path, options: DatabaseOptions(shardCount: 2, durability: .noSync))
+        var request = CreateTableRequest(tableName: "Kept", partitionKey: ("id", .s))
+        request.deletionProtectionEnabled = true
+        request.tableClass = .standardInfrequentAccess
+        request.sseSpecification = SSESpecification(enabled: true, sseType: .kms, kmsMasterKeyId: "1234abcd-12ab")
+        let created = try await db.createTable(request).tableDescription
+        #expect(created.deletionProtectionEnabled)
+        #expect(created.tableClassSummary?.tableClass == .standardInfrequentAccess)
+        #expect(created.sseDescription == SSEDescription(status: "ENABLED", sseType: .kms,
+                                                         kmsMasterKeyArn: "arn:aws:kms:us-east-1:000000000000:key/1234abcd-12ab"))
+        await expectError(.validation, "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.") {
+            _ = try await db.deleteTable("Kept")
+        }
+        db.close()
+        db = try Database.open(at: dir.path, options: DatabaseOptions(shardCount: 2, durability: .noSync))
+        defer { db.close() }
+        let reopened = try db.describeTable("Kept").table
+        #expect(reopened.deletionProtectionEnabled && reopened.tableClassSummary?.tableClass == .standardInfrequentAccess)
+        var update = UpdateTableRequest(tableName: "Kept")
+        update.deletionProtectionEnabled = false
+        update.tableClass = .standard
+        update.sseSpecification = SSESpecification(enabled: false)
+        let updated = try await db.updateTable(update)
+        #expect(!updated.deletionProtectionEnabled)
+        #expect(updated.tableClassSummary?.tableClass == .standard)
+        #expect(updated.sseDescription == nil)
+        // A plain table reports none of them.
+        _ = try await db.createTable(CreateTableRequest(tableName: "Plain", partitionKey: ("id", .s)))
+        let plain = try db.describeTable("Plain").table
+        #expect(!plain.deletionProtectionEnabled && plain.tableClassSummary == nil && plain.sseDescription == nil)
+        _ = try await db.deleteTable("Kept")
+        #expect(throws: ShoalError.self) { try db.describeTable("Kept") }
+    }
+
     @Test func listTablesPages() async throws {
         let (db, dir) = try makeDatabase(shards: 1)
         defer { withExtendedLifetime(dir) {} }

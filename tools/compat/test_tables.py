@@ -93,3 +93,33 @@ def test_resource_api(resource, table_name):
     table.wait_until_exists()
     assert table.table_status == "ACTIVE"
     assert table.key_schema[0]["AttributeName"] == "pk"
+
+
+def test_table_settings_round_trip_and_deletion_protection(ddb, table_name):
+    """What infrastructure tools send with a table comes back from DescribeTable, UpdateTable changes
+    it, and a protected table refuses DeleteTable in DynamoDB's words."""
+    created = ddb.create_table(
+        TableName=table_name, BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}], AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        DeletionProtectionEnabled=True, TableClass="STANDARD_INFREQUENT_ACCESS",
+        SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": "alias/my-key"})["TableDescription"]
+    assert created["DeletionProtectionEnabled"] is True
+    assert created["TableClassSummary"]["TableClass"] == "STANDARD_INFREQUENT_ACCESS"
+    assert created["SSEDescription"] == {"Status": "ENABLED", "SSEType": "KMS",
+                                         "KMSMasterKeyArn": "arn:aws:kms:us-east-1:000000000000:alias/my-key"}
+    described = ddb.describe_table(TableName=table_name)["Table"]
+    assert described["DeletionProtectionEnabled"] is True and described["TableClassSummary"]["TableClass"] == "STANDARD_INFREQUENT_ACCESS"
+    with pytest.raises(ddb.exceptions.ClientError) as e:
+        ddb.delete_table(TableName=table_name)
+    assert e.value.response["Error"]["Code"] == "ValidationException"
+    assert e.value.response["Error"]["Message"] == \
+        "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first."
+    with pytest.raises(ddb.exceptions.ClientError) as e:
+        ddb.update_table(TableName=table_name, TableClass="COLD")
+    assert e.value.response["Error"]["Code"] == "ValidationException"
+    updated = ddb.update_table(TableName=table_name, DeletionProtectionEnabled=False, TableClass="STANDARD",
+                               SSESpecification={"Enabled": False})["TableDescription"]
+    assert updated["DeletionProtectionEnabled"] is False
+    assert updated["TableClassSummary"]["TableClass"] == "STANDARD"
+    assert "SSEDescription" not in updated
+    ddb.delete_table(TableName=table_name)

@@ -43,6 +43,8 @@ struct TableDefinition: Sendable, Codable, Equatable {
     var timeToLive: TimeToLiveState?
     /// Set on a table restored from a backup (absent otherwise).
     var restore: RestoreState?
+    /// Deletion protection, table class and encryption settings (absent when none was ever set).
+    var settings: TableSettings?
 
     var liveStream: StreamDefinition? { stream.flatMap { $0.endedAt == nil ? $0 : nil } }
 }
@@ -69,6 +71,12 @@ public struct TableDescription: Sendable, Equatable {
     public var latestStreamLabel: String?
     /// Where a restored table came from.
     public var restoreSummary: RestoreSummary?
+    /// DeleteTable is refused while this is on.
+    public var deletionProtectionEnabled = false
+    /// Present once a table class was set.
+    public var tableClassSummary: TableClassSummary?
+    /// Present when a KMS key encrypts the table (as recorded).
+    public var sseDescription: SSEDescription?
 }
 
 /// DynamoDB's `RestoreSummary`.
@@ -104,7 +112,7 @@ extension TableDefinition {
         }
         let globals = allIndexes.filter(\.isGlobal).map(description)
         let locals = allIndexes.filter { !$0.isGlobal }.map(description)
-        return TableDescription(
+        var description = TableDescription(
             tableName: name, tableStatus: restore?.inProgress == true ? .creating : status, keySchema: primaryKey.keySchema,
             attributeDefinitions: attributeDefinitions, billingMode: billingMode,
             provisionedThroughput: provisionedThroughput, itemCount: itemCount, tableSizeBytes: sizeBytes,
@@ -118,5 +126,12 @@ extension TableDefinition {
                 RestoreSummary(sourceBackupArn: $0.sourceBackupArn, sourceTableArn: $0.sourceTableArn,
                                restoreDateTime: Date(timeIntervalSince1970: $0.restoredAt), restoreInProgress: $0.inProgress)
             })
+        description.deletionProtectionEnabled = settings?.deletionProtection ?? false
+        if let tableClass = settings?.tableClass {
+            description.tableClassSummary = TableClassSummary(
+                tableClass: tableClass, lastUpdateDateTime: Date(timeIntervalSince1970: settings?.tableClassUpdated ?? creationDate))
+        }
+        description.sseDescription = TableSettingRules.describe(settings?.sse, region: region)
+        return description
     }
 }

@@ -15,6 +15,10 @@ public struct CreateTableRequest: Sendable {
     public var localSecondaryIndexes: [LocalSecondaryIndex]?
     /// A change stream from the start (`StreamEnabled` with a `StreamViewType`).
     public var streamSpecification: StreamSpecification?
+    /// Refuse DeleteTable until it is turned off.
+    public var deletionProtectionEnabled: Bool?
+    public var tableClass: TableClass?
+    public var sseSpecification: SSESpecification?
 
     public init(tableName: String, keySchema: [KeySchemaElement], attributeDefinitions: [AttributeDefinition],
                 billingMode: BillingMode? = nil, provisionedThroughput: ProvisionedThroughput? = nil,
@@ -213,8 +217,12 @@ extension Database {
                 throw .invalidParameter("Some AttributeDefinitions are not used. AttributeDefinitions: [\(types.keys.sorted().map(\.string).joined(separator: ", "))], keys used: [\(used.sorted().map(\.string).joined(separator: ", "))]")
             }
         }
+        if let sse = request.sseSpecification { try TableSettingRules.validate(sse) }
         let now = Date()
         let id = UUID().uuidString.lowercased()
+        var settings = TableSettings(deletionProtection: request.deletionProtectionEnabled, tableClass: request.tableClass,
+                                     sse: request.sseSpecification)
+        if request.tableClass != nil { settings.tableClassUpdated = (now.timeIntervalSince1970 * 1000).rounded() / 1000 }
         return TableDefinition(
             name: request.tableName, id: id,
             primaryKey: primaryKey,
@@ -223,6 +231,7 @@ extension Database {
             creationDate: (now.timeIntervalSince1970 * 1000).rounded() / 1000,
             tags: request.tags?.isEmpty == false ? request.tags : nil,
             indexes: indexes.isEmpty ? nil : indexes,
-            stream: streamViewType.map { StreamDefinition.new(table: request.tableName, tableID: id, viewType: $0, primaryKey: primaryKey, at: now) })
+            stream: streamViewType.map { StreamDefinition.new(table: request.tableName, tableID: id, viewType: $0, primaryKey: primaryKey, at: now) },
+            settings: settings.isEmpty ? nil : settings)
     }
 }

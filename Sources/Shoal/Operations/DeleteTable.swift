@@ -9,6 +9,7 @@ extension Database {
     /// - Throws: `ResourceNotFoundException` when there is no such table.
     public func deleteTable(_ tableName: String) async throws(ShoalError) -> DeleteTableResponse {
         guard let handle = lookup(tableName) else { throw .tableNotFound(tableName) }
+        if handle.definition.settings?.deletionProtection == true { throw TableSettingRules.protected }
         let description = try describe(handle, status: .deleting)
         // Through the schema funnel: registry and catalog first, together (after this the table
         // no longer exists, even across a crash, and only one of several concurrent deletes gets

@@ -20,6 +20,12 @@ public struct UpdateTableRequest: Sendable {
     public var globalSecondaryIndexUpdates: [GlobalSecondaryIndexUpdate]?
     /// Enables a new stream, or disables the enabled one (its records stay readable).
     public var streamSpecification: StreamSpecification?
+    public var deletionProtectionEnabled: Bool?
+    public var tableClass: TableClass?
+    public var sseSpecification: SSESpecification?
+
+    /// Whether the request changes one of the table's settings.
+    var changesSettings: Bool { deletionProtectionEnabled != nil || tableClass != nil || sseSpecification != nil }
 
     public init(tableName: String, billingMode: BillingMode? = nil, provisionedThroughput: ProvisionedThroughput? = nil,
                 attributeDefinitions: [AttributeDefinition]? = nil, globalSecondaryIndexUpdates: [GlobalSecondaryIndexUpdate]? = nil,
@@ -38,7 +44,8 @@ extension Database {
     /// Shoal throttles nothing), and one global index created or deleted per call.
     public func updateTable(_ request: UpdateTableRequest) async throws(ShoalError) -> TableDescription {
         let updates = request.globalSecondaryIndexUpdates ?? []
-        guard request.billingMode != nil || request.provisionedThroughput != nil || !updates.isEmpty || request.streamSpecification != nil else {
+        guard request.billingMode != nil || request.provisionedThroughput != nil || !updates.isEmpty || request.streamSpecification != nil
+                || request.changesSettings else {
             throw .validation("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required")
         }
         // The shape of every member first, all reported at once, as DynamoDB's framework does.
@@ -73,8 +80,10 @@ extension Database {
         if request.attributeDefinitions != nil, !structural.contains(where: { if case .create = $0 { return true } else { return false } }) {
             throw .invalidParameter("AttributeDefinitions can only be given with a GlobalSecondaryIndexUpdates Create action")
         }
+        if let sse = request.sseSpecification { try TableSettingRules.validate(sse) }
         var handle = try changeDefinition(request.tableName) { definition throws(ShoalError) in
             try Database.applyBilling(request, to: &definition)
+            Database.applySettings(request, to: &definition)
             for update in updates {
                 guard case let .update(name, throughput) = update else { continue }
                 guard let position = definition.allIndexes.firstIndex(where: { $0.isGlobal && Bytewise.equal($0.name, name) }) else {
@@ -100,6 +109,18 @@ extension Database {
             break
         }
         return try describe(handle, status: .active)
+    }
+
+    private static func applySettings(_ request: UpdateTableRequest, to definition: inout TableDefinition) {
+        guard request.changesSettings else { return }
+        var settings = definition.settings ?? TableSettings()
+        if let protection = request.deletionProtectionEnabled { settings.deletionProtection = protection }
+        if let tableClass = request.tableClass {
+            settings.tableClass = tableClass
+            settings.tableClassUpdated = (Date().timeIntervalSince1970 * 1000).rounded() / 1000
+        }
+        if let sse = request.sseSpecification { settings.sse = sse }
+        definition.settings = settings.isEmpty ? nil : settings
     }
 
     private static func applyBilling(_ request: UpdateTableRequest, to definition: inout TableDefinition) throws(ShoalError) {

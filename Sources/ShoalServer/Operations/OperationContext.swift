@@ -106,8 +106,19 @@ enum ResponseJSON {
             ("ItemCount", number(d.itemCount)),
             ("TableArn", .string(tableArn(d.tableName, region: region))),
             ("TableId", .string(d.tableId)),
-            ("DeletionProtectionEnabled", .bool(false)),
+            ("DeletionProtectionEnabled", .bool(d.deletionProtectionEnabled)),
         ]
+        if let summary = d.tableClassSummary {
+            members.append(("TableClassSummary", .object([
+                ("TableClass", .string(summary.tableClass.rawValue)),
+                ("LastUpdateDateTime", .number(String(format: "%.3f", summary.lastUpdateDateTime.timeIntervalSince1970))),
+            ])))
+        }
+        if let sse = d.sseDescription {
+            members.append(("SSEDescription", .object([
+                ("Status", .string(sse.status)), ("SSEType", .string(sse.sseType.rawValue)), ("KMSMasterKeyArn", .string(sse.kmsMasterKeyArn)),
+            ])))
+        }
         if let globals = d.globalSecondaryIndexes {
             members.append(("GlobalSecondaryIndexes", .array(globals.map { index($0, global: true, tableArn: tableArn(d.tableName, region: region)) })))
         }

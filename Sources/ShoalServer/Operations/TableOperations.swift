@@ -48,8 +48,18 @@ struct TableOperations: Sendable {
             billingMode: try r.enumeration("BillingMode", BillingMode.self),
             provisionedThroughput: throughput, tags: tags, globalSecondaryIndexes: globals, localSecondaryIndexes: locals)
         request.streamSpecification = try streamSpecification(r)
+        request.deletionProtectionEnabled = try r.bool("DeletionProtectionEnabled")
+        request.tableClass = try r.enumeration("TableClass", TableClass.self)
+        request.sseSpecification = try sseSpecification(r)
         let description = try await engine { [request] () async throws(ShoalError) in try await database.createTable(request).tableDescription }
         return .object([("TableDescription", ResponseJSON.tableDescription(description, region: context.region))])
+    }
+
+    /// `SSESpecification`.
+    private func sseSpecification(_ r: RequestReader) throws(ProtocolError) -> SSESpecification? {
+        guard let s = try r.object("SSESpecification") else { return nil }
+        return SSESpecification(enabled: try s.bool("Enabled"), sseType: try s.enumeration("SSEType", SSEType.self),
+                                kmsMasterKeyId: try s.string("KMSMasterKeyId"))
     }
 
     /// `StreamSpecification`: `StreamEnabled` is required inside it.
@@ -153,7 +163,7 @@ struct TableOperations: Sendable {
 
     func updateTable(_ r: RequestReader, _ context: OperationContext) async throws(ProtocolError) -> JSONValue {
         let name = try r.requiredString("TableName")
-        for unsupported in ["ReplicaUpdates", "SSESpecification", "TableClass"] where r.has(unsupported) {
+        for unsupported in ["ReplicaUpdates"] where r.has(unsupported) {
             throw .validation("One or more parameter values were invalid: \(unsupported) is not supported by this Shoal version yet")
         }
         var missing = ConstraintViolations()
@@ -194,10 +204,13 @@ struct TableOperations: Sendable {
             }
         }
         try engine { () throws(ShoalError) in try missing.throwIfAny() }
-        let request = UpdateTableRequest(tableName: name, billingMode: try r.enumeration("BillingMode", BillingMode.self),
+        var request = UpdateTableRequest(tableName: name, billingMode: try r.enumeration("BillingMode", BillingMode.self),
                                          provisionedThroughput: throughput, attributeDefinitions: definitions,
                                          globalSecondaryIndexUpdates: updates, streamSpecification: try streamSpecification(r))
-        let description = try await engine { () async throws(ShoalError) in try await database.updateTable(request) }
+        request.deletionProtectionEnabled = try r.bool("DeletionProtectionEnabled")
+        request.tableClass = try r.enumeration("TableClass", TableClass.self)
+        request.sseSpecification = try sseSpecification(r)
+        let description = try await engine { [request] () async throws(ShoalError) in try await database.updateTable(request) }
         return .object([("TableDescription", ResponseJSON.tableDescription(description, region: context.region))])
     }
 
