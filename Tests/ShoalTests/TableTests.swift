@@ -69,6 +69,8 @@ import Testing
         request.deletionProtectionEnabled = true
         request.tableClass = .standardInfrequentAccess
         request.sseSpecification = SSESpecification(enabled: true, sseType: .kms, kmsMasterKeyId: "1234abcd-12ab")
+        request.onDemandThroughput = OnDemandThroughput(maxReadRequestUnits: -1, maxWriteRequestUnits: 500)
+        request.warmThroughput = WarmThroughput(readUnitsPerSecond: 15000, writeUnitsPerSecond: 5000)
         let created = try await db.createTable(request).tableDescription
         #expect(created.deletionProtectionEnabled)
         #expect(created.tableClassSummary?.tableClass == .standardInfrequentAccess)
@@ -82,11 +84,20 @@ import Testing
         defer { db.close() }
         let reopened = try db.describeTable("Kept").table
         #expect(reopened.deletionProtectionEnabled && reopened.tableClassSummary?.tableClass == .standardInfrequentAccess)
+        #expect(reopened.onDemandThroughput == OnDemandThroughput(maxReadRequestUnits: -1, maxWriteRequestUnits: 500))
+        #expect(reopened.warmThroughput == WarmThroughput(readUnitsPerSecond: 15000, writeUnitsPerSecond: 5000))
         var update = UpdateTableRequest(tableName: "Kept")
         update.deletionProtectionEnabled = false
         update.tableClass = .standard
         update.sseSpecification = SSESpecification(enabled: false)
+        update.warmThroughput = WarmThroughput(readUnitsPerSecond: 20000)
         let updated = try await db.updateTable(update)
+        #expect(updated.warmThroughput == WarmThroughput(readUnitsPerSecond: 20000, writeUnitsPerSecond: 5000))
+        var bad = UpdateTableRequest(tableName: "Kept")
+        bad.onDemandThroughput = OnDemandThroughput(maxReadRequestUnits: 0)
+        await expectError(.validation, "One or more parameter values were invalid: MaxReadRequestUnits must be -1 or greater than or equal to 1") {
+            _ = try await db.updateTable(bad)
+        }
         #expect(!updated.deletionProtectionEnabled)
         #expect(updated.tableClassSummary?.tableClass == .standard)
         #expect(updated.sseDescription == nil)

@@ -102,7 +102,11 @@ def test_table_settings_round_trip_and_deletion_protection(ddb, table_name):
         TableName=table_name, BillingMode="PAY_PER_REQUEST",
         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}], AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
         DeletionProtectionEnabled=True, TableClass="STANDARD_INFREQUENT_ACCESS",
-        SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": "alias/my-key"})["TableDescription"]
+        SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": "alias/my-key"},
+        OnDemandThroughput={"MaxReadRequestUnits": 100, "MaxWriteRequestUnits": -1},
+        WarmThroughput={"ReadUnitsPerSecond": 13000, "WriteUnitsPerSecond": 4500})["TableDescription"]
+    assert created["OnDemandThroughput"] == {"MaxReadRequestUnits": 100, "MaxWriteRequestUnits": -1}
+    assert created["WarmThroughput"] == {"ReadUnitsPerSecond": 13000, "WriteUnitsPerSecond": 4500, "Status": "ACTIVE"}
     assert created["DeletionProtectionEnabled"] is True
     assert created["TableClassSummary"]["TableClass"] == "STANDARD_INFREQUENT_ACCESS"
     assert created["SSEDescription"] == {"Status": "ENABLED", "SSEType": "KMS",
@@ -118,7 +122,8 @@ def test_table_settings_round_trip_and_deletion_protection(ddb, table_name):
         ddb.update_table(TableName=table_name, TableClass="COLD")
     assert e.value.response["Error"]["Code"] == "ValidationException"
     updated = ddb.update_table(TableName=table_name, DeletionProtectionEnabled=False, TableClass="STANDARD",
-                               SSESpecification={"Enabled": False})["TableDescription"]
+                               SSESpecification={"Enabled": False}, WarmThroughput={"WriteUnitsPerSecond": 6000})["TableDescription"]
+    assert updated["WarmThroughput"] == {"ReadUnitsPerSecond": 13000, "WriteUnitsPerSecond": 6000, "Status": "ACTIVE"}
     assert updated["DeletionProtectionEnabled"] is False
     assert updated["TableClassSummary"]["TableClass"] == "STANDARD"
     assert "SSEDescription" not in updated

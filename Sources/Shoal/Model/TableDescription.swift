@@ -77,6 +77,10 @@ public struct TableDescription: Sendable, Equatable {
     public var tableClassSummary: TableClassSummary?
     /// Present when a KMS key encrypts the table (as recorded).
     public var sseDescription: SSEDescription?
+    /// Present when set.
+    public var onDemandThroughput: OnDemandThroughput?
+    /// Present when set (its status is ACTIVE).
+    public var warmThroughput: WarmThroughput?
 }
 
 /// DynamoDB's `RestoreSummary`.
@@ -132,6 +136,8 @@ extension TableDefinition {
                 tableClass: tableClass, lastUpdateDateTime: Date(timeIntervalSince1970: settings?.tableClassUpdated ?? creationDate))
         }
         description.sseDescription = TableSettingRules.describe(settings?.sse, region: region)
+        description.onDemandThroughput = settings?.onDemandThroughput
+        description.warmThroughput = settings?.warmThroughput
         return description
     }
 }

@@ -37,6 +37,30 @@ public struct SSEDescription: Sendable, Equatable {
     public var kmsMasterKeyArn: String
 }
 
+/// DynamoDB's `OnDemandThroughput`: the most request units per second an on-demand table may use
+/// (-1: no limit). Recorded and reported; Shoal throttles nothing.
+public struct OnDemandThroughput: Sendable, Codable, Equatable {
+    public var maxReadRequestUnits: Int64?
+    public var maxWriteRequestUnits: Int64?
+
+    public init(maxReadRequestUnits: Int64? = nil, maxWriteRequestUnits: Int64? = nil) {
+        self.maxReadRequestUnits = maxReadRequestUnits
+        self.maxWriteRequestUnits = maxWriteRequestUnits
+    }
+}
+
+/// DynamoDB's `WarmThroughput`: the reads and writes per second a table is ready for at once.
+/// Recorded and reported (ACTIVE at once).
+public struct WarmThroughput: Sendable, Codable, Equatable {
+    public var readUnitsPerSecond: Int64?
+    public var writeUnitsPerSecond: Int64?
+
+    public init(readUnitsPerSecond: Int64? = nil, writeUnitsPerSecond: Int64? = nil) {
+        self.readUnitsPerSecond = readUnitsPerSecond
+        self.writeUnitsPerSecond = writeUnitsPerSecond
+    }
+}
+
 /// DynamoDB's `TableClassSummary`.
 public struct TableClassSummary: Sendable, Equatable {
     public var tableClass: TableClass
@@ -51,6 +75,8 @@ struct TableSettings: Sendable, Codable, Equatable {
     /// When the table class was last set (seconds since 1970).
     var tableClassUpdated: Double?
     var sse: SSESpecification?
+    var onDemandThroughput: OnDemandThroughput?
+    var warmThroughput: WarmThroughput?
 
     var isEmpty: Bool { self == TableSettings() }
 }
@@ -67,6 +93,24 @@ enum TableSettingRules {
         }
         if sse.sseType == .aes256 && sse.kmsMasterKeyId != nil {
             throw .validation("One or more parameter values were invalid: KMSMasterKeyId can only be specified when SSEType is KMS")
+        }
+    }
+
+    /// Checks `OnDemandThroughput`: each limit -1 (none) or at least 1.
+    static func validate(_ limits: OnDemandThroughput) throws(ShoalError) {
+        for (name, value) in [("MaxReadRequestUnits", limits.maxReadRequestUnits), ("MaxWriteRequestUnits", limits.maxWriteRequestUnits)] {
+            if let value, value != -1 && value < 1 {
+                throw .validation("One or more parameter values were invalid: \(name) must be -1 or greater than or equal to 1")
+            }
+        }
+    }
+
+    /// Checks `WarmThroughput`: each value at least 1.
+    static func validate(_ warm: WarmThroughput) throws(ShoalError) {
+        for (name, value) in [("readUnitsPerSecond", warm.readUnitsPerSecond), ("writeUnitsPerSecond", warm.writeUnitsPerSecond)] {
+            if let value, value < 1 {
+                throw .validation("1 validation error detected: Value '\(value)' at 'warmThroughput.\(name)' failed to satisfy constraint: Member must have value greater than or equal to 1")
+            }
         }
     }
 

@@ -19,6 +19,8 @@ public struct CreateTableRequest: Sendable {
     public var deletionProtectionEnabled: Bool?
     public var tableClass: TableClass?
     public var sseSpecification: SSESpecification?
+    public var onDemandThroughput: OnDemandThroughput?
+    public var warmThroughput: WarmThroughput?
 
     public init(tableName: String, keySchema: [KeySchemaElement], attributeDefinitions: [AttributeDefinition],
                 billingMode: BillingMode? = nil, provisionedThroughput: ProvisionedThroughput? = nil,
@@ -218,10 +220,13 @@ extension Database {
             }
         }
         if let sse = request.sseSpecification { try TableSettingRules.validate(sse) }
+        if let limits = request.onDemandThroughput { try TableSettingRules.validate(limits) }
+        if let warm = request.warmThroughput { try TableSettingRules.validate(warm) }
         let now = Date()
         let id = UUID().uuidString.lowercased()
         var settings = TableSettings(deletionProtection: request.deletionProtectionEnabled, tableClass: request.tableClass,
-                                     sse: request.sseSpecification)
+                                     sse: request.sseSpecification, onDemandThroughput: request.onDemandThroughput,
+                                     warmThroughput: request.warmThroughput)
         if request.tableClass != nil { settings.tableClassUpdated = (now.timeIntervalSince1970 * 1000).rounded() / 1000 }
         return TableDefinition(
             name: request.tableName, id: id,

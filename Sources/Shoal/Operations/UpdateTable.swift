@@ -23,9 +23,13 @@ public struct UpdateTableRequest: Sendable {
     public var deletionProtectionEnabled: Bool?
     public var tableClass: TableClass?
     public var sseSpecification: SSESpecification?
+    public var onDemandThroughput: OnDemandThroughput?
+    public var warmThroughput: WarmThroughput?
 
     /// Whether the request changes one of the table's settings.
-    var changesSettings: Bool { deletionProtectionEnabled != nil || tableClass != nil || sseSpecification != nil }
+    var changesSettings: Bool {
+        deletionProtectionEnabled != nil || tableClass != nil || sseSpecification != nil || onDemandThroughput != nil || warmThroughput != nil
+    }
 
     public init(tableName: String, billingMode: BillingMode? = nil, provisionedThroughput: ProvisionedThroughput? = nil,
                 attributeDefinitions: [AttributeDefinition]? = nil, globalSecondaryIndexUpdates: [GlobalSecondaryIndexUpdate]? = nil,
@@ -81,6 +85,8 @@ extension Database {
             throw .invalidParameter("AttributeDefinitions can only be given with a GlobalSecondaryIndexUpdates Create action")
         }
         if let sse = request.sseSpecification { try TableSettingRules.validate(sse) }
+        if let limits = request.onDemandThroughput { try TableSettingRules.validate(limits) }
+        if let warm = request.warmThroughput { try TableSettingRules.validate(warm) }
         var handle = try changeDefinition(request.tableName) { definition throws(ShoalError) in
             try Database.applyBilling(request, to: &definition)
             Database.applySettings(request, to: &definition)
@@ -120,6 +126,17 @@ extension Database {
             settings.tableClassUpdated = (Date().timeIntervalSince1970 * 1000).rounded() / 1000
         }
         if let sse = request.sseSpecification { settings.sse = sse }
+        // A limit or warm value left out of the request keeps its current value.
+        if let limits = request.onDemandThroughput {
+            let old = settings.onDemandThroughput
+            settings.onDemandThroughput = OnDemandThroughput(maxReadRequestUnits: limits.maxReadRequestUnits ?? old?.maxReadRequestUnits,
+                                                             maxWriteRequestUnits: limits.maxWriteRequestUnits ?? old?.maxWriteRequestUnits)
+        }
+        if let warm = request.warmThroughput {
+            let old = settings.warmThroughput
+            settings.warmThroughput = WarmThroughput(readUnitsPerSecond: warm.readUnitsPerSecond ?? old?.readUnitsPerSecond,
+                                                     writeUnitsPerSecond: warm.writeUnitsPerSecond ?? old?.writeUnitsPerSecond)
+        }
         definition.settings = settings.isEmpty ? nil : settings
     }
 

@@ -114,6 +114,19 @@ enum ResponseJSON {
                 ("LastUpdateDateTime", .number(String(format: "%.3f", summary.lastUpdateDateTime.timeIntervalSince1970))),
             ])))
         }
+        if let limits = d.onDemandThroughput {
+            var fields: [(String, JSONValue)] = []
+            if let read = limits.maxReadRequestUnits { fields.append(("MaxReadRequestUnits", .number(String(read)))) }
+            if let write = limits.maxWriteRequestUnits { fields.append(("MaxWriteRequestUnits", .number(String(write)))) }
+            members.append(("OnDemandThroughput", .object(fields)))
+        }
+        if let warm = d.warmThroughput {
+            var fields: [(String, JSONValue)] = []
+            if let read = warm.readUnitsPerSecond { fields.append(("ReadUnitsPerSecond", .number(String(read)))) }
+            if let write = warm.writeUnitsPerSecond { fields.append(("WriteUnitsPerSecond", .number(String(write)))) }
+            fields.append(("Status", .string("ACTIVE")))
+            members.append(("WarmThroughput", .object(fields)))
+        }
         if let sse = d.sseDescription {
             members.append(("SSEDescription", .object([
                 ("Status", .string(sse.status)), ("SSEType", .string(sse.sseType.rawValue)), ("KMSMasterKeyArn", .string(sse.kmsMasterKeyArn)),

@@ -51,6 +51,7 @@ struct TableOperations: Sendable {
         request.deletionProtectionEnabled = try r.bool("DeletionProtectionEnabled")
         request.tableClass = try r.enumeration("TableClass", TableClass.self)
         request.sseSpecification = try sseSpecification(r)
+        (request.onDemandThroughput, request.warmThroughput) = (try onDemandThroughput(r), try warmThroughput(r))
         let description = try await engine { [request] () async throws(ShoalError) in try await database.createTable(request).tableDescription }
         return .object([("TableDescription", ResponseJSON.tableDescription(description, region: context.region))])
     }
@@ -60,6 +61,16 @@ struct TableOperations: Sendable {
         guard let s = try r.object("SSESpecification") else { return nil }
         return SSESpecification(enabled: try s.bool("Enabled"), sseType: try s.enumeration("SSEType", SSEType.self),
                                 kmsMasterKeyId: try s.string("KMSMasterKeyId"))
+    }
+
+    private func onDemandThroughput(_ r: RequestReader) throws(ProtocolError) -> OnDemandThroughput? {
+        guard let o = try r.object("OnDemandThroughput") else { return nil }
+        return OnDemandThroughput(maxReadRequestUnits: try o.int64("MaxReadRequestUnits"), maxWriteRequestUnits: try o.int64("MaxWriteRequestUnits"))
+    }
+
+    private func warmThroughput(_ r: RequestReader) throws(ProtocolError) -> WarmThroughput? {
+        guard let w = try r.object("WarmThroughput") else { return nil }
+        return WarmThroughput(readUnitsPerSecond: try w.int64("ReadUnitsPerSecond"), writeUnitsPerSecond: try w.int64("WriteUnitsPerSecond"))
     }
 
     /// `StreamSpecification`: `StreamEnabled` is required inside it.
@@ -210,6 +221,7 @@ struct TableOperations: Sendable {
         request.deletionProtectionEnabled = try r.bool("DeletionProtectionEnabled")
         request.tableClass = try r.enumeration("TableClass", TableClass.self)
         request.sseSpecification = try sseSpecification(r)
+        (request.onDemandThroughput, request.warmThroughput) = (try onDemandThroughput(r), try warmThroughput(r))
         let description = try await engine { [request] () async throws(ShoalError) in try await database.updateTable(request) }
         return .object([("TableDescription", ResponseJSON.tableDescription(description, region: context.region))])
     }
