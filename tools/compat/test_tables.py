@@ -128,3 +128,23 @@ def test_table_settings_round_trip_and_deletion_protection(ddb, table_name):
     assert updated["TableClassSummary"]["TableClass"] == "STANDARD"
     assert "SSEDescription" not in updated
     ddb.delete_table(TableName=table_name)
+
+
+def test_replication_and_kinesis_operations_answer_for_a_table_without_them(ddb, music):
+    """Operations of features that need more machines or another service answer as DynamoDB does for a
+    table with none configured; what would configure one is refused with a message that says why."""
+    assert ddb.describe_kinesis_streaming_destination(TableName=music)["KinesisDataStreamDestinations"] == []
+    with pytest.raises(ClientError) as e:
+        ddb.enable_kinesis_streaming_destination(TableName=music, StreamArn="arn:aws:kinesis:us-east-1:000000000000:stream/s")
+    assert error_code(e) == "ValidationException" and "DynamoDB Streams" in error_message(e)
+    scaling = ddb.describe_table_replica_auto_scaling(TableName=music)["TableAutoScalingDescription"]
+    assert scaling == {"TableName": music, "TableStatus": "ACTIVE", "Replicas": []}
+    assert ddb.update_table_replica_auto_scaling(TableName=music)["TableAutoScalingDescription"]["Replicas"] == []
+    assert ddb.list_global_tables()["GlobalTables"] == []
+    with pytest.raises(ddb.exceptions.GlobalTableNotFoundException):
+        ddb.describe_global_table(GlobalTableName=music)
+    with pytest.raises(ClientError) as e:
+        ddb.create_global_table(GlobalTableName=music, ReplicationGroup=[{"RegionName": "us-east-1"}, {"RegionName": "eu-west-1"}])
+    assert error_code(e) == "ValidationException" and "no replicas" in error_message(e)
+    with pytest.raises(ddb.exceptions.ResourceNotFoundException):
+        ddb.describe_kinesis_streaming_destination(TableName="no_such_table")

@@ -28,6 +28,8 @@ public struct ShoalError: Error, Sendable, Equatable, CustomStringConvertible {
         case tableInUse = "TableInUseException"
         case backupNotFound = "BackupNotFoundException"
         case backupInUse = "BackupInUseException"
+        // The global-table (2017.11.29) API's.
+        case globalTableNotFound = "GlobalTableNotFoundException"
     }
 
     public let kind: Kind

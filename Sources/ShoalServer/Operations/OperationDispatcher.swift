@@ -15,6 +15,7 @@ struct OperationDispatcher: Sendable {
     let transactions: TransactionOperations
     let streams: StreamOperations
     let partiQL: PartiQLOperations
+    let replication: ReplicationOperations
 
     /// The database every operation of this dispatcher works on.
     let database: Database
@@ -28,6 +29,7 @@ struct OperationDispatcher: Sendable {
         transactions = TransactionOperations(database: database)
         streams = StreamOperations(database: database)
         partiQL = PartiQLOperations(database: database)
+        replication = ReplicationOperations(database: database)
     }
 
     /// The operation name of a target header, or nil when it is not one of ours.
@@ -58,6 +60,10 @@ struct OperationDispatcher: Sendable {
         "TagResource", "UntagResource", "ListTagsOfResource", "DescribeEndpoints", "DescribeLimits",
         "DescribeTimeToLive", "UpdateTimeToLive", "DescribeContinuousBackups",
         "CreateBackup", "DescribeBackup", "ListBackups", "DeleteBackup", "RestoreTableFromBackup",
+        "DescribeKinesisStreamingDestination", "EnableKinesisStreamingDestination", "DisableKinesisStreamingDestination",
+        "UpdateKinesisStreamingDestination", "DescribeTableReplicaAutoScaling", "UpdateTableReplicaAutoScaling",
+        "ListGlobalTables", "DescribeGlobalTable", "DescribeGlobalTableSettings", "CreateGlobalTable", "UpdateGlobalTable",
+        "UpdateGlobalTableSettings",
     ]
 
     func dispatch(_ operation: String, body: JSONValue, context: OperationContext) async throws(ProtocolError) -> JSONValue {
@@ -94,6 +100,14 @@ struct OperationDispatcher: Sendable {
         case "ExecuteStatement": return try await partiQL.executeStatement(r)
         case "BatchExecuteStatement": return try await partiQL.batchExecuteStatement(r)
         case "ExecuteTransaction": return try await partiQL.executeTransaction(r)
+        case "DescribeKinesisStreamingDestination": return try replication.describeKinesisStreamingDestination(r)
+        case "EnableKinesisStreamingDestination", "DisableKinesisStreamingDestination", "UpdateKinesisStreamingDestination":
+            return try replication.changeKinesisStreamingDestination(r)
+        case "DescribeTableReplicaAutoScaling": return try replication.describeTableReplicaAutoScaling(r)
+        case "UpdateTableReplicaAutoScaling": return try replication.updateTableReplicaAutoScaling(r)
+        case "ListGlobalTables": return try replication.listGlobalTables(r)
+        case "DescribeGlobalTable", "DescribeGlobalTableSettings": return try replication.describeGlobalTable(r)
+        case "CreateGlobalTable", "UpdateGlobalTable", "UpdateGlobalTableSettings": return try replication.changeGlobalTable(r)
         case "ListStreams": return try streams.listStreams(r)
         case "DescribeStream": return try streams.describeStream(r)
         case "GetShardIterator": return try streams.getShardIterator(r)
