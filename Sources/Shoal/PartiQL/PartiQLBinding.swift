@@ -51,28 +51,19 @@ struct PartiQLBinding {
         guard let first = values.first else {
             throw .validation("One or more parameter values were invalid: An string set  may not be empty")
         }
+        /// Every element through `element`, which answers nil for one of another type.
+        func all<T>(_ element: (AttributeValue) -> T?) throws(ShoalError) -> [T] {
+            var result: [T] = []
+            for v in values {
+                guard let e = element(v) else { throw mixedSet }
+                result.append(e)
+            }
+            return result
+        }
         switch first {
-        case .s:
-            var strings: [String] = []
-            for v in values {
-                guard case .s(let s) = v else { throw mixedSet }
-                strings.append(s)
-            }
-            return .ss(strings)
-        case .n:
-            var numbers: [Number] = []
-            for v in values {
-                guard case .n(let n) = v else { throw mixedSet }
-                numbers.append(n)
-            }
-            return .ns(numbers)
-        case .b:
-            var blobs: [[UInt8]] = []
-            for v in values {
-                guard case .b(let b) = v else { throw mixedSet }
-                blobs.append(b)
-            }
-            return .bs(blobs)
+        case .s: return .ss(try all { if case .s(let s) = $0 { s } else { nil } })
+        case .n: return .ns(try all { if case .n(let n) = $0 { n } else { nil } })
+        case .b: return .bs(try all { if case .b(let b) = $0 { b } else { nil } })
         default:
             throw .validation("A set can only hold strings, numbers or binary values; found \(first.type.rawValue)")
         }

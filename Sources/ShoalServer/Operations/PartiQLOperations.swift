@@ -25,16 +25,26 @@ struct PartiQLOperations: Sendable {
         return .object(members)
     }
 
-    func batchExecuteStatement(_ r: RequestReader) async throws(ProtocolError) -> JSONValue {
-        guard let list = try r.array("Statements") else {
-            throw .validation("1 validation error detected: Value null at 'statements' failed to satisfy constraint: Member must not be null")
+    /// The members of a statement list (`Statements`, `TransactStatements`): each one's reader and `Statement`.
+    private func statementList(_ r: RequestReader, _ key: String) throws(ProtocolError) -> [(RequestReader, String)] {
+        let field = RequestReader.fieldName(key)
+        guard let list = try r.array(key) else {
+            throw .validation("1 validation error detected: Value null at '\(field)' failed to satisfy constraint: Member must not be null")
         }
-        var statements: [BatchStatementRequest] = []
+        var members: [(RequestReader, String)] = []
         for (position, element) in list.enumerated() {
             let entry = try RequestReader(element)
             guard let statement = try entry.string("Statement") else {
-                throw .validation("1 validation error detected: Value null at 'statements.\(position + 1).member.statement' failed to satisfy constraint: Member must not be null")
+                throw .validation("1 validation error detected: Value null at '\(field).\(position + 1).member.statement' failed to satisfy constraint: Member must not be null")
             }
+            members.append((entry, statement))
+        }
+        return members
+    }
+
+    func batchExecuteStatement(_ r: RequestReader) async throws(ProtocolError) -> JSONValue {
+        var statements: [BatchStatementRequest] = []
+        for (entry, statement) in try statementList(r, "Statements") {
             statements.append(BatchStatementRequest(
                 statement: statement, parameters: try parameters(entry), consistentRead: try entry.bool("ConsistentRead") ?? false,
                 returnValuesOnConditionCheckFailure: try entry.enumeration("ReturnValuesOnConditionCheckFailure",
@@ -60,15 +70,8 @@ struct PartiQLOperations: Sendable {
     }
 
     func executeTransaction(_ r: RequestReader) async throws(ProtocolError) -> JSONValue {
-        guard let list = try r.array("TransactStatements") else {
-            throw .validation("1 validation error detected: Value null at 'transactStatements' failed to satisfy constraint: Member must not be null")
-        }
         var statements: [ParameterizedStatement] = []
-        for (position, element) in list.enumerated() {
-            let entry = try RequestReader(element)
-            guard let statement = try entry.string("Statement") else {
-                throw .validation("1 validation error detected: Value null at 'transactStatements.\(position + 1).member.statement' failed to satisfy constraint: Member must not be null")
-            }
+        for (entry, statement) in try statementList(r, "TransactStatements") {
             statements.append(ParameterizedStatement(
                 statement: statement, parameters: try parameters(entry),
                 returnValuesOnConditionCheckFailure: try entry.enumeration("ReturnValuesOnConditionCheckFailure",
