@@ -203,6 +203,7 @@ public final class Database: Sendable {
         resumeExpiryBackfills()
         resumeRestores()
         startStreamRetention()
+        startRecoveryRetention()
         startExpirer()
         triggerService.backoff.withLock { $0 = (options.triggerRetryBase, options.triggerRetryCap) }
         startTriggers()

@@ -30,26 +30,10 @@ extension Database {
         guard lookup(request.targetTableName) == nil else {
             throw ShoalError(.tableAlreadyExists, "Table already exists: \(request.targetTableName)")
         }
-        let source = record.table
-        let billing = request.billingModeOverride ?? source.billingMode
-        let globals = request.globalSecondaryIndexOverride ?? source.allIndexes.filter(\.isGlobal).map { index in
-            GlobalSecondaryIndex(indexName: index.name, keySchema: index.keySchema, projection: index.projection,
-                                 provisionedThroughput: billing == .provisioned ? index.provisionedThroughput : nil)
-        }
-        let locals = request.localSecondaryIndexOverride ?? source.allIndexes.filter { !$0.isGlobal }.map { index in
-            LocalSecondaryIndex(indexName: index.name, keySchema: index.keySchema, projection: index.projection)
-        }
-        // Only the attribute definitions the restored keys use (an index left out leaves its own).
-        var used = Set(source.primaryKey.keySchema.map(\.attributeName))
-        for index in globals { used.formUnion(index.keySchema.map(\.attributeName)) }
-        for index in locals { used.formUnion(index.keySchema.map(\.attributeName)) }
-        let createRequest = CreateTableRequest(
-            tableName: request.targetTableName, keySchema: source.primaryKey.keySchema,
-            attributeDefinitions: source.attributeDefinitions.filter { used.contains($0.attributeName) },
-            billingMode: billing,
-            provisionedThroughput: billing == .provisioned ? (request.provisionedThroughputOverride ?? source.provisionedThroughput) : nil,
-            globalSecondaryIndexes: globals.isEmpty ? nil : globals, localSecondaryIndexes: locals.isEmpty ? nil : locals)
-        var definition = try validate(createRequest)
+        var definition = try restoredDefinition(
+            of: record.table, named: request.targetTableName, billing: request.billingModeOverride,
+            throughput: request.provisionedThroughputOverride, globals: request.globalSecondaryIndexOverride,
+            locals: request.localSecondaryIndexOverride)
         definition.restore = RestoreState(sourceBackupArn: record.arn, sourceTableArn: record.tableArn,
                                           restoredAt: (Date().timeIntervalSince1970 * 1000).rounded() / 1000, inProgress: true)
         let created: CreateTableResponse
@@ -58,9 +42,42 @@ extension Database {
         } catch where error.kind == .resourceInUse {
             throw ShoalError(.tableAlreadyExists, "Table already exists: \(request.targetTableName)")
         }
-        let (name, tableID, backupID) = (definition.name, definition.id, record.id)
-        startRestore(tableName: name, tableID: tableID, backupID: backupID)
+        startRestore(tableName: definition.name, tableID: definition.id, from: .backup(record.id))
         return created.tableDescription
+    }
+
+    /// The definition of a table restored from `source`: its key schema, the attribute
+    /// definitions its keys use, its capacity and indexes, each unless overridden. Stream, time
+    /// to live, tags and point-in-time recovery are not restored (as in DynamoDB).
+    func restoredDefinition(of source: TableDefinition, named target: String, billing: BillingMode?, throughput: ProvisionedThroughput?,
+                            globals: [GlobalSecondaryIndex]?, locals: [LocalSecondaryIndex]?) throws(ShoalError) -> TableDefinition {
+        let billing = billing ?? source.billingMode
+        let globals = globals ?? source.allIndexes.filter(\.isGlobal).map { index in
+            GlobalSecondaryIndex(indexName: index.name, keySchema: index.keySchema, projection: index.projection,
+                                 provisionedThroughput: billing == .provisioned ? index.provisionedThroughput : nil)
+        }
+        let locals = locals ?? source.allIndexes.filter { !$0.isGlobal }.map { index in
+            LocalSecondaryIndex(indexName: index.name, keySchema: index.keySchema, projection: index.projection)
+        }
+        // Only the attribute definitions the restored keys use (an index left out leaves its own).
+        var used = Set(source.primaryKey.keySchema.map(\.attributeName))
+        for index in globals { used.formUnion(index.keySchema.map(\.attributeName)) }
+        for index in locals { used.formUnion(index.keySchema.map(\.attributeName)) }
+        let createRequest = CreateTableRequest(
+            tableName: target, keySchema: source.primaryKey.keySchema,
+            attributeDefinitions: source.attributeDefinitions.filter { used.contains($0.attributeName) },
+            billingMode: billing,
+            provisionedThroughput: billing == .provisioned ? (throughput ?? source.provisionedThroughput) : nil,
+            globalSecondaryIndexes: globals.isEmpty ? nil : globals, localSecondaryIndexes: locals.isEmpty ? nil : locals)
+        return try validate(createRequest)
+    }
+
+    /// Where a restore's items come from.
+    enum RestoreSource {
+        /// An on-demand backup's items file (by backup id).
+        case backup(String)
+        /// A table's items at an instant, from its recovery log (see ``RestoreState``).
+        case pointInTime
     }
 
     /// The most times a restore's load runs before the restored table is given up.
@@ -69,7 +86,7 @@ extension Database {
     /// Loads a restored table in the background. A load that cannot finish (a damaged backup, or
     /// ``restoreAttempts`` failures) deletes the table it was filling, so it never stays CREATING;
     /// the failure is logged and listed in ``backgroundFailures``.
-    private func startRestore(tableName name: String, tableID: String, backupID: String) {
+    func startRestore(tableName name: String, tableID: String, from source: RestoreSource) {
         let job = "restore of table \(name)"
         jobs.start(job, retrying: true, maxAttempts: Database.restoreAttempts, onGiveUp: { [self] error in
             guard let handle = lookup(name), handle.definition.id == tableID else { return }
@@ -79,29 +96,40 @@ extension Database {
             } catch {
                 jobs.report(job, error)
             }
-        }) { [self] in try await loadRestore(tableName: name, tableID: tableID, backupID: backupID) }
+        }) { [self] in try await loadRestore(tableName: name, tableID: tableID, from: source) }
     }
 
     /// Restarts the loads a previous run left unfinished.
     func resumeRestores() {
         guard !options.readOnly else { return }
+        var restoring: Set<String> = []
         for name in tableNames() {
-            guard let definition = lookup(name)?.definition, let restore = definition.restore, restore.inProgress,
-                  let record = backups.record(restore.sourceBackupArn) else { continue }
-            startRestore(tableName: name, tableID: definition.id, backupID: record.id)
+            guard let definition = lookup(name)?.definition, let restore = definition.restore, restore.inProgress else { continue }
+            if let arn = restore.sourceBackupArn, let record = backups.record(arn) {
+                startRestore(tableName: name, tableID: definition.id, from: .backup(record.id))
+            } else if restore.sourceTableName != nil {
+                restoring.insert(definition.id)
+                startRestore(tableName: name, tableID: definition.id, from: .pointInTime)
+            }
         }
+        removeStaleRestoreFiles(keeping: restoring)
     }
 
-    /// Writes the backup's items into the restored table through the write path (indexes
+    /// Writes the source's items into the restored table through the write path (indexes
     /// included), then marks the table ACTIVE. Rewriting an item already loaded changes nothing,
-    /// so a load cut short by a crash, or a failure, simply runs again. A backup that cannot be
+    /// so a load cut short by a crash, or a failure, simply runs again. A source that cannot be
     /// read, or holds an item the table refuses, is a permanent failure.
-    private func loadRestore(tableName: String, tableID: String, backupID: String) async throws {
+    private func loadRestore(tableName: String, tableID: String, from source: RestoreSource) async throws {
         guard let handle = lookup(tableName), handle.definition.id == tableID else { return }
         func permanent<T>(_ body: () throws -> T) throws -> T {
             do { return try body() } catch { throw BackgroundJobs.PermanentFailure(underlying: error) }
         }
-        let reader = try permanent { try StoredValueReader(path: backups.itemsPath(backupID)) }
+        let path: String
+        switch source {
+        case .backup(let backupID): path = backups.itemsPath(backupID)
+        case .pointInTime: path = try await pointInTimeItems(for: handle.definition)
+        }
+        let reader = try permanent { try StoredValueReader(path: path) }
         var items: [Item] = []
         while let value = try permanent({ try reader.next() }) {
             items.append(try permanent { try ShardLayout.decodeValue(value).item })
@@ -115,6 +143,7 @@ extension Database {
             guard table.id == tableID else { throw .resourceNotFound }
             table.restore?.inProgress = false
         }
+        if case .pointInTime = source { try? FileManager.default.removeItem(atPath: path) }
     }
 
     /// Writes items of the backup; they were valid in the source table, so a refusal is a fault.

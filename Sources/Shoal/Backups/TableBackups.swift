@@ -115,7 +115,7 @@ extension Database {
     private func writeBackup(_ record: BackupRecord, of table: TableHandle) async throws {
         let temporary = backups.itemsPath(record.id) + ".tmp"
         let outcome: Result<(count: Int, size: Int), any Error> = await DirectoryCopy.onThread { [self] in
-            Result { try writeItems(of: table, to: temporary) }
+            Result { try writeStoredValues(to: temporary) { each in try forEachStoredValue(table, each) } }
         }
         var finished = record
         do {
@@ -131,8 +131,9 @@ extension Database {
         }
     }
 
-    /// Streams the table's stored item values to `path`, each after its length (a varint).
-    private func writeItems(of table: TableHandle, to path: String) throws -> (count: Int, size: Int) {
+    /// Streams the stored item values `produce` hands out to `path`, each after its length (a
+    /// varint), and syncs the file.
+    func writeStoredValues(to path: String, from produce: (_ each: ([UInt8]) throws -> Void) throws -> Void) throws -> (count: Int, size: Int) {
         guard FileManager.default.createFile(atPath: path, contents: nil) else {
             throw ShoalError.internalError("Cannot create \(path)")
         }
@@ -141,7 +142,7 @@ extension Database {
         var count = 0
         var size = 0
         var buffer = ByteWriter(capacity: 1 << 20)
-        try forEachStoredValue(table) { value in
+        try produce { value in
             buffer.varint(value.count)
             buffer.append(value)
             size += try ShardLayout.storedSize(value)

@@ -28,6 +28,10 @@ public struct ShoalError: Error, Sendable, Equatable, CustomStringConvertible {
         case tableInUse = "TableInUseException"
         case backupNotFound = "BackupNotFoundException"
         case backupInUse = "BackupInUseException"
+        // Point-in-time recovery's.
+        case pointInTimeRecoveryUnavailable = "PointInTimeRecoveryUnavailableException"
+        case invalidRestoreTime = "InvalidRestoreTimeException"
+        case continuousBackupsUnavailable = "ContinuousBackupsUnavailableException"
         // The global-table (2017.11.29) API's.
         case globalTableNotFound = "GlobalTableNotFoundException"
     }

@@ -45,6 +45,8 @@ struct TableDefinition: Sendable, Codable, Equatable {
     var restore: RestoreState?
     /// Deletion protection, table class and encryption settings (absent when none was ever set).
     var settings: TableSettings?
+    /// Point-in-time recovery, while enabled (absent otherwise).
+    var pointInTimeRecovery: PointInTimeRecoveryState?
 
     var liveStream: StreamDefinition? { stream.flatMap { $0.endedAt == nil ? $0 : nil } }
 }
@@ -85,7 +87,8 @@ public struct TableDescription: Sendable, Equatable {
 
 /// DynamoDB's `RestoreSummary`.
 public struct RestoreSummary: Sendable, Equatable {
-    public var sourceBackupArn: String
+    /// Absent for a restore to a point in time.
+    public var sourceBackupArn: String?
     public var sourceTableArn: String
     public var restoreDateTime: Date
     public var restoreInProgress: Bool
@@ -94,10 +97,15 @@ public struct RestoreSummary: Sendable, Equatable {
 /// A restored table's origin, and whether its items are still being loaded (the table is
 /// CREATING and refuses data operations until they are).
 struct RestoreState: Sendable, Codable, Equatable {
-    var sourceBackupArn: String
+    /// The backup restored; absent for a restore to a point in time.
+    var sourceBackupArn: String?
     var sourceTableArn: String
+    /// The backup's time, or the point in time restored to.
     var restoredAt: Double
     var inProgress: Bool
+    /// A restore to a point in time: the source table (its name and id when the restore began).
+    var sourceTableName: String?
+    var sourceTableID: String?
 }
 
 extension TableDefinition {

@@ -121,7 +121,18 @@ final class ReshardDirectory {
             let lineages = try await prepareStreams(from: HashRing(shardCount: state.from, virtualNodes: layout.virtualNodes), to: ring)
             // The commit point: from here the new ring rules, and the streams' new shards.
             state.phase = .cleanup
-            try catalog.setReshardState(state, shardCount: state.to, lineages: lineages)
+            // Items moved between shards leave their recovery history behind: a restore can reach
+            // back to this commit only.
+            let now = Date().timeIntervalSince1970
+            let recovering = definitions.filter { $0.pointInTimeRecovery != nil }.map { definition in
+                var definition = definition
+                if var recovery = definition.pointInTimeRecovery {
+                    recovery.since = max(recovery.since, now)
+                    definition.pointInTimeRecovery = recovery
+                }
+                return definition
+            }
+            try catalog.setReshardState(state, shardCount: state.to, lineages: lineages, tables: recovering)
         }
         let moved: Int
         if fast, let precopy {

@@ -127,10 +127,14 @@ final class Catalog: Sendable {
 
     /// Records a reshard's state (nil: none), and with `shardCount` the new layout and the streams'
     /// new lineages, in one commit.
-    func setReshardState(_ state: ReshardState?, shardCount: Int? = nil, lineages: [String: StreamLineage] = [:]) throws {
+    /// `tables`: definitions to replace in the same commit.
+    func setReshardState(_ state: ReshardState?, shardCount: Int? = nil, lineages: [String: StreamLineage] = [:],
+                         tables replaced: [TableDefinition] = []) throws {
         let value = try state.map { Array(try JSONEncoder().encode($0)) }
         let encoded = try lineages.map { (Catalog.lineageKey($0.key), Array(try JSONEncoder().encode($0.value))) }
+        let definitions = try replaced.map { (Array($0.name.utf8), Array(try JSONEncoder().encode($0))) }
         try environment.write { txn in
+            for (key, value) in definitions { try txn.put(tables, key: key, value: value) }
             if let value { try txn.put(meta, key: Catalog.reshardKey, value: value) } else { _ = try txn.delete(meta, key: Catalog.reshardKey) }
             if let shardCount { try txn.put(meta, key: Array("shards".utf8), value: ShardLayout.encodeInt(shardCount)) }
             for (key, value) in encoded { try txn.put(meta, key: key, value: value) }

@@ -44,13 +44,13 @@ struct Shard: Sendable {
             var opened: [String: LMDB.Database] = [:]
             let streamIDs = Set(streams.map(\.id))
             for name in names where name.hasPrefix(ShardLayout.itemsPrefix) || name.hasPrefix(ShardLayout.indexPrefix)
-                || name.hasPrefix(ShardLayout.streamPrefix) {
+                || name.hasPrefix(ShardLayout.streamPrefix) || name.hasPrefix(ShardLayout.recoveryPrefix) {
                 let db = try txn.openDatabase(named: name)!
                 if wanted.contains(name) || ShardLayout.archive(ofName: name).map({ streamIDs.contains($0.streamID) }) == true {
                     opened[name] = db
                 } else {
                     try txn.drop(db, delete: true)
-                    try txn.delete(statistics, key: Shard.statisticsKey(ofDatabase: name))
+                    if let key = Shard.statisticsKey(ofDatabase: name) { try txn.delete(statistics, key: key) }
                 }
             }
             return (statistics, Shard.assemble(liveTables, opened), try Shard.streamCounter(txn, statistics), opened, system)
@@ -91,15 +91,17 @@ struct Shard: Sendable {
                 names.insert(ShardLayout.indexName(id, index.id))
             }
             if let stream = definition.liveStream { names.insert(ShardLayout.streamName(stream.id)) }
+            if let recovery = definition.pointInTimeRecovery { names.insert(ShardLayout.recoveryName(id, recovery.logID)) }
         }
         return names
     }
 
-    /// The `stats` key of a table or index database (by its name).
-    private static func statisticsKey(ofDatabase name: String) -> [UInt8] {
+    /// The `stats` key of a table or index database (by its name); nil for a database without one.
+    private static func statisticsKey(ofDatabase name: String) -> [UInt8]? {
         if name.hasPrefix(ShardLayout.itemsPrefix) { return ShardLayout.sizeKey(String(name.dropFirst(ShardLayout.itemsPrefix.count))) }
+        guard name.hasPrefix(ShardLayout.indexPrefix) else { return nil }
         let parts = name.dropFirst(ShardLayout.indexPrefix.count).split(separator: ":", maxSplits: 1)
-        guard parts.count == 2 else { return Array(name.utf8) }
+        guard parts.count == 2 else { return nil }
         return ShardLayout.indexSizeKey(String(parts[0]), String(parts[1]))
     }
 

@@ -10,6 +10,8 @@ import LMDB
 ///   counter (8 bytes, big-endian; see ``StreamRecordCodec``). It outlives its table until retention ends.
 /// - `stream:<streamID>@<index>` (shard 0 only): the records a shrinking reshard took from the
 ///   removed storage shard `index`, keyed the same way (see ``StreamLineage``).
+/// - `recovery:<tableID>:<logID>`: the table's point-in-time recovery log while recovery is on:
+///   the image each write replaced, keyed by the write's time (see ``RecoveryLog``).
 /// - `stats`: `size:<tableID>` → the table's total item bytes in this shard, and
 ///   `size:<tableID>:<indexID>` → the index's total entry bytes by DynamoDB's rules (8 bytes, big-endian);
 ///   `stream-counter` → the last stream record counter this shard used; `trimmed:<streamID>`
@@ -26,11 +28,13 @@ enum ShardLayout {
     static let indexPrefix = "index:"
     static let statisticsName = "stats"
     static let streamPrefix = "stream:"
+    static let recoveryPrefix = "recovery:"
     static let streamCounterKey = Array("stream-counter".utf8)
 
     static func itemsName(_ tableID: String) -> String { itemsPrefix + tableID }
     static func indexName(_ tableID: String, _ indexID: String) -> String { indexPrefix + tableID + ":" + indexID }
     static func streamName(_ streamID: String) -> String { streamPrefix + streamID }
+    static func recoveryName(_ tableID: String, _ logID: String) -> String { recoveryPrefix + tableID + ":" + logID }
     static func archiveName(_ streamID: String, _ index: Int) -> String { streamPrefix + streamID + "@" + String(index) }
     /// The stream id and storage shard index of an archive database's name.
     static func archive(ofName name: String) -> (streamID: String, index: Int)? {

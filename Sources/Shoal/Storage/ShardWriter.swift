@@ -30,6 +30,8 @@ final class ShardWriter: @unchecked Sendable {
     private let deletedTableGrace: Duration
     /// The last stream record counter used in this shard (writer thread only; stored per group).
     var streamCounter: UInt64
+    /// The last time stamp (microseconds) a recovery log entry of this shard used (writer thread only).
+    var recoveryStamp: UInt64 = 0
     /// Told after each commit that carried stream records.
     let commitSignal: CommitSignal
     /// Reads that hold the quarantine of deleted tables' databases.

@@ -9,6 +9,8 @@ import LMDB
 struct TableStorage: Sendable {
     /// The table's id (names its databases).
     let tableID: String
+    /// The id of the recovery log's database, while point-in-time recovery is enabled.
+    var recoveryLogID: String? = nil
     let items: LMDB.Database
     /// The indexes writes maintain (live or being backfilled), in definition order.
     var indexes: [ShardIndex]
@@ -16,6 +18,8 @@ struct TableStorage: Sendable {
     var stream: ShardStream? = nil
     /// The attribute holding items' expiry time, while time to live is enabled.
     var ttlAttribute: String? = nil
+    /// The point-in-time recovery log, while recovery is enabled (see ``RecoveryLog``).
+    var recoveryLog: LMDB.Database? = nil
 
     /// Whether a client's write must read the item it replaces (see ``needsOldImage(for:)``).
     var needsOldImage: Bool { needsOldImage(for: .client) }
@@ -24,14 +28,15 @@ struct TableStorage: Sendable {
         indexes.first { Bytewise.equal($0.rules.name, name) }
     }
 
-    /// Every database, items first.
-    var allDatabases: [LMDB.Database] { [items] + indexes.map(\.db) }
+    /// Every database the table owns (its stream outlives it), items first.
+    var allDatabases: [LMDB.Database] { [items] + indexes.map(\.db) + (recoveryLog.map { [$0] } ?? []) }
 
     /// The databases of this storage by name (what ``init(_:database:)`` looks up).
     var databasesByName: [String: LMDB.Database] {
         var names = [ShardLayout.itemsName(tableID): items]
         for index in indexes { names[ShardLayout.indexName(tableID, index.id)] = index.db }
         if let stream { names[ShardLayout.streamName(stream.id)] = stream.db }
+        if let recoveryLog, let logID = recoveryLogID { names[ShardLayout.recoveryName(tableID, logID)] = recoveryLog }
         return names
     }
 }
@@ -52,8 +57,13 @@ extension TableStorage {
             guard let db = try database(ShardLayout.streamName(live.id)) else { return nil }
             stream = ShardStream(id: live.id, viewType: live.viewType, primaryKey: live.primaryKey, db: db)
         }
-        self.init(tableID: definition.id, items: items, indexes: indexes, stream: stream,
-                  ttlAttribute: definition.timeToLive?.attributeName)
+        var recoveryLog: LMDB.Database?
+        if let recovery = definition.pointInTimeRecovery {
+            guard let db = try database(ShardLayout.recoveryName(definition.id, recovery.logID)) else { return nil }
+            recoveryLog = db
+        }
+        self.init(tableID: definition.id, recoveryLogID: definition.pointInTimeRecovery?.logID, items: items, indexes: indexes,
+                  stream: stream, ttlAttribute: definition.timeToLive?.attributeName, recoveryLog: recoveryLog)
     }
 }
 
@@ -65,18 +75,21 @@ extension TableDefinition {
         let maintainedIndexes: [String]
         let streamID: String?
         let ttlAttribute: String?
+        let recoveryLogID: String?
 
         /// Whether this shape only takes away from `old` (an index no longer maintained, a stream
         /// or time to live switched off), adding and changing nothing.
         func onlyRemoves(from old: StorageShape) -> Bool {
             Set(maintainedIndexes).isSubset(of: old.maintainedIndexes) && (streamID == nil || streamID == old.streamID)
                 && (ttlAttribute == nil || ttlAttribute == old.ttlAttribute)
+                && (recoveryLogID == nil || recoveryLogID == old.recoveryLogID)
         }
     }
 
     var storageShape: StorageShape {
         StorageShape(maintainedIndexes: allIndexes.filter(\.isMaintained).map { "\($0.id):\($0.status.rawValue)" },
-                     streamID: liveStream?.id, ttlAttribute: timeToLive?.attributeName)
+                     streamID: liveStream?.id, ttlAttribute: timeToLive?.attributeName,
+                     recoveryLogID: pointInTimeRecovery?.logID)
     }
 }
 

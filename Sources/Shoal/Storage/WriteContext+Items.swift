@@ -50,10 +50,14 @@ extension WriteContext {
             let oldEntry = try? old.flatMap { (o: OldItem) throws(ShoalError) in try index.rules.entryKey(of: o.item, baseDigest: digest) }
             moves.append((index, oldEntry ?? nil, newEntry))
         }
+        var replaced: [UInt8]?
         if let new {
-            try put(table.items, key: key, value: new.value)
+            replaced = try put(table.items, key: key, value: new.value)
         } else if old != nil {
-            try delete(table.items, key: key)
+            replaced = try delete(table.items, key: key)
+        }
+        if table.recoveryLog != nil, origin.recordsRecovery, new != nil || replaced != nil {
+            try logRecovery(table, key: key, replaced: replaced)
         }
         noteItemWrite(tableID: tableID, key: key)
         addSize((new?.size ?? 0) - (old?.size ?? 0), table: tableID)
@@ -116,6 +120,7 @@ extension WriteContext {
     func replaceItem(_ table: TableStorage, tableID: String, key: [UInt8], new: NewItem) throws -> [UInt8]? {
         precondition(!table.needsOldImage, "a table with indexes must write through writeItem")
         let old = try put(table.items, key: key, value: new.value)
+        try logRecovery(table, key: key, replaced: old)
         noteItemWrite(tableID: tableID, key: key)
         let oldSize = try old.map { try ShardLayout.storedSize($0) } ?? 0
         addSize(new.size - oldSize, table: tableID)
@@ -125,7 +130,8 @@ extension WriteContext {
     /// The fast path of a delete on a table without indexes: the item need not be decoded.
     func removeItem(_ table: TableStorage, tableID: String, key: [UInt8], size: Int, origin: WriteOrigin) throws {
         precondition(!table.needsOldImage(for: origin), "a table with indexes, expiry or a stream must write through writeItem")
-        try delete(table.items, key: key)
+        let replaced = try delete(table.items, key: key)
+        if origin.recordsRecovery, replaced != nil { try logRecovery(table, key: key, replaced: replaced) }
         noteItemWrite(tableID: tableID, key: key)
         addSize(-size, table: tableID)
     }

@@ -165,6 +165,12 @@ final class WriteContext {
         for index in current?.indexes ?? [] where !kept.contains(index.id) {
             try dropIndex(index, tableID: definition.id)
         }
+        if let log = current?.recoveryLog, current?.recoveryLogID != storage.recoveryLogID {
+            // Point-in-time recovery switched off: its history goes (as DynamoDB's does).
+            irreversible = true
+            try transaction.drop(log, delete: false)
+            quarantined.append(log)
+        }
         changed[definition.id] = storage
         return storage
     }
@@ -269,6 +275,24 @@ final class WriteContext {
         return expired.count
     }
 
+    /// Deletes up to `limit` of a database's first keys, from the first, while `expired` holds
+    /// for the key. - Returns: how many it deleted.
+    func deleteLeading(_ db: LMDB.Database, limit: Int, while expired: ([UInt8]) -> Bool) throws -> Int {
+        let keys = try transaction.withCursor(db) { cursor -> [[UInt8]] in
+            var keys: [[UInt8]] = []
+            var more = try cursor.first()
+            while more && keys.count < limit {
+                let key = cursor.key.array
+                guard expired(key) else { break }
+                keys.append(key)
+                more = try cursor.next()
+            }
+            return keys
+        }
+        for key in keys { try delete(db, key: key) }
+        return keys.count
+    }
+
     /// Empties an ended stream's database in this shard (retention is over); the handle is
     /// quarantined as a deleted table's.
     func dropStream(_ db: LMDB.Database, streamID: String, archive: Int? = nil) throws {
@@ -276,6 +300,12 @@ final class WriteContext {
         try transaction.drop(db, delete: false)
         try transaction.delete(writer.statistics, key: ShardLayout.trimHorizonKey(streamID, archive: archive))
         quarantined.append(db)
+    }
+
+    /// The last time stamp this shard's recovery logs used (see ``logRecovery(_:key:replaced:)``).
+    var recoveryStamp: UInt64 {
+        get { writer.recoveryStamp }
+        set { writer.recoveryStamp = newValue }
     }
 
     /// Tells an online reshard that an item key was written (see ``ReshardTracking``).

@@ -17,6 +17,10 @@ enum WriteOrigin: Sendable, Equatable {
     /// Whether the change is appended to the table's stream (when it has one).
     var recordsStream: Bool { self != .reshardCopy }
 
+    /// Whether the change goes into the point-in-time recovery log (when the table keeps one): a
+    /// move between shards is no change of the table.
+    var recordsRecovery: Bool { self != .reshardCopy }
+
     /// Whether the stream record says the service made the change (time to live's deletions).
     var byService: Bool { self == .timeToLive }
 }

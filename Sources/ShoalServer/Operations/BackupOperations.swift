@@ -46,35 +46,52 @@ extension TableOperations {
     func restoreTableFromBackup(_ r: RequestReader, _ context: OperationContext) async throws(ProtocolError) -> JSONValue {
         var request = RestoreTableFromBackupRequest(targetTableName: try r.requiredString("TargetTableName"),
                                                     backupArn: try r.requiredString("BackupArn"))
+        let overrides = try restoreOverrides(r)
+        request.billingModeOverride = overrides.billing
+        request.provisionedThroughputOverride = overrides.throughput
+        request.globalSecondaryIndexOverride = overrides.globals
+        request.localSecondaryIndexOverride = overrides.locals
+        let description = try await engine { [request] () async throws(ShoalError) in try await database.restoreTableFromBackup(request) }
+        return .object([("TableDescription", ResponseJSON.tableDescription(description, region: context.region))])
+    }
+}
+
+extension TableOperations {
+    /// The overrides both restores take: `BillingModeOverride`, `ProvisionedThroughputOverride`,
+    /// `GlobalSecondaryIndexOverride` and `LocalSecondaryIndexOverride`.
+    func restoreOverrides(_ r: RequestReader) throws(ProtocolError)
+        -> (billing: BillingMode?, throughput: ProvisionedThroughput?, globals: [GlobalSecondaryIndex]?, locals: [LocalSecondaryIndex]?) {
         var missing = ConstraintViolations()
-        request.billingModeOverride = try r.enumeration("BillingModeOverride", BillingMode.self)
+        let billing = try r.enumeration("BillingModeOverride", BillingMode.self)
+        var throughput: ProvisionedThroughput?
         if let override = try r.object("ProvisionedThroughputOverride") {
             let read = try override.int64("ReadCapacityUnits")
             let write = try override.int64("WriteCapacityUnits")
-            if let read, let write { request.provisionedThroughputOverride = ProvisionedThroughput(readCapacityUnits: read, writeCapacityUnits: write) }
+            if let read, let write { throughput = ProvisionedThroughput(readCapacityUnits: read, writeCapacityUnits: write) }
         }
+        var globals: [GlobalSecondaryIndex]?
         if let list = try r.array("GlobalSecondaryIndexOverride") {
-            var globals: [GlobalSecondaryIndex] = []
+            var found: [GlobalSecondaryIndex] = []
             for (i, json) in list.enumerated() {
-                globals.append(try globalIndex(try RequestReader(json), field: "globalSecondaryIndexOverride.\(i + 1).member", missing: &missing))
+                found.append(try globalIndex(try RequestReader(json), field: "globalSecondaryIndexOverride.\(i + 1).member", missing: &missing))
             }
-            request.globalSecondaryIndexOverride = globals
+            globals = found
         }
+        var locals: [LocalSecondaryIndex]?
         if let list = try r.array("LocalSecondaryIndexOverride") {
-            var locals: [LocalSecondaryIndex] = []
+            var found: [LocalSecondaryIndex] = []
             for (i, json) in list.enumerated() {
                 let e = try RequestReader(json)
                 let field = "localSecondaryIndexOverride.\(i + 1).member"
                 let name = try e.string("IndexName")
                 if name == nil { missing.add("Value null at '\(field).indexName' failed to satisfy constraint: Member must not be null") }
-                locals.append(LocalSecondaryIndex(indexName: name ?? "", keySchema: try keySchema(e, field: "\(field).keySchema", missing: &missing),
-                                                  projection: try projection(e, field: field, missing: &missing)))
+                found.append(LocalSecondaryIndex(indexName: name ?? "", keySchema: try keySchema(e, field: "\(field).keySchema", missing: &missing),
+                                                 projection: try projection(e, field: field, missing: &missing)))
             }
-            request.localSecondaryIndexOverride = locals
+            locals = found
         }
         try engine { () throws(ShoalError) in try missing.throwIfAny() }
-        let description = try await engine { [request] () async throws(ShoalError) in try await database.restoreTableFromBackup(request) }
-        return .object([("TableDescription", ResponseJSON.tableDescription(description, region: context.region))])
+        return (billing, throughput, globals, locals)
     }
 }
 

@@ -148,12 +148,14 @@ enum ResponseJSON {
             members.append(("LatestStreamArn", .string(arn)))
         }
         if let restore = d.restoreSummary {
-            members.append(("RestoreSummary", .object([
-                ("SourceBackupArn", .string(restore.sourceBackupArn)),
+            var summary: [(String, JSONValue)] = []
+            if let backup = restore.sourceBackupArn { summary.append(("SourceBackupArn", .string(backup))) }
+            summary += [
                 ("SourceTableArn", .string(restore.sourceTableArn)),
                 ("RestoreDateTime", .number(String(format: "%.3f", restore.restoreDateTime.timeIntervalSince1970))),
                 ("RestoreInProgress", .bool(restore.restoreInProgress)),
-            ])))
+            ]
+            members.append(("RestoreSummary", .object(summary)))
         }
         if d.billingMode == .payPerRequest {
             members.append(("BillingModeSummary", .object([

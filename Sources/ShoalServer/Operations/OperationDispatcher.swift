@@ -58,7 +58,7 @@ struct OperationDispatcher: Sendable {
         "PutItem", "GetItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem", "BatchWriteItem",
         "TransactWriteItems", "TransactGetItems", "ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction",
         "TagResource", "UntagResource", "ListTagsOfResource", "DescribeEndpoints", "DescribeLimits",
-        "DescribeTimeToLive", "UpdateTimeToLive", "DescribeContinuousBackups",
+        "DescribeTimeToLive", "UpdateTimeToLive", "DescribeContinuousBackups", "UpdateContinuousBackups", "RestoreTableToPointInTime",
         "CreateBackup", "DescribeBackup", "ListBackups", "DeleteBackup", "RestoreTableFromBackup",
         "DescribeKinesisStreamingDestination", "EnableKinesisStreamingDestination", "DisableKinesisStreamingDestination",
         "UpdateKinesisStreamingDestination", "DescribeTableReplicaAutoScaling", "UpdateTableReplicaAutoScaling",
@@ -77,6 +77,8 @@ struct OperationDispatcher: Sendable {
         case "DescribeTimeToLive": return try tables.describeTimeToLive(r)
         case "UpdateTimeToLive": return try await tables.updateTimeToLive(r)
         case "DescribeContinuousBackups": return try tables.describeContinuousBackups(r)
+        case "UpdateContinuousBackups": return try await tables.updateContinuousBackups(r)
+        case "RestoreTableToPointInTime": return try await tables.restoreTableToPointInTime(r, context)
         case "CreateBackup": return try await tables.createBackup(r)
         case "DescribeBackup": return try tables.describeBackup(r, context)
         case "ListBackups": return try tables.listBackups(r)

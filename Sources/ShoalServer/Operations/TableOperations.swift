@@ -57,14 +57,14 @@ struct TableOperations: Sendable {
     }
 
     /// `SSESpecification`.
-    private func sseSpecification(_ r: RequestReader) throws(ProtocolError) -> SSESpecification? {
-        guard let s = try r.object("SSESpecification") else { return nil }
+    func sseSpecification(_ r: RequestReader, member: String = "SSESpecification") throws(ProtocolError) -> SSESpecification? {
+        guard let s = try r.object(member) else { return nil }
         return SSESpecification(enabled: try s.bool("Enabled"), sseType: try s.enumeration("SSEType", SSEType.self),
                                 kmsMasterKeyId: try s.string("KMSMasterKeyId"))
     }
 
-    private func onDemandThroughput(_ r: RequestReader) throws(ProtocolError) -> OnDemandThroughput? {
-        guard let o = try r.object("OnDemandThroughput") else { return nil }
+    func onDemandThroughput(_ r: RequestReader, member: String = "OnDemandThroughput") throws(ProtocolError) -> OnDemandThroughput? {
+        guard let o = try r.object(member) else { return nil }
         return OnDemandThroughput(maxReadRequestUnits: try o.int64("MaxReadRequestUnits"), maxWriteRequestUnits: try o.int64("MaxWriteRequestUnits"))
     }
 
@@ -248,17 +248,6 @@ struct TableOperations: Sendable {
         let specification = TimeToLiveSpecification(enabled: enabled, attributeName: attribute)
         let result = try await engine { () async throws(ShoalError) in try await database.updateTimeToLive(name, specification) }
         return .object([("TimeToLiveSpecification", .object([("Enabled", .bool(result.enabled)), ("AttributeName", .string(result.attributeName))]))])
-    }
-
-    func describeContinuousBackups(_ r: RequestReader) throws(ProtocolError) -> JSONValue {
-        let name = try r.requiredString("TableName")
-        guard try exists(name) else {
-            throw ProtocolError(type: ProtocolError.dynamoNamespace + "TableNotFoundException", message: "Table not found: \(name)")
-        }
-        return .object([("ContinuousBackupsDescription", .object([
-            ("ContinuousBackupsStatus", .string("ENABLED")),
-            ("PointInTimeRecoveryDescription", .object([("PointInTimeRecoveryStatus", .string("DISABLED"))])),
-        ]))])
     }
 
     /// The table named by an ARN (`arn:aws:dynamodb:REGION:ACCOUNT:table/NAME`).
