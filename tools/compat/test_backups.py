@@ -147,7 +147,7 @@ def test_backup_errors(ddb, server, table_name):
     status, _, body = wire.send(server, "ListBackups", {"Limit": 0})
     assert status == 400 and wire.error_type(body) == "ValidationException"
     assert ddb.describe_continuous_backups(TableName=table_name)["ContinuousBackupsDescription"] == {
-        "ContinuousBackupsStatus": "ENABLED", "PointInTimeRecoveryDescription": {"PointInTimeRecoveryStatus": "DISABLED"}}
+        "ContinuousBackupsStatus": "ENABLED", "PointInTimeRecoveryDescription": {"PointInTimeRecoveryStatus": "DISABLED"}}  # until enabled
 
 
 def test_list_backups_filters_pages_and_survives_restart():
