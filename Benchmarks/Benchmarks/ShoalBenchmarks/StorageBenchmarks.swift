@@ -271,6 +271,7 @@ let benchmarks: @Sendable () -> Void = {
     registerTriggerBenchmarks()
     registerTransactionBenchmarks()
     registerOperationsBenchmarks()
+    registerRecoveryBenchmarks()
 }
 
 func report(_ benchmark: Benchmark, count: Int, shoal: Duration, raw: Duration, grdb: Duration?, grdbDecoded: Duration? = nil) {
