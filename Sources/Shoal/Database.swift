@@ -260,8 +260,8 @@ public final class Database: Sendable {
             try TableNameRule.validate(name)
             throw .resourceNotFound
         }
-        // A table being restored is CREATING: DynamoDB's data operations do not find it yet.
-        guard handle.definition.restore?.inProgress != true else { throw .resourceNotFound }
+        // A table being restored or imported is CREATING: DynamoDB's data operations do not find it yet.
+        guard !handle.definition.isLoading else { throw .resourceNotFound }
         return handle
     }
 

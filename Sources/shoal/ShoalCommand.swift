@@ -71,6 +71,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Folder that BackupDataDirectory (shoal backup through this server) may write into (default: backups/ beside the data directory).")
     var backupRoot: String?
 
+    @Option(help: "Folder that stands for S3 in ExportTableToPointInTime and ImportTable: s3://bucket/prefix is DIR/bucket/prefix (default: s3/ beside the data directory).")
+    var s3Root: String?
+
     @Option(help: "Most connections served at once; more are closed at once (default 1024).")
     var maxConnections = 1024
 
@@ -200,10 +203,15 @@ struct Serve: AsyncParsableCommand {
             FileHandle.standardError.write(Data("shoal: \(error.message)\n".utf8))
             Foundation.exit(70)
         }
+        host.transfers.s3Root = s3Root.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+            ?? URL(fileURLWithPath: data).standardizedFileURL.deletingLastPathComponent().appendingPathComponent("s3").path
+        await host.transfers.resume()
         let app = ShoalHTTPServer.application(host: host, configuration: configuration, logger: logger, metrics: metrics)
         let group = ServiceGroup(configuration: .init(services: [app] + services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
-        // In-flight requests have finished; stop the triggers, flush and close the environments.
+        // In-flight requests have finished; stop the export and import jobs (they run again on the
+        // next start) and the triggers, flush and close the environments.
+        await host.transfers.shutdown()
         await host.current.shutdown()
         logger.info("Shoal stopped")
     }

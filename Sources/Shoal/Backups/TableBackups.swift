@@ -82,8 +82,8 @@ extension Database {
         try violations.throwIfAny()
         let name = Database.tableName(fromNameOrArn: tableName)
         guard let handle = lookup(name) else { throw ShoalError(.tableNotFoundException, "Table not found: \(name)") }
-        if handle.definition.restore?.inProgress == true {
-            throw ShoalError(.tableInUse, "Table is being restored: \(name)")
+        if handle.definition.isLoading {
+            throw ShoalError(.tableInUse, "Table is being \(handle.definition.importArn == nil ? "restored" : "imported"): \(name)")
         }
         let now = Date()
         let millis = Int((now.timeIntervalSince1970 * 1000).rounded(.down))
@@ -103,6 +103,9 @@ extension Database {
         (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
             || byte == 0x5F || byte == 0x2E || byte == 0x2D
     }
+
+    /// The name in `arn:aws:dynamodb:…:table/NAME`, or the argument itself.
+    public static func tableNameForArn(_ value: String) -> String { tableName(fromNameOrArn: value) }
 
     /// The name in `arn:aws:dynamodb:…:table/NAME`, or the argument itself.
     static func tableName(fromNameOrArn value: String) -> String {

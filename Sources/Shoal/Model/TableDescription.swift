@@ -47,6 +47,12 @@ struct TableDefinition: Sendable, Codable, Equatable {
     var settings: TableSettings?
     /// Point-in-time recovery, while enabled (absent otherwise).
     var pointInTimeRecovery: PointInTimeRecoveryState?
+    /// The ImportTable job loading the table, until it has (the table is CREATING meanwhile).
+    var importArn: String?
+
+    /// Whether the table's items are still being loaded (a restore or an import): it is CREATING
+    /// and data operations do not find it.
+    var isLoading: Bool { restore?.inProgress == true || importArn != nil }
 
     var liveStream: StreamDefinition? { stream.flatMap { $0.endedAt == nil ? $0 : nil } }
 }
@@ -125,7 +131,7 @@ extension TableDefinition {
         let globals = allIndexes.filter(\.isGlobal).map(description)
         let locals = allIndexes.filter { !$0.isGlobal }.map(description)
         var description = TableDescription(
-            tableName: name, tableStatus: restore?.inProgress == true ? .creating : status, keySchema: primaryKey.keySchema,
+            tableName: name, tableStatus: isLoading ? .creating : status, keySchema: primaryKey.keySchema,
             attributeDefinitions: attributeDefinitions, billingMode: billingMode,
             provisionedThroughput: provisionedThroughput, itemCount: itemCount, tableSizeBytes: sizeBytes,
             creationDateTime: Date(timeIntervalSince1970: creationDate),

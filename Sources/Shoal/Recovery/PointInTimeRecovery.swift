@@ -62,8 +62,8 @@ extension Database {
         }
         let name = Database.tableName(fromNameOrArn: tableName)
         guard let handle = lookup(name) else { throw ShoalError(.tableNotFoundException, "Table not found: \(name)") }
-        if handle.definition.restore?.inProgress == true {
-            throw ShoalError(.tableInUse, "Table is being restored: \(name)")
+        if handle.definition.isLoading {
+            throw ShoalError(.tableInUse, "Table is being \(handle.definition.importArn == nil ? "restored" : "imported"): \(name)")
         }
         let now = Date()
         let changed = try await alterTable(name, id: handle.definition.id) { table throws(ShoalError) in

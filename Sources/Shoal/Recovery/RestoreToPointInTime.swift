@@ -92,7 +92,7 @@ extension Database {
         return created.tableDescription
     }
 
-    static func iso8601(_ date: Date) -> String {
+    public static func iso8601(_ date: Date) -> String {
         date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true))
     }
 

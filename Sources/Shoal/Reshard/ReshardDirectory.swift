@@ -48,8 +48,8 @@ final class ReshardDirectory {
             if definition.allIndexes.contains(where: { $0.status != .active }) {
                 throw ShoalError.validation("Table \(name) has an index being created or deleted: start the server until it is ACTIVE, then reshard")
             }
-            if definition.timeToLive?.backfilling == true || definition.restore?.inProgress == true {
-                throw ShoalError.validation("Table \(name) is still being prepared (time to live being enabled, or a restore): start the server until it is done, then reshard")
+            if definition.timeToLive?.backfilling == true || definition.isLoading {
+                throw ShoalError.validation("Table \(name) is still being prepared (time to live being enabled, a restore or an import): start the server until it is done, then reshard")
             }
         }
     }

@@ -15,6 +15,8 @@ struct TokenSealer: Sendable {
         case mappingMarker = 2
         /// ExecuteStatement's NextToken.
         case statementPage = 3
+        /// ListExports' and ListImports' NextToken.
+        case jobListPage = 4
     }
 
     /// Kept as bytes (`SymmetricKey` is not `Sendable`); a key is made per use, which is cheap.

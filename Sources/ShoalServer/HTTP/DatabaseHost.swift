@@ -10,6 +10,9 @@ public final class DatabaseHost: Sendable {
 
     public let lifecycle: DatabaseLifecycle
     private let dispatcher: Mutex<OperationDispatcher>
+    /// The export and import jobs (ExportTableToPointInTime, ImportTable), recorded in
+    /// `DIR/transfer-jobs/`; give them an S3 root and ``TransferJobs/resume()`` them to run.
+    public let transfers: TransferJobs
 
     /// - Parameters:
     ///   - path: the data directory (nil: the database cannot be swapped, so no online reshard).
@@ -19,7 +22,9 @@ public final class DatabaseHost: Sendable {
                 reopen: Reopen? = nil, onUnavailable: (@Sendable (ShoalError) -> Void)? = nil) {
         lifecycle = DatabaseLifecycle(database, path: path, durability: durability, testReshardCrashAt: testReshardCrashAt,
                             reopen: reopen, onUnavailable: onUnavailable)
-        dispatcher = Mutex(OperationDispatcher(database: database))
+        let transfers = TransferJobs(directory: (path ?? database.path) + "/transfer-jobs", lifecycle: lifecycle)
+        self.transfers = transfers
+        dispatcher = Mutex(OperationDispatcher(database: database, jobs: transfers))
     }
 
     /// The database now (for work that is not a request, such as closing it at shutdown).
@@ -57,7 +62,7 @@ public final class DatabaseHost: Sendable {
 
     private func dispatcher(for database: Database) -> OperationDispatcher {
         dispatcher.withLock { current in
-            if current.database !== database { current = OperationDispatcher(database: database) }
+            if current.database !== database { current = OperationDispatcher(database: database, jobs: transfers) }
             return current
         }
     }

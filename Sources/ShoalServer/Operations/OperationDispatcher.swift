@@ -16,12 +16,15 @@ struct OperationDispatcher: Sendable {
     let streams: StreamOperations
     let partiQL: PartiQLOperations
     let replication: ReplicationOperations
+    let transfers: TransferOperations
 
     /// The database every operation of this dispatcher works on.
     let database: Database
 
-    init(database: Database) {
+    /// `jobs`: the server's export and import jobs (nil: those operations are refused).
+    init(database: Database, jobs: TransferJobs? = nil) {
         self.database = database
+        transfers = TransferOperations(database: database, jobs: jobs)
         tables = TableOperations(database: database)
         items = ItemOperations(database: database)
         reads = ReadOperations(database: database)
@@ -63,7 +66,8 @@ struct OperationDispatcher: Sendable {
         "DescribeKinesisStreamingDestination", "EnableKinesisStreamingDestination", "DisableKinesisStreamingDestination",
         "UpdateKinesisStreamingDestination", "DescribeTableReplicaAutoScaling", "UpdateTableReplicaAutoScaling",
         "ListGlobalTables", "DescribeGlobalTable", "DescribeGlobalTableSettings", "CreateGlobalTable", "UpdateGlobalTable",
-        "UpdateGlobalTableSettings",
+        "UpdateGlobalTableSettings", "ExportTableToPointInTime", "DescribeExport", "ListExports", "ImportTable", "DescribeImport",
+        "ListImports",
     ]
 
     func dispatch(_ operation: String, body: JSONValue, context: OperationContext) async throws(ProtocolError) -> JSONValue {
@@ -110,6 +114,12 @@ struct OperationDispatcher: Sendable {
         case "ListGlobalTables": return try replication.listGlobalTables(r)
         case "DescribeGlobalTable", "DescribeGlobalTableSettings": return try replication.describeGlobalTable(r)
         case "CreateGlobalTable", "UpdateGlobalTable", "UpdateGlobalTableSettings": return try replication.changeGlobalTable(r)
+        case "ExportTableToPointInTime": return try await transfers.exportTableToPointInTime(r)
+        case "DescribeExport": return try transfers.describeExport(r)
+        case "ListExports": return try transfers.listExports(r)
+        case "ImportTable": return try await transfers.importTable(r, tables: tables)
+        case "DescribeImport": return try transfers.describeImport(r)
+        case "ListImports": return try transfers.listImports(r)
         case "ListStreams": return try streams.listStreams(r)
         case "DescribeStream": return try streams.describeStream(r)
         case "GetShardIterator": return try streams.getShardIterator(r)

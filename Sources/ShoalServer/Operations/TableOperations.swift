@@ -6,6 +6,13 @@ struct TableOperations: Sendable {
     let database: Database
 
     func createTable(_ r: RequestReader, _ context: OperationContext) async throws(ProtocolError) -> JSONValue {
+        let request = try createTableRequest(r)
+        let description = try await engine { [request] () async throws(ShoalError) in try await database.createTable(request).tableDescription }
+        return .object([("TableDescription", ResponseJSON.tableDescription(description, region: context.region))])
+    }
+
+    /// A CreateTable body (or ImportTable's `TableCreationParameters`) as the engine's request.
+    func createTableRequest(_ r: RequestReader) throws(ProtocolError) -> CreateTableRequest {
         let name = try r.requiredString("TableName")
         // Missing members are framework errors, all reported together with their positions.
         var missing = ConstraintViolations()
@@ -52,8 +59,7 @@ struct TableOperations: Sendable {
         request.tableClass = try r.enumeration("TableClass", TableClass.self)
         request.sseSpecification = try sseSpecification(r)
         (request.onDemandThroughput, request.warmThroughput) = (try onDemandThroughput(r), try warmThroughput(r))
-        let description = try await engine { [request] () async throws(ShoalError) in try await database.createTable(request).tableDescription }
-        return .object([("TableDescription", ResponseJSON.tableDescription(description, region: context.region))])
+        return request
     }
 
     /// `SSESpecification`.

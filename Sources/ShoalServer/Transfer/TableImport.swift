@@ -286,7 +286,7 @@ enum DynamoDBJSONLine {
 
 /// RFC 4180 CSV lines (quoted fields with `""` escapes; a quoted field may not span lines here).
 enum CSV {
-    static func fields(_ line: [UInt8]) -> [String] {
+    static func fields(_ line: [UInt8], delimiter: UInt8 = 0x2C) -> [String] {
         var fields: [String] = []
         var current: [UInt8] = []
         var quoted = false
@@ -306,7 +306,7 @@ enum CSV {
                 }
             } else if byte == 0x22 && current.isEmpty {
                 quoted = true
-            } else if byte == 0x2C {
+            } else if byte == delimiter {
                 fields.append(String(decoding: current, as: UTF8.self))
                 current = []
             } else {
@@ -318,8 +318,8 @@ enum CSV {
         return fields
     }
 
-    static func item(_ line: [UInt8], header: [String], keys: TableKeys) throws(TransferError) -> Item {
-        let values = fields(line)
+    static func item(_ line: [UInt8], header: [String], keys: TableKeys, delimiter: UInt8 = 0x2C) throws(TransferError) -> Item {
+        let values = fields(line, delimiter: delimiter)
         guard values.count == header.count else {
             throw TransferError("\(values.count) values for \(header.count) columns")
         }
