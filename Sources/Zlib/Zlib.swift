@@ -1,6 +1,6 @@
 import CZlib
 
-/// zlib's checksums and a strict inflater: the only module besides `LMDB` with unsafe pointers.
+/// zlib's checksums and a strict inflater (and, in `Zstd.swift`, libzstd's decompressor): with `LMDB`, the only modules with unsafe pointers.
 public enum Zlib {
     /// CRC-32 (IEEE 802.3) of `bytes`, computed by zlib.
     public static func crc32(_ bytes: [UInt8]) -> UInt32 {

@@ -6,6 +6,7 @@ import datetime
 import gzip
 import json
 import os
+import subprocess
 import time
 
 import pytest
@@ -151,8 +152,8 @@ def test_export_and_import_errors(server, ddb):
                   "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}], "BillingMode": "PAY_PER_REQUEST"}
     fails(lambda: ddb.import_table(S3BucketSource={"S3Bucket": "exports-bucket"}, InputFormat="DYNAMODB_JSON",
                                    TableCreationParameters=parameters), "ResourceInUseException", "Table already exists: jobs_nopitr")
-    assert "ZSTD" in fails(lambda: ddb.import_table(S3BucketSource={"S3Bucket": "exports-bucket"}, InputFormat="CSV",
-                                                    InputCompressionType="ZSTD", TableCreationParameters=parameters), "ValidationException")
+    assert "ION" in fails(lambda: ddb.import_table(S3BucketSource={"S3Bucket": "exports-bucket"}, InputFormat="ION",
+                                                   TableCreationParameters=parameters), "ValidationException")
 
 
 def test_import_table_from_an_export_and_from_csv(server, ddb):
@@ -212,6 +213,27 @@ def test_import_table_from_an_export_and_from_csv(server, ddb):
                             "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
                             "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})["ImportTableDescription"]
     assert same["ImportArn"] == imported["ImportArn"]
+
+
+def test_import_zstd_input_and_a_damaged_object(server, ddb):
+    folder = os.path.join(s3_root(server), "zstd-bucket", "in")
+    os.makedirs(folder, exist_ok=True)
+    lines = "".join(json.dumps({"Item": {"pk": {"S": f"z{i}"}, "n": {"N": str(i)}}}) + "\n" for i in range(500))
+    plain = os.path.join(folder, "items.json")
+    with open(plain, "w") as f:
+        f.write(lines)
+    subprocess.run(["zstd", "-q", "--rm", plain], check=True)  # items.json.zst
+    with open(os.path.join(folder, "broken.json.zst"), "wb") as f:
+        f.write(bytes([0x28, 0xB5, 0x2F, 0xFD]) + b"not zstd at all")
+    started = ddb.import_table(S3BucketSource={"S3Bucket": "zstd-bucket", "S3KeyPrefix": "in/"}, InputFormat="DYNAMODB_JSON",
+                               InputCompressionType="ZSTD",
+                               TableCreationParameters={"TableName": "jobs_zstd", "BillingMode": "PAY_PER_REQUEST",
+                                                        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                                                        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
+    description = import_done(ddb, started["ImportTableDescription"]["ImportArn"])
+    assert description["ImportedItemCount"] == 500 and description["ErrorCount"] == 1
+    assert description["InputCompressionType"] == "ZSTD"
+    assert ddb.describe_table(TableName="jobs_zstd")["Table"]["ItemCount"] == 500
 
 
 def test_aws_cli_export_and_import(server, ddb):

@@ -59,7 +59,9 @@ struct ImportRunner {
         }
         let keys = try TableKeys(description: ResponseJSON.tableDescription(try database.describeTable(job.tableName).table,
                                                                              region: database.options.region))
-        FileManager.default.createFile(atPath: errorLog, contents: nil)
+        guard FileManager.default.createFile(atPath: errorLog, contents: nil) else {
+            throw TransferFailure(code: "InternalError", message: "cannot create the error log \(errorLog)")
+        }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: errorLog))
         defer { try? log.close() }
         var (bytes, lines, imported, errors) = (0, 0, 0, 0)

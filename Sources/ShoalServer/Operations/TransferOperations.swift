@@ -124,7 +124,6 @@ struct TransferOperations: Sendable {
         }
         let compression = try TransferOperations.enumValue(r, "InputCompressionType", ["GZIP", "ZSTD", "NONE"]) ?? "NONE"
         if format == "ION" { throw .validation("Shoal imports DYNAMODB_JSON and CSV; ION input is not supported") }
-        if compression == "ZSTD" { throw .validation("Shoal imports GZIP and NONE; ZSTD input is not supported") }
         let bucket = try source.requiredString("S3Bucket")
         let prefix = try source.string("S3KeyPrefix")
         _ = try S3Location(root: jobs.s3Root, bucket: bucket, prefix: prefix, field: "s3BucketSource.s3Bucket")

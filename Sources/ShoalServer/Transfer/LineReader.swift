@@ -1,13 +1,15 @@
 import CompressNIO
 import Foundation
 import NIOCore
+import Zlib
 
-/// Reads a text file line by line, gunzipping it on the fly when it starts with gzip's magic
-/// bytes, in bounded memory. Lines are numbered from 1; `\r\n` endings lose their `\r`.
+/// Reads a text file line by line, gunzipping it (or decompressing Zstandard) on the fly when it
+/// starts with gzip's (or zstd's) magic bytes, in bounded memory. Lines are numbered from 1; `\r\n` endings lose their `\r`.
 final class LineReader {
     let path: String
     private let file: FileHandle
     private var decompressor: (any NIODecompressor)?
+    private var zstd: ZstdDecompressor?
     private var pending: [UInt8] = []
     private var start = 0
     private var finished = false
@@ -20,9 +22,11 @@ final class LineReader {
     init(path: String) throws {
         self.path = path
         file = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
-        let head = try file.read(upToCount: 2) ?? Data()
+        let head = Array(try file.read(upToCount: 4) ?? Data())
         try file.seek(toOffset: 0)
-        if head.count == 2, head[head.startIndex] == 0x1F, head[head.startIndex + 1] == 0x8B {
+        if head == [0x28, 0xB5, 0x2F, 0xFD] {
+            zstd = try ZstdDecompressor()
+        } else if head.count >= 2, head[0] == 0x1F, head[1] == 0x8B {
             let decompressor = CompressionAlgorithm.gzip().decompressor
             try decompressor.startStream()
             self.decompressor = decompressor
@@ -63,10 +67,15 @@ final class LineReader {
     private func fill() throws {
         guard let chunk = try file.read(upToCount: 1 << 20), !chunk.isEmpty else {
             if let decompressor { try decompressor.finishStream() }
+            if let zstd, !zstd.atFrameEnd { throw ZstdDecompressor.Failure(description: "the Zstandard data ends in the middle of a frame") }
             finished = true
             return
         }
         bytesRead += chunk.count
+        if let zstd {
+            pending.append(contentsOf: try zstd.decompress(Array(chunk), limit: LineReader.maxLine * 2))
+            return
+        }
         guard let decompressor else {
             pending.append(contentsOf: chunk)
             return

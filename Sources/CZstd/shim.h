@@ -1,0 +1,4 @@
+#ifndef SHOAL_CZSTD_SHIM_H
+#define SHOAL_CZSTD_SHIM_H
+#include <zstd.h>
+#endif
