@@ -117,10 +117,12 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "shoal")
         logger.logLevel = logLevel
         let authentication: ServerConfiguration.Authentication
+        var principals: [String: String] = [:]
         if auth == .sigv4, let credentials {
             let keys = try ServerConfiguration.loadCredentials(path: credentials)
             guard !keys.isEmpty else { throw ValidationError("no access keys found in \(credentials)") }
             authentication = .sigV4(credentials: keys)
+            principals = try ServerConfiguration.loadPrincipals(path: credentials)
         } else {
             authentication = .none
         }
@@ -171,6 +173,7 @@ struct Serve: AsyncParsableCommand {
         logger.info("Shoal serving \(data) on http://\(host):\(port) (\(database.shardCount) shards, \(durability.rawValue), auth \(auth.rawValue))")
         var configuration = ServerConfiguration(host: host, port: port, authentication: authentication)
         configuration.allowedHosts = Serve.list(allowedHosts)
+        configuration.principals = principals
         configuration.corsOrigins = corsOrigins.map { Serve.list($0) }
         configuration.regions = regions.map { Serve.list($0) }
         configuration.metricsAuthentication = metricsAuth

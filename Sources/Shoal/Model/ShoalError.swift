@@ -32,6 +32,9 @@ public struct ShoalError: Error, Sendable, Equatable, CustomStringConvertible {
         case pointInTimeRecoveryUnavailable = "PointInTimeRecoveryUnavailableException"
         case invalidRestoreTime = "InvalidRestoreTimeException"
         case continuousBackupsUnavailable = "ContinuousBackupsUnavailableException"
+        // Resource-based policies'.
+        case policyNotFound = "PolicyNotFoundException"
+        case accessDenied = "AccessDeniedException"
         // The global-table (2017.11.29) API's.
         case globalTableNotFound = "GlobalTableNotFoundException"
     }

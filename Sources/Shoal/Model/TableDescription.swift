@@ -49,6 +49,8 @@ struct TableDefinition: Sendable, Codable, Equatable {
     var pointInTimeRecovery: PointInTimeRecoveryState?
     /// The ImportTable job loading the table, until it has (the table is CREATING meanwhile).
     var importArn: String?
+    /// The resource-based policies attached to the table and to its streams (by stream label).
+    var policies: AttachedPolicies?
 
     /// Whether the table's items are still being loaded (a restore or an import): it is CREATING
     /// and data operations do not find it.

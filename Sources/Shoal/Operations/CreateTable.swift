@@ -21,6 +21,8 @@ public struct CreateTableRequest: Sendable {
     public var sseSpecification: SSESpecification?
     public var onDemandThroughput: OnDemandThroughput?
     public var warmThroughput: WarmThroughput?
+    /// A resource-based policy to attach (checked by the caller: the engine keeps it as given).
+    public var resourcePolicy: String?
 
     public init(tableName: String, keySchema: [KeySchemaElement], attributeDefinitions: [AttributeDefinition],
                 billingMode: BillingMode? = nil, provisionedThroughput: ProvisionedThroughput? = nil,
@@ -228,7 +230,10 @@ extension Database {
                                      sse: request.sseSpecification, onDemandThroughput: request.onDemandThroughput,
                                      warmThroughput: request.warmThroughput)
         if request.tableClass != nil { settings.tableClassUpdated = (now.timeIntervalSince1970 * 1000).rounded() / 1000 }
-        return TableDefinition(
+        if let policy = request.resourcePolicy, policy.utf8.count > Database.maxPolicySize {
+            throw .validation("Policy size \(policy.utf8.count) exceeds the maximum of \(Database.maxPolicySize) bytes")
+        }
+        var definition = TableDefinition(
             name: request.tableName, id: id,
             primaryKey: primaryKey,
             attributeDefinitions: request.attributeDefinitions, billingMode: billing,
@@ -238,5 +243,9 @@ extension Database {
             indexes: indexes.isEmpty ? nil : indexes,
             stream: streamViewType.map { StreamDefinition.new(table: request.tableName, tableID: id, viewType: $0, primaryKey: primaryKey, at: now) },
             settings: settings.isEmpty ? nil : settings)
+        if let policy = request.resourcePolicy {
+            definition.policies = AttachedPolicies(table: ResourcePolicyRecord(policy: policy, revisionId: String(Int64(now.timeIntervalSince1970 * 1000))))
+        }
+        return definition
     }
 }

@@ -6,4 +6,16 @@ public enum PartiQLStatementInfo {
         guard case .select(let select)? = try? PartiQLParser.parse(statement), let paths = select.projection else { return nil }
         return paths.map { PartiQLProjection.leafName(DocumentPath($0)) }
     }
+
+    /// The IAM action a statement needs (`dynamodb:PartiQLSelect`, `…Insert`, `…Update`,
+    /// `…Delete`), the table it names and the index a SELECT reads; nil when it does not parse.
+    public static func access(of statement: String) -> (action: String, table: String, index: String?)? {
+        guard let parsed = try? PartiQLParser.parse(statement) else { return nil }
+        switch parsed {
+        case .select(let select), .exists(let select): return ("dynamodb:PartiQLSelect", select.table, select.index)
+        case .insert(let table, _): return ("dynamodb:PartiQLInsert", table, nil)
+        case .update(let update): return ("dynamodb:PartiQLUpdate", update.table, nil)
+        case .delete(let table, _, _): return ("dynamodb:PartiQLDelete", table, nil)
+        }
+    }
 }

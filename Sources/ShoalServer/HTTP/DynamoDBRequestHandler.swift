@@ -112,7 +112,12 @@ struct DynamoDBRequestHandler: Sendable {
         }
         let region = SigV4Verifier.region(authorization: request.headers[.authorization]) ?? configuration.defaultRegion
         let endpoint = request.head.authority ?? "\(configuration.host):\(configuration.port)"
-        let context = OperationContext(region: region, endpoint: endpoint)
+        // Signed requests are decided by the resources' policies (see ``RequestAuthorization``).
+        let principal = signed.map { Principal(arn: configuration.principals[$0.authorization.accessKey]) }
+        let context = OperationContext(region: region, endpoint: endpoint, principal: principal)
+        if let principal, !principal.isOwnAccount, target?.hasPrefix(OperationDispatcher.adminTargetPrefix) == true {
+            throw RequestAuthorization.denied(principal, .init(action: "shoal:" + operation, resource: nil), explicit: false)
+        }
         // An online reshard waits for the requests in flight, this one included: it holds no lease.
         if operation == "ReshardDataDirectory" { return try await AdminOperations.reshardDataDirectory(try RequestReader(json), host: host) }
         if operation == "DescribeReshard" { return AdminOperations.describeReshard(host: host) }
@@ -125,8 +130,12 @@ struct DynamoDBRequestHandler: Sendable {
                 try await AdminOperations(database: database).backupDataDirectory(reader, root: configuration.backupRoot)
             }
         }
-        return try await host.withDatabase { (_, dispatcher) async throws(ProtocolError) -> JSONValue in
-            try await dispatcher.dispatch(operation, body: json, context: context)
+        return try await host.withDatabase { (database, dispatcher) async throws(ProtocolError) -> JSONValue in
+            if let principal {
+                try RequestAuthorization.check(RequestAuthorization.accesses(operation: operation, body: json, region: region),
+                                               principal: principal, database: database)
+            }
+            return try await dispatcher.dispatch(operation, body: json, context: context)
         }
     }
 

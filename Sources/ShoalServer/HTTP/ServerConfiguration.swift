@@ -31,6 +31,9 @@ public struct ServerConfiguration: Sendable {
     /// (`--allowed-destinations`); empty: none is accepted. A triggers file (the operator's) is
     /// not limited by it.
     public var allowedDestinations: [String] = []
+    /// Under `--auth sigv4`: the principal ARN of each access key (the credentials file's
+    /// `principal_arn`); a key without one is the server account's root.
+    public var principals: [String: String] = [:]
     /// The folder admin operations may write backups under (`--backup-root`); nil refuses them.
     public var backupRoot: String?
     /// How long a client may take to send a request's headers (from the connection's start or the
@@ -53,7 +56,12 @@ extension ServerConfiguration {
     /// Reads access keys from an AWS shared-credentials style file (`aws_access_key_id` /
     /// `aws_secret_access_key` pairs in `[profile]` sections).
     public static func loadCredentials(path: String) throws -> [String: String] {
-        try SigV4Verifier.loadCredentials(path: path)
+        try SigV4Verifier.loadCredentials(path: path).secrets
+    }
+
+    /// The `principal_arn` of each access key in a credentials file that names one.
+    public static func loadPrincipals(path: String) throws -> [String: String] {
+        try SigV4Verifier.loadCredentials(path: path).principals
     }
 }
 

@@ -5,6 +5,8 @@ import Shoal
 struct OperationContext: Sendable {
     var region: String
     var endpoint: String
+    /// Who signed the request (under `--auth sigv4`).
+    var principal: Principal? = nil
 }
 
 /// `ReturnConsumedCapacity`.

@@ -67,7 +67,7 @@ struct OperationDispatcher: Sendable {
         "UpdateKinesisStreamingDestination", "DescribeTableReplicaAutoScaling", "UpdateTableReplicaAutoScaling",
         "ListGlobalTables", "DescribeGlobalTable", "DescribeGlobalTableSettings", "CreateGlobalTable", "UpdateGlobalTable",
         "UpdateGlobalTableSettings", "ExportTableToPointInTime", "DescribeExport", "ListExports", "ImportTable", "DescribeImport",
-        "ListImports",
+        "ListImports", "PutResourcePolicy", "GetResourcePolicy", "DeleteResourcePolicy",
     ]
 
     func dispatch(_ operation: String, body: JSONValue, context: OperationContext) async throws(ProtocolError) -> JSONValue {
@@ -114,6 +114,9 @@ struct OperationDispatcher: Sendable {
         case "ListGlobalTables": return try replication.listGlobalTables(r)
         case "DescribeGlobalTable", "DescribeGlobalTableSettings": return try replication.describeGlobalTable(r)
         case "CreateGlobalTable", "UpdateGlobalTable", "UpdateGlobalTableSettings": return try replication.changeGlobalTable(r)
+        case "PutResourcePolicy": return try tables.putResourcePolicy(r, context)
+        case "GetResourcePolicy": return try tables.getResourcePolicy(r)
+        case "DeleteResourcePolicy": return try tables.deleteResourcePolicy(r)
         case "ExportTableToPointInTime": return try await transfers.exportTableToPointInTime(r)
         case "DescribeExport": return try transfers.describeExport(r)
         case "ListExports": return try transfers.listExports(r)

@@ -59,6 +59,10 @@ struct TableOperations: Sendable {
         request.tableClass = try r.enumeration("TableClass", TableClass.self)
         request.sseSpecification = try sseSpecification(r)
         (request.onDemandThroughput, request.warmThroughput) = (try onDemandThroughput(r), try warmThroughput(r))
+        if let policy = try r.string("ResourcePolicy") {
+            _ = try PolicyDocument(policy, ownerArn: "arn:aws:dynamodb:\(database.options.region):\(Principal.serverAccount):table/\(name)")
+            request.resourcePolicy = policy
+        }
         return request
     }
 

@@ -222,13 +222,22 @@ struct SigV4Verifier: Sendable {
 
     /// Reads an AWS shared-credentials style file: `[profile]` sections with
     /// `aws_access_key_id` and `aws_secret_access_key`.
-    static func loadCredentials(path: String) throws -> [String: String] {
+    /// Each profile's access key and secret, and its `principal_arn` when it names one (before or
+    /// after the key, within the profile).
+    static func loadCredentials(path: String) throws -> (secrets: [String: String], principals: [String: String]) {
         let text = try String(contentsOfFile: path, encoding: .utf8)
         var result: [String: String] = [:]
+        var principals: [String: String] = [:]
         var pendingID: String?
         var pendingSecret: String?
+        var sectionKey: String?
+        var sectionPrincipal: String?
         func flush() {
-            if let id = pendingID, let secret = pendingSecret { result[id] = secret }
+            if let id = pendingID, let secret = pendingSecret {
+                result[id] = secret
+                sectionKey = id
+                if let principal = sectionPrincipal { principals[id] = principal }
+            }
             pendingID = nil
             pendingSecret = nil
         }
@@ -237,6 +246,7 @@ struct SigV4Verifier: Sendable {
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
             if line.hasPrefix("[") {
                 flush()
+                (sectionKey, sectionPrincipal) = (nil, nil)
                 continue
             }
             let pair = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
@@ -244,11 +254,14 @@ struct SigV4Verifier: Sendable {
             switch pair[0] {
             case "aws_access_key_id": pendingID = pair[1]
             case "aws_secret_access_key": pendingSecret = pair[1]
+            case "principal_arn":
+                sectionPrincipal = pair[1]
+                if let key = sectionKey { principals[key] = pair[1] }
             default: break
             }
             if pendingID != nil && pendingSecret != nil { flush() }
         }
         flush()
-        return result
+        return (result, principals)
     }
 }
