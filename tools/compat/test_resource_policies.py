@@ -129,6 +129,9 @@ def test_enforcement_across_accounts(tenants):
     fails(lambda: bob.get_item(TableName="shared_orders", Key={"pk": {"S": "o1"}}), "AccessDeniedException",
           "User: arn:aws:iam::111122223333:user/bob is not authorized to perform: dynamodb:GetItem on resource: " + arn)
     fails(lambda: bob.list_tables(), "AccessDeniedException")
+    lambda_client = boto3.client("lambda", endpoint_url=server.endpoint, region_name="us-east-1",
+                                 aws_access_key_id="AKIDBOB", aws_secret_access_key="bob-secret", config=client_config())
+    fails(lambda: lambda_client.list_event_source_mappings(), "AccessDeniedException")
     fails(lambda: bob.create_table(TableName="bobs", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
                                    AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST"),
           "AccessDeniedException")

@@ -225,6 +225,11 @@ struct LambdaAPIHandler: Sendable {
             var signed: SigV4Verifier.SignedRequest?
             if let verifier {
                 do { signed = try verifier.checkHeaders(headers) } catch { throw refused(error) }
+                // Event source mappings belong to the server's account: another account's key may not manage them.
+                let principal = Principal(arn: configuration.principals[signed!.authorization.accessKey])
+                if !principal.isOwnAccount {
+                    throw refused(RequestAuthorization.denied(principal, .init(action: "lambda:EventSourceMapping", resource: nil), explicit: false))
+                }
             }
             let raw: [UInt8]
             do {
