@@ -98,6 +98,8 @@ public final class Database: Sendable {
     /// Background work: restores, backfills, table backups, transaction clean-ups, and the loops
     /// of stream retention and the time to live expirer (cancelled and awaited on shutdown).
     let jobs: BackgroundJobs
+    /// The heavy-hitter sketches of contributor insights (memory only).
+    let insights = ContributorInsightsService()
 
     /// Opens the data directory at `path`, creating it (with `options.shardCount` shards) if needed,
     /// or, with `options.readOnly`, opens an existing one without changing it.

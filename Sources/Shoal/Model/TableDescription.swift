@@ -51,6 +51,8 @@ struct TableDefinition: Sendable, Codable, Equatable {
     var importArn: String?
     /// The resource-based policies attached to the table and to its streams (by stream label).
     var policies: AttachedPolicies?
+    /// Contributor insights, by index name ("" for the table), while enabled.
+    var contributorInsights: [String: ContributorInsightsState]?
 
     /// Whether the table's items are still being loaded (a restore or an import): it is CREATING
     /// and data operations do not find it.

@@ -124,6 +124,10 @@ struct DynamoDBRequestHandler: Sendable {
         if operation == "DescribeBackgroundJobs" {
             return try await host.withDatabase { (database, _) throws(ProtocolError) in AdminOperations.describeBackgroundJobs(database) }
         }
+        if operation == "GetContributorInsightsReport" {
+            let reader = try RequestReader(json)
+            return try await host.withDatabase { (database, _) throws(ProtocolError) in try ContributorInsightsOperations(database: database).report(reader) }
+        }
         if operation == "BackupDataDirectory" {
             let reader = try RequestReader(json)
             return try await host.withDatabase { (database, _) async throws(ProtocolError) -> JSONValue in

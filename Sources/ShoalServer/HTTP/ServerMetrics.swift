@@ -87,6 +87,17 @@ public final class ServerMetrics: Sendable {
                 gauge("shoal_trigger_seconds_behind", labels, mapping.secondsBehind)
             }
         }
+        // The top keys of each contributor insights rule (ten per rule: a bounded label set).
+        for subject in database.contributorInsightsSubjects() {
+            for rule in ContributorRule.allCases {
+                guard let top = try? database.contributors(tableName: subject.table, indexName: subject.index, rule: rule, limit: 10) else { continue }
+                for contributor in top {
+                    let key = contributor.keys.map { String(decoding: JSONWriter.encode(AttributeValueJSON.encode($0)), as: UTF8.self) }.joined(separator: ",")
+                    gauge("shoal_contributor_insights_requests", [("table", subject.table), ("index", subject.index ?? ""), ("rule", rule.rawValue),
+                                                                 ("key", key)], Double(contributor.count))
+                }
+            }
+        }
         let stale = gauges.withLock { previous -> [Prometheus.Gauge] in
             let gone = previous.filter { seen[$0.key] == nil }.map(\.value)
             previous = seen
@@ -105,6 +116,7 @@ public final class ServerMetrics: Sendable {
         "shoal_trigger_records_behind": "Stream records the mapping has yet to deliver",
         "shoal_trigger_seconds_behind": "Age of the oldest stream record the mapping has yet to deliver",
         "shoal_stream_records_total": "Stream records the shard has written",
+        "shoal_contributor_insights_requests": "Requests for one of the most accessed (or throttled) keys over the last 15 minutes, by contributor insights rule",
     ]
 
     static func descriptor(_ name: String) -> MetricNameDescriptor {

@@ -17,6 +17,7 @@ struct OperationDispatcher: Sendable {
     let partiQL: PartiQLOperations
     let replication: ReplicationOperations
     let transfers: TransferOperations
+    let insights: ContributorInsightsOperations
 
     /// The database every operation of this dispatcher works on.
     let database: Database
@@ -25,6 +26,7 @@ struct OperationDispatcher: Sendable {
     init(database: Database, jobs: TransferJobs? = nil) {
         self.database = database
         transfers = TransferOperations(database: database, jobs: jobs)
+        insights = ContributorInsightsOperations(database: database)
         tables = TableOperations(database: database)
         items = ItemOperations(database: database)
         reads = ReadOperations(database: database)
@@ -54,7 +56,8 @@ struct OperationDispatcher: Sendable {
     }
 
     static let streamsSupported: Set<String> = ["ListStreams", "DescribeStream", "GetShardIterator", "GetRecords"]
-    static let adminSupported: Set<String> = ["BackupDataDirectory", "ReshardDataDirectory", "DescribeReshard", "DescribeBackgroundJobs"]
+    static let adminSupported: Set<String> = ["BackupDataDirectory", "ReshardDataDirectory", "DescribeReshard", "DescribeBackgroundJobs",
+                                              "GetContributorInsightsReport"]
 
     static let supported: Set<String> = [
         "CreateTable", "DeleteTable", "DescribeTable", "ListTables", "UpdateTable",
@@ -67,10 +70,17 @@ struct OperationDispatcher: Sendable {
         "UpdateKinesisStreamingDestination", "DescribeTableReplicaAutoScaling", "UpdateTableReplicaAutoScaling",
         "ListGlobalTables", "DescribeGlobalTable", "DescribeGlobalTableSettings", "CreateGlobalTable", "UpdateGlobalTable",
         "UpdateGlobalTableSettings", "ExportTableToPointInTime", "DescribeExport", "ListExports", "ImportTable", "DescribeImport",
-        "ListImports", "PutResourcePolicy", "GetResourcePolicy", "DeleteResourcePolicy",
+        "ListImports", "PutResourcePolicy", "GetResourcePolicy", "DeleteResourcePolicy", "UpdateContributorInsights",
+        "DescribeContributorInsights", "ListContributorInsights",
     ]
 
     func dispatch(_ operation: String, body: JSONValue, context: OperationContext) async throws(ProtocolError) -> JSONValue {
+        let response = try await route(operation, body: body, context: context)
+        ContributorRecording.record(database, operation: operation, body: body, response: response)
+        return response
+    }
+
+    private func route(_ operation: String, body: JSONValue, context: OperationContext) async throws(ProtocolError) -> JSONValue {
         let r = try RequestReader(body)
         switch operation {
         case "CreateTable": return try await tables.createTable(r, context)
@@ -114,6 +124,9 @@ struct OperationDispatcher: Sendable {
         case "ListGlobalTables": return try replication.listGlobalTables(r)
         case "DescribeGlobalTable", "DescribeGlobalTableSettings": return try replication.describeGlobalTable(r)
         case "CreateGlobalTable", "UpdateGlobalTable", "UpdateGlobalTableSettings": return try replication.changeGlobalTable(r)
+        case "UpdateContributorInsights": return try insights.update(r)
+        case "DescribeContributorInsights": return try insights.describe(r)
+        case "ListContributorInsights": return try insights.list(r)
         case "PutResourcePolicy": return try tables.putResourcePolicy(r, context)
         case "GetResourcePolicy": return try tables.getResourcePolicy(r)
         case "DeleteResourcePolicy": return try tables.deleteResourcePolicy(r)
