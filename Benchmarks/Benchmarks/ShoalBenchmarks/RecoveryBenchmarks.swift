@@ -1,6 +1,7 @@
 import Benchmark
 import Foundation
 import Shoal
+import ShoalServer
 
 extension BenchmarkMetric {
     static let pitrOffRate = BenchmarkMetric.custom("PutItem/s, recovery off", polarity: .prefersLarger, useScalingFactor: false)
@@ -118,5 +119,52 @@ func registerRecoveryBenchmarks() {
         benchmark.measurement(.restoreSeconds, Int(elapsed.components.seconds))
         benchmark.measurement(.bulkLoadRate, loadedDirectory.loadRate)
         benchmark.measurement(.restorePercent, restoreRate * 100 / max(loadedDirectory.loadRate, 1))
+    }, setup: { loadedDirectory = LoadedDirectory() }, teardown: { loadedDirectory.remove() })
+}
+
+extension BenchmarkMetric {
+    static let exportJobRate = BenchmarkMetric.custom("ExportTableToPointInTime job items/s", polarity: .prefersLarger, useScalingFactor: false)
+    static let importJobRate = BenchmarkMetric.custom("ImportTable job items/s", polarity: .prefersLarger, useScalingFactor: false)
+    static let exportJobPercent = BenchmarkMetric.custom("export job as % of BatchWriteItem load", polarity: .prefersLarger, useScalingFactor: false)
+    static let importJobPercent = BenchmarkMetric.custom("import job as % of BatchWriteItem load", polarity: .prefersLarger, useScalingFactor: false)
+}
+
+func registerTransferJobBenchmarks() {
+    Benchmark("Export and import jobs of the fixture's items vs a BatchWriteItem load",
+              configuration: .init(metrics: [.exportJobRate, .importJobRate, .bulkLoadRate, .exportJobPercent, .importJobPercent],
+                                   warmupIterations: 0, maxDuration: .seconds(900), maxIterations: 1),
+              closure: { benchmark async throws in
+        let db = try await loadedDirectory.load()
+        _ = try await db.updateContinuousBackups(tableName: "Loaded", enabled: true)
+        let host = DatabaseHost(db)
+        host.transfers.s3Root = loadedDirectory.path + "/s3"
+        let clock = ContinuousClock()
+        var exported = (arn: "", status: "", items: 0)
+        let exportTime = try await clock.measure {
+            exported = try await host.transfers.export(tableName: "Loaded", bucket: "bench", prefix: "full")
+        }
+        guard exported.status == "COMPLETED", exported.items == Fixture.itemCount else {
+            throw ShoalError.internalError("the export job ended \(exported.status) with \(exported.items) items")
+        }
+        let exportID = exported.arn.split(separator: "/").last.map(String.init) ?? ""
+        var request = CreateTableRequest(tableName: "Imported", partitionKey: ("pk", .s), sortKey: ("sk", .n))
+        request.billingMode = .payPerRequest
+        var imported = (arn: "", status: "", imported: 0, errors: 0)
+        let importTime = try await clock.measure {
+            imported = try await host.transfers.importTable(request, bucket: "bench", prefix: "full/AWSDynamoDB/\(exportID)/data/")
+        }
+        guard imported.status == "COMPLETED", imported.imported == Fixture.itemCount else {
+            throw ShoalError.internalError("the import job ended \(imported.status) with \(imported.imported) items")
+        }
+        await host.transfers.shutdown()
+        db.close()
+        let load = loadedDirectory.loadRate
+        let exportRate = rate(Fixture.itemCount, exportTime)
+        let importRate = rate(Fixture.itemCount, importTime)
+        benchmark.measurement(.exportJobRate, exportRate)
+        benchmark.measurement(.importJobRate, importRate)
+        benchmark.measurement(.bulkLoadRate, load)
+        benchmark.measurement(.exportJobPercent, exportRate * 100 / max(load, 1))
+        benchmark.measurement(.importJobPercent, importRate * 100 / max(load, 1))
     }, setup: { loadedDirectory = LoadedDirectory() }, teardown: { loadedDirectory.remove() })
 }

@@ -272,6 +272,7 @@ let benchmarks: @Sendable () -> Void = {
     registerTransactionBenchmarks()
     registerOperationsBenchmarks()
     registerRecoveryBenchmarks()
+    registerTransferJobBenchmarks()
 }
 
 func report(_ benchmark: Benchmark, count: Int, shoal: Duration, raw: Duration, grdb: Duration?, grdbDecoded: Duration? = nil) {

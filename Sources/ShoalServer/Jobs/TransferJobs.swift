@@ -160,3 +160,46 @@ enum BlockingWork {
         }
     }
 }
+
+extension TransferJobs {
+    /// Runs a full export of `tableName` as of `exportTime` (now when nil) to `s3://bucket/prefix`
+    /// and waits for it, as ExportTableToPointInTime's job does (recorded the same way).
+    /// - Returns: the finished job's ARN, status and item count.
+    public func export(tableName: String, bucket: String, prefix: String? = nil, format: String = "DYNAMODB_JSON",
+                       exportTime: Date? = nil) async throws -> (arn: String, status: String, items: Int) {
+        let table = try await withDatabase { try $0.describeTable(tableName).table }
+        let now = Date()
+        var job = ExportJob(id: ExportWriter.newID(), arn: "", status: .inProgress, tableName: tableName, tableArn: table.tableArn,
+                            tableID: table.tableId, s3Bucket: bucket, s3Prefix: prefix, format: format, type: "FULL_EXPORT",
+                            exportTime: (exportTime ?? now).timeIntervalSince1970, startTime: now.timeIntervalSince1970)
+        job.arn = table.tableArn + "/export/" + job.id
+        try save(job)
+        await ExportRunner(jobs: self, job: job).run()
+        let finished = export(job.arn) ?? job
+        return (job.arn, finished.status.rawValue, finished.itemCount ?? 0)
+    }
+}
+
+extension TransferJobs {
+    /// Creates `table` and loads the objects under `s3://bucket/prefix` into it, as ImportTable's
+    /// job does, and waits for it. `format`: `DYNAMODB_JSON` or `CSV`.
+    /// - Returns: the finished job's ARN, status, items imported and errors.
+    public func importTable(_ table: CreateTableRequest, bucket: String, prefix: String?, format: String = "DYNAMODB_JSON",
+                            compression: String = "GZIP") async throws -> (arn: String, status: String, imported: Int, errors: Int) {
+        let now = Date()
+        let id = ExportWriter.newID()
+        let region = try await withDatabase { $0.options.region }
+        let tableArn = "arn:aws:dynamodb:\(region):\(Principal.serverAccount):table/\(table.tableName)"
+        var job = ImportJob(id: id, arn: tableArn + "/import/" + id, status: .inProgress, tableName: table.tableName, tableArn: tableArn,
+                            s3Bucket: bucket, s3KeyPrefix: prefix, format: format, compression: compression,
+                            tableCreationParameters: String(decoding: JSONWriter.encode(.object([("TableName", .string(table.tableName))])), as: UTF8.self),
+                            startTime: now.timeIntervalSince1970)
+        try save(job)
+        let arn = job.arn
+        job.tableID = try await withDatabase { try await $0.createTableForImport(table, importArn: arn).tableId }
+        try save(job)
+        await ImportRunner(jobs: self, job: job).run()
+        let finished = importJob(job.arn) ?? job
+        return (job.arn, finished.status.rawValue, finished.importedItemCount, finished.errorCount)
+    }
+}
