@@ -22,6 +22,9 @@ import Testing
         #expect(!PolicyDocument.matches(pattern: "a?c", "ac"))
         #expect(PolicyDocument.matches(pattern: "\(PolicyDocumentTests.table)/index/*", "\(PolicyDocumentTests.table)/index/byCustomer"))
         #expect(!PolicyDocument.matches(pattern: PolicyDocumentTests.table, "\(PolicyDocumentTests.table)/index/byCustomer"))
+        // A statement binds its table whatever region a signature names.
+        #expect(PolicyDocument.matchesResource(pattern: PolicyDocumentTests.table, "arn:aws:dynamodb:eu-west-1:000000000000:table/Orders"))
+        #expect(!PolicyDocument.matchesResource(pattern: PolicyDocumentTests.table, "arn:aws:dynamodb:eu-west-1:000000000000:table/Orders2"))
     }
 
     @Test func principalsActionsResourcesAndExplicitDeny() throws {

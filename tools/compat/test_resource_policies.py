@@ -13,6 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from conftest import Server, client_config, error_code, error_message
+from test_cli import aws
 
 
 def fails(call, code, contains=None):
@@ -111,9 +112,10 @@ def tenants():
                 "aws_access_key_id = AKIDBOB\naws_secret_access_key = bob-secret\n")
     server = Server("--auth", "sigv4", "--credentials", path)
 
-    def client(key, secret):
-        return boto3.client("dynamodb", endpoint_url=server.endpoint, region_name="us-east-1",
+    def client(key, secret, region="us-east-1"):
+        return boto3.client("dynamodb", endpoint_url=server.endpoint, region_name=region,
                             aws_access_key_id=key, aws_secret_access_key=secret, config=client_config())
+    server.client = client
     yield server, client("AKIDADMIN", "admin-secret"), client("AKIDALICE", "alice-secret"), client("AKIDBOB", "bob-secret")
     server.stop()
     shutil.rmtree(directory, ignore_errors=True)
@@ -154,6 +156,11 @@ def test_enforcement_across_accounts(tenants):
           "AccessDeniedException")
     # Explicit deny wins over the account's own identity.
     fails(lambda: alice.put_item(TableName="shared_orders", Item={"pk": {"S": "o6"}}), "AccessDeniedException", "explicit deny")
+    # A table is one table in every region a signature names: the deny holds there too.
+    alice_elsewhere = server.client("AKIDALICE", "alice-secret", region="eu-west-1")
+    fails(lambda: alice_elsewhere.put_item(TableName="shared_orders", Item={"pk": {"S": "o6"}}), "AccessDeniedException", "explicit deny")
+    bob_elsewhere = server.client("AKIDBOB", "bob-secret", region="eu-west-1")
+    assert bob_elsewhere.get_item(TableName="shared_orders", Key={"pk": {"S": "o1"}})["Item"]
     assert alice.get_item(TableName="shared_orders", Key={"pk": {"S": "o1"}})["Item"]
     admin.put_item(TableName="shared_orders", Item={"pk": {"S": "o7"}, "g": {"S": "y"}})
     fails(lambda: admin.delete_table(TableName="shared_orders"), "AccessDeniedException", "explicit deny")
@@ -175,3 +182,17 @@ def test_enforcement_across_accounts(tenants):
     fails(lambda: bob.get_item(TableName="shared_orders", Key={"pk": {"S": "o1"}}), "AccessDeniedException")
     alice.put_item(TableName="shared_orders", Item={"pk": {"S": "o8"}})
     admin.delete_table(TableName="shared_orders")
+
+
+def test_aws_cli_manages_a_policy(server, ddb):
+    name = "pol_" + uuid.uuid4().hex[:8]
+    arn = make_table(ddb, name)["TableArn"]
+    document = policy(statement("Allow", "arn:aws:iam::111122223333:user/bob", "dynamodb:Query", [arn, arn + "/index/*"]))
+    revision = json.loads(aws(server, "put-resource-policy", "--resource-arn", arn, "--policy", document).stdout)["RevisionId"]
+    got = json.loads(aws(server, "get-resource-policy", "--resource-arn", arn).stdout)
+    assert got == {"Policy": document, "RevisionId": revision}
+    assert json.loads(aws(server, "delete-resource-policy", "--resource-arn", arn, "--expected-revision-id", revision).stdout)[
+        "RevisionId"] == revision
+    missing = aws(server, "get-resource-policy", "--resource-arn", arn, check=False)
+    assert missing.returncode != 0 and "PolicyNotFoundException" in missing.stderr
+    ddb.delete_table(TableName=name)

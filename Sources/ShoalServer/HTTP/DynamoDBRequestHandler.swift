@@ -13,6 +13,8 @@ struct DynamoDBRequestHandler: Sendable {
     let host: DatabaseHost
     let configuration: ServerConfiguration
     let verifier: SigV4Verifier?
+    /// The resource policies parsed so far (under `--auth sigv4`).
+    let policies = PolicyCache()
     let metrics: ServerMetrics
 
     static let target = HTTPField.Name("X-Amz-Target")!
@@ -137,7 +139,7 @@ struct DynamoDBRequestHandler: Sendable {
         return try await host.withDatabase { (database, dispatcher) async throws(ProtocolError) -> JSONValue in
             if let principal {
                 try RequestAuthorization.check(RequestAuthorization.accesses(operation: operation, body: json, region: region),
-                                               principal: principal, database: database)
+                                               principal: principal, database: database, policies: policies)
             }
             return try await dispatcher.dispatch(operation, body: json, context: context)
         }

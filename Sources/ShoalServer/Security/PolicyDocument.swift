@@ -18,9 +18,10 @@ struct PolicyDocument: Sendable, Equatable {
 
     var statements: [Statement]
 
-    /// Parses and checks a policy attached to `ownerArn` (a table's or stream's ARN).
+    /// Parses and checks a policy attached to `ownerArn` (a table's or stream's ARN; nil: a stored
+    /// policy being evaluated, whose resources were checked when it was attached).
     /// - Throws: a ValidationException saying what is wrong.
-    init(_ text: String, ownerArn: String) throws(ProtocolError) {
+    init(_ text: String, ownerArn: String?) throws(ProtocolError) {
         guard text.utf8.count <= Database.maxPolicySize else {
             throw .validation("Policy size \(text.utf8.count) exceeds the maximum of \(Database.maxPolicySize) bytes")
         }
@@ -43,7 +44,7 @@ struct PolicyDocument: Sendable, Equatable {
         }
         guard !list.isEmpty else { throw .validation("Invalid policy document: Statement is empty") }
         statements = []
-        let tableArn = PolicyDocument.tableArn(of: ownerArn)
+        let tableArn = ownerArn.map(PolicyDocument.tableArn(of:))
         for (index, statement) in list.enumerated() {
             statements.append(try PolicyDocument.statement(statement, number: index + 1, tableArn: tableArn))
         }
@@ -72,7 +73,7 @@ struct PolicyDocument: Sendable, Equatable {
         }
     }
 
-    private static func statement(_ json: JSONValue, number: Int, tableArn: String) throws(ProtocolError) -> Statement {
+    private static func statement(_ json: JSONValue, number: Int, tableArn: String?) throws(ProtocolError) -> Statement {
         guard case .object(let members) = json else { throw .validation("Invalid policy document: Statement \(number) must be an object") }
         for (key, _) in members where !["Sid", "Effect", "Principal", "Action", "NotAction", "Resource", "NotResource"].contains(key) {
             if key == "Condition" {
@@ -108,12 +109,29 @@ struct PolicyDocument: Sendable, Equatable {
         guard (resources == nil) != (notResources == nil) else {
             throw .validation("Invalid policy document: Statement \(number): exactly one of Resource and NotResource is required")
         }
-        for resource in resources ?? notResources! where resource != "*" && PolicyDocument.tableArn(of: resource) != tableArn
-            && !PolicyDocument.matches(pattern: resource, tableArn) {
-            throw .validation("Invalid policy document: Statement \(number): resource \(resource) is not the table \(tableArn), one of its indexes or streams")
+        if let tableArn {
+            for resource in resources ?? notResources! where resource != "*" && !PolicyDocument.sameTable(resource, tableArn) {
+                throw .validation("Invalid policy document: Statement \(number): resource \(resource) is not the table \(tableArn), one of its indexes or streams")
+            }
         }
         return Statement(allow: effect == "Allow", principals: principals, actions: actions ?? notActions!, negatedActions: notActions != nil,
                          resources: resources ?? notResources!, negatedResources: notResources != nil)
+    }
+
+    /// Whether a resource pattern names `tableArn`, one of its indexes or streams (any region).
+    static func sameTable(_ pattern: String, _ tableArn: String) -> Bool {
+        matchesResource(pattern: PolicyDocument.tableArn(of: pattern), tableArn) || matchesResource(pattern: pattern, tableArn)
+    }
+
+    /// A resource pattern against an ARN, the region aside: a Shoal table is one table whatever
+    /// region a client's signature names, so a statement binds it in every region.
+    static func matchesResource(pattern: String, _ arn: String) -> Bool {
+        func withoutRegion(_ text: String) -> String {
+            let parts = text.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
+            guard parts.count == 6 else { return text }
+            return ([parts[0], parts[1], parts[2], parts[4], parts[5]]).joined(separator: ":")
+        }
+        return matches(pattern: withoutRegion(pattern), withoutRegion(arn))
     }
 
     /// IAM's wildcard match: `*` any run of characters, `?` one; actions compare case-insensitively.
@@ -162,7 +180,7 @@ extension PolicyDocument.Statement {
         guard principalMatches else { return false }
         let actionMatches = actions.contains { PolicyDocument.matches(pattern: $0, action, caseInsensitive: true) }
         guard actionMatches != negatedActions else { return false }
-        let resourceMatches = resources.contains { PolicyDocument.matches(pattern: $0, resource) }
+        let resourceMatches = resources.contains { PolicyDocument.matchesResource(pattern: $0, resource) }
         return resourceMatches != negatedResources
     }
 }

@@ -1,4 +1,5 @@
 import Shoal
+import Synchronization
 
 /// Resource-based policies enforced on signed requests (`--auth sigv4`): each request is the IAM
 /// actions it performs on the resources it names (tables, indexes, streams), and each of those is
@@ -87,24 +88,28 @@ enum RequestAuthorization {
     }
 
     /// Throws AccessDeniedException unless `principal` may do every access.
-    static func check(_ accesses: [Access], principal: Principal, database: Database) throws(ProtocolError) {
+    static func check(_ accesses: [Access], principal: Principal, database: Database, policies: PolicyCache) throws(ProtocolError) {
         for access in accesses {
             guard let resource = access.resource else {
                 if !principal.isOwnAccount { throw denied(principal, access, explicit: false) }
                 continue
             }
-            let decision = decision(principal: principal, action: access.action, resource: resource, database: database)
+            let decision = decision(principal: principal, action: access.action, resource: resource, database: database, policies: policies)
             if decision == false { throw denied(principal, access, explicit: true) }
             if decision == nil && !principal.isOwnAccount { throw denied(principal, access, explicit: false) }
         }
     }
 
     /// What the policy attached to the resource's table (or stream) says; nil when it says nothing.
-    static func decision(principal: Principal, action: String, resource: String, database: Database) -> Bool? {
+    static func decision(principal: Principal, action: String, resource: String, database: Database, policies: PolicyCache) -> Bool? {
         guard let target = try? PolicyTarget(arn: PolicyDocument.tableArn(of: resource) + streamSuffix(resource)) else { return nil }
         let attached = database.attachedPolicies(tableName: target.tableName)
         let record = target.streamLabel.map { attached.streams[$0] } ?? attached.table
-        guard let record, let document = try? PolicyDocument(record.policy, ownerArn: resource) else { return nil }
+        guard let record else { return nil }
+        guard let document = policies.document(record.policy) else {
+            // A stored policy that no longer parses denies rather than allows.
+            return false
+        }
         return document.decision(principal: principal, action: action, resource: resource)
     }
 
@@ -120,5 +125,22 @@ enum RequestAuthorization {
             : access.resource == nil ? "because only the server's own account may" : "because no resource-based policy allows the \(access.action) action"
         return ProtocolError(type: ProtocolError.dynamoNamespace + "AccessDeniedException",
                              message: "User: \(principal.arn) is not authorized to perform: \(access.action)\(on) \(why)")
+    }
+}
+
+/// Parsed policies by their text (one per server), so a request does not parse its table's policy again (at most
+/// ``capacity`` kept; the cache empties when full).
+final class PolicyCache: Sendable {
+    static let capacity = 256
+    private let documents = Mutex<[String: PolicyDocument]>([:])
+
+    func document(_ text: String) -> PolicyDocument? {
+        if let cached = documents.withLock({ $0[text] }) { return cached }
+        guard let parsed = try? PolicyDocument(text, ownerArn: nil) else { return nil }
+        documents.withLock { documents in
+            if documents.count >= PolicyCache.capacity { documents.removeAll(keepingCapacity: true) }
+            documents[text] = parsed
+        }
+        return parsed
     }
 }
