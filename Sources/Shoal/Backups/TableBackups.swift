@@ -168,9 +168,7 @@ extension Database {
 
     /// DynamoDB's ListBackups: oldest first, `Limit` at a time.
     public func listBackups(_ request: ListBackupsRequest) throws(ShoalError) -> ListBackupsResponse {
-        if let limit = request.limit, !(1...100).contains(limit) {
-            throw .validation("1 validation error detected: Value '\(limit)' at 'limit' failed to satisfy constraint: Member must have value \(limit < 1 ? "greater than or equal to 1" : "less than or equal to 100")")
-        }
+        if let limit = request.limit { try ConstraintViolations.requireRange(limit, field: "limit", min: 1, max: 100) }
         let type = request.backupType ?? "USER"
         guard ["USER", "SYSTEM", "AWS_BACKUP", "ALL"].contains(type) else {
             throw .validation("1 validation error detected: Value '\(type)' at 'backupType' failed to satisfy constraint: Member must satisfy enum value set: [USER, SYSTEM, AWS_BACKUP, ALL]")

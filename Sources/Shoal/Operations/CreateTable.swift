@@ -95,6 +95,22 @@ public struct ConstraintViolations: Sendable {
         }
     }
 
+    /// The range of a number member (`limit`, `maxResults`, …).
+    public mutating func checkRange(_ value: Int, field: String, min: Int, max: Int) {
+        if value < min {
+            add("Value '\(value)' at '\(field)' failed to satisfy constraint: Member must have value greater than or equal to \(min)")
+        } else if value > max {
+            add("Value '\(value)' at '\(field)' failed to satisfy constraint: Member must have value less than or equal to \(max)")
+        }
+    }
+
+    /// Throws one ValidationException for `value` out of `min...max` (``checkRange(_:field:min:max:)``).
+    public static func requireRange(_ value: Int, field: String, min: Int, max: Int) throws(ShoalError) {
+        var violations = ConstraintViolations()
+        violations.checkRange(value, field: field, min: min, max: max)
+        try violations.throwIfAny()
+    }
+
     public func throwIfAny() throws(ShoalError) {
         guard !messages.isEmpty else { return }
         let count = messages.count == 1 ? "1 validation error detected" : "\(messages.count) validation errors detected"

@@ -17,9 +17,7 @@ extension Database {
     /// DynamoDB's ListTables: names in ascending order, at most `limit` (1…100, default 100) per page.
     public func listTables(_ request: ListTablesRequest = ListTablesRequest()) throws(ShoalError) -> ListTablesResponse {
         let limit = request.limit ?? 100
-        guard (1...100).contains(limit) else {
-            throw .validation("1 validation error detected: Value '\(limit)' at 'limit' failed to satisfy constraint: Member must have value \(limit < 1 ? "greater than or equal to 1" : "less than or equal to 100")")
-        }
+        try ConstraintViolations.requireRange(limit, field: "limit", min: 1, max: 100)
         var names = tableNames().sorted()
         if let start = request.exclusiveStartTableName {
             try TableNameRule.validate(start, field: "exclusiveStartTableName")

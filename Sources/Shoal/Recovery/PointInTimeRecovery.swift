@@ -56,9 +56,7 @@ extension Database {
             guard enabled else {
                 throw .validation("RecoveryPeriodInDays can only be specified when PointInTimeRecoveryEnabled is true")
             }
-            guard (1...35).contains(days) else {
-                throw .validation("1 validation error detected: Value '\(days)' at 'pointInTimeRecoverySpecification.recoveryPeriodInDays' failed to satisfy constraint: Member must have value \(days < 1 ? "greater than or equal to 1" : "less than or equal to 35")")
-            }
+            try ConstraintViolations.requireRange(days, field: "pointInTimeRecoverySpecification.recoveryPeriodInDays", min: 1, max: 35)
         }
         let name = Database.tableName(fromNameOrArn: tableName)
         guard let handle = lookup(name) else { throw ShoalError(.tableNotFoundException, "Table not found: \(name)") }

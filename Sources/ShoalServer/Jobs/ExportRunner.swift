@@ -53,10 +53,7 @@ struct ExportRunner {
         }
         let table = try database.describeTable(job.tableName).table
         let described = ResponseJSON.tableDescription(table, region: database.options.region)
-        let kept: Set<String> = ["TableName", "KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes", "LocalSecondaryIndexes", "BillingModeSummary"]
-        var recorded: JSONValue?
-        if case .object(let members) = described { recorded = .object(members.filter { kept.contains($0.0) }) }
-        _ = try writer.finish(tableArn: job.tableArn, tableID: job.tableID, tableDescription: recorded, summary: summary)
+        _ = try writer.finish(tableArn: job.tableArn, tableID: job.tableID, tableDescription: ExportWriter.recordedTable(described), summary: summary)
         return (writer.itemCount, writer.billedBytes, writer.manifestKey("manifest-summary.json", prefix: job.s3Prefix))
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Shoal
+import Synchronization
 
 /// Runs one import job: every object of the bucket under the key prefix, read line by line
 /// (gunzipped for `GZIP`), each line parsed as DynamoDB JSON (`{"Item":{…}}`) or CSV, checked
@@ -10,8 +11,6 @@ import Shoal
 struct ImportRunner {
     let jobs: TransferJobs
     let job: ImportJob
-    /// Items per bulk write.
-    static let batchSize = 4096
     /// The most error lines written to the log (the count goes on).
     static let loggedErrors = 10_000
 
@@ -51,7 +50,8 @@ struct ImportRunner {
         }
     }
 
-    /// Loads every object. - Returns: bytes and lines processed, items imported, errors.
+    /// Loads every object through the import loop `shoal import` uses (``TableImport/load``).
+    /// - Returns: bytes and lines processed, items imported, errors.
     static func load(_ database: Database, _ job: ImportJob, tableID: String, location: S3Location,
                      errorLog: String) async throws -> (Int, Int, Int, Int) {
         guard database.importingTableID(job.tableName, importArn: job.arn) == tableID else {
@@ -64,73 +64,34 @@ struct ImportRunner {
         }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: errorLog))
         defer { try? log.close() }
-        var (bytes, lines, imported, errors) = (0, 0, 0, 0)
-        func bad(_ key: String, _ line: Int, _ message: String) {
-            errors += 1
-            if errors <= loggedErrors { try? log.write(contentsOf: Data("\(key):\(line): \(message)\n".utf8)) }
+        let logged = ErrorLog(handle: log)
+        let writer = ImportBatcher(client: ImportingClient(database: database, tableID: tableID), table: job.tableName, keys: keys,
+                                   onError: .skip) { line in logged.write(line) }
+        let objects = location.objects()
+        let bytes = objects.reduce(0) { total, object in
+            total + (((try? FileManager.default.attributesOfItem(atPath: object.path))?[.size] as? Int) ?? 0)
         }
-        let delimiter = job.csvDelimiter.flatMap { $0.utf8.first } ?? 0x2C
-        var batch: [(item: Item, key: String, line: Int)] = []
-        var keysInBatch: Set<String> = []
-        func flush() async throws {
-            guard !batch.isEmpty else { return }
-            let refused = try await database.importItems(tableName: job.tableName, tableID: tableID, batch.map(\.item))
-            for failure in refused { bad(batch[failure.position].key, batch[failure.position].line, failure.error.message) }
-            imported += batch.count - refused.count
-            batch.removeAll(keepingCapacity: true)
-            keysInBatch.removeAll(keepingCapacity: true)
-        }
-        for object in location.objects() {
-            try Task.checkCancellation()
-            bytes += ((try? FileManager.default.attributesOfItem(atPath: object.path))?[.size] as? Int) ?? 0
-            let reader: LineReader
-            do {
-                reader = try LineReader(path: object.path)
-            } catch {
-                bad(object.key, 0, "cannot read the object: \(error)")
-                continue
-            }
-            var header = job.format == "CSV" ? job.csvHeaders : nil
-            while true {
-                let line: [UInt8]
-                do {
-                    guard let next = try reader.next() else { break }
-                    line = next
-                } catch {
-                    bad(object.key, reader.lineNumber + 1, "\(error)")
-                    break
-                }
-                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-                let parsed: Result<Item, TransferError>
-                if job.format == "CSV" {
-                    guard let columns = header else {
-                        header = CSV.fields(line, delimiter: delimiter).map { $0.trimmingCharacters(in: .whitespaces) }
-                        continue
-                    }
-                    parsed = Result { () throws(TransferError) -> Item in try CSV.item(line, header: columns, keys: keys, delimiter: delimiter) }
-                } else {
-                    parsed = Result { () throws(TransferError) -> Item in try DynamoDBJSONLine.item(line) }
-                }
-                lines += 1
-                switch parsed {
-                case .success(let item):
-                    if let problem = keys.problem(with: item) {
-                        bad(object.key, reader.lineNumber, problem)
-                    } else {
-                        // Two writes of one key in a batch: the earlier first.
-                        let identity = keys.identity(of: item)
-                        if keysInBatch.contains(identity) { try await flush() }
-                        batch.append((item, object.key, reader.lineNumber))
-                        keysInBatch.insert(identity)
-                        if batch.count >= batchSize { try await flush() }
-                    }
-                case .failure(let error):
-                    bad(object.key, reader.lineNumber, error.description)
-                }
-            }
-        }
-        try await flush()
+        let lines = try await TableImport.load(objects.map { (name: $0.key, path: $0.path, csv: job.format == "CSV") },
+                                               header: job.csvHeaders, delimiter: job.csvDelimiter.flatMap { $0.utf8.first } ?? 0x2C,
+                                               keys: keys, into: writer)
         try log.synchronize()
-        return (bytes, lines, imported, errors)
+        return (bytes, lines, writer.imported, writer.badCount)
+    }
+}
+
+/// The import's error log (DynamoDB's CloudWatch log group): one `key:line: reason` per bad line,
+/// the first ``ImportRunner/loggedErrors`` of them.
+final class ErrorLog: Sendable {
+    private let handle: FileHandle
+    private let written = Mutex(0)
+
+    init(handle: FileHandle) { self.handle = handle }
+
+    func write(_ line: TableImport.BadLine) {
+        let allowed = written.withLock { count in
+            count += 1
+            return count <= ImportRunner.loggedErrors
+        }
+        if allowed { try? handle.write(contentsOf: Data("\(line.file):\(line.line): \(line.message)\n".utf8)) }
     }
 }

@@ -46,26 +46,17 @@ struct ContributorInsightsOperations: Sendable {
     func list(_ r: RequestReader) throws(ProtocolError) -> JSONValue {
         let table = try r.string("TableName")
         let limit = try r.int("MaxResults") ?? 100
-        guard (1...100).contains(limit) else {
-            throw .validation("1 validation error detected: Value '\(limit)' at 'maxResults' failed to satisfy constraint: Member must have value \(limit < 1 ? "greater than or equal to 1" : "less than or equal to 100")")
-        }
-        var all = try engine { () throws(ShoalError) in try database.listContributorInsights(tableName: table) }
-        func marker(_ d: ContributorInsightsDescription) -> String { d.tableName + "\u{0}" + (d.indexName ?? "") }
-        if let token = try r.string("NextToken") {
-            guard let after = database.openJobListToken(token), let position = all.firstIndex(where: { marker($0) == after }) else {
-                throw .validation("Invalid NextToken")
-            }
-            all.removeFirst(position + 1)
-        }
-        let page = all.prefix(limit)
-        var members: [(String, JSONValue)] = [("ContributorInsightsSummaries", .array(page.map { d in
+        try engine { () throws(ShoalError) in try ConstraintViolations.requireRange(limit, field: "maxResults", min: 1, max: 100) }
+        let all = try engine { () throws(ShoalError) in try database.listContributorInsights(tableName: table) }
+        let page = try ListPage(all, limit: limit, token: try r.string("NextToken"), database: database) { $0.tableName + "\u{0}" + ($0.indexName ?? "") }
+        var members: [(String, JSONValue)] = [("ContributorInsightsSummaries", .array(page.entries.map { d in
             var summary: [(String, JSONValue)] = [("TableName", .string(d.tableName))]
             if let index = d.indexName { summary.append(("IndexName", .string(index))) }
             summary.append(("ContributorInsightsStatus", .string(d.status.rawValue)))
             if let mode = d.mode { summary.append(("ContributorInsightsMode", .string(mode.rawValue))) }
             return .object(summary)
         }))]
-        if all.count > limit, let last = page.last { members.append(("NextToken", .string(database.sealJobListToken(marker(last))))) }
+        if let next = page.nextToken { members.append(("NextToken", .string(next))) }
         return .object(members)
     }
 

@@ -47,8 +47,8 @@ struct ReplicationOperations: Sendable {
     }
 
     func listGlobalTables(_ r: RequestReader) throws(ProtocolError) -> JSONValue {
-        if let limit = try r.int("Limit"), limit < 1 || limit > 100 {
-            throw .validation("1 validation error detected: Value '\(limit)' at 'limit' failed to satisfy constraint: Member must have value \(limit < 1 ? "greater than or equal to 1" : "less than or equal to 100")")
+        if let limit = try r.int("Limit") {
+            try engine { () throws(ShoalError) in try ConstraintViolations.requireRange(limit, field: "limit", min: 1, max: 100) }
         }
         return .object([("GlobalTables", .array([]))])
     }

@@ -91,21 +91,13 @@ struct TransferOperations: Sendable {
         let jobs = try requireJobs()
         let tableArn = try r.string("TableArn")
         let limit = try r.int("MaxResults") ?? 25
-        guard (1...25).contains(limit) else {
-            throw .validation("1 validation error detected: Value '\(limit)' at 'maxResults' failed to satisfy constraint: Member must have value \(limit < 1 ? "greater than or equal to 1" : "less than or equal to 25")")
-        }
-        var list = jobs.exports.filter { tableArn == nil || $0.tableArn == tableArn }.sorted { ($0.startTime, $0.arn) < ($1.startTime, $1.arn) }
-        if let token = try r.string("NextToken") {
-            guard let after = database.openJobListToken(token), let position = list.firstIndex(where: { $0.arn == after }) else {
-                throw .validation("Invalid NextToken")
-            }
-            list.removeFirst(position + 1)
-        }
-        let page = Array(list.prefix(limit))
-        var members: [(String, JSONValue)] = [("ExportSummaries", .array(page.map { job in
+        try engine { () throws(ShoalError) in try ConstraintViolations.requireRange(limit, field: "maxResults", min: 1, max: 25) }
+        let list = jobs.exports.filter { tableArn == nil || $0.tableArn == tableArn }.sorted { ($0.startTime, $0.arn) < ($1.startTime, $1.arn) }
+        let page = try ListPage(list, limit: limit, token: try r.string("NextToken"), database: database) { $0.arn }
+        var members: [(String, JSONValue)] = [("ExportSummaries", .array(page.entries.map { job in
             .object([("ExportArn", .string(job.arn)), ("ExportStatus", .string(job.status.rawValue)), ("ExportType", .string(job.type))])
         }))]
-        if list.count > limit, let last = page.last { members.append(("NextToken", .string(database.sealJobListToken(last.arn)))) }
+        if let next = page.nextToken { members.append(("NextToken", .string(next))) }
         return .object(members)
     }
 
@@ -182,18 +174,10 @@ struct TransferOperations: Sendable {
         let jobs = try requireJobs()
         let tableArn = try r.string("TableArn")
         let limit = try r.int("PageSize") ?? 25
-        guard (1...25).contains(limit) else {
-            throw .validation("1 validation error detected: Value '\(limit)' at 'pageSize' failed to satisfy constraint: Member must have value \(limit < 1 ? "greater than or equal to 1" : "less than or equal to 25")")
-        }
-        var list = jobs.imports.filter { tableArn == nil || $0.tableArn == tableArn }.sorted { ($0.startTime, $0.arn) < ($1.startTime, $1.arn) }
-        if let token = try r.string("NextToken") {
-            guard let after = database.openJobListToken(token), let position = list.firstIndex(where: { $0.arn == after }) else {
-                throw .validation("Invalid NextToken")
-            }
-            list.removeFirst(position + 1)
-        }
-        let page = Array(list.prefix(limit))
-        var members: [(String, JSONValue)] = [("ImportSummaryList", .array(page.map { job in
+        try engine { () throws(ShoalError) in try ConstraintViolations.requireRange(limit, field: "pageSize", min: 1, max: 25) }
+        let list = jobs.imports.filter { tableArn == nil || $0.tableArn == tableArn }.sorted { ($0.startTime, $0.arn) < ($1.startTime, $1.arn) }
+        let page = try ListPage(list, limit: limit, token: try r.string("NextToken"), database: database) { $0.arn }
+        var members: [(String, JSONValue)] = [("ImportSummaryList", .array(page.entries.map { job in
             var summary: [(String, JSONValue)] = [
                 ("ImportArn", .string(job.arn)), ("ImportStatus", .string(job.status.rawValue)), ("TableArn", .string(job.tableArn)),
                 ("S3BucketSource", TransferJSON.bucketSource(job)), ("CloudWatchLogGroupArn", .string(TransferJSON.logGroup(job, region: database.options.region))),
@@ -202,7 +186,7 @@ struct TransferOperations: Sendable {
             if let end = job.endTime { summary.append(("EndTime", TransferJSON.time(end))) }
             return .object(summary)
         }))]
-        if list.count > limit, let last = page.last { members.append(("NextToken", .string(database.sealJobListToken(last.arn)))) }
+        if let next = page.nextToken { members.append(("NextToken", .string(next))) }
         return .object(members)
     }
 }

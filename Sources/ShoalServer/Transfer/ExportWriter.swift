@@ -137,6 +137,13 @@ final class ExportWriter {
 
     static let tableFile = "shoal-table.json"
 
+    /// What `shoal-table.json` keeps of a DescribeTable answer: what `shoal import --create-table` needs.
+    static func recordedTable(_ described: JSONValue) -> JSONValue? {
+        let kept: Set<String> = ["TableName", "KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes", "LocalSecondaryIndexes", "BillingModeSummary"]
+        guard case .object(let members) = described else { return nil }
+        return .object(members.filter { kept.contains($0.0) })
+    }
+
     /// The S3 key of one of this export's files (under the prefix, when there is one).
     func manifestKey(_ name: String, prefix: String?) -> String { prefixed("AWSDynamoDB/\(exportID)/" + name, prefix) }
 

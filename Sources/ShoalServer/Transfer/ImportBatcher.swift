@@ -32,6 +32,21 @@ struct LocalClient: TransferClient {
     }
 }
 
+/// The table an ImportTable job loads (CREATING meanwhile), through the engine's import writes.
+struct ImportingClient: TransferClient {
+    let database: Database
+    let tableID: String
+    var batchSize: Int { 4096 }
+
+    func call(_ operation: String, _ body: JSONValue) async throws -> JSONValue {
+        throw TransferError("an import job writes items only")
+    }
+
+    func put(table: String, items: [Item], stopAtFirstFailure: Bool) async throws -> [(position: Int, message: String)] {
+        try await database.importItems(tableName: table, tableID: tableID, items).map { ($0.position, $0.error.message) }
+    }
+}
+
 extension DynamoDBClient: TransferClient {
     var batchSize: Int { 25 }
 
@@ -74,8 +89,11 @@ final class ImportBatcher {
     private var batch: [(item: Item, file: String, line: Int)] = []
     private var keysInBatch: Set<String> = []
     private(set) var imported = 0
+    /// The bad lines (the first ``keptBadLines``; ``badCount`` counts them all).
     private(set) var badLines: [TableImport.BadLine] = []
+    private(set) var badCount = 0
     private(set) var stopped = false
+    static let keptBadLines = 10_000
 
     init(client: any TransferClient, table: String, keys: TableKeys, onError: TableImport.OnError,
          report: (@Sendable (TableImport.BadLine) -> Void)?) {
@@ -101,14 +119,19 @@ final class ImportBatcher {
     func bad(_ line: TableImport.BadLine) async throws -> Bool {
         // Stopping: the lines before this one are written first (unless one of them stops it earlier).
         if onError == .stop, try await flushStopping(wait: true) { return true }
-        badLines.append(line)
-        report?(line)
+        keep(line)
         guard onError == .stop else { return false }
         stopped = true
         return true
     }
 
     func flush() async throws { _ = try await flushStopping(wait: true) }
+
+    private func keep(_ line: TableImport.BadLine) {
+        badCount += 1
+        if badLines.count < ImportBatcher.keptBadLines { badLines.append(line) }
+        report?(line)
+    }
 
     /// The batch being written while the next one is parsed: one at a time, in order.
     private var writing: (items: [(item: Item, file: String, line: Int)], task: Task<[(position: Int, message: String)], any Error>)?
@@ -134,9 +157,7 @@ final class ImportBatcher {
         let refused = try await task.value
         for failure in refused {
             let source = items[failure.position]
-            let line = TableImport.BadLine(file: source.file, line: source.line, message: failure.message)
-            badLines.append(line)
-            report?(line)
+            keep(TableImport.BadLine(file: source.file, line: source.line, message: failure.message))
         }
         if onError == .stop, let first = refused.first {
             imported += first.position

@@ -99,11 +99,8 @@ final class LayoutSink: ItemSink {
     }
 
     func finish(table: JSONValue) throws -> String {
-        let keys: Set<String> = ["TableName", "KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes", "LocalSecondaryIndexes", "BillingModeSummary"]
-        var kept: JSONValue?
-        if case .object(let members) = table { kept = .object(members.filter { keys.contains($0.0) }) }
-        return try writer.finish(tableArn: table.member("TableArn")?.stringValue ?? "",
-                                 tableID: table.member("TableId")?.stringValue ?? "", tableDescription: kept)
+        try writer.finish(tableArn: table.member("TableArn")?.stringValue ?? "",
+                          tableID: table.member("TableId")?.stringValue ?? "", tableDescription: ExportWriter.recordedTable(table))
     }
 }
 

@@ -63,48 +63,69 @@ public enum TableImport {
         guard !inputs.files.isEmpty else { throw TransferError("no data files found in \(options.source)") }
         let keys = try await prepareTable(client, options, recorded: inputs.recordedTable)
         let writer = ImportBatcher(client: client, table: options.table, keys: keys, onError: options.onError, report: report)
+        let files = inputs.files.map { (name: $0, path: $0, csv: options.format == .csv || (options.format == .auto && ImportInputs.isCSV($0))) }
+        _ = try await load(files, keys: keys, into: writer, progress: progress)
+        return Summary(imported: writer.imported, badLines: writer.badLines, stopped: writer.stopped)
+    }
+
+    /// Reads `files` line by line (gunzipped or zstd-decompressed as their first bytes say),
+    /// parses each line as DynamoDB JSON or CSV, checks its key and hands it to `writer`, which
+    /// writes in batches and keeps the bad lines (``BadLine`` names the file by `name`). This is
+    /// the one reading loop of `shoal import` and of ImportTable's jobs.
+    /// - Parameters:
+    ///   - header: CSV columns for every file (their first lines are data then); nil: each file's first line.
+    ///   - delimiter: CSV's field separator.
+    /// - Returns: the data lines read (blank lines and CSV headers aside).
+    static func load(_ files: [(name: String, path: String, csv: Bool)], header fixed: [String]? = nil, delimiter: UInt8 = 0x2C,
+                     keys: TableKeys, into writer: ImportBatcher, progress: (@Sendable (Int) -> Void)? = nil) async throws -> Int {
         var lines = 0
-        outer: for file in inputs.files {
-            let csv = options.format == .csv || (options.format == .auto && ImportInputs.isCSV(file))
-            let reader = try LineReader(path: file)
-            var header: [String]?
+        outer: for file in files {
+            try Task.checkCancellation()
+            let reader: LineReader
+            do {
+                reader = try LineReader(path: file.path)
+            } catch {
+                if try await writer.bad(BadLine(file: file.name, line: 0, message: "cannot read it: \(error)")) { break outer }
+                continue
+            }
+            var header = file.csv ? fixed : nil
             while true {
                 let line: [UInt8]
                 do {
                     guard let next = try reader.next() else { break }
                     line = next
                 } catch {
-                    if try await writer.bad(BadLine(file: file, line: reader.lineNumber + 1, message: "\(error)")) { break outer }
+                    if try await writer.bad(BadLine(file: file.name, line: reader.lineNumber + 1, message: "\(error)")) { break outer }
                     break
                 }
-                lines += 1
-                if lines % 10_000 == 0 { progress?(lines) }
-                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
                 let parsed: Result<Item, TransferError>
-                if csv {
+                if file.csv {
                     guard let columns = header else {
-                        header = CSV.fields(line).map { $0.trimmingCharacters(in: .whitespaces) }
+                        header = CSV.fields(line, delimiter: delimiter).map { $0.trimmingCharacters(in: .whitespaces) }
                         continue
                     }
-                    parsed = Result { () throws(TransferError) -> Item in try CSV.item(line, header: columns, keys: keys) }
+                    parsed = Result { () throws(TransferError) -> Item in try CSV.item(line, header: columns, keys: keys, delimiter: delimiter) }
                 } else {
                     parsed = Result { () throws(TransferError) -> Item in try DynamoDBJSONLine.item(line) }
                 }
+                lines += 1
+                if lines % 10_000 == 0 { progress?(lines) }
                 switch parsed {
                 case .success(let item):
                     if let problem = keys.problem(with: item) {
-                        if try await writer.bad(BadLine(file: file, line: reader.lineNumber, message: problem)) { break outer }
-                    } else if try await writer.add(item, file: file, line: reader.lineNumber) {
+                        if try await writer.bad(BadLine(file: file.name, line: reader.lineNumber, message: problem)) { break outer }
+                    } else if try await writer.add(item, file: file.name, line: reader.lineNumber) {
                         break outer
                     }
                 case .failure(let error):
-                    if try await writer.bad(BadLine(file: file, line: reader.lineNumber, message: error.description)) { break outer }
+                    if try await writer.bad(BadLine(file: file.name, line: reader.lineNumber, message: error.description)) { break outer }
                 }
             }
         }
         try await writer.flush()
         progress?(lines)
-        return Summary(imported: writer.imported, badLines: writer.badLines, stopped: writer.stopped)
+        return lines
     }
 
     /// Finds the table's key schema, creating the table first when asked.
