@@ -158,12 +158,7 @@ final class AcknowledgedWrites: Sendable {
         let dir = TemporaryDirectory()
         var first: Database? = try BackupTests.open(dir, shards: 2)
         _ = try await BackupTests.plantInterruptedRestore(first!)
-        first!.close()
-        // LMDB forbids two handles on one environment in a process: the first database must be
-        // gone (its background tasks finished) before the directory is opened again.
-        weak let closed = first
-        first = nil
-        #expect(try await eventually { closed == nil })
+        try await closeAndRelease(&first)
         let db = try BackupTests.open(dir, shards: 2)
         defer { db.close() }
         #expect(try await eventually { try db.describeTable("Dst").table.tableStatus == .active })

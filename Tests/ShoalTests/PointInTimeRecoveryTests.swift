@@ -214,10 +214,7 @@ import Testing
                                           restoredAt: instant.timeIntervalSince1970, inProgress: true,
                                           sourceTableName: "Src", sourceTableID: first!.lookup("Src")!.definition.id)
         _ = try await first!.insertTable(definition)
-        first!.close()
-        weak let closed = first
-        first = nil
-        #expect(try await eventually { closed == nil })
+        try await closeAndRelease(&first)
         let db = try BackupTests.open(dir, shards: 2)
         defer { db.close() }
         #expect(try await eventually { try db.describeTable("Dst").table.tableStatus == .active })
@@ -252,10 +249,7 @@ import Testing
         _ = try await first!.updateContinuousBackups(tableName: "Src", enabled: true)
         for i in 0..<100 { try await first!.table("Src").put(["pk": .s("k\(i)")]) }
         let enabledAt = try first!.describeContinuousBackups(tableName: "Src").pointInTimeRecoveryDescription.earliestRestorableDateTime!
-        first!.close()
-        weak let closed = first
-        first = nil
-        #expect(try await eventually { closed == nil })
+        try await closeAndRelease(&first)
         let reshardedAt = Date()
         _ = try await Reshard.run(at: dir.path, shardCount: 3, durability: .noSync)
         let db = try BackupTests.open(dir, shards: 3)

@@ -74,6 +74,16 @@ func makeDatabase(shards: Int = 4, durability: Durability = .noSync) throws -> (
     return (db, dir)
 }
 
+/// Closes `database` and waits until it is gone: LMDB forbids two handles on one environment in
+/// a process, so the first must be released (its background tasks finished) before the
+/// directory is opened again.
+func closeAndRelease(_ database: inout Shoal.Database?, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    database?.close()
+    weak let closed = database
+    database = nil
+    #expect(try await eventually { closed == nil }, sourceLocation: sourceLocation)
+}
+
 /// Expects `body` to throw a ``ShoalError`` of `kind` whose message is `message`.
 func expectError(_ kind: ShoalError.Kind, _ message: String, sourceLocation: SourceLocation = #_sourceLocation,
                  _ body: () async throws -> Void) async {
