@@ -100,6 +100,8 @@ public final class Database: Sendable {
     let jobs: BackgroundJobs
     /// The heavy-hitter sketches of contributor insights (memory only).
     let insights = ContributorInsightsService()
+    /// The folder `close()` removes: an in-memory database's (see ``open(inMemory:)``).
+    let temporaryFolder = Mutex<String?>(nil)
 
     /// Opens the data directory at `path`, creating it (with `options.shardCount` shards) if needed,
     /// or, with `options.readOnly`, opens an existing one without changing it.
@@ -235,6 +237,9 @@ public final class Database: Sendable {
         for shard in shards { shard.environment.close() }
         catalog.environment.close()
         directoryLock?.release()
+        if let folder = temporaryFolder.withLock({ folder in defer { folder = nil }; return folder }) {
+            try? FileManager.default.removeItem(atPath: folder)
+        }
     }
 
     /// Stops every mapping after its batch in flight, cancels the background jobs and waits for

@@ -26,8 +26,11 @@ enum AuthOption: String, ExpressibleByArgument, CaseIterable {
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Serve DynamoDB's HTTP JSON protocol (boto3, the AWS CLI and the AWS SDKs work unchanged).")
 
-    @Option(help: "Data directory (created on first run).")
-    var data = "./shoal-data"
+    @Option(help: "Data directory (created on first run; default ./shoal-data).")
+    var data: String?
+
+    @Flag(help: "Serve a new, empty database from a temporary folder in memory (/dev/shm where there is one), without syncing, removed on exit: for tests.")
+    var inMemory = false
 
     @Option(help: "Address to listen on.")
     var host = "127.0.0.1"
@@ -84,6 +87,7 @@ struct Serve: AsyncParsableCommand {
     var logLevel: Logger.Level = .info
 
     func validate() throws {
+        if inMemory && data != nil { throw ValidationError("--in-memory and --data exclude each other") }
         if auth == .sigv4 && credentials == nil {
             throw ValidationError("--auth sigv4 needs --credentials FILE")
         }
@@ -127,6 +131,7 @@ struct Serve: AsyncParsableCommand {
             authentication = .none
         }
         var options = DatabaseOptions(shardCount: shards, durability: durability == .sync ? .sync : .noSync)
+        if inMemory { options.durability = .noSync }
         options.streamRetention = .milliseconds(Int64(streamRetention * 1000))
         options.timeToLivePeriod = .milliseconds(Int64(ttlPeriod * 1000))
         // Crash-recovery tests only: die at one step of committing a transaction spanning shards.
@@ -138,8 +143,14 @@ struct Serve: AsyncParsableCommand {
         options.metricsFactory = metrics.factory
         options.logger = logger
         let database: Database
+        var data = self.data ?? "./shoal-data"
         do {
-            database = try Database.open(at: data, options: options)
+            if inMemory {
+                database = try Database.open(inMemory: options)
+                data = database.path
+            } else {
+                database = try Database.open(at: data, options: options)
+            }
         } catch let error as ShoalError {
             // The engine names the state; the commands that settle it are this program's.
             if let pending = Reshard.interrupted(at: data) {
@@ -170,7 +181,7 @@ struct Serve: AsyncParsableCommand {
                 throw ValidationError("\(triggers ?? ""): \(error)")
             }
         }
-        logger.info("Shoal serving \(data) on http://\(host):\(port) (\(database.shardCount) shards, \(durability.rawValue), auth \(auth.rawValue))")
+        logger.info("Shoal serving \(data)\(inMemory ? " (in memory, removed on exit)" : "") on http://\(host):\(port) (\(database.shardCount) shards, \(inMemory ? "nosync" : durability.rawValue), auth \(auth.rawValue))")
         var configuration = ServerConfiguration(host: host, port: port, authentication: authentication)
         configuration.allowedHosts = Serve.list(allowedHosts)
         configuration.principals = principals

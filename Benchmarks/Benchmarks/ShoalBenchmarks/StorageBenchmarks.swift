@@ -273,6 +273,7 @@ let benchmarks: @Sendable () -> Void = {
     registerOperationsBenchmarks()
     registerRecoveryBenchmarks()
     registerTransferJobBenchmarks()
+    registerStartupBenchmarks()
 }
 
 func report(_ benchmark: Benchmark, count: Int, shoal: Duration, raw: Duration, grdb: Duration?, grdbDecoded: Duration? = nil) {

@@ -162,6 +162,8 @@ public final class DatabaseLifecycle: Sendable {
             if precopy != nil { database.finishPrecopy(&precopy!) }
             return (.success(database), .failure(error))
         }
+        // An in-memory database's folder outlives this instance: the reopened one removes it.
+        let temporaryFolder = database.handOverTemporaryFolder()
         await database.shutdown()
         if precopy != nil { database.finishPrecopy(&precopy!) }
         var result: Result<ReshardReport, ShoalError>
@@ -177,6 +179,7 @@ public final class DatabaseLifecycle: Sendable {
         }
         do {
             let reopened = try await reopen(database)
+            reopened.adoptTemporaryFolder(temporaryFolder)
             // Held from when the requests in flight had finished until the directory was open again.
             if case .success(var done) = result {
                 done.paused = ContinuousClock.now - held
@@ -185,6 +188,7 @@ public final class DatabaseLifecycle: Sendable {
             }
             return (.success(reopened), result)
         } catch {
+            if let temporaryFolder { try? FileManager.default.removeItem(atPath: temporaryFolder) }
             let unavailable = ShoalError.internalError("The data directory \(path) could not be opened again after resharding: \(error)")
             return (.failure(unavailable), .failure(unavailable))
         }
