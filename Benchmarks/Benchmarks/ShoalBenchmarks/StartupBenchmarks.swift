@@ -1,5 +1,8 @@
 import Benchmark
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Shoal
 
 extension BenchmarkMetric {
