@@ -100,6 +100,8 @@ public final class Database: Sendable {
     let jobs: BackgroundJobs
     /// The heavy-hitter sketches of contributor insights (memory only).
     let insights = ContributorInsightsService()
+    /// Faults a test injected (see ``injectFault(_:)``).
+    let faults = FaultRegistry()
     /// The folder `close()` removes: an in-memory database's (see ``open(inMemory:)``).
     let temporaryFolder = Mutex<String?>(nil)
 

@@ -13,6 +13,9 @@ public struct ShoalError: Error, Sendable, Equatable, CustomStringConvertible {
         case transactionInProgress = "TransactionInProgressException"
         case idempotentParameterMismatch = "IdempotentParameterMismatchException"
         case limitExceeded = "LimitExceededException"
+        case provisionedThroughputExceeded = "ProvisionedThroughputExceededException"
+        case throttling = "ThrottlingException"
+        case requestLimitExceeded = "RequestLimitExceeded"
         case itemCollectionSizeLimitExceeded = "ItemCollectionSizeLimitExceededException"
         /// A PartiQL INSERT of a key that is already there.
         case duplicateItem = "DuplicateItemException"

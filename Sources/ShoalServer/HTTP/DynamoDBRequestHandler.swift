@@ -126,6 +126,12 @@ struct DynamoDBRequestHandler: Sendable {
         if operation == "DescribeBackgroundJobs" {
             return try await host.withDatabase { (database, _) throws(ProtocolError) in AdminOperations.describeBackgroundJobs(database) }
         }
+        if operation == "InjectFault" || operation == "ClearFaults" {
+            let reader = try RequestReader(json)
+            return try await host.withDatabase { (database, _) throws(ProtocolError) in
+                operation == "ClearFaults" ? InjectedFaults.clear(database) : try InjectedFaults.inject(reader, database)
+            }
+        }
         if operation == "GetContributorInsightsReport" {
             let reader = try RequestReader(json)
             return try await host.withDatabase { (database, _) throws(ProtocolError) in try ContributorInsightsOperations(database: database).report(reader) }

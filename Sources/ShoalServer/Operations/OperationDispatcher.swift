@@ -57,7 +57,7 @@ struct OperationDispatcher: Sendable {
 
     static let streamsSupported: Set<String> = ["ListStreams", "DescribeStream", "GetShardIterator", "GetRecords"]
     static let adminSupported: Set<String> = ["BackupDataDirectory", "ReshardDataDirectory", "DescribeReshard", "DescribeBackgroundJobs",
-                                              "GetContributorInsightsReport"]
+                                              "GetContributorInsightsReport", "InjectFault", "ClearFaults"]
 
     static let supported: Set<String> = [
         "CreateTable", "DeleteTable", "DescribeTable", "ListTables", "UpdateTable",
@@ -75,6 +75,7 @@ struct OperationDispatcher: Sendable {
     ]
 
     func dispatch(_ operation: String, body: JSONValue, context: OperationContext) async throws(ProtocolError) -> JSONValue {
+        try await InjectedFaults.apply(database, operation: operation, body: body, region: context.region)
         let response = try await route(operation, body: body, context: context)
         ContributorRecording.record(database, operation: operation, body: body, response: response)
         return response
