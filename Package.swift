@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "LMDB", targets: ["LMDB"]),
         .library(name: "Zlib", targets: ["Zlib"]),
         .library(name: "ShoalServer", targets: ["ShoalServer"]),
+        .library(name: "ShoalTesting", targets: ["ShoalTesting"]),
         .executable(name: "shoal", targets: ["shoal"]),
     ],
     dependencies: [
@@ -56,6 +57,14 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ]
         ),
+        .target(
+            name: "ShoalTesting",
+            dependencies: [
+                "Shoal", "ShoalServer",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "shoal",
             dependencies: [
@@ -76,7 +85,7 @@ let package = Package(
         ),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
         .testTarget(name: "ShoalTests", dependencies: ["Shoal", "LMDB", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "ShoalServerTests", dependencies: ["ShoalServer", "Zlib"]),
+        .testTarget(name: "ShoalServerTests", dependencies: ["ShoalServer", "Zlib", "ShoalTesting"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -23,8 +23,10 @@ public enum ShoalHTTPServer {
     }
 
     /// Builds the application serving the host's database (which an online reshard may swap).
+    /// `onListening`: told the port the server listens on once it does (port 0 picks a free one).
     public static func application(host: DatabaseHost, configuration: ServerConfiguration, logger: Logger,
-                                   metrics: ServerMetrics = ServerMetrics()) -> some ApplicationProtocol {
+                                   metrics: ServerMetrics = ServerMetrics(),
+                                   onListening: (@Sendable (Int) async -> Void)? = nil) -> some ApplicationProtocol {
         let handler = DynamoDBRequestHandler(host: host, configuration: configuration, metrics: metrics)
         let router = Router()
         let metricsVerifier = configuration.metricsSigned ? configuration.verifier(service: "dynamodb") : nil
@@ -68,6 +70,7 @@ public enum ShoalHTTPServer {
                                                                                                  bodyTimeout: configuration.bodyTimeout)],
                                                 idleTimeout: .seconds(300), httpDecoderConfiguration: decoder)),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Shoal"),
+            onServerRunning: { channel in await onListening?(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
     }
 }

@@ -1,0 +1,63 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Shoal
+import ShoalServer
+import Synchronization
+
+/// A Shoal server for a test: an in-memory database served on a free loopback port in this
+/// process, for code under test that talks DynamoDB's protocol (an AWS SDK pointed at
+/// `endpoint`), while the test reads and writes the same data through `database`.
+public struct ShoalTestServer: Sendable {
+    /// `http://127.0.0.1:PORT`.
+    public let endpoint: String
+    public let port: Int
+    public let database: Database
+}
+
+/// Runs `body` with a Shoal server on a free loopback port over a new in-memory database, then
+/// stops the server and removes the database, whatever `body` does:
+///
+/// ```swift
+/// try await withShoalServer { server in
+///     // point an AWS SDK at server.endpoint; check through server.database
+/// }
+/// ```
+/// - Parameters:
+///   - options: the database's options (durability is always `nosync`).
+///   - configuration: changes to the server's configuration (its host and port are set here).
+public func withShoalServer<T: Sendable>(options: DatabaseOptions = DatabaseOptions(shardCount: 2),
+                                         configuration change: (inout ServerConfiguration) -> Void = { _ in },
+                                         _ body: (ShoalTestServer) async throws -> T) async throws -> T {
+    let database = try Database.open(inMemory: options)
+    var configuration = ServerConfiguration(host: "127.0.0.1", port: 0, authentication: .none)
+    change(&configuration)
+    configuration.host = "127.0.0.1"
+    configuration.port = 0
+    var logger = Logger(label: "shoal.testing")
+    logger.logLevel = .warning
+    let listening = AsyncStream.makeStream(of: Int.self)
+    let app = ShoalHTTPServer.application(host: DatabaseHost(database), configuration: configuration, logger: logger) { port in
+        listening.continuation.yield(port)
+        listening.continuation.finish()
+    }
+    let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+    let running = Task { try await group.run() }
+    var ports = listening.stream.makeAsyncIterator()
+    guard let port = await ports.next() else {
+        running.cancel()
+        await database.shutdown()
+        throw ShoalError.internalError("The test server did not start: \(String(describing: await running.result))")
+    }
+    let server = ShoalTestServer(endpoint: "http://127.0.0.1:\(port)", port: port, database: database)
+    let result: Result<T, any Error>
+    do {
+        result = .success(try await body(server))
+    } catch {
+        result = .failure(error)
+    }
+    await group.triggerGracefulShutdown()
+    _ = await running.result
+    await database.shutdown()
+    return try result.get()
+}
