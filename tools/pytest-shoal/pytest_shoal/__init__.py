@@ -1,0 +1,1 @@
+"""pytest fixtures for Shoal: see pytest_shoal.plugin."""
