@@ -43,6 +43,12 @@ public func withShoalServer<T: Sendable>(options: DatabaseOptions = DatabaseOpti
     }
     let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
     let running = Task { try await group.run() }
+    // A server that stops before it listens (a bind failure) ends the wait for its port.
+    let watcher = Task {
+        _ = await running.result
+        listening.continuation.finish()
+    }
+    defer { watcher.cancel() }
     var ports = listening.stream.makeAsyncIterator()
     guard let port = await ports.next() else {
         running.cancel()
