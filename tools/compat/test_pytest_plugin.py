@@ -1,6 +1,7 @@
 """The pytest plugin (tools/pytest-shoal) installed from the repository and run on its example
 suite: 200 tests that must each start from an empty server, and a fault reaching boto3."""
 import os
+import shutil
 import subprocess
 import sys
 
@@ -8,7 +9,9 @@ from conftest import ROOT, shoal_binary
 
 
 def test_the_plugin_installs_and_isolates_200_tests(tmp_path):
-    plugin = os.path.join(ROOT, "tools", "pytest-shoal")
+    # A copy: building it leaves build/ and *.egg-info beside the sources, which stay clean.
+    plugin = str(tmp_path / "pytest-shoal")
+    shutil.copytree(os.path.join(ROOT, "tools", "pytest-shoal"), plugin)
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-build-isolation", "--no-deps", "--target", str(target), plugin],
                    check=True, capture_output=True, timeout=300)

@@ -1,1 +1,0 @@
-"""pytest fixtures for Shoal: see pytest_shoal.plugin."""
