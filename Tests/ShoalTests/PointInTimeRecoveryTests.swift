@@ -183,6 +183,18 @@ import Testing
         #expect(try PointInTimeRecoveryTests.logEntries(db, "Tbl") == 0)
     }
 
+    /// Enabled this very instant, the window is never empty: its latest end is not a rounding step
+    /// before its earliest (a Date and its seconds since 1970 round differently).
+    @Test func aWindowOpenedNowIsNeverEmpty() {
+        var generator = SeededGenerator(seed: 3)
+        for _ in 0..<10_000 {
+            let now = Date(timeIntervalSinceReferenceDate: Double(generator.next() % 1_000_000_000_000) / 1_000_000 + 700_000_000)
+            let state = PointInTimeRecoveryState(logID: "x", since: now.timeIntervalSince1970, recoveryPeriodInDays: 35)
+            let window = state.window(now: now)
+            #expect(window.earliest <= window.latest)
+        }
+    }
+
     /// Retention deletes the entries older than the recovery period, and no others.
     @Test func retentionTrimsToTheRecoveryPeriod() async throws {
         let (db, dir) = try makeDatabase(shards: 2)

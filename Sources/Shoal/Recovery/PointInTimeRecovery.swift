@@ -10,9 +10,13 @@ struct PointInTimeRecoveryState: Sendable, Codable, Equatable {
     /// 1 to 35.
     var recoveryPeriodInDays: Int
 
-    /// The earliest instant a restore can reach at `now`.
-    func earliest(now: Date) -> Date {
-        Date(timeIntervalSince1970: max(since, now.timeIntervalSince1970 - Double(recoveryPeriodInDays) * 86_400))
+    /// The span a restore can reach at `now`: from the earliest restorable instant to now. Both
+    /// ends come from seconds since 1970 (as `since` is kept), so the latest is never a rounding
+    /// step before the earliest when recovery was enabled this very instant.
+    func window(now: Date) -> (earliest: Date, latest: Date) {
+        let seconds = now.timeIntervalSince1970
+        let earliest = max(since, seconds - Double(recoveryPeriodInDays) * 86_400)
+        return (Date(timeIntervalSince1970: earliest), Date(timeIntervalSince1970: max(seconds, earliest)))
     }
 }
 
@@ -81,9 +85,10 @@ extension Database {
 
     static func continuousBackups(_ state: PointInTimeRecoveryState?, now: Date) -> ContinuousBackupsDescription {
         guard let state else { return ContinuousBackupsDescription(pointInTimeRecoveryDescription: .init(status: .disabled)) }
+        let window = state.window(now: now)
         return ContinuousBackupsDescription(pointInTimeRecoveryDescription: PointInTimeRecoveryDescription(
             status: .enabled, recoveryPeriodInDays: state.recoveryPeriodInDays,
-            earliestRestorableDateTime: state.earliest(now: now), latestRestorableDateTime: now))
+            earliestRestorableDateTime: window.earliest, latestRestorableDateTime: window.latest))
     }
 }
 
@@ -104,7 +109,7 @@ extension Database {
     func trimRecoveryLogs(now: Date) async {
         for name in tableNames() {
             guard let handle = lookup(name), let state = handle.definition.pointInTimeRecovery else { continue }
-            let cutoff = RecoveryLog.micros(state.earliest(now: now))
+            let cutoff = RecoveryLog.micros(state.window(now: now).earliest)
             for (index, storage) in handle.storages.enumerated() {
                 guard let log = storage.recoveryLog else { continue }
                 while true {

@@ -59,8 +59,7 @@ extension Database {
         guard let recovery = handle.definition.pointInTimeRecovery else {
             throw ShoalError(.pointInTimeRecoveryUnavailable, "Point in time recovery is not enabled for table '\(name)'")
         }
-        let now = Date()
-        return (recovery.earliest(now: now), now)
+        return recovery.window(now: Date())
     }
 
     /// Every item of a table as it was at `instant` (which its recovery window must cover), from

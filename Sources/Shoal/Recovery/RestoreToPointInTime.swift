@@ -58,11 +58,10 @@ extension Database {
         guard let recovery = source.definition.pointInTimeRecovery else {
             throw ShoalError(.pointInTimeRecoveryUnavailable, "Point in time recovery is not enabled for table '\(sourceName)'")
         }
-        let now = Date()
-        let instant = latest ? now : request.restoreDateTime!
-        let earliest = recovery.earliest(now: now)
-        guard instant >= earliest, instant <= now else {
-            throw ShoalError(.invalidRestoreTime, "Invalid RestoreDateTime \(Database.iso8601(instant)): it must be between EarliestRestorableDateTime \(Database.iso8601(earliest)) and LatestRestorableDateTime \(Database.iso8601(now))")
+        let window = recovery.window(now: Date())
+        let instant = latest ? window.latest : request.restoreDateTime!
+        guard instant >= window.earliest, instant <= window.latest else {
+            throw ShoalError(.invalidRestoreTime, "Invalid RestoreDateTime \(Database.iso8601(instant)): it must be between EarliestRestorableDateTime \(Database.iso8601(window.earliest)) and LatestRestorableDateTime \(Database.iso8601(window.latest))")
         }
         guard lookup(request.targetTableName) == nil else {
             throw ShoalError(.tableAlreadyExists, "Table already exists: \(request.targetTableName)")
@@ -110,7 +109,7 @@ extension Database {
         }
         let instant = Date(timeIntervalSince1970: restore.restoredAt)
         guard let source = lookup(sourceName), source.definition.id == restore.sourceTableID,
-              let recovery = source.definition.pointInTimeRecovery, recovery.earliest(now: Date()) <= instant else {
+              let recovery = source.definition.pointInTimeRecovery, recovery.window(now: Date()).earliest <= instant else {
             throw BackgroundJobs.PermanentFailure(underlying: ShoalError(
                 .pointInTimeRecoveryUnavailable, "Table \(sourceName) no longer has point-in-time recovery covering \(Database.iso8601(instant))"))
         }
