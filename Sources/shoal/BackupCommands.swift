@@ -74,8 +74,10 @@ struct Backup: AsyncParsableCommand {
         }
         guard let database else { throw ValidationError("no server found for \(data)") }
         defer { database.close() }
-        let result = try await database.backUpDirectory(to: destination) { progress in
-            bar.update(done: progress.done, total: progress.total)
+        let result = try await interrupt.run {
+            try await database.backUpDirectory(to: destination) { progress in
+                bar.update(done: progress.done, total: progress.total)
+            }
         }
         bar.finish(done: result.bytes, note: " → \(destination) (\(result.shardCount) shards)")
     }

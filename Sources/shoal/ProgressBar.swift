@@ -89,18 +89,29 @@ extension Duration {
 }
 
 /// Runs `cleanup` and exits with status 130 on Ctrl-C (SIGINT) or SIGTERM, so an interrupted
-/// command leaves nothing that looks complete.
+/// command leaves nothing that looks complete. Work started with ``run(_:)`` is cancelled and
+/// awaited (up to ten seconds) before `cleanup` runs: removing a folder while the work still
+/// writes into it could leave a file it created after the removal listed the folder.
 final class InterruptHandler: @unchecked Sendable {
     // @unchecked: `sources` is set once in init; DispatchSource's methods are thread-safe.
     private let sources: [any DispatchSourceSignal]
+    private let state = InterruptState()
 
     init(_ cleanup: @escaping @Sendable () -> Void) {
         var sources: [any DispatchSourceSignal] = []
+        let state = self.state
         for signalNumber in [SIGINT, SIGTERM] {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler {
+                guard !state.interrupted.exchange(true, ordering: .sequentiallyConsistent) else { return }
                 FileHandle.standardError.write(Data("\ninterrupted\n".utf8))
+                if let running = state.work.withLock({ $0 }) {
+                    running.stop()
+                    let stopped = DispatchSemaphore(value: 0)
+                    Task { await running.ended.value; stopped.signal() }
+                    _ = stopped.wait(timeout: .now() + .seconds(10))
+                }
                 cleanup()
                 exit(130)
             }
@@ -110,12 +121,34 @@ final class InterruptHandler: @unchecked Sendable {
         self.sources = sources
     }
 
+    /// Runs `body` as the work an interrupt cancels and waits for before cleaning up.
+    func run<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let task = Task { try await body() }
+        state.work.withLock { $0 = (stop: { task.cancel() }, ended: Task { _ = await task.result }) }
+        let result = await withTaskCancellationHandler {
+            await task.result
+        } onCancel: {
+            task.cancel()
+        }
+        // Work an interrupt stopped ends in the handler's exit(130), never in this error.
+        while state.interrupted.load(ordering: .sequentiallyConsistent) {
+            try? await Task.sleep(for: .seconds(1))
+        }
+        return try result.get()
+    }
+
     /// Restores the default handling.
     func cancel() {
         for source in sources { source.cancel() }
         signal(SIGINT, SIG_DFL)
         signal(SIGTERM, SIG_DFL)
     }
+}
+
+private final class InterruptState: Sendable {
+    /// How to stop the running work, and a task that ends when it has.
+    let work = Mutex<(stop: @Sendable () -> Void, ended: Task<Void, Never>)?>(nil)
+    let interrupted = Atomic<Bool>(false)
 }
 
 /// What an interrupted command may remove of its output: only what it created. A destination that

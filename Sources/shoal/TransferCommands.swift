@@ -50,8 +50,11 @@ struct Export: AsyncParsableCommand {
         let output = OutputCleanup(to)
         let interrupt = InterruptHandler { output.remove() }
         defer { interrupt.cancel() }
-        let summary = try await TableExport.run(from: target, table: table, to: to, format: format) { count in
-            bar.update(done: count, total: nil)
+        let (table, to, format) = (table, to, format)
+        let summary = try await interrupt.run {
+            try await TableExport.run(from: target, table: table, to: to, format: format) { count in
+                bar.update(done: count, total: nil)
+            }
         }
         bar.finish(done: summary.items, note: " → \(summary.path)")
     }

@@ -46,11 +46,13 @@ public enum TableExport {
                 try database.forEachItem(tableName: table) { item in
                     try sink.add(item)
                     count += 1
+                    if count % 1_000 == 0 { try Task.checkCancellation() }
                     if count % 10_000 == 0 { progress?(count) }
                 }
             } else if let client {
                 var start: JSONValue?
                 repeat {
+                    try Task.checkCancellation()
                     var request: [(String, JSONValue)] = [("TableName", .string(table))]
                     if let start { request.append(("ExclusiveStartKey", start)) }
                     let page = try await client.call("Scan", .object(request))
