@@ -10,7 +10,12 @@ public final class Cursor {
     private var currentValue = MDB_val()
     private var positioned = false
 
+    private unowned let transaction: Transaction
+    private let database: Database
+
     init(transaction: Transaction, database: Database) throws {
+        self.transaction = transaction
+        self.database = database
         var cursor: OpaquePointer?
         try check(mdb_cursor_open(transaction.handle, database.id, &cursor), "open cursor")
         handle = cursor
@@ -96,6 +101,9 @@ public final class Cursor {
     /// Deletes the current entry (write transactions only).
     public func deleteCurrent() throws {
         guard let handle else { preconditionFailure("cursor used after its transaction closure") }
+        precondition(positioned, "cursor is not on an entry")
+        try transaction.recordBeforeCursorDelete(database, key: UnsafeRawBufferPointer(start: currentKey.mv_data, count: currentKey.mv_size),
+                                                 value: UnsafeRawBufferPointer(start: currentValue.mv_data, count: currentValue.mv_size))
         try check(mdb_cursor_del(handle, 0), "cursor delete")
         positioned = false
     }

@@ -1,4 +1,5 @@
 import CLMDB
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -21,6 +22,9 @@ public struct EnvironmentOptions: Sendable {
     public var createDirectory: Bool = true
     /// `MDB_RDONLY`: open an existing environment for reading only (write transactions fail).
     public var readOnly: Bool = false
+    /// Keep an undo journal of every write (see ``UndoJournal``), its next sequence number at
+    /// least this; nil keeps none. Ignored when `readOnly`.
+    public var undoJournal: UInt64?
 
     public init() {}
 }
@@ -75,6 +79,10 @@ public final class Environment: @unchecked Sendable {
     let readers: ReaderPool
     public let path: String
     public let options: EnvironmentOptions
+    /// The undo journal, set once in init (writes journal only when it is set).
+    private(set) var journal: UndoJournal?
+    /// The names of the named databases opened, by handle (the journal records names).
+    let databaseNames = Mutex<[UInt32: String]>([:])
 
     /// Opens (or creates) the environment in the directory `path`.
     /// - Throws: ``LMDBError`` when LMDB cannot open it; the handle is released in that case.
@@ -102,6 +110,14 @@ public final class Environment: @unchecked Sendable {
         readers = ReaderPool(capacity: Int(options.maxReaders) / 2)
         self.path = path
         self.options = options
+        if let next = options.undoJournal, !options.readOnly {
+            do {
+                journal = try openJournal(nextAtLeast: next)
+            } catch {
+                close()
+                throw error
+            }
+        }
     }
 
     deinit { close() }

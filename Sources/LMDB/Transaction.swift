@@ -1,4 +1,7 @@
 import CLMDB
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A named database (an LMDB DBI handle), valid for the life of its environment once the
 /// transaction that opened it has committed.
@@ -28,6 +31,9 @@ public final class Transaction {
     private let pool: ReaderPool?
     /// A database opened in a read transaction stays open only if the transaction commits.
     private var openedDatabase = false
+    /// Where a write transaction records what it changes (nil: nothing is recorded).
+    private let journal: UndoJournal?
+    private let environment: Environment
 
     init(environment: Environment, readOnly: Bool) throws {
         if readOnly, let reset = environment.readers.take() {
@@ -44,6 +50,8 @@ public final class Transaction {
         }
         isReadOnly = readOnly
         pool = readOnly ? environment.readers : nil
+        journal = readOnly ? nil : environment.journal
+        self.environment = environment
     }
 
     deinit {
@@ -86,17 +94,82 @@ public final class Transaction {
     /// Opens the named database, creating it when `create` (write transactions only).
     /// - Returns: `nil` when it does not exist and `create` is false.
     public func openDatabase(named name: String?, create: Bool = false) throws -> Database? {
-        var dbi = MDB_dbi()
         openedDatabase = true
-        let rc = mdb_dbi_open(handle, name, create ? UInt32(MDB_CREATE) : 0, &dbi)
+        if create, let journal, let name {
+            // A database this transaction creates is journaled, so a rollback deletes it.
+            if let existing = try open(name, flags: 0) { return existing }
+            let created = try open(name, flags: UInt32(MDB_CREATE))!
+            try record(journal, .created, name: name, key: UnsafeRawBufferPointer(start: nil, count: 0), value: nil)
+            return created
+        }
+        return try open(name, flags: create ? UInt32(MDB_CREATE) : 0)
+    }
+
+    private func open(_ name: String?, flags: UInt32) throws -> Database? {
+        var dbi = MDB_dbi()
+        let rc = mdb_dbi_open(handle, name, flags, &dbi)
         if rc == MDB_NOTFOUND { return nil }
         try check(rc, "open database \(name ?? "<main>")")
+        environment.databaseNames.withLock { $0[dbi] = name ?? "" }
         return Database(id: dbi)
     }
 
     /// Deletes the database and frees its pages (`delete: true`), or only empties it.
     public func drop(_ db: Database, delete: Bool) throws {
+        if let journal, db != journal.db {
+            // Every entry is journaled first (a rollback refills the database), then the deletion.
+            let name = try journaledName(db)
+            try withCursor(db) { cursor in
+                var more = try cursor.first()
+                while more {
+                    try record(journal, .value, name: name, key: cursor.key.buffer, value: cursor.value.buffer)
+                    more = try cursor.next()
+                }
+            }
+            if delete { try record(journal, .deleted, name: name, key: UnsafeRawBufferPointer(start: nil, count: 0), value: nil) }
+        }
         try check(mdb_drop(handle, db.id, delete ? 1 : 0), "drop database")
+    }
+
+    /// The name journal records give `db`.
+    private func journaledName(_ db: Database) throws -> String {
+        guard let name = environment.databaseNames.withLock({ $0[db.id] }) else {
+            throw LMDBError(code: EINVAL, context: "a write to database \(db.id), opened without a name the undo journal knows")
+        }
+        return name
+    }
+
+    /// Appends an undo record to the journal in this transaction.
+    private func record(_ journal: UndoJournal, _ kind: UndoJournal.Kind, name: String, key: UnsafeRawBufferPointer,
+                        value: UnsafeRawBufferPointer?) throws {
+        let bytes = UndoJournal.encode(kind, name: name, key: key, value: value)
+        let sequence = UndoJournal.sequenceKey(journal.takeSequence())
+        try sequence.withUnsafeBytes { k in
+            try bytes.withUnsafeBytes { v in
+                var mk = MDB_val(mv_size: k.count, mv_data: UnsafeMutableRawPointer(mutating: k.baseAddress))
+                var mv = MDB_val(mv_size: v.count, mv_data: UnsafeMutableRawPointer(mutating: v.baseAddress))
+                try check(mdb_put(handle, journal.db.id, &mk, &mv, UInt32(MDB_APPEND)), "journal")
+            }
+        }
+    }
+
+    /// Journals what `key` holds in `db` before a write changes it.
+    private func recordBeforeWrite(_ db: Database, key k: UnsafeRawBufferPointer, knownAbsent: Bool = false) throws {
+        guard let journal, db != journal.db else { return }
+        let name = try journaledName(db)
+        if knownAbsent { return try record(journal, .absent, name: name, key: k, value: nil) }
+        var mk = MDB_val(mv_size: k.count, mv_data: UnsafeMutableRawPointer(mutating: k.baseAddress))
+        var mv = MDB_val()
+        let rc = mdb_get(handle, db.id, &mk, &mv)
+        if rc == MDB_NOTFOUND { return try record(journal, .absent, name: name, key: k, value: nil) }
+        try check(rc, "get")
+        try record(journal, .value, name: name, key: k, value: UnsafeRawBufferPointer(start: mv.mv_data, count: mv.mv_size))
+    }
+
+    /// Journals the entry a cursor is about to delete.
+    func recordBeforeCursorDelete(_ db: Database, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) throws {
+        guard let journal, db != journal.db else { return }
+        try record(journal, .value, name: try journaledName(db), key: key, value: value)
     }
 
     public func statistics(_ db: Database) throws -> DatabaseStatistics {
@@ -127,6 +200,7 @@ public final class Transaction {
         try key.withUnsafeBytes { k in
             try value.withUnsafeBytes { v in
                 var mk = MDB_val(mv_size: k.count, mv_data: UnsafeMutableRawPointer(mutating: k.baseAddress))
+                try recordBeforeWrite(db, key: k, knownAbsent: flags.contains(.append))
                 var mv = MDB_val(mv_size: v.count, mv_data: UnsafeMutableRawPointer(mutating: v.baseAddress))
                 try check(mdb_put(handle, db.id, &mk, &mv, flags.rawValue), "put")
             }
@@ -147,6 +221,7 @@ public final class Transaction {
                     return try existing(BorrowedBytes(UnsafeRawBufferPointer(start: mv.mv_data, count: mv.mv_size)))
                 }
                 try check(rc, "put")
+                if journal != nil { try recordBeforeWrite(db, key: k, knownAbsent: true) }
                 return nil
             }
         }
@@ -156,6 +231,7 @@ public final class Transaction {
     @discardableResult
     public func delete(_ db: Database, key: [UInt8]) throws -> Bool {
         try key.withUnsafeBytes { k in
+            try recordBeforeWrite(db, key: k)
             var mk = MDB_val(mv_size: k.count, mv_data: UnsafeMutableRawPointer(mutating: k.baseAddress))
             let rc = mdb_del(handle, db.id, &mk, nil)
             if rc == MDB_NOTFOUND { return false }

@@ -140,7 +140,11 @@ public final class Database: Sendable {
             directoryLock = try DirectoryLock(directory: path)
         }
         backups = BackupStore(directory: path + "/" + BackupStore.folder, readOnly: options.readOnly)
-        catalog = try Catalog(path: path + "/catalog", noSync: options.durability == .noSync, readOnly: options.readOnly)
+        // Snapshots: a rollback a crash interrupted is finished before anything opens.
+        let snapshots = options.readOnly ? SnapshotRegistry() : try SnapshotDirectory.settle(path, options: options)
+        let journaling = !snapshots.snapshots.isEmpty
+        catalog = try Catalog(path: path + "/catalog", noSync: options.durability == .noSync, readOnly: options.readOnly,
+                              undoJournal: journaling ? snapshots.nextAtLeast(of: SnapshotDirectory.catalog) : nil)
         tokens = TokenSealer(secret: try catalog.tokenSecret(readOnly: options.readOnly))
         if let reshard = try catalog.reshardState() {
             throw ShoalError.internalError("\(path) holds an interrupted reshard from \(reshard.from) to \(reshard.to) shards: reshard it to \(reshard.to) shards to finish it\(reshard.phase == .copy ? ", or roll it back" : "")")
@@ -155,9 +159,14 @@ public final class Database: Sendable {
         for index in 0..<layout.shardCount {
             shards.append(try Shard(path: path + "/shards/" + Database.shardFolder(index), index: index, options: options,
                                     liveTables: live, streams: streamDefinitions, commitSignal: commitSignal, longReads: longReads,
-                                    tracking: reshardTracking))
+                                    tracking: reshardTracking,
+                                    undoJournal: journaling ? snapshots.nextAtLeast(of: SnapshotDirectory.shardName(index)) : nil))
         }
         self.shards = shards
+        if !options.readOnly {
+            try SnapshotDirectory.trim(catalog.environment, named: SnapshotDirectory.catalog, registry: snapshots)
+            for shard in shards { try SnapshotDirectory.trim(shard.environment, named: SnapshotDirectory.shardName(shard.index), registry: snapshots) }
+        }
         let handles = try Database.tableHandles(definitions, shards: shards, readOnly: options.readOnly)
         tables = TableRegistry(catalog: catalog, tables: handles)
         streamService = StreamService(handles: Database.streamHandles(streamDefinitions, lineages: try catalog.streamLineages(), shards: shards, tables: handles),

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// File work of backups and restores: empty destinations, file copies with progress, and running
 /// blocking work on a thread of its own rather than on Swift's few cooperative threads.
@@ -39,8 +42,10 @@ enum DirectoryCopy {
         try handle.write(contentsOf: data)
         try handle.synchronize()
         try handle.close()
-        if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-        try FileManager.default.moveItem(atPath: temporary, toPath: path)
+        // rename(2) replaces an existing file atomically: a crash leaves the old or the new one.
+        guard rename(temporary, path) == 0 else {
+            throw ShoalError.internalError("Cannot move \(temporary) to \(path): \(String(cString: strerror(errno)))")
+        }
     }
 
     /// Copies `files` (absolute paths) into `directory`, but those deleted meanwhile.

@@ -88,7 +88,7 @@ public final class DatabaseLifecycle: Sendable {
 
     /// Waits until no lease is out and keeps new requests waiting. - Returns: the database, now
     /// the caller's alone until ``endExclusive(serving:)``.
-    private func beginExclusive() async throws(ShoalError) -> Database {
+    func beginExclusive() async throws(ShoalError) -> Database {
         switch state.withLock({ $0.gate.beginExclusive() }) {
         case .refused:
             throw .validation("Another exclusive operation on this data directory is running")
@@ -104,7 +104,7 @@ public final class DatabaseLifecycle: Sendable {
     }
 
     /// Ends the exclusive operation: requests go on against `next`, or fail with why there is none.
-    private func endExclusive(serving next: Result<Database, ShoalError>) {
+    func endExclusive(serving next: Result<Database, ShoalError>) {
         let waiting = state.withLock { state in
             switch next {
             case .success(let database): state.database = database

@@ -43,6 +43,10 @@ final class ReshardDirectory {
 
     /// Refuses what must finish first.
     static func checkReady(_ database: Database) throws {
+        // Undo journals record writes per shard; items moving between shards would make them wrong.
+        if !(try SnapshotRegistry.load(database.path)).snapshots.isEmpty {
+            throw ShoalError.validation("The data directory has snapshots: delete them (DeleteSnapshot) before resharding")
+        }
         for name in database.tableNames() {
             guard let definition = database.lookup(name)?.definition else { continue }
             if definition.allIndexes.contains(where: { $0.status != .active }) {

@@ -27,10 +27,16 @@ final class Catalog: Sendable {
         var virtualNodes: Int
     }
 
-    init(path: String, noSync: Bool, readOnly: Bool = false) throws {
+    static let mapSize = 64 << 20
+    /// Its five databases, the undo journal and room to spare.
+    static let maxDatabases: UInt32 = 16
+
+    /// - Parameter undoJournal: keep an undo journal (for snapshots) starting at or after this position.
+    init(path: String, noSync: Bool, readOnly: Bool = false, undoJournal: UInt64? = nil) throws {
         var options = EnvironmentOptions()
-        options.mapSize = 64 << 20
-        options.maxDatabases = 16
+        options.mapSize = Catalog.mapSize
+        options.maxDatabases = Catalog.maxDatabases
+        options.undoJournal = undoJournal
         options.noSync = noSync
         options.readOnly = readOnly
         environment = try Environment(path: path, options: options)

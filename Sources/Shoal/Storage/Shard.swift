@@ -10,17 +10,20 @@ struct Shard: Sendable {
     /// The `stats` database (see ``ShardLayout``).
     let statistics: LMDB.Database
 
+    /// Three more than the budget of tables, indexes and streams: `transactions`, `expiry` and the undo journal.
+    static func maxDatabases(_ options: DatabaseOptions) -> UInt32 { options.maxDatabasesPerShard + 3 }
+
     /// Opens the shard, opening the databases of `liveTables` (by table id) and their maintained
     /// indexes, and deleting every other table or index database (left behind by a DeleteTable or
     /// an index deletion that emptied them, or by a crash mid-CreateTable).
     init(path: String, index: Int, options: DatabaseOptions, liveTables: [String: TableDefinition], streams: [StreamDefinition] = [],
          commitSignal: CommitSignal = CommitSignal(), longReads: LongReads = LongReads(),
-         tracking: ReshardTracking = ReshardTracking()) throws {
+         tracking: ReshardTracking = ReshardTracking(), undoJournal: UInt64? = nil) throws {
         var envOptions = EnvironmentOptions()
+        envOptions.undoJournal = undoJournal
         envOptions.mapSize = options.initialMapSize
         envOptions.maxMapSize = options.maxMapSize
-        // Two more, for `transactions` and `expiry`, so the budget of tables, indexes and streams stays as it was.
-        envOptions.maxDatabases = options.maxDatabasesPerShard + 2
+        envOptions.maxDatabases = Shard.maxDatabases(options)
         envOptions.noSync = options.durability == .noSync
         envOptions.readOnly = options.readOnly
         let environment = try Environment(path: path, options: envOptions)

@@ -62,6 +62,12 @@ final class FaultRegistry: Sendable {
 
     func clear() { entries.withLock { $0.removeAll() } }
 
+    /// Takes over `other`'s faults (a database opened again after a reshard or a rollback keeps them).
+    func adopt(_ other: FaultRegistry) {
+        let adopted = other.entries.withLock { $0 }
+        entries.withLock { $0 += adopted }
+    }
+
     var isEmpty: Bool { entries.withLock { $0.isEmpty } }
 
     /// The first fault matching `operation` on `tables` that fires (a counted one is used up).

@@ -40,6 +40,7 @@ extension Database {
         if let sender = other.triggerService.webhookSender.withLock({ $0 }) {
             triggerService.webhookSender.withLock { $0 = sender }
         }
+        faults.adopt(other.faults)
     }
 
     /// Where on-failure records for `http(s)://` destinations go (installed by the server, which has
