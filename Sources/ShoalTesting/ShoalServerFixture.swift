@@ -12,7 +12,26 @@ public struct ShoalTestServer: Sendable {
     /// `http://127.0.0.1:PORT`.
     public let endpoint: String
     public let port: Int
-    public let database: Database
+    /// The database's lifecycle: snapshots, rollback and reset (see ``DatabaseLifecycle``).
+    public let lifecycle: DatabaseLifecycle
+
+    /// The database now. A rollback or reset opens it again: read this after one, do not keep it.
+    public var database: Database { lifecycle.current }
+
+    /// Takes the snapshot `name` of the whole database (see ``DatabaseLifecycle/createSnapshot(named:)``).
+    public func snapshot(_ name: String) async throws {
+        try await lifecycle.createSnapshot(named: name)
+    }
+
+    /// Rolls the whole database back to the snapshot `name`, which stays for the next rollback.
+    public func rollBack(to name: String) async throws {
+        try await lifecycle.restoreSnapshot(named: name)
+    }
+
+    /// Empties the database.
+    public func reset() async throws {
+        try await lifecycle.resetDatabase()
+    }
 }
 
 /// Runs `body` with a Shoal server on a free loopback port over a new in-memory database, then
@@ -37,7 +56,14 @@ public func withShoalServer<T: Sendable>(options: DatabaseOptions = DatabaseOpti
     var logger = Logger(label: "shoal.testing")
     logger.logLevel = .warning
     let listening = AsyncStream.makeStream(of: Int.self)
-    let app = ShoalHTTPServer.application(host: DatabaseHost(database), configuration: configuration, logger: logger) { port in
+    let path = database.path
+    let reopenOptions = database.options
+    let host = DatabaseHost(database, path: path, durability: .noSync) { closed in
+        let reopened = try Database.open(at: path, options: reopenOptions)
+        reopened.adoptFunctions(from: closed)
+        return reopened
+    }
+    let app = ShoalHTTPServer.application(host: host, configuration: configuration, logger: logger) { port in
         listening.continuation.yield(port)
         listening.continuation.finish()
     }
@@ -55,7 +81,7 @@ public func withShoalServer<T: Sendable>(options: DatabaseOptions = DatabaseOpti
         await database.shutdown()
         throw ShoalError.internalError("The test server did not start: \(String(describing: await running.result))")
     }
-    let server = ShoalTestServer(endpoint: "http://127.0.0.1:\(port)", port: port, database: database)
+    let server = ShoalTestServer(endpoint: "http://127.0.0.1:\(port)", port: port, lifecycle: host.lifecycle)
     let result: Result<T, any Error>
     do {
         result = .success(try await body(server))
@@ -64,6 +90,6 @@ public func withShoalServer<T: Sendable>(options: DatabaseOptions = DatabaseOpti
     }
     await group.triggerGracefulShutdown()
     _ = await running.result
-    await database.shutdown()
+    await host.current.shutdown()
     return try result.get()
 }

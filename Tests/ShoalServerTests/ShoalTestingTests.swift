@@ -51,4 +51,26 @@ import ShoalTesting
         }
         #expect(!folder.isEmpty && !FileManager.default.fileExists(atPath: folder))
     }
+
+    /// Rollback per test: the data a test wrote is gone for the next, through HTTP and the
+    /// embedded API alike, and the in-memory folder still goes at the end.
+    @Test func rollBackAfterEachTest() async throws {
+        let folder = try await withShoalServer { server in
+            _ = try await server.database.createTable(CreateTableRequest(tableName: "Orders", partitionKey: ("id", .s)))
+            try await server.database.table("Orders").put(["id": "seed"])
+            try await server.snapshot("base")
+            for test in 0..<5 {
+                let (put, _) = try await ShoalTestingTests.call(server.endpoint, "PutItem", ["TableName": "Orders", "Item": ["id": ["S": "t\(test)"]]])
+                #expect(put == 200)
+                let (_, scanned) = try await ShoalTestingTests.call(server.endpoint, "Scan", ["TableName": "Orders", "Select": "COUNT"])
+                #expect(scanned["Count"] as? Int == 2)
+                try await server.rollBack(to: "base")
+                #expect(try await server.database.table("Orders").scan().map { $0["id"] } == [.s("seed")])
+            }
+            try await server.reset()
+            #expect(try server.database.listTables().tableNames.isEmpty)
+            return (server.database.path as NSString).deletingLastPathComponent
+        }
+        #expect(!FileManager.default.fileExists(atPath: folder))
+    }
 }

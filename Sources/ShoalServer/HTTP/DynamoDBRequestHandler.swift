@@ -123,6 +123,7 @@ struct DynamoDBRequestHandler: Sendable {
         // An online reshard waits for the requests in flight, this one included: it holds no lease.
         if operation == "ReshardDataDirectory" { return try await AdminOperations.reshardDataDirectory(try RequestReader(json), host: host) }
         if operation == "DescribeReshard" { return AdminOperations.describeReshard(host: host) }
+        if SnapshotOperations.names.contains(operation) { return try await SnapshotOperations.run(operation, try RequestReader(json), host: host) }
         if operation == "DescribeBackgroundJobs" {
             return try await host.withDatabase { (database, _) throws(ProtocolError) in AdminOperations.describeBackgroundJobs(database) }
         }

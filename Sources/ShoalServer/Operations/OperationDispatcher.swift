@@ -57,7 +57,8 @@ struct OperationDispatcher: Sendable {
 
     static let streamsSupported: Set<String> = ["ListStreams", "DescribeStream", "GetShardIterator", "GetRecords"]
     static let adminSupported: Set<String> = ["BackupDataDirectory", "ReshardDataDirectory", "DescribeReshard", "DescribeBackgroundJobs",
-                                              "GetContributorInsightsReport", "InjectFault", "ClearFaults"]
+                                              "GetContributorInsightsReport", "InjectFault", "ClearFaults",
+                                              "CreateSnapshot", "RestoreSnapshot", "DeleteSnapshot", "ListSnapshots", "ResetDatabase"]
 
     static let supported: Set<String> = [
         "CreateTable", "DeleteTable", "DescribeTable", "ListTables", "UpdateTable",

@@ -2,10 +2,13 @@
 clients pointed at it.
 
 - `shoal_server`: the running server (session scope): `.endpoint`, `.port`, `.inject_fault(...)`,
-  `.clear_faults()`. The executable is `--shoal-bin`, else `SHOAL_BIN`, else `shoal` on the PATH.
+  `.clear_faults()`, snapshots (`.snapshot(name)`, `.rollback(name)`, `.delete_snapshot(name)`,
+  `.snapshots()`, `.reset()`) and `.set_baseline()`. The executable is `--shoal-bin`, else
+  `SHOAL_BIN`, else `shoal` on the PATH.
 - `dynamodb_client`, `dynamodb_resource`, `dynamodb_streams_client`: boto3 for the server; after
-  each test that uses one, the tables the test created are deleted and injected faults cleared, so
-  tests do not see each other's tables.
+  each test that uses one, the whole database is rolled back to the baseline snapshot (taken
+  when the server started, empty, or again by `set_baseline()` after a session fixture seeded
+  data) and injected faults are cleared, so no test sees another's writes.
 """
 import json
 import os
@@ -73,6 +76,35 @@ class ShoalServer:
     def clear_faults(self):
         self.admin("ClearFaults")
 
+    BASELINE = "pytest-shoal-baseline"
+
+    def snapshot(self, name):
+        """Takes a snapshot of the whole database."""
+        self.admin("CreateSnapshot", {"Name": name})
+
+    def rollback(self, name):
+        """Rolls the whole database back to the snapshot `name` (which stays)."""
+        return self.admin("RestoreSnapshot", {"Name": name})
+
+    def delete_snapshot(self, name):
+        self.admin("DeleteSnapshot", {"Name": name})
+
+    def snapshots(self):
+        """The snapshots' names, oldest first."""
+        return [s["Name"] for s in self.admin("ListSnapshots")["Snapshots"]]
+
+    def reset(self):
+        """Empties the database (the baseline goes with it; it is taken again, empty)."""
+        self.admin("ResetDatabase")
+        self.snapshot(self.BASELINE)
+
+    def set_baseline(self):
+        """Makes the database as it is now what every test starts from (for a session fixture
+        that seeds data)."""
+        if self.BASELINE in self.snapshots():
+            self.delete_snapshot(self.BASELINE)
+        self.snapshot(self.BASELINE)
+
     def client(self, service="dynamodb", **config):
         return boto3.client(service, endpoint_url=self.endpoint, region_name="us-east-1", aws_access_key_id="shoal",
                             aws_secret_access_key="shoal", config=Config(**config) if config else None)
@@ -98,33 +130,17 @@ def _binary(config):
 @pytest.fixture(scope="session")
 def shoal_server(pytestconfig):
     server = ShoalServer(_binary(pytestconfig))
+    server.snapshot(ShoalServer.BASELINE)
     yield server
     server.stop()
 
 
-def _table_names(client):
-    names, start = [], None
-    while True:
-        page = client.list_tables(**({"ExclusiveStartTableName": start} if start else {}))
-        names += page["TableNames"]
-        start = page.get("LastEvaluatedTableName")
-        if not start:
-            return names
-
-
 @pytest.fixture
 def _shoal_isolation(shoal_server):
-    """Deletes the tables a test created and clears its faults when it ends."""
-    admin_client = shoal_server.client()
-    before = set(_table_names(admin_client))
+    """Rolls the database back to the baseline and clears the faults when a test ends."""
     yield
     shoal_server.clear_faults()
-    for name in set(_table_names(admin_client)) - before:
-        try:
-            admin_client.update_table(TableName=name, DeletionProtectionEnabled=False)
-            admin_client.delete_table(TableName=name)
-        except admin_client.exceptions.ResourceNotFoundException:
-            pass
+    shoal_server.rollback(ShoalServer.BASELINE)
 
 
 @pytest.fixture
