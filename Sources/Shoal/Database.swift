@@ -36,6 +36,9 @@ public struct DatabaseOptions: Sendable {
     public var triggerRetryCap: Duration = .seconds(30)
     /// How often the background expirer deletes items whose time to live has passed.
     public var timeToLivePeriod: Duration = .seconds(2)
+    /// The time everything reads (see ``ShoalClock``): the system's, or a manual clock a test
+    /// sets and advances. A database opened again (a rollback, a reshard) keeps the same clock.
+    public var clock = ShoalClock()
     /// Testing only: the process kills itself (SIGKILL) at this step of committing a transaction
     /// that spans shards (`planned`, `record-written`, `record-committed`, `part-committed`,
     /// `all-committed`, `record-cleared`), so crash recovery can be tested at each step.

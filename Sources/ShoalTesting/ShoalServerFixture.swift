@@ -32,6 +32,13 @@ public struct ShoalTestServer: Sendable {
     public func reset() async throws {
         try await lifecycle.resetDatabase()
     }
+
+    /// Moves the manual clock (pass `DatabaseOptions.clock = ShoalClock(.manual)`) forward; what
+    /// came due (expiries, trims, trigger windows) has run when it returns.
+    @discardableResult
+    public func advanceClock(by seconds: Double) async throws -> Date {
+        try await database.advanceClock(by: seconds)
+    }
 }
 
 /// Runs `body` with a Shoal server on a free loopback port over a new in-memory database, then

@@ -83,6 +83,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Triggers file (YAML or JSON): functions (Webhook or RuntimeApi) and event source mappings, with Lambda's names.")
     var triggers: String?
 
+    @Option(help: "system: the computer's clock; manual: a clock that stands still until SetClock or AdvanceClock moves it (TTL, stream retention, record age, windows and back-off follow it): for tests.")
+    var clock: ShoalClock.Mode = .system
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
@@ -134,6 +137,7 @@ struct Serve: AsyncParsableCommand {
         if inMemory { options.durability = .noSync }
         options.streamRetention = .milliseconds(Int64(streamRetention * 1000))
         options.timeToLivePeriod = .milliseconds(Int64(ttlPeriod * 1000))
+        options.clock = ShoalClock(clock)
         // Crash-recovery tests only: die at one step of committing a transaction spanning shards.
         options.testCrashPoint = ProcessInfo.processInfo.environment["SHOAL_TEST_CRASH_AT"]
         let triggersFile = try triggers.map { path in
@@ -181,7 +185,7 @@ struct Serve: AsyncParsableCommand {
                 throw ValidationError("\(triggers ?? ""): \(error)")
             }
         }
-        logger.info("Shoal serving \(data)\(inMemory ? " (in memory, removed on exit)" : "") on http://\(host):\(port) (\(database.shardCount) shards, \(inMemory ? "nosync" : durability.rawValue), auth \(auth.rawValue))")
+        logger.info("Shoal serving \(data)\(inMemory ? " (in memory, removed on exit)" : "") on http://\(host):\(port) (\(database.shardCount) shards, \(inMemory ? "nosync" : durability.rawValue), auth \(auth.rawValue)\(clock == .manual ? ", manual clock" : ""))")
         var configuration = ServerConfiguration(host: host, port: port, authentication: authentication)
         configuration.allowedHosts = Serve.list(allowedHosts)
         configuration.principals = principals
@@ -279,3 +283,4 @@ struct Triggers: AsyncParsableCommand {
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 extension MetricsAuthentication: ExpressibleByArgument {}
+extension ShoalClock.Mode: ExpressibleByArgument {}

@@ -240,7 +240,7 @@ import Testing
         }
         await expectError(.validation, "Invalid ShardIterator") { _ = try db.getRecords(shardIterator: "garbage") }
         let stale = ShardIterator(streamID: try db.handle("Api").definition.stream!.id, shard: 0, after: 0,
-                                  issuedMillis: ShardIterator.nowMillis() - ShardIterator.lifetimeMillis - 1000).sealed(by: db.tokens)
+                                  issuedMillis: db.clock.epochMillis - ShardIterator.lifetimeMillis - 1000).sealed(by: db.tokens)
         #expect(throws: ShoalError.self) { _ = try db.getRecords(shardIterator: stale) }
         do {
             _ = try db.getRecords(shardIterator: stale)

@@ -48,12 +48,12 @@ import Testing
         }
 
         // Sealed by this directory but with absurd times: no trap, no eternal iterator.
-        for issued in [Int64.min, Int64.max, ShardIterator.nowMillis() + 3_600_000] {
+        for issued in [Int64.min, Int64.max, db.clock.epochMillis + 3_600_000] {
             expectInvalid(db, ShardIterator(streamID: id, shard: 0, after: 0, issuedMillis: issued).sealed(by: db.tokens))
         }
         // A shard ordinal that does not exist.
         do {
-            _ = try db.getRecords(shardIterator: ShardIterator(streamID: id, shard: 999, after: 0).sealed(by: db.tokens))
+            _ = try db.getRecords(shardIterator: ShardIterator(streamID: id, shard: 999, after: 0, issuedMillis: db.clock.epochMillis).sealed(by: db.tokens))
             Issue.record("an iterator for a missing shard was accepted")
         } catch {
             #expect(error.kind == .resourceNotFound)
@@ -62,7 +62,7 @@ import Testing
         // Another directory's secret differs: its iterators do not open here, even for the same stream id.
         let (other, otherDir) = try makeDatabase(shards: 1)
         defer { withExtendedLifetime(otherDir) {}; other.close() }
-        expectInvalid(db, ShardIterator(streamID: id, shard: 0, after: 0).sealed(by: other.tokens))
+        expectInvalid(db, ShardIterator(streamID: id, shard: 0, after: 0, issuedMillis: db.clock.epochMillis).sealed(by: other.tokens))
     }
 
     @Test func theSecretSurvivesReopening() async throws {

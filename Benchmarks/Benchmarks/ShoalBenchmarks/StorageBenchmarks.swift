@@ -274,6 +274,7 @@ let benchmarks: @Sendable () -> Void = {
     registerRecoveryBenchmarks()
     registerTransferJobBenchmarks()
     registerStartupBenchmarks()
+    registerSnapshotBenchmarks()
 }
 
 func report(_ benchmark: Benchmark, count: Int, shoal: Duration, raw: Duration, grdb: Duration?, grdbDecoded: Duration? = nil) {

@@ -35,7 +35,7 @@ extension Database {
             throughput: request.provisionedThroughputOverride, globals: request.globalSecondaryIndexOverride,
             locals: request.localSecondaryIndexOverride)
         definition.restore = RestoreState(sourceBackupArn: record.arn, sourceTableArn: record.tableArn,
-                                          restoredAt: (Date().timeIntervalSince1970 * 1000).rounded() / 1000, inProgress: true)
+                                          restoredAt: (options.clock.now.timeIntervalSince1970 * 1000).rounded() / 1000, inProgress: true)
         let created: CreateTableResponse
         do {
             created = try await insertTable(definition)

@@ -85,7 +85,7 @@ extension Database {
         if handle.definition.isLoading {
             throw ShoalError(.tableInUse, "Table is being \(handle.definition.importArn == nil ? "restored" : "imported"): \(name)")
         }
-        let now = Date()
+        let now = options.clock.now
         let millis = Int((now.timeIntervalSince1970 * 1000).rounded(.down))
         let digits = String(millis)
         let id = String(repeating: "0", count: max(0, 14 - digits.count)) + digits + "-"

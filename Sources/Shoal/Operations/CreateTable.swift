@@ -240,7 +240,7 @@ extension Database {
         if let sse = request.sseSpecification { try TableSettingRules.validate(sse) }
         if let limits = request.onDemandThroughput { try TableSettingRules.validate(limits) }
         if let warm = request.warmThroughput { try TableSettingRules.validate(warm) }
-        let now = Date()
+        let now = options.clock.now
         let id = UUID().uuidString.lowercased()
         var settings = TableSettings(deletionProtection: request.deletionProtectionEnabled, tableClass: request.tableClass,
                                      sse: request.sseSpecification, onDemandThroughput: request.onDemandThroughput,

@@ -19,7 +19,7 @@ extension Database {
             // The stream stays readable until its records age out.
             if let stream = dropped.definition.liveStream, let live = streamHandle(stream.id) {
                 var ended = stream
-                ended.endedAt = Date().timeIntervalSince1970
+                ended.endedAt = options.clock.now.timeIntervalSince1970
                 try catalog.putStream(ended)
                 registerStream(live.with(definition: ended))
             }

@@ -87,9 +87,10 @@ extension Database {
         if let sse = request.sseSpecification { try TableSettingRules.validate(sse) }
         if let limits = request.onDemandThroughput { try TableSettingRules.validate(limits) }
         if let warm = request.warmThroughput { try TableSettingRules.validate(warm) }
+        let now = options.clock.now
         var handle = try changeDefinition(request.tableName) { definition throws(ShoalError) in
             try Database.applyBilling(request, to: &definition)
-            Database.applySettings(request, to: &definition)
+            Database.applySettings(request, to: &definition, now: now)
             for update in updates {
                 guard case let .update(name, throughput) = update else { continue }
                 guard let position = definition.allIndexes.firstIndex(where: { $0.isGlobal && Bytewise.equal($0.name, name) }) else {
@@ -117,13 +118,13 @@ extension Database {
         return try describe(handle, status: .active)
     }
 
-    private static func applySettings(_ request: UpdateTableRequest, to definition: inout TableDefinition) {
+    private static func applySettings(_ request: UpdateTableRequest, to definition: inout TableDefinition, now: Date) {
         guard request.changesSettings else { return }
         var settings = definition.settings ?? TableSettings()
         if let protection = request.deletionProtectionEnabled { settings.deletionProtection = protection }
         if let tableClass = request.tableClass {
             settings.tableClass = tableClass
-            settings.tableClassUpdated = (Date().timeIntervalSince1970 * 1000).rounded() / 1000
+            settings.tableClassUpdated = (now.timeIntervalSince1970 * 1000).rounded() / 1000
         }
         if let sse = request.sseSpecification { settings.sse = sse }
         // A limit or warm value left out of the request keeps its current value.

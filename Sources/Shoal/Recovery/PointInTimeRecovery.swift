@@ -47,7 +47,7 @@ extension Database {
     public func describeContinuousBackups(tableName: String) throws(ShoalError) -> ContinuousBackupsDescription {
         let name = Database.tableName(fromNameOrArn: tableName)
         guard let handle = lookup(name) else { throw ShoalError(.tableNotFoundException, "Table not found: \(name)") }
-        return Database.continuousBackups(handle.definition.pointInTimeRecovery, now: Date())
+        return Database.continuousBackups(handle.definition.pointInTimeRecovery, now: options.clock.now)
     }
 
     /// DynamoDB's UpdateContinuousBackups: switches point-in-time recovery on (a new, empty log in
@@ -67,7 +67,7 @@ extension Database {
         if handle.definition.isLoading {
             throw ShoalError(.tableInUse, "Table is being \(handle.definition.importArn == nil ? "restored" : "imported"): \(name)")
         }
-        let now = Date()
+        let now = options.clock.now
         let changed = try await alterTable(name, id: handle.definition.id) { table throws(ShoalError) in
             if !enabled {
                 table.pointInTimeRecovery = nil
@@ -100,7 +100,7 @@ extension Database {
     func startRecoveryRetention() {
         guard !options.readOnly else { return }
         jobs.startLoop("point-in-time recovery retention", every: Database.recoveryTrimInterval) { [weak self] in
-            await self?.trimRecoveryLogs(now: Date())
+            await self?.trimRecoveryLogs(now: self?.options.clock.now ?? Date())
         }
     }
 

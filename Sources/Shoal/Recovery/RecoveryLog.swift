@@ -75,7 +75,7 @@ extension WriteContext {
     func logRecovery(_ table: TableStorage, key: [UInt8], replaced: [UInt8]?) throws {
         guard let log = table.recoveryLog else { return }
         let value = RecoveryLog.encode(itemKey: key, replaced: replaced)
-        var stamp = max(RecoveryLog.micros(Date()), recoveryStamp &+ 1)
+        var stamp = max(RecoveryLog.micros(clock.now), recoveryStamp &+ 1)
         // After a restart with the clock set back, a stamp may be taken: the next one is free.
         while try !insertIfAbsent(log, key: RecoveryLog.key(micros: stamp), value: value) { stamp += 1 }
         recoveryStamp = stamp

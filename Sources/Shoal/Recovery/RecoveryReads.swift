@@ -59,7 +59,7 @@ extension Database {
         guard let recovery = handle.definition.pointInTimeRecovery else {
             throw ShoalError(.pointInTimeRecoveryUnavailable, "Point in time recovery is not enabled for table '\(name)'")
         }
-        return recovery.window(now: Date())
+        return recovery.window(now: options.clock.now)
     }
 
     /// Every item of a table as it was at `instant` (which its recovery window must cover), from

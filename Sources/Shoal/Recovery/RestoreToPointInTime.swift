@@ -58,7 +58,7 @@ extension Database {
         guard let recovery = source.definition.pointInTimeRecovery else {
             throw ShoalError(.pointInTimeRecoveryUnavailable, "Point in time recovery is not enabled for table '\(sourceName)'")
         }
-        let window = recovery.window(now: Date())
+        let window = recovery.window(now: options.clock.now)
         let instant = latest ? window.latest : request.restoreDateTime!
         guard instant >= window.earliest, instant <= window.latest else {
             throw ShoalError(.invalidRestoreTime, "Invalid RestoreDateTime \(Database.iso8601(instant)): it must be between EarliestRestorableDateTime \(Database.iso8601(window.earliest)) and LatestRestorableDateTime \(Database.iso8601(window.latest))")
@@ -109,7 +109,7 @@ extension Database {
         }
         let instant = Date(timeIntervalSince1970: restore.restoredAt)
         guard let source = lookup(sourceName), source.definition.id == restore.sourceTableID,
-              let recovery = source.definition.pointInTimeRecovery, recovery.window(now: Date()).earliest <= instant else {
+              let recovery = source.definition.pointInTimeRecovery, recovery.window(now: options.clock.now).earliest <= instant else {
             throw BackgroundJobs.PermanentFailure(underlying: ShoalError(
                 .pointInTimeRecoveryUnavailable, "Table \(sourceName) no longer has point-in-time recovery covering \(Database.iso8601(instant))"))
         }

@@ -73,7 +73,7 @@ struct Shard: Sendable {
         self.streamArchives = archives
         self.writer = ShardWriter(environment: environment, index: index, statistics: statistics, system: system,
                                   tables: tables, streamCounter: counter, commitSignal: commitSignal, longReads: longReads, tracking: tracking,
-                                  deletedTableGrace: options.deletedTableGrace, metrics: options.metricsFactory ?? MetricsSystem.factory)
+                                  deletedTableGrace: options.deletedTableGrace, metrics: options.metricsFactory ?? MetricsSystem.factory, clock: options.clock)
         self.tableStorage = tables
     }
 

@@ -34,6 +34,8 @@ final class ShardWriter: @unchecked Sendable {
     var recoveryStamp: UInt64 = 0
     /// Told after each commit that carried stream records.
     let commitSignal: CommitSignal
+    /// The time stream records, recovery stamps and expiry entries read.
+    let clock: ShoalClock
     /// Reads that hold the quarantine of deleted tables' databases.
     private let longReads: LongReads
     /// Where an online reshard learns which moving items were written (see ``ReshardTracking``).
@@ -50,7 +52,8 @@ final class ShardWriter: @unchecked Sendable {
 
     init(environment: Environment, index: Int, statistics: LMDB.Database, system: SystemDatabases, tables: [String: TableStorage],
          streamCounter: UInt64, commitSignal: CommitSignal, longReads: LongReads, tracking: ReshardTracking = ReshardTracking(),
-         deletedTableGrace: Duration, metrics: any MetricsFactory) {
+         deletedTableGrace: Duration, metrics: any MetricsFactory, clock: ShoalClock = ShoalClock()) {
+        self.clock = clock
         self.environment = environment
         self.index = index
         self.statistics = statistics

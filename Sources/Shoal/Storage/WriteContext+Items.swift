@@ -108,7 +108,7 @@ extension WriteContext {
             let image = (new?.item ?? old?.item)!
             var keys = Item(minimumCapacity: 2)
             for name in stream.primaryKey.names { keys[AttributeName(name)] = image[name] }
-            try appendRecord(stream, value: StreamRecordCodec.encode(event: event, time: Date(), keys: keys, old: old?.item,
+            try appendRecord(stream, value: StreamRecordCodec.encode(event: event, time: clock.now, keys: keys, old: old?.item,
                                                                       new: new?.item, viewType: stream.viewType, byService: origin.byService))
         }
         return capacity

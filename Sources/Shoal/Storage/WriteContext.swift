@@ -14,6 +14,8 @@ import LMDB
 /// each one allocates and clears over 2 MB, which cost 25–50 % of small-write throughput.
 final class WriteContext {
     private unowned let writer: ShardWriter
+    /// The time this write reads (stream records, recovery stamps, expiry entries).
+    var clock: ShoalClock { writer.clock }
     private var transaction: Transaction!
     /// Tables whose storage this group changed: opened, given or relieved of an index (a value),
     /// or dropped (nil).

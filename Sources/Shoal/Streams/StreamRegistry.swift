@@ -86,7 +86,7 @@ extension Database {
     func enableStream(_ viewType: StreamViewType, table handle: TableHandle) async throws(ShoalError) -> TableHandle {
         let definition = handle.definition
         let stream = StreamDefinition.new(table: definition.name, tableID: definition.id, viewType: viewType,
-                                          primaryKey: definition.primaryKey, at: Date())
+                                          primaryKey: definition.primaryKey, at: options.clock.now)
         // A crash after this leaves a stream no table names: the next open records it as ended.
         try runSync { try catalog.putStream(stream) }
         do {
@@ -112,7 +112,7 @@ extension Database {
         var ended: StreamDefinition?
         let updated = try await alterTable(definition.name, id: definition.id) { table throws(ShoalError) in
             guard var stream = table.liveStream else { return }
-            stream.endedAt = Date().timeIntervalSince1970
+            stream.endedAt = self.options.clock.now.timeIntervalSince1970
             table.stream = stream
             ended = stream
         }

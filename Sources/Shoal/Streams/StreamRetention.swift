@@ -14,7 +14,7 @@ extension Database {
     /// of the background jobs: cancelled and awaited on shutdown).
     func startStreamRetention() {
         guard !options.readOnly else { return }
-        jobs.startLoop("stream retention", every: trimInterval) { [weak self] in await self?.trimStreams(now: Date()) }
+        jobs.startLoop("stream retention", every: trimInterval) { [weak self] in await self?.trimStreams(now: self?.options.clock.now ?? Date()) }
     }
 
     /// Deletes every stream record older than the retention period, in small writer units, and

@@ -66,7 +66,7 @@ struct ShardIterator: Equatable {
     /// How far in the future an issue time may lie (clock steps) before the token is refused.
     static let skewMillis: Int64 = 60 * 1000
 
-    init(streamID: String, shard: Int, after: UInt64, issuedMillis: Int64 = ShardIterator.nowMillis()) {
+    init(streamID: String, shard: Int, after: UInt64, issuedMillis: Int64) {
         self.streamID = streamID
         self.shard = shard
         self.after = after
@@ -101,7 +101,6 @@ struct ShardIterator: Equatable {
         }
     }
 
-    static func nowMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 }
 
 extension Database {
@@ -207,7 +206,7 @@ extension Database {
             after = type == .atSequenceNumber ? parsed.counter - 1 : parsed.counter
             if after < horizon { throw Database.trimmed(horizon: horizon, shard: shard.index) }
         }
-        return ShardIterator(streamID: stream.definition.id, shard: shard.ordinal, after: after).sealed(by: tokens)
+        return ShardIterator(streamID: stream.definition.id, shard: shard.ordinal, after: after, issuedMillis: options.clock.epochMillis).sealed(by: tokens)
     }
 
     /// DynamoDB Streams' GetRecords: up to `limit` (1…1000) records after the iterator's position,
@@ -218,7 +217,7 @@ extension Database {
         rules.limit(limit, max: Database.maxGetRecordsLimit)
         try rules.throwIfAny()
         let iterator = try ShardIterator(unsealing: shardIterator, by: tokens)
-        try iterator.checkAge(now: ShardIterator.nowMillis())
+        try iterator.checkAge(now: options.clock.epochMillis)
         guard let stream = streamHandle(iterator.streamID), let shard = stream.shard(ordinal: iterator.shard) else {
             throw ShoalError(.resourceNotFound, "Requested resource not found: Stream does not exist")
         }
@@ -227,7 +226,7 @@ extension Database {
         let last = page.last ?? iterator.after
         // A closed shard read to its end has no next iterator.
         let atEnd = page.records.isEmpty || (page.newest ?? 0) <= last
-        let next = page.closed && atEnd ? nil : ShardIterator(streamID: iterator.streamID, shard: iterator.shard, after: last).sealed(by: tokens)
+        let next = page.closed && atEnd ? nil : ShardIterator(streamID: iterator.streamID, shard: iterator.shard, after: last, issuedMillis: options.clock.epochMillis).sealed(by: tokens)
         return GetRecordsResponse(records: page.records, nextShardIterator: next)
     }
 

@@ -44,7 +44,7 @@ extension WriteContext {
     /// Moves an item's expiry entry when its expiry time changes (called by ``writeItem``).
     func moveExpiry(_ table: TableStorage, tableID: String, key: [UInt8], old: Item?, new: Item?) throws {
         guard let attribute = table.ttlAttribute, let db = shardExpiry else { return }
-        let now = Date()
+        let now = clock.now
         let before = ExpiryOrder.expiry(of: old, attribute: attribute, now: now)
         let after = ExpiryOrder.expiry(of: new, attribute: attribute, now: now)
         guard before != after else { return }
@@ -87,7 +87,7 @@ extension WriteContext {
     func backfillExpiry(_ tableID: String, after key: [UInt8]?, limit: Int) throws -> [UInt8]? {
         let table = try table(tableID)
         guard let attribute = table.ttlAttribute, let db = shardExpiry else { return nil }
-        let now = Date()
+        let now = clock.now
         let items = try entries(table.items, after: key, limit: limit)
         for (itemKey, value) in items {
             let (item, _) = try ShardLayout.decodeValue(value)

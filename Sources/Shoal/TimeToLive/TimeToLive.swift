@@ -103,7 +103,7 @@ extension Database {
     func startExpirer() {
         guard !options.readOnly else { return }
         jobs.startLoop("time to live expirer", every: options.timeToLivePeriod) { [weak self] in
-            _ = await self?.expireDueItems(now: Date())
+            _ = await self?.expireDueItems(now: self?.options.clock.now ?? Date())
         }
     }
 
@@ -111,7 +111,8 @@ extension Database {
     /// (each shard in units of ``expiryBatch`` items, between which other writes run).
     /// - Returns: how many items it deleted.
     @discardableResult
-    public func expireDueItems(now: Date = Date()) async -> Int {
+    public func expireDueItems(now: Date? = nil) async -> Int {
+        let now = now ?? options.clock.now
         var deleted = 0
         for shard in shards {
             while !Task.isCancelled {

@@ -12,12 +12,12 @@ extension Database {
     ///   items; `IdempotentParameterMismatchException` for a reused token with another request.
     public func transactWriteItems(_ request: TransactWriteItemsRequest) async throws(ShoalError) -> TransactWriteItemsResponse {
         let actions = try prepareTransaction(request)
-        if let token = request.clientRequestToken, let replay = try transactions.idempotencyTokens.begin(token: token, request: request) {
+        if let token = request.clientRequestToken, let replay = try transactions.idempotencyTokens.begin(token: token, request: request, now: options.clock.now) {
             return replay
         }
         do {
             let response = try await commitTransaction(actions, request: request)
-            if let token = request.clientRequestToken { transactions.idempotencyTokens.finish(token: token, response: response) }
+            if let token = request.clientRequestToken { transactions.idempotencyTokens.finish(token: token, response: response, now: options.clock.now) }
             return response
         } catch {
             if let token = request.clientRequestToken { transactions.idempotencyTokens.abandon(token: token) }

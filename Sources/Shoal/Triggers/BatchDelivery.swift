@@ -69,14 +69,17 @@ extension DeliveryContext {
         let retention = database.options.streamRetention
         let limit = definition.maximumRecordAgeInSeconds >= 0 ? Double(definition.maximumRecordAgeInSeconds)
             : Double(retention.components.seconds) + Double(retention.components.attoseconds) / 1e18
-        return Date().timeIntervalSince(record.committedAt) > limit
+        return database.options.clock.now.timeIntervalSince(record.committedAt) > limit
     }
 
     /// Sleeps before retry `retries + 1`: base × 2^retries, capped. False when the mapping stops.
     private func backoff(_ retries: Int) async -> Bool {
         let (base, cap) = triggers.backoff.withLock { $0 }
         let delay = min(base * (1 << min(retries, 20)), cap)
-        do { try await Task.sleep(for: delay) } catch { return false }
+        // Waiting for the clock is waiting: a manual clock's advance may settle meanwhile.
+        triggers.parking()
+        defer { triggers.unparked() }
+        do { try await database.options.clock.sleep(for: delay) } catch { return false }
         return !Task.isCancelled
     }
 
@@ -153,12 +156,12 @@ extension DeliveryContext {
         status.problem("\(records.count) records discarded (\(condition)) from sequence number \(records[0].sequenceNumber)" + (reason.map { ": \($0)" } ?? ""))
         guard let text = definition.onFailureDestination, let destination = try? FailureDestination(text) else { return }
         let record = FailureRecord(records: records, condition: condition, invokeCount: invocations, functionArn: functionArn,
-                                   shardId: shardId, streamArn: streamArn, functionError: functionError)
+                                   shardId: shardId, streamArn: streamArn, functionError: functionError, now: database.options.clock.now)
         do {
             switch destination {
             case .table(let name):
                 guard let table = database.lookup(name) else { throw ShoalError.tableNotFound(name) }
-                _ = try await database.putItem(PutItemRequest(tableName: name, item: record.item(for: table.key)))
+                _ = try await database.putItem(PutItemRequest(tableName: name, item: record.item(for: table.key, now: database.options.clock.now)))
             case .url(let url):
                 guard let sender = triggers.webhookSender.withLock({ $0 }) else {
                     throw ShoalError.internalError("No HTTP client for on-failure URL destinations in this process")

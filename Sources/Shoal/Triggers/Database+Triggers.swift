@@ -65,6 +65,7 @@ extension Database {
             throw ShoalError(.invalidParameterValue, "Exactly one of EventSourceArn and a table name must be given.")
         }
         var definition = try EventSourceMappingRules.definition(request, functionName: name, uuid: UUID().uuidString.lowercased())
+        definition.lastModified = options.clock.now.timeIntervalSince1970
         let stream: StreamHandle?
         if let arn = request.eventSourceArn {
             guard let found = try? self.stream(arn: arn) else {
@@ -140,6 +141,7 @@ extension Database {
             let current = try mapping(uuid)
             var changed = current
             try EventSourceMappingRules.apply(parameters, to: &changed)
+            changed.lastModified = options.clock.now.timeIntervalSince1970
             if let name { changed.functionName = name }
             try runSync { try catalog.putMapping(changed) }
             if changed.enabled {
@@ -247,7 +249,7 @@ extension Database {
                     shardId: ref.shardID,
                     checkpoint: checkpoint?.after.flatMap { $0 <= ref.after ? nil : StreamRecordCodec.sequenceNumber(counter: $0, shard: ref.index) },
                     recordsBehind: backlog.count,
-                    secondsBehind: backlog.oldest.map { max(0, Date().timeIntervalSince($0)) } ?? 0))
+                    secondsBehind: backlog.oldest.map { max(0, options.clock.now.timeIntervalSince($0)) } ?? 0))
             }
         }
         return EventSourceMappingConfiguration(

@@ -63,17 +63,17 @@ struct FailureRecord: Sendable, Codable, Equatable {
     }
 
     init(records: [StreamRecord], condition: String, invokeCount: Int, functionArn: String, shardId: String,
-         streamArn: String, functionError: String?) {
+         streamArn: String, functionError: String?, now: Date) {
         requestContext = RequestContext(requestId: UUID().uuidString.lowercased(), functionArn: functionArn,
                                         condition: condition, approximateInvokeCount: invokeCount)
         responseContext = ResponseContext(statusCode: 200, executedVersion: "$LATEST", functionError: functionError)
         version = "1.0"
-        timestamp = FailureRecord.timestamp(Date(), fractional: true)
+        timestamp = FailureRecord.timestamp(now, fractional: true)
         DDBStreamBatchInfo = BatchInfo(
             shardId: shardId, startSequenceNumber: records.first?.sequenceNumber ?? "",
             endSequenceNumber: records.last?.sequenceNumber ?? "",
-            approximateArrivalOfFirstRecord: FailureRecord.timestamp(records.first?.approximateCreationDateTime ?? Date(), fractional: false),
-            approximateArrivalOfLastRecord: FailureRecord.timestamp(records.last?.approximateCreationDateTime ?? Date(), fractional: false),
+            approximateArrivalOfFirstRecord: FailureRecord.timestamp(records.first?.approximateCreationDateTime ?? now, fractional: false),
+            approximateArrivalOfLastRecord: FailureRecord.timestamp(records.last?.approximateCreationDateTime ?? now, fractional: false),
             batchSize: records.count, streamArn: streamArn)
     }
 
@@ -86,12 +86,12 @@ struct FailureRecord: Sendable, Codable, Equatable {
     /// The record as an item of a destination table: its members as attributes (nested objects as
     /// maps), plus the table's key: the request id as partition key and the timestamp as sort key
     /// (as numbers of milliseconds where the key is numeric).
-    func item(for key: PrimaryKey) -> Item {
+    func item(for key: PrimaryKey, now: Date) -> Item {
         var item: Item = [:]
         if let object = try? JSONSerialization.jsonObject(with: json) as? [String: Any] {
             for (name, value) in object { if let attribute = FailureRecord.attribute(value) { item[AttributeName(name)] = attribute } }
         }
-        let millis = Int(Date().timeIntervalSince1970 * 1000)
+        let millis = Int(now.timeIntervalSince1970 * 1000)
         item[AttributeName(key.partition.name)] = FailureRecord.keyValue(key.partition.type, text: requestContext.requestId, number: millis)
         if let sort = key.sort {
             item[AttributeName(sort.name)] = FailureRecord.keyValue(sort.type, text: timestamp, number: millis)

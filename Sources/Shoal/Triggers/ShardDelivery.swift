@@ -11,6 +11,8 @@ extension DeliveryContext {
     /// - Returns: true when the shard is finished (closed by a reshard or its stream's end, and
     ///   every record is done).
     func run() async -> Bool {
+        triggers.loopStarted()
+        defer { triggers.loopEnded() }
         let catalog = database.catalog
         var stream = self.stream
         var checkpoint = (try? catalog.checkpoint(definition.uuid, shard: shard.ordinal)) ?? MappingCheckpoint()
@@ -18,7 +20,7 @@ extension DeliveryContext {
         let lanes = tumbling ? 1 : definition.parallelizationFactor
         let limit = definition.batchSize * lanes
         // When the first record of the batch being gathered was seen (batching window).
-        var gathering: (first: UInt64, since: ContinuousClock.Instant)?
+        var gathering: (first: UInt64, since: Date)?
         while !Task.isCancelled && !triggers.closed.withLock({ $0 }) {
             let seen = database.streamService.commitSignal.version
             let page: StreamShardPage
@@ -35,7 +37,7 @@ extension DeliveryContext {
                 continue
             }
             guard let last = page.last, let first = page.records.first else {
-                if tumbling, let start = checkpoint.windowStart, Date().timeIntervalSince1970 >= start + Double(definition.tumblingWindowInSeconds) {
+                if tumbling, let start = checkpoint.windowStart, database.options.clock.now.timeIntervalSince1970 >= start + Double(definition.tumblingWindowInSeconds) {
                     guard await closeWindow(&checkpoint) else { return false }
                     continue
                 }
@@ -55,10 +57,12 @@ extension DeliveryContext {
             // Batching window: wait for a full batch, up to MaximumBatchingWindowInSeconds.
             if definition.maximumBatchingWindowInSeconds > 0 && page.records.count < limit {
                 let counter = StreamRecordCodec.parse(sequenceNumber: first.sequenceNumber)?.counter ?? 0
-                if gathering?.first != counter { gathering = (counter, .now) }
-                let deadline = gathering!.since + .seconds(definition.maximumBatchingWindowInSeconds)
-                if ContinuousClock.now < deadline {
-                    await idle(after: seen, for: deadline - .now)
+                let clock = database.options.clock
+                if gathering?.first != counter { gathering = (counter, clock.now) }
+                let remaining = gathering!.since.addingTimeInterval(Double(definition.maximumBatchingWindowInSeconds)).timeIntervalSince(clock.now)
+                if remaining > 0 {
+                    // A manual clock wakes this wait when it moves (through the commit signal).
+                    await idle(after: seen, for: clock.mode == .manual ? triggers.idlePoll.withLock { $0 } : .milliseconds(Int(remaining * 1000) + 1))
                     continue
                 }
             }
@@ -88,8 +92,17 @@ extension DeliveryContext {
         }
         let batches = split.filter { !$0.isEmpty }.map { lane in batched(lane) }
         if batches.count == 1 { return await deliverInOrder(batches[0]) }
+        // The loop waits while its lanes work (each lane counts as working until it ends).
+        triggers.parking()
+        defer { triggers.unparked() }
         return await withTaskGroup(of: Bool.self) { group in
-            for lane in batches { group.addTask { await deliverInOrder(lane) } }
+            for lane in batches {
+                triggers.laneStarted()
+                group.addTask {
+                    defer { triggers.laneEnded() }
+                    return await deliverInOrder(lane)
+                }
+            }
             var all = true
             for await done in group { all = all && done }
             return all
@@ -172,7 +185,7 @@ extension DeliveryContext {
     private func nextWake(_ checkpoint: MappingCheckpoint) -> Duration {
         let poll = triggers.idlePoll.withLock { $0 }
         guard let start = checkpoint.windowStart else { return poll }
-        let remaining = start + Double(definition.tumblingWindowInSeconds) - Date().timeIntervalSince1970
+        let remaining = start + Double(definition.tumblingWindowInSeconds) - database.options.clock.now.timeIntervalSince1970
         return min(poll, .milliseconds(max(10, Int(remaining * 1000) + 10)))
     }
 
@@ -181,6 +194,8 @@ extension DeliveryContext {
     /// Waits for a commit after `seen`, at most `limit`.
     private func idle(after seen: UInt64, for limit: Duration) async {
         let signal = database.streamService.commitSignal
+        triggers.parking()
+        defer { triggers.unparked() }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await signal.wait(after: seen) }
             group.addTask { try? await Task.sleep(for: limit) }

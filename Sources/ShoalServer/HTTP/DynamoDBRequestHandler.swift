@@ -127,6 +127,10 @@ struct DynamoDBRequestHandler: Sendable {
         if operation == "DescribeBackgroundJobs" {
             return try await host.withDatabase { (database, _) throws(ProtocolError) in AdminOperations.describeBackgroundJobs(database) }
         }
+        if ClockOperations.names.contains(operation) {
+            let reader = try RequestReader(json)
+            return try await host.withDatabase { (database, _) async throws(ProtocolError) in try await ClockOperations.run(operation, reader, database: database) }
+        }
         if operation == "InjectFault" || operation == "ClearFaults" {
             let reader = try RequestReader(json)
             return try await host.withDatabase { (database, _) throws(ProtocolError) in

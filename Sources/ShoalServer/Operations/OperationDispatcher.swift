@@ -58,7 +58,8 @@ struct OperationDispatcher: Sendable {
     static let streamsSupported: Set<String> = ["ListStreams", "DescribeStream", "GetShardIterator", "GetRecords"]
     static let adminSupported: Set<String> = ["BackupDataDirectory", "ReshardDataDirectory", "DescribeReshard", "DescribeBackgroundJobs",
                                               "GetContributorInsightsReport", "InjectFault", "ClearFaults",
-                                              "CreateSnapshot", "RestoreSnapshot", "DeleteSnapshot", "ListSnapshots", "ResetDatabase"]
+                                              "CreateSnapshot", "RestoreSnapshot", "DeleteSnapshot", "ListSnapshots", "ResetDatabase",
+                                              "GetClock", "SetClock", "AdvanceClock"]
 
     static let supported: Set<String> = [
         "CreateTable", "DeleteTable", "DescribeTable", "ListTables", "UpdateTable",

@@ -3,7 +3,8 @@ clients pointed at it.
 
 - `shoal_server`: the running server (session scope): `.endpoint`, `.port`, `.inject_fault(...)`,
   `.clear_faults()`, snapshots (`.snapshot(name)`, `.rollback(name)`, `.delete_snapshot(name)`,
-  `.snapshots()`, `.reset()`) and `.set_baseline()`. The executable is `--shoal-bin`, else
+  `.snapshots()`, `.reset()`), `.set_baseline()`, and the clock (`.clock_millis()`,
+  `.set_clock(epoch_millis)`, `.advance_clock(seconds)`; movable under `--shoal-clock manual`). The executable is `--shoal-bin`, else
   `SHOAL_BIN`, else `shoal` on the PATH.
 - `dynamodb_client`, `dynamodb_resource`, `dynamodb_streams_client`: boto3 for the server; after
   each test that uses one, the whole database is rolled back to the baseline snapshot (taken
@@ -28,6 +29,8 @@ from botocore.config import Config
 
 def pytest_addoption(parser):
     parser.addoption("--shoal-bin", default=None, help="the shoal executable (default: $SHOAL_BIN, else shoal on the PATH)")
+    parser.addoption("--shoal-clock", default="system", choices=["system", "manual"],
+                     help="the server's clock: manual stands still until a test sets or advances it (default: system)")
 
 
 class ShoalServer:
@@ -75,6 +78,18 @@ class ShoalServer:
 
     def clear_faults(self):
         self.admin("ClearFaults")
+
+    def clock_millis(self):
+        """The server's time, in milliseconds since 1970."""
+        return self.admin("GetClock")["EpochMillis"]
+
+    def set_clock(self, epoch_millis):
+        """Sets a manual clock; what came due (expiries, trims, trigger windows) has run on return."""
+        return self.admin("SetClock", {"EpochMillis": epoch_millis})["EpochMillis"]
+
+    def advance_clock(self, seconds):
+        """Moves a manual clock forward; what came due has run on return."""
+        return self.admin("AdvanceClock", {"Seconds": seconds})["EpochMillis"]
 
     BASELINE = "pytest-shoal-baseline"
 
@@ -129,7 +144,7 @@ def _binary(config):
 
 @pytest.fixture(scope="session")
 def shoal_server(pytestconfig):
-    server = ShoalServer(_binary(pytestconfig))
+    server = ShoalServer(_binary(pytestconfig), "--clock", pytestconfig.getoption("--shoal-clock"))
     server.snapshot(ShoalServer.BASELINE)
     yield server
     server.stop()
