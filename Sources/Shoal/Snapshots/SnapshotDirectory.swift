@@ -20,7 +20,7 @@ enum SnapshotDirectory {
         } else {
             environment.mapSize = options.initialMapSize
             environment.maxMapSize = options.maxMapSize
-            environment.maxDatabases = Shard.maxDatabases(options)
+            environment.maxDatabases = Shard.maxDatabases(options, journaling: true)
         }
         return environment
     }

@@ -10,8 +10,11 @@ struct Shard: Sendable {
     /// The `stats` database (see ``ShardLayout``).
     let statistics: LMDB.Database
 
-    /// Three more than the budget of tables, indexes and streams: `transactions`, `expiry` and the undo journal.
-    static func maxDatabases(_ options: DatabaseOptions) -> UInt32 { options.maxDatabasesPerShard + 3 }
+    /// The budget of tables, indexes and streams, plus `transactions` and `expiry`, plus the undo
+    /// journal while snapshots exist (the budget itself stays the same).
+    static func maxDatabases(_ options: DatabaseOptions, journaling: Bool) -> UInt32 {
+        options.maxDatabasesPerShard + (journaling ? 3 : 2)
+    }
 
     /// Opens the shard, opening the databases of `liveTables` (by table id) and their maintained
     /// indexes, and deleting every other table or index database (left behind by a DeleteTable or
@@ -23,7 +26,7 @@ struct Shard: Sendable {
         envOptions.undoJournal = undoJournal
         envOptions.mapSize = options.initialMapSize
         envOptions.maxMapSize = options.maxMapSize
-        envOptions.maxDatabases = Shard.maxDatabases(options)
+        envOptions.maxDatabases = Shard.maxDatabases(options, journaling: undoJournal != nil)
         envOptions.noSync = options.durability == .noSync
         envOptions.readOnly = options.readOnly
         let environment = try Environment(path: path, options: envOptions)

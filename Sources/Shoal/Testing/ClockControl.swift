@@ -10,27 +10,25 @@ extension Database {
     /// now allow. - Returns: the time now.
     @discardableResult
     public func advanceClock(by seconds: Double) async throws(ShoalError) -> Date {
-        let mark = triggerService.activityMark
         try options.clock.advance(by: seconds)
-        await runDueWork(since: mark)
+        await runDueWork()
         return options.clock.now
     }
 
     /// Sets a manual clock, then runs what came due (see ``advanceClock(by:)``).
     public func setClock(_ date: Date) async throws(ShoalError) {
-        let mark = triggerService.activityMark
         try options.clock.set(date)
-        await runDueWork(since: mark)
+        await runDueWork()
     }
 
     /// Runs the time-driven work for the clock's time now, and waits for the triggers to settle.
-    func runDueWork(since mark: Int) async {
+    func runDueWork() async {
         let now = options.clock.now
         while await expireDueItems(now: now) > 0 {}
         await trimStreams(now: now)
         await trimRecoveryLogs(now: now)
         // Shard loops waiting for a window, a batching deadline or a back-off look again.
         streamService.commitSignal.signal()
-        await triggerService.settle(since: mark)
+        await triggerService.settle(version: streamService.commitSignal.version, clock: options.clock)
     }
 }

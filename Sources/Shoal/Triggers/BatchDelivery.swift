@@ -21,6 +21,8 @@ struct DeliveryContext: Sendable {
     /// The stream shard followed; its ordinal keys the checkpoint.
     let shard: StreamShardRef
     var shardId: String { shard.shardID }
+    /// This loop's (or lane's) entry in the trigger service's activity (see ``TriggerService/settle(version:clock:timeout:)``).
+    var loopID = UUID()
 
     var triggers: TriggerService { database.triggerService }
 }
@@ -77,9 +79,10 @@ extension DeliveryContext {
         let (base, cap) = triggers.backoff.withLock { $0 }
         let delay = min(base * (1 << min(retries, 20)), cap)
         // Waiting for the clock is waiting: a manual clock's advance may settle meanwhile.
-        triggers.parking()
-        defer { triggers.unparked() }
-        do { try await database.options.clock.sleep(for: delay) } catch { return false }
+        let clock = database.options.clock
+        triggers.loop(loopID, .clock(until: clock.now.addingTimeInterval(Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)))
+        defer { triggers.loop(loopID, .working) }
+        do { try await clock.sleep(for: delay) } catch { return false }
         return !Task.isCancelled
     }
 

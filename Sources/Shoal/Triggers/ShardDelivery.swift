@@ -11,8 +11,8 @@ extension DeliveryContext {
     /// - Returns: true when the shard is finished (closed by a reshard or its stream's end, and
     ///   every record is done).
     func run() async -> Bool {
-        triggers.loopStarted()
-        defer { triggers.loopEnded() }
+        triggers.loop(loopID, .working)
+        defer { triggers.loop(loopID, nil) }
         let catalog = database.catalog
         var stream = self.stream
         var checkpoint = (try? catalog.checkpoint(definition.uuid, shard: shard.ordinal)) ?? MappingCheckpoint()
@@ -92,15 +92,17 @@ extension DeliveryContext {
         }
         let batches = split.filter { !$0.isEmpty }.map { lane in batched(lane) }
         if batches.count == 1 { return await deliverInOrder(batches[0]) }
-        // The loop waits while its lanes work (each lane counts as working until it ends).
-        triggers.parking()
-        defer { triggers.unparked() }
+        // The loop waits while its lanes work (each tracked as a loop of its own until it ends).
+        triggers.loop(loopID, .lanes)
+        defer { triggers.loop(loopID, .working) }
         return await withTaskGroup(of: Bool.self) { group in
             for lane in batches {
-                triggers.laneStarted()
+                var context = self
+                context.loopID = UUID()
+                triggers.loop(context.loopID, .working)
                 group.addTask {
-                    defer { triggers.laneEnded() }
-                    return await deliverInOrder(lane)
+                    defer { context.triggers.loop(context.loopID, nil) }
+                    return await context.deliverInOrder(lane)
                 }
             }
             var all = true
@@ -194,8 +196,8 @@ extension DeliveryContext {
     /// Waits for a commit after `seen`, at most `limit`.
     private func idle(after seen: UInt64, for limit: Duration) async {
         let signal = database.streamService.commitSignal
-        triggers.parking()
-        defer { triggers.unparked() }
+        triggers.loop(loopID, .stream(seen: seen))
+        defer { triggers.loop(loopID, .working) }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await signal.wait(after: seen) }
             group.addTask { try? await Task.sleep(for: limit) }

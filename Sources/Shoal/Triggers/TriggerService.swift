@@ -18,36 +18,39 @@ final class TriggerService: Sendable {
     let backoff = Mutex<(base: Duration, cap: Duration)>((.milliseconds(500), .seconds(30)))
     /// How often an idle shard loop looks again without a commit waking it.
     let idlePoll = Mutex<Duration>(.seconds(1))
-    /// Which shard loops are working and which wait (see ``settle(since:timeout:)``).
-    let activity = Mutex<(loops: Int, busy: Int, parks: Int)>((0, 0, 0))
+    /// What each shard loop (and each lane of one) is doing (see ``settle(version:clock:timeout:)``).
+    let loops = Mutex<[UUID: LoopWait]>([:])
 
-    func loopStarted() { activity.withLock { $0.loops += 1; $0.busy += 1 } }
-    func loopEnded() { activity.withLock { $0.loops -= 1; $0.busy -= 1 } }
-    /// A lane of a shard loop (its own task) starts or ends working.
-    func laneStarted() { activity.withLock { $0.busy += 1 } }
-    func laneEnded() { activity.withLock { $0.busy -= 1 } }
-    func parking() { activity.withLock { $0.busy -= 1; $0.parks += 1 } }
-    func unparked() { activity.withLock { $0.busy += 1 } }
+    enum LoopWait {
+        case working
+        /// Waiting for a commit after version `seen` (the version it saw before its last pass).
+        case stream(seen: UInt64)
+        /// Waiting until the clock reaches `until` (a retry's back-off).
+        case clock(until: Date)
+        /// Waiting for its lanes (each tracked on its own).
+        case lanes
+    }
 
-    /// A point to settle from (see ``settle(since:timeout:)``): take it before waking anything.
-    var activityMark: Int { activity.withLock { $0.parks } }
+    func loop(_ id: UUID, _ wait: LoopWait?) { loops.withLock { $0[id] = wait } }
 
-    /// Waits (at most `timeout` of real time) until what was made due after `mark` has been
-    /// delivered: no shard loop is working and every loop has waited again since `mark`, or none
-    /// has worked for 50 ms (a loop whose back-off is not yet due never waits again).
-    func settle(since mark: Int, timeout: Duration = .seconds(10)) async {
+    /// Waits (at most `timeout` of real time) until every shard loop has made a pass that began
+    /// at or after commit version `version` and waits again, or waits for a clock time still to
+    /// come: what a clock change made due (then signalled as `version`) has been delivered.
+    func settle(version: UInt64, clock: ShoalClock, timeout: Duration = .seconds(10)) async {
         let deadline = ContinuousClock.now + timeout
-        var quietSince: ContinuousClock.Instant?
         while ContinuousClock.now < deadline {
-            let now = activity.withLock { $0 }
-            if now.busy == 0 {
-                if now.parks - mark >= now.loops { return }
-                let since = quietSince ?? .now
-                quietSince = since
-                if ContinuousClock.now - since >= .milliseconds(50) { return }
-            } else {
-                quietSince = nil
+            let now = clock.now
+            let settled = loops.withLock { loops in
+                loops.values.allSatisfy { wait in
+                    switch wait {
+                    case .working: false
+                    case .stream(let seen): seen >= version
+                    case .clock(let until): until > now
+                    case .lanes: true
+                    }
+                }
             }
+            if settled { return }
             try? await Task.sleep(for: .milliseconds(2))
         }
     }
