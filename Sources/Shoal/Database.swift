@@ -39,6 +39,9 @@ public struct DatabaseOptions: Sendable {
     /// The time everything reads (see ``ShoalClock``): the system's, or a manual clock a test
     /// sets and advances. A database opened again (a rollback, a reshard) keeps the same clock.
     public var clock = ShoalClock()
+    /// Throttle provisioned tables and global indexes by their read and write capacity (see
+    /// ``CapacityEnforcer``); off: provisioned throughput is recorded and reported only.
+    public var enforceCapacity = false
     /// Testing only: the process kills itself (SIGKILL) at this step of committing a transaction
     /// that spans shards (`planned`, `record-written`, `record-committed`, `part-committed`,
     /// `all-committed`, `record-cleared`), so crash recovery can be tested at each step.
@@ -105,6 +108,8 @@ public final class Database: Sendable {
     let insights = ContributorInsightsService()
     /// Faults a test injected (see ``injectFault(_:)``).
     let faults = FaultRegistry()
+    /// The capacity buckets of provisioned tables (used when `options.enforceCapacity`).
+    let capacityEnforcer = CapacityEnforcer()
     /// The folder `close()` removes: an in-memory database's (see ``open(inMemory:)``).
     let temporaryFolder = Mutex<String?>(nil)
 

@@ -86,6 +86,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "system: the computer's clock; manual: a clock that stands still until SetClock or AdvanceClock moves it (TTL, stream retention, record age, windows and back-off follow it): for tests.")
     var clock: ShoalClock.Mode = .system
 
+    @Flag(name: .customLong("enforce-capacity"), help: "Throttle provisioned tables and global indexes by their read and write capacity units (token buckets with 300 s of burst), as DynamoDB does: ProvisionedThroughputExceededException with ThrottlingReasons.")
+    var enforceCapacity = false
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
@@ -138,6 +141,7 @@ struct Serve: AsyncParsableCommand {
         options.streamRetention = .milliseconds(Int64(streamRetention * 1000))
         options.timeToLivePeriod = .milliseconds(Int64(ttlPeriod * 1000))
         options.clock = ShoalClock(clock)
+        options.enforceCapacity = enforceCapacity
         // Crash-recovery tests only: die at one step of committing a transaction spanning shards.
         options.testCrashPoint = ProcessInfo.processInfo.environment["SHOAL_TEST_CRASH_AT"]
         let triggersFile = try triggers.map { path in

@@ -48,6 +48,8 @@ public struct ShoalError: Error, Sendable, Equatable, CustomStringConvertible {
     public var item: Item?
     /// On a TransactionCanceledException: why each action of the transaction was cancelled, in order.
     public var cancellationReasons: [CancellationReason]?
+    /// On a throttled request (enforced capacity): which table or index ran out, and of what.
+    public var throttlingReasons: [ThrottlingReason]?
 
     public init(_ kind: Kind, _ message: String, item: Item? = nil) {
         self.kind = kind

@@ -67,12 +67,28 @@ extension Database {
             }
             plan.append((table, handle, keys, projection))
         }
+        // Enforced capacity: a throttled table's keys come back unprocessed; all throttled is an error.
+        var unprocessed: [String: KeysAndAttributes] = [:]
+        var draws: [String: [CapacityEnforcer.Draw]] = [:]
+        var throttled: ShoalError?
+        if options.enforceCapacity {
+            plan = plan.filter { entry in
+                do throws(ShoalError) {
+                    draws[entry.table] = try admitCapacity(entry.handle, write: false)
+                    return true
+                } catch {
+                    throttled = error
+                    unprocessed[entry.table] = request.requestItems[entry.table]!
+                    return false
+                }
+            }
+            if plan.isEmpty, let throttled { throw throttled }
+        }
         // One snapshot of every shard involved, opened at once: no transaction is half seen.
         var involved = Set<Int>()
         for entry in plan { for (_, key) in entry.keys { involved.insert(ring.shard(for: KeyEncoding.token(key.partition))) } }
         let shardIndexes = involved.sorted()
         var responses: [String: [LazyItem]] = [:]
-        var unprocessed: [String: KeysAndAttributes] = [:]
         var consumed: [String: Double] = [:]
         try runSync {
             try withSnapshots(ArraySlice(shardIndexes.map { shards[$0] })) { txns in
@@ -103,6 +119,7 @@ extension Database {
                 }
             }
         }
+        for entry in plan { chargeCapacity(draws[entry.table] ?? [], entry.handle, write: false, ConsumedCapacity(table: consumed[entry.table] ?? 0)) }
         return BatchGetItemResponse(responses: responses, unprocessedKeys: unprocessed, consumedCapacity: consumed)
     }
 }

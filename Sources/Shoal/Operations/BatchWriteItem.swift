@@ -61,6 +61,24 @@ extension Database {
                 byShard[ring.shard(for: prepared.token), default: []].append((table, prepared, write))
             }
         }
+        // Enforced capacity: a throttled table's writes come back unprocessed; all throttled is an error.
+        var unprocessed: [String: [WriteRequest]] = [:]
+        var draws: [String: [CapacityEnforcer.Draw]] = [:]
+        if options.enforceCapacity {
+            var throttled: ShoalError?
+            for (table, handle) in handles.sorted(by: { $0.key < $1.key }) {
+                do throws(ShoalError) {
+                    draws[table] = try admitCapacity(handle, write: true)
+                } catch {
+                    throttled = error
+                    unprocessed[table] = request.requestItems[table]
+                }
+            }
+            if let throttled {
+                guard unprocessed.count < handles.count else { throw throttled }
+                byShard = byShard.mapValues { $0.filter { unprocessed[$0.table] == nil } }.filter { !$0.value.isEmpty }
+            }
+        }
         typealias ShardOutcome = Result<[String: ConsumedCapacity], any Error>
         let outcomes = await withTaskGroup(of: (Int, ShardOutcome).self) { group in
             for (index, writes) in byShard {
@@ -84,7 +102,6 @@ extension Database {
             return all
         }
         var consumed: [String: ConsumedCapacity] = [:]
-        var unprocessed: [String: [WriteRequest]] = [:]
         var firstError: (any Error)?
         for (index, outcome) in outcomes {
             switch outcome {
@@ -103,6 +120,7 @@ extension Database {
         if let firstError, consumed.isEmpty {
             throw (firstError as? ShoalError) ?? .internalError("Internal error: \(firstError)")
         }
+        for (table, units) in consumed { chargeCapacity(draws[table] ?? [], handles[table]!, write: true, units) }
         var response = BatchWriteItemResponse(unprocessedItems: unprocessed, capacity: consumed)
         if request.returnItemCollectionMetrics == .size {
             response.itemCollectionMetrics = try batchCollectionMetrics(outcomes: outcomes, byShard: byShard, handles: handles)

@@ -49,11 +49,15 @@ extension Database {
             try input.finish()
         }
         let consistent = request.consistentRead
+        let draws = try admitCapacity(handle, write: false)
         guard let (item, size) = try readEncodedItem(handle, key: key) else {
-            return GetItemResponse(item: nil, consumedCapacity: CapacityUnits.read(bytes: 0, consistent: consistent))
+            let units = CapacityUnits.read(bytes: 0, consistent: consistent)
+            chargeCapacity(draws, handle, write: false, ConsumedCapacity(table: units))
+            return GetItemResponse(item: nil, consumedCapacity: units)
         }
-        return GetItemResponse(item: LazyItem(item, projection: projection),
-                               consumedCapacity: CapacityUnits.read(bytes: size, consistent: consistent))
+        let units = CapacityUnits.read(bytes: size, consistent: consistent)
+        chargeCapacity(draws, handle, write: false, ConsumedCapacity(table: units))
+        return GetItemResponse(item: LazyItem(item, projection: projection), consumedCapacity: units)
     }
 
     /// Reads one item as a view over its stored bytes, with its stored size.

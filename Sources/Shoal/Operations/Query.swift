@@ -76,13 +76,17 @@ extension Database {
     /// narrowed by a sort-key condition, in pages of `Limit` items or 1 MB.
     public func query(_ request: QueryRequest) async throws(ShoalError) -> QueryResponse {
         let handle = try handle(request.tableName)
-        if let indexName = request.indexName { return try queryIndex(handle, request, indexName: indexName) }
+        if let indexName = request.indexName {
+            return try await withReadCapacity(handle, index: indexName, \.capacity) { () throws(ShoalError) in try queryIndex(handle, request, indexName: indexName) }
+        }
         let plan = try QueryPlan(handle: handle, request: request)
         let shard = shard(for: plan.partition)
-        return try runSync {
-            try snapshot(shard) { txn in
-                try txn.withCursor(handle.items(shard.index)) { cursor in
-                    try plan.run(cursor)
+        return try await withReadCapacity(handle, \.capacity) { () throws(ShoalError) in
+            try runSync {
+                try snapshot(shard) { txn in
+                    try txn.withCursor(handle.items(shard.index)) { cursor in
+                        try plan.run(cursor)
+                    }
                 }
             }
         }

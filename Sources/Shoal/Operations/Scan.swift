@@ -66,16 +66,20 @@ extension Database {
     /// `[i·2⁶⁴/n, (i+1)·2⁶⁴/n)` over all shards, so each item is in exactly one segment.
     public func scan(_ request: ScanRequest) async throws(ShoalError) -> ScanResponse {
         let handle = try handle(request.tableName)
-        if let indexName = request.indexName { return try scanIndex(handle, request, indexName: indexName) }
+        if let indexName = request.indexName {
+            return try await withReadCapacity(handle, index: indexName, \.capacity) { () throws(ShoalError) in try scanIndex(handle, request, indexName: indexName) }
+        }
         let plan = try ScanPlan(handle: handle, request: request)
-        return try runSync {
-            try withSnapshots(shards[...]) { txns in
-                var cursors: [Cursor] = []
-                defer { cursors.removeAll() }
-                for (index, txn) in txns.enumerated() {
-                    cursors.append(try txn.openCursor(handle.items(index)))
+        return try await withReadCapacity(handle, \.capacity) { () throws(ShoalError) in
+            try runSync {
+                try withSnapshots(shards[...]) { txns in
+                    var cursors: [Cursor] = []
+                    defer { cursors.removeAll() }
+                    for (index, txn) in txns.enumerated() {
+                        cursors.append(try txn.openCursor(handle.items(index)))
+                    }
+                    return try plan.run(cursors)
                 }
-                return try plan.run(cursors)
             }
         }
     }

@@ -20,8 +20,17 @@ extension Database {
                          _ apply: @escaping @Sendable (WriteContext) throws -> WriteOutcome) async throws(ShoalError)
         -> (outcome: WriteOutcome, metrics: ItemCollectionMetrics?) {
         try transactions.itemLocks.checkFree(tableID: target.tableID, key: target.encodedKey)
+        let draws = try admitCapacity(handle, write: true)
         let shard = shards[ring.shard(for: target.token)]
-        let outcome = try await run { try await shard.writer.perform(apply) }
+        let outcome: WriteOutcome
+        do throws(ShoalError) {
+            outcome = try await run { try await shard.writer.perform(apply) }
+        } catch {
+            // A write whose condition failed still pays a unit, as in DynamoDB.
+            if error.kind == .conditionalCheckFailed { chargeCapacity(draws, handle, write: true, ConsumedCapacity(table: 1)) }
+            throw error
+        }
+        chargeCapacity(draws, handle, write: true, outcome.capacity)
         let metrics = collectionMetrics == .size ? try itemCollectionMetrics(handle, partition: target.key.partition) : nil
         return (outcome, metrics)
     }

@@ -7,7 +7,7 @@ public enum GlobalSecondaryIndexUpdate: Sendable, Equatable {
     case create(GlobalSecondaryIndex)
     /// Removes a global index and frees its storage.
     case delete(indexName: String)
-    /// Changes a global index's provisioned throughput (recorded; Shoal throttles nothing).
+    /// Changes a global index's provisioned throughput (enforced under `enforceCapacity`, else recorded only).
     case update(indexName: String, provisionedThroughput: ProvisionedThroughput)
 }
 
@@ -44,8 +44,8 @@ public struct UpdateTableRequest: Sendable {
 }
 
 extension Database {
-    /// DynamoDB's UpdateTable: billing mode and provisioned throughput (recorded and reported;
-    /// Shoal throttles nothing), and one global index created or deleted per call.
+    /// DynamoDB's UpdateTable: billing mode and provisioned throughput (reported, and enforced
+    /// under `DatabaseOptions.enforceCapacity`), and one global index created or deleted per call.
     public func updateTable(_ request: UpdateTableRequest) async throws(ShoalError) -> TableDescription {
         let updates = request.globalSecondaryIndexUpdates ?? []
         guard request.billingMode != nil || request.provisionedThroughput != nil || !updates.isEmpty || request.streamSpecification != nil

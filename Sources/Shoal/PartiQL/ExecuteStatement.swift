@@ -56,6 +56,24 @@ extension Database {
 
     /// DynamoDB's ExecuteStatement.
     public func executeStatement(_ request: ExecuteStatementRequest) async throws(ShoalError) -> ExecuteStatementResponse {
+        guard options.enforceCapacity else { return try await runStatement(request) }
+        // Enforced capacity: the statement's table (or index) is admitted first and charged after.
+        let entry = try partiQLStatements.entry(request.statement)
+        let (table, index, write): (String, String?, Bool) = switch entry.statement {
+        case .select(let select): (select.table, select.index, false)
+        case .insert(let table, _): (table, nil, true)
+        case .update(let update): (update.table, nil, true)
+        case .delete(let table, _, _): (table, nil, true)
+        case .exists: ("", nil, false)
+        }
+        guard let handle = lookup(table) else { return try await runStatement(request) }
+        let draws = try admitCapacity(handle, index: index, write: write)
+        let response = try await runStatement(request)
+        chargeCapacity(draws, handle, write: write, response.capacity)
+        return response
+    }
+
+    private func runStatement(_ request: ExecuteStatementRequest) async throws(ShoalError) -> ExecuteStatementResponse {
         if let parameters = request.parameters, parameters.isEmpty {
             throw .validation("1 validation error detected: Value '[]' at 'parameters' failed to satisfy constraint: Member must have length greater than or equal to 1")
         }

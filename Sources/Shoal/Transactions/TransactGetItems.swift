@@ -37,6 +37,7 @@ extension Database {
         if conflicts.contains(true) {
             throw .transactionCanceled(conflicts.map { $0 ? .conflict : .none })
         }
+        let admitted = try admitTransaction(prepared.map(\.handle), write: false)
         let involved = Array(Set(prepared.map(\.shard))).sorted()
         let found: [(item: EncodedItem, size: Int)?] = try runSync {
             try withSnapshots(ArraySlice(involved.map { shards[$0] })) { txns in
@@ -64,6 +65,7 @@ extension Database {
         let items = zip(prepared, found).map { get, found in
             found.map { found in LazyItem(found.item, projection: get.projection) }
         }
+        chargeTransaction(admitted, capacity, write: false)
         return TransactGetItemsResponse(items: items, consumedCapacity: capacity)
     }
 }

@@ -16,7 +16,9 @@ extension Database {
             return replay
         }
         do {
+            let admitted = try admitTransaction(actions.map(\.handle), write: true)
             let response = try await commitTransaction(actions, request: request)
+            chargeTransaction(admitted, response.consumedCapacity, write: true)
             if let token = request.clientRequestToken { transactions.idempotencyTokens.finish(token: token, response: response, now: options.clock.now) }
             return response
         } catch {

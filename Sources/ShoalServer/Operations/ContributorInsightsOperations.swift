@@ -91,7 +91,9 @@ struct ContributorInsightsOperations: Sendable {
 /// Feeds contributor insights from the requests and answers of data operations (only for the
 /// tables and indexes that have it on: one dictionary lookup otherwise).
 enum ContributorRecording {
-    static func record(_ database: Database, operation: String, body: JSONValue, response: JSONValue) {
+    /// - Parameter throttled: the request was throttled (enforced capacity): its keys count as
+    ///   throttled keys (Query and Scan, whose keys are not known without running them, are not counted).
+    static func record(_ database: Database, operation: String, body: JSONValue, response: JSONValue, throttled: Bool = false) {
         func enabled(_ table: String) -> Bool { database.hasContributorInsights(tableName: table) }
         func items(_ values: [JSONValue]) -> [Item] {
             values.compactMap { value in
@@ -103,9 +105,9 @@ enum ContributorRecording {
         case "GetItem", "DeleteItem", "UpdateItem", "PutItem":
             guard let table = body.member("TableName")?.stringValue, enabled(table),
                   let key = body.member(operation == "PutItem" ? "Item" : "Key") else { return }
-            database.recordContributors(tableName: table, items: items([key]))
+            database.recordContributors(tableName: table, items: items([key]), throttled: throttled)
         case "Query", "Scan":
-            guard let table = body.member("TableName")?.stringValue, enabled(table), case .array(let found)? = response.member("Items") else { return }
+            guard !throttled, let table = body.member("TableName")?.stringValue, enabled(table), case .array(let found)? = response.member("Items") else { return }
             database.recordContributors(tableName: table, indexName: body.member("IndexName")?.stringValue, items: items(found))
         case "BatchGetItem", "BatchWriteItem":
             guard case .object(let tables)? = body.member("RequestItems") else { return }
@@ -115,7 +117,7 @@ enum ContributorRecording {
                 if case .array(let writes) = request {
                     keys = writes.compactMap { $0.member("PutRequest")?.member("Item") ?? $0.member("DeleteRequest")?.member("Key") }
                 }
-                database.recordContributors(tableName: table, items: items(keys))
+                database.recordContributors(tableName: table, items: items(keys), throttled: throttled)
             }
         case "TransactGetItems", "TransactWriteItems":
             guard case .array(let actions)? = body.member("TransactItems") else { return }
@@ -123,7 +125,7 @@ enum ContributorRecording {
                 guard case .object(let members) = action, let detail = members.first?.1,
                       let table = detail.member("TableName")?.stringValue, enabled(table),
                       let key = detail.member("Key") ?? detail.member("Item") else { continue }
-                database.recordContributors(tableName: table, items: items([key]))
+                database.recordContributors(tableName: table, items: items([key]), throttled: throttled)
             }
         default:
             return

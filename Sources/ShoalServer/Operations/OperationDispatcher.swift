@@ -78,7 +78,15 @@ struct OperationDispatcher: Sendable {
 
     func dispatch(_ operation: String, body: JSONValue, context: OperationContext) async throws(ProtocolError) -> JSONValue {
         try await InjectedFaults.apply(database, operation: operation, body: body, region: context.region)
-        let response = try await route(operation, body: body, context: context)
+        let response: JSONValue
+        do {
+            response = try await route(operation, body: body, context: context)
+        } catch {
+            if error.throttlingReasons != nil {
+                ContributorRecording.record(database, operation: operation, body: body, response: .object([]), throttled: true)
+            }
+            throw error
+        }
         ContributorRecording.record(database, operation: operation, body: body, response: response)
         return response
     }

@@ -10,6 +10,8 @@ struct ProtocolError: Error, Sendable, Equatable {
     var item: Item?
     /// On a TransactionCanceledException.
     var cancellationReasons: [CancellationReason]?
+    /// Why a request was throttled (enforced capacity): `ThrottlingReasons` in the answer.
+    var throttlingReasons: [ThrottlingReason]?
     /// What the server's log says; for internal errors it has details (paths, LMDB codes) that
     /// the client's `message` never carries.
     var logMessage: String { detail ?? message }
@@ -33,6 +35,7 @@ struct ProtocolError: Error, Sendable, Equatable {
         }
         self.init(status: 400, type: ProtocolError.dynamoNamespace + error.type, message: error.message, item: error.item)
         cancellationReasons = error.cancellationReasons
+        throttlingReasons = error.throttlingReasons
     }
 
     /// The body is not JSON, or a member has the wrong JSON type.
@@ -96,6 +99,9 @@ struct ProtocolError: Error, Sendable, Equatable {
         }
         var members: [(String, JSONValue)] = [("__type", .string(type)), ("message", .string(message))]
         if let item { members.append(("Item", AttributeValueJSON.encode(item))) }
+        if let reasons = throttlingReasons, !reasons.isEmpty {
+            members.append(("ThrottlingReasons", .array(reasons.map { .object([("reason", .string($0.reason)), ("resource", .string($0.resource))]) })))
+        }
         return .object(members)
     }
 }
