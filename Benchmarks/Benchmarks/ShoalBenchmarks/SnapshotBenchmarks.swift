@@ -7,10 +7,13 @@ extension BenchmarkMetric {
                                                           useScalingFactor: false)
     static let rollback10KMicros = BenchmarkMetric.custom("rollback of 10,000 changes, 100K items, µs", polarity: .prefersSmaller,
                                                           useScalingFactor: false)
-    static let reopenMicros = BenchmarkMetric.custom("baseline: close and reopen, 100K items, µs", polarity: .prefersSmaller,
+    static let reopenMicros = BenchmarkMetric.custom("baseline: CreateSnapshot (hold, close, reopen), 100K items, µs", polarity: .prefersSmaller,
                                                      useScalingFactor: false)
     static let snapshotAndRollbackMicros = BenchmarkMetric.custom("snapshot + rollback, 10K items, µs", polarity: .prefersSmaller,
                                                                   useScalingFactor: false)
+    static let journaledPutRate = BenchmarkMetric.custom("PutItem/s while a snapshot exists", polarity: .prefersLarger, useScalingFactor: false)
+    static let plainPutRate = BenchmarkMetric.custom("PutItem/s without snapshots (baseline)", polarity: .prefersLarger, useScalingFactor: false)
+    static let journaledPercent = BenchmarkMetric.custom("journaled / plain PutItem rate, %", polarity: .prefersLarger, useScalingFactor: false)
 }
 
 /// An in-memory database of `count` items behind a lifecycle that reopens it, as the server's does.
@@ -88,6 +91,31 @@ func registerSnapshotBenchmarks() {
             elapsed += clock.now - started
             benchmark.measurement(.snapshotAndRollbackMicros, micros(elapsed))
             try await lifecycle.deleteSnapshot(named: "s")
+        }
+    })
+
+    Benchmark("Snapshots: PutItem cost of the undo journal (same process, in-memory, 4 shards)",
+              configuration: .init(metrics: [.journaledPutRate, .plainPutRate, .journaledPercent], warmupIterations: 1,
+                                   maxDuration: .seconds(60), maxIterations: 5),
+              closure: { benchmark async throws in
+        let lifecycle = try await snapshotFixture(items: 10_000)
+        defer { Task { await lifecycle.current.shutdown() } }
+        let clock = ContinuousClock()
+        func rate(_ round: Int) async throws -> Int {
+            let table = lifecycle.current.table("Items")
+            let started = clock.now
+            for i in 0..<20_000 { try await table.put(["pk": .s("w\(round)-\(i)"), "n": .n(Number(i))]) }
+            let seconds = Double((clock.now - started).components.attoseconds) / 1e18 + Double((clock.now - started).components.seconds)
+            return Int(20_000 / seconds)
+        }
+        for round in 0..<3 {
+            let plain = try await rate(round * 2)
+            try await lifecycle.createSnapshot(named: "j")
+            let journaled = try await rate(round * 2 + 1)
+            try await lifecycle.deleteSnapshot(named: "j")
+            benchmark.measurement(.plainPutRate, plain)
+            benchmark.measurement(.journaledPutRate, journaled)
+            benchmark.measurement(.journaledPercent, journaled * 100 / max(1, plain))
         }
     })
 }
