@@ -63,13 +63,7 @@ public func withShoalServer<T: Sendable>(options: DatabaseOptions = DatabaseOpti
     var logger = Logger(label: "shoal.testing")
     logger.logLevel = .warning
     let listening = AsyncStream.makeStream(of: Int.self)
-    let path = database.path
-    let reopenOptions = database.options
-    let host = DatabaseHost(database, path: path, durability: .noSync) { closed in
-        let reopened = try Database.open(at: path, options: reopenOptions)
-        reopened.adoptFunctions(from: closed)
-        return reopened
-    }
+    let host = DatabaseHost(database, path: database.path, durability: .noSync, reopen: DatabaseLifecycle.sameDirectory)
     let app = ShoalHTTPServer.application(host: host, configuration: configuration, logger: logger) { port in
         listening.continuation.yield(port)
         listening.continuation.finish()

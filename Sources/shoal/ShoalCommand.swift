@@ -215,9 +215,8 @@ struct Serve: AsyncParsableCommand {
         // directory and opens it again with the same options and functions.
         let path = data
         let host = DatabaseHost(database, path: data, durability: options.durability,
-                                testReshardCrashAt: ProcessInfo.processInfo.environment["SHOAL_TEST_RESHARD_CRASH_AT"]) { [options, logger] closed in
-            let reopened = try Database.open(at: path, options: options)
-            reopened.adoptFunctions(from: closed)
+                                testReshardCrashAt: ProcessInfo.processInfo.environment["SHOAL_TEST_RESHARD_CRASH_AT"]) { [logger] closed in
+            let reopened = try await DatabaseLifecycle.sameDirectory(closed)
             logger.info("Shoal serving \(path) with \(reopened.shardCount) shards")
             return reopened
         } onUnavailable: { error in

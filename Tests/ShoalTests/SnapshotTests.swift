@@ -11,11 +11,7 @@ import Testing
         let dir = TemporaryDirectory()
         let options = DatabaseOptions(shardCount: shards, durability: .noSync)
         let database = try Database.open(at: dir.path, options: options)
-        let lifecycle = DatabaseLifecycle(database, path: dir.path, durability: .noSync) { closed in
-            let reopened = try Database.open(at: dir.path, options: options)
-            reopened.adoptFunctions(from: closed)
-            return reopened
-        }
+        let lifecycle = DatabaseLifecycle(database, path: dir.path, durability: .noSync, reopen: DatabaseLifecycle.sameDirectory)
         return (lifecycle, dir, options)
     }
 

@@ -19,13 +19,7 @@ extension BenchmarkMetric {
 /// An in-memory database of `count` items behind a lifecycle that reopens it, as the server's does.
 private func snapshotFixture(items count: Int) async throws -> DatabaseLifecycle {
     let database = try Database.open(inMemory: DatabaseOptions(shardCount: 4))
-    let path = database.path
-    let options = database.options
-    let lifecycle = DatabaseLifecycle(database, path: path, durability: .noSync) { closed in
-        let reopened = try Database.open(at: path, options: options)
-        reopened.adoptFunctions(from: closed)
-        return reopened
-    }
+    let lifecycle = DatabaseLifecycle(database, path: database.path, durability: .noSync, reopen: DatabaseLifecycle.sameDirectory)
     _ = try await database.createTable(CreateTableRequest(tableName: "Items", partitionKey: ("pk", .s)))
     for start in stride(from: 0, to: count, by: 5_000) {
         let items: [Item] = (start..<min(count, start + 5_000)).map { ["pk": .s("k\($0)"), "payload": .s(String(repeating: "x", count: 100)), "n": .n(Number($0))] }

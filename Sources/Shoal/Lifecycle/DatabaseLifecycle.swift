@@ -14,6 +14,14 @@ public final class DatabaseLifecycle: Sendable {
     /// and failure sender installed).
     public typealias Reopen = @Sendable (_ closed: Database) async throws -> Database
 
+    /// Opens the closed database's directory again with its options, taking over its functions
+    /// and faults: what snapshots, rollback and an online reshard need.
+    public static let sameDirectory: Reopen = { closed in
+        let reopened = try Database.open(at: closed.path, options: closed.options)
+        reopened.adoptFunctions(from: closed)
+        return reopened
+    }
+
     private struct State {
         var database: Database
         var gate = LeaseGate<CheckedContinuation<Void, Never>>()
