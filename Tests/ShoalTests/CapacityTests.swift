@@ -90,6 +90,10 @@ import Testing
         await CapacityTests.expectThrottled(CapacityTests.readReason) {
             _ = try await db.getItem(GetItemRequest(tableName: "Orders", key: ["pk": "a"], consistentRead: true))
         }
+        // Validation comes before capacity: an index the table lacks is that error, not a throttle.
+        await expectError(.validation, "The table does not have the specified index: nope") {
+            _ = try await db.query(QueryRequest(tableName: "Orders", keyConditionExpression: "pk = :p", expressionAttributeValues: [":p": "a"], indexName: "nope"))
+        }
         // A Query pays for what it read; the write bucket is another bucket.
         try await db.advanceClock(by: 1)
         _ = try await db.table("Orders").query("a")

@@ -155,4 +155,41 @@ import Testing
         #expect(calls.all.count == attempts)
         #expect(try db.getEventSourceMapping(uuid: mapping.uuid).lastError?.contains("1 records discarded") == true)
     }
+
+    @Test func aBatchingWindowWaitsForTheClock() async throws {
+        let dir = TemporaryDirectory()
+        let db = try ClockTests.open(dir)
+        defer { db.close() }
+        let log = BatchLog()
+        db.registerFunction("f") { batch in log.append(batch); return .success }
+        let arn = try await TriggerTests.streamTable(db, "Orders")
+        _ = try await TriggerTests.mapping(db, arn, TriggerTests.params(batchSize: 100, window: 30))
+        try await db.table("Orders").put(["pk": "a", "sk": 1])
+        try await db.table("Orders").put(["pk": "b", "sk": 2])
+        // The batch is not full: it waits for 30 seconds of the clock, however long that takes.
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(log.count == 0)
+        try await db.advanceClock(by: 29)
+        #expect(log.count == 0)
+        try await db.advanceClock(by: 1)
+        #expect(log.all.map(\.records.count) == [2])
+    }
+
+    @Test func anIdempotencyTokenLastsTenMinutesOfTheClock() async throws {
+        let dir = TemporaryDirectory()
+        let db = try ClockTests.open(dir)
+        defer { db.close() }
+        _ = try await db.createTable(CreateTableRequest(tableName: "Counters", partitionKey: ("id", .s)))
+        let bump = TransactWriteItemsRequest(actions: [.update(UpdateItemRequest(tableName: "Counters", key: ["id": "c"],
+                                                                                  updateExpression: "ADD n :one",
+                                                                                  expressionAttributeValues: [":one": 1]))],
+                                             clientRequestToken: "same-token")
+        _ = try await db.transactWriteItems(bump)
+        try await db.advanceClock(by: 599)
+        _ = try await db.transactWriteItems(bump)
+        #expect(try await db.table("Counters").get(["id": "c"])?["n"] == .n(1))
+        try await db.advanceClock(by: 1)
+        _ = try await db.transactWriteItems(bump)
+        #expect(try await db.table("Counters").get(["id": "c"])?["n"] == .n(2))
+    }
 }

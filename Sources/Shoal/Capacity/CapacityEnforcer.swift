@@ -50,11 +50,15 @@ final class CapacityEnforcer: Sendable {
         guard table.billingMode == .provisioned, let throughput = table.provisionedThroughput else { return [] }
         let arn = "arn:aws:dynamodb:\(region):000000000000:table/\(table.name)"
         let kind = write ? "Write" : "Read"
-        if let index, let definition = table.allIndexes.first(where: { $0.name == index && $0.isGlobal }) {
-            guard let own = definition.provisionedThroughput else { return [] }
-            return [Draw(key: Key(tableID: table.id, index: index, write: write),
-                         rate: Double(write ? own.writeCapacityUnits : own.readCapacityUnits),
-                         resource: arn + "/index/" + index, reason: "Index\(kind)ProvisionedThroughputExceeded")]
+        if let index {
+            // An index the table lacks draws nothing: the operation's own validation answers.
+            guard let definition = table.allIndexes.first(where: { $0.name == index }) else { return [] }
+            if definition.isGlobal {
+                guard let own = definition.provisionedThroughput else { return [] }
+                return [Draw(key: Key(tableID: table.id, index: index, write: write),
+                             rate: Double(write ? own.writeCapacityUnits : own.readCapacityUnits),
+                             resource: arn + "/index/" + index, reason: "Index\(kind)ProvisionedThroughputExceeded")]
+            }
         }
         var draws = [Draw(key: Key(tableID: table.id, index: nil, write: write),
                           rate: Double(write ? throughput.writeCapacityUnits : throughput.readCapacityUnits),

@@ -13,11 +13,19 @@ final class MappingRunner: Sendable {
     /// stopped (two runners never deliver the same shard at once).
     func start(_ database: Database, definition: MappingDefinition, after previous: MappingRunner? = nil) {
         let status = database.triggerService.status(definition.uuid)
+        // The runner counts as working (see ``TriggerService/settle(version:clock:timeout:)``) until
+        // its shard loops are registered, so a clock change never settles before they run.
+        let runnerID = UUID()
+        let triggers = database.triggerService
+        triggers.loop(runnerID, .working)
         let work = Task.detached {
+            defer { triggers.loop(runnerID, nil) }
             await previous?.stop()
             var definition = definition
             while !Task.isCancelled {
-                guard let bound = await database.bind(&definition, status: status) else { return }
+                triggers.loop(runnerID, .working)
+                guard let bound = await database.bind(&definition, status: status, loopID: runnerID) else { return }
+                triggers.loop(runnerID, .lanes)
                 let finished = await database.runShards(definition, stream: bound, status: status)
                 // A table-following mapping moves on to the table's next stream once this one is done.
                 guard finished, definition.tableName != nil, !Task.isCancelled else { return }
@@ -40,7 +48,7 @@ final class MappingRunner: Sendable {
 extension Database {
     /// The mapping's stream; a table-following mapping without one waits for its table to get one
     /// and then records its starting checkpoints. Nil when the mapping stops first.
-    func bind(_ definition: inout MappingDefinition, status: MappingStatus) async -> StreamHandle? {
+    func bind(_ definition: inout MappingDefinition, status: MappingStatus, loopID: UUID) async -> StreamHandle? {
         while !Task.isCancelled {
             if let id = definition.streamID {
                 if let handle = streamHandle(id) { return handle }
@@ -64,6 +72,9 @@ extension Database {
                 return nil
             }
             let poll = triggerService.idlePoll.withLock { $0 }
+            // Waiting for a stream to follow is not work a clock change waits for.
+            triggerService.loop(loopID, .lanes)
+            defer { triggerService.loop(loopID, .working) }
             do { try await Task.sleep(for: poll) } catch { return nil }
         }
         return nil
@@ -94,6 +105,8 @@ extension Database {
                 for ref in stream.shards where ref.generation == generation {
                     let context = DeliveryContext(database: self, definition: definition, stream: stream, streamArn: streamArn,
                                                   functionArn: functionArn, filter: filter, status: status, shard: ref)
+                    // Working from now, not from when the task first runs.
+                    triggerService.loop(context.loopID, .working)
                     group.addTask { await context.run() }
                 }
                 var finished = true

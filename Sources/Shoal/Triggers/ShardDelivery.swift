@@ -58,7 +58,8 @@ extension DeliveryContext {
             if definition.maximumBatchingWindowInSeconds > 0 && page.records.count < limit {
                 let counter = StreamRecordCodec.parse(sequenceNumber: first.sequenceNumber)?.counter ?? 0
                 let clock = database.options.clock
-                if gathering?.first != counter { gathering = (counter, clock.now) }
+                // The window runs from the first record's write (not from when this loop read it).
+                if gathering?.first != counter { gathering = (counter, min(clock.now, first.committedAt)) }
                 let remaining = gathering!.since.addingTimeInterval(Double(definition.maximumBatchingWindowInSeconds)).timeIntervalSince(clock.now)
                 if remaining > 0 {
                     // A manual clock wakes this wait when it moves (through the commit signal).
