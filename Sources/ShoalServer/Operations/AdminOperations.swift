@@ -55,12 +55,7 @@ extension AdminOperations {
     /// directory online (requests wait while it runs; see ``DatabaseHost``).
     static func reshardDataDirectory(_ r: RequestReader, host: DatabaseHost) async throws(ProtocolError) -> JSONValue {
         guard let count = try r.int("ShardCount") else { throw .validation("ShardCount is required") }
-        // Its own task: a client that goes away does not cancel a reshard half-way.
-        let work = Task.detached { () async -> Result<ReshardReport, ShoalError> in
-            do throws(ShoalError) { return .success(try await host.reshard(to: count)) } catch { return .failure(error) }
-        }
-        let outcome = await work.value
-        let report = try await engine { () async throws(ShoalError) in try outcome.get() }
+        let report = try await engineDetached { () async throws(ShoalError) in try await host.reshard(to: count) }
         func seconds(_ duration: Duration) -> String {
             String(format: "%.3f", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
         }

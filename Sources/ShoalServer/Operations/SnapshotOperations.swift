@@ -17,37 +17,28 @@ enum SnapshotOperations {
         switch operation {
         case "CreateSnapshot":
             let name = try name()
-            let created = try await detached { () async throws(ShoalError) in try await lifecycle.createSnapshot(named: name) }
+            let created = try await engineDetached { () async throws(ShoalError) in try await lifecycle.createSnapshot(named: name) }
             return .object([("Snapshot", describe(created))])
         case "RestoreSnapshot":
             let name = try name()
-            let report = try await detached { () async throws(ShoalError) in try await lifecycle.restoreSnapshot(named: name) }
+            let report = try await engineDetached { () async throws(ShoalError) in try await lifecycle.restoreSnapshot(named: name) }
             return .object([("ChangesUndone", .number(String(report.changesUndone))),
                             ("Milliseconds", .number(String(format: "%.3f", Double(report.duration.components.attoseconds) / 1e15
                                                                 + Double(report.duration.components.seconds) * 1000)))])
         case "DeleteSnapshot":
             let name = try name()
-            try await detached { () async throws(ShoalError) in try await lifecycle.deleteSnapshot(named: name) }
+            try await engineDetached { () async throws(ShoalError) in try await lifecycle.deleteSnapshot(named: name) }
             return .object([])
         case "ListSnapshots":
             let snapshots = try engine { () throws(ShoalError) in try lifecycle.listSnapshots() }
             return .object([("Snapshots", .array(snapshots.map(describe)))])
         default:
-            try await detached { () async throws(ShoalError) in try await lifecycle.resetDatabase() }
+            try await engineDetached { () async throws(ShoalError) in try await lifecycle.resetDatabase() }
             return .object([])
         }
     }
 
     private static func describe(_ snapshot: SnapshotDescription) -> JSONValue {
         .object([("Name", .string(snapshot.name)), ("CreationDateTime", .number(String(snapshot.createdAt.timeIntervalSince1970)))])
-    }
-
-    /// Runs `work` in its own task: a client that goes away does not cancel it half-way.
-    private static func detached<T: Sendable>(_ work: @escaping @Sendable () async throws(ShoalError) -> T) async throws(ProtocolError) -> T {
-        let task = Task.detached { () async -> Result<T, ShoalError> in
-            do throws(ShoalError) { return .success(try await work()) } catch { return .failure(error) }
-        }
-        let outcome = await task.value
-        return try engine { () throws(ShoalError) in try outcome.get() }
     }
 }

@@ -122,3 +122,13 @@ func engine<T>(_ body: () async throws(ShoalError) -> T) async throws(ProtocolEr
         throw ProtocolError(error)
     }
 }
+
+/// Runs an engine call in its own task, turning its ``ShoalError`` into the protocol's error: a
+/// client that goes away does not cancel the work half-way (a reshard, a rollback).
+func engineDetached<T: Sendable>(_ work: @escaping @Sendable () async throws(ShoalError) -> T) async throws(ProtocolError) -> T {
+    let task = Task.detached { () async -> Result<T, ShoalError> in
+        do throws(ShoalError) { return .success(try await work()) } catch { return .failure(error) }
+    }
+    let outcome = await task.value
+    return try engine { () throws(ShoalError) in try outcome.get() }
+}
