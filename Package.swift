@@ -55,7 +55,9 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
-            ]
+            ],
+            // The console's web files are embedded by tools/console-assets (ConsoleAssetData.swift).
+            exclude: ["Console/web"]
         ),
         .target(
             name: "ShoalTesting",

@@ -19,6 +19,10 @@ enum DurabilityOption: String, ExpressibleByArgument, CaseIterable {
     case sync, nosync
 }
 
+enum ConsoleOption: String, ExpressibleByArgument, CaseIterable {
+    case on, off
+}
+
 enum AuthOption: String, ExpressibleByArgument, CaseIterable {
     case none, sigv4
 }
@@ -89,6 +93,12 @@ struct Serve: AsyncParsableCommand {
     @Flag(name: .customLong("enforce-capacity"), help: "Throttle provisioned tables and global indexes by their read and write capacity units (token buckets with 300 s of burst), as DynamoDB does: ProvisionedThroughputExceededException with ThrottlingReasons.")
     var enforceCapacity = false
 
+    @Option(help: "on: serve the web console at /console/ on this port (default); off: do not.")
+    var console: ConsoleOption = .on
+
+    @Option(name: .customLong("base-path"), help: "The path prefix a reverse proxy serves this server under, e.g. /shoal: the console is then at /shoal/console/.")
+    var basePath: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
@@ -105,6 +115,9 @@ struct Serve: AsyncParsableCommand {
         }
         guard ttlPeriod > 0, ttlPeriod.isFinite, ttlPeriod <= 86_400 else {
             throw ValidationError("--ttl-period must be a number of seconds between 0 and 86400")
+        }
+        if let basePath, ConsoleSettings.normalizedBasePath(basePath) == nil {
+            throw ValidationError("--base-path takes a URL path such as /shoal (letters, digits, - . _ ~ between slashes), got \(basePath)")
         }
         if metricsAuth == .sigv4 && auth != .sigv4 {
             throw ValidationError("--metrics-auth sigv4 needs --auth sigv4")
@@ -189,6 +202,10 @@ struct Serve: AsyncParsableCommand {
                 throw ValidationError("\(triggers ?? ""): \(error)")
             }
         }
+        if console == .on {
+            let shown = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host
+            logger.info("Web console: http://\(shown.contains(":") ? "[\(shown)]" : shown):\(port)\(ConsoleSettings.normalizedBasePath(basePath ?? "") ?? "")/console/")
+        }
         logger.info("Shoal serving \(data)\(inMemory ? " (in memory, removed on exit)" : "") on http://\(host):\(port) (\(database.shardCount) shards, \(inMemory ? "nosync" : durability.rawValue), auth \(auth.rawValue)\(clock == .manual ? ", manual clock" : ""))")
         var configuration = ServerConfiguration(host: host, port: port, authentication: authentication)
         configuration.allowedHosts = Serve.list(allowedHosts)
@@ -199,6 +216,7 @@ struct Serve: AsyncParsableCommand {
         configuration.allowedDestinations = Serve.list(allowedDestinations)
         configuration.backupRoot = backupRoot ?? Serve.defaultBackupRoot(data: data)
         configuration.maxConnections = maxConnections
+        configuration.console = ConsoleSettings(enabled: console == .on, basePath: basePath.flatMap(ConsoleSettings.normalizedBasePath) ?? "")
         configuration.headerTimeout = headerTimeout
         configuration.bodyTimeout = bodyTimeout
         if auth == .none && !isLoopbackAddress(host) {

@@ -51,6 +51,7 @@ extension DeliveryContext {
                 await sendFailure(records, condition: condition, invocations: invocations, functionError: functionError, reason: reason)
             case let .invoke(records, current):
                 if Task.isCancelled { return .cancelled }
+                status.sent(records.count)
                 rules.invoked(await invoke(records, window: current))
             case .backoff(let retries):
                 guard await backoff(retries) else { return .cancelled }

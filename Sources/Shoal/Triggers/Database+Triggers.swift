@@ -32,6 +32,13 @@ extension Database {
 
     public var functionNames: [String] { triggerService.functions.withLock { Array($0.keys).sorted() } }
 
+    /// The registered functions by name, with their timeouts (for a console to describe them).
+    public var registeredFunctions: [(name: String, timeout: Duration, function: any TriggerFunction)] {
+        triggerService.functions.withLock { all in
+            all.sorted { $0.key < $1.key }.map { ($0.key, $0.value.timeout, $0.value.function) }
+        }
+    }
+
     /// Takes over the functions and the failure webhook sender of `other` (the same directory
     /// opened before, as a server does after resharding it online).
     public func adoptFunctions(from other: Database) {
@@ -252,7 +259,7 @@ extension Database {
                     secondsBehind: backlog.oldest.map { max(0, options.clock.now.timeIntervalSince($0)) } ?? 0))
             }
         }
-        return EventSourceMappingConfiguration(
+        var configuration = EventSourceMappingConfiguration(
             uuid: d.uuid, functionArn: EventSourceMappingRules.functionArn(d.functionName, region: options.region),
             functionName: d.functionName, eventSourceArn: sourceArn(d), tableName: d.tableName,
             startingPosition: d.startingPosition, batchSize: d.batchSize,
@@ -263,6 +270,9 @@ extension Database {
             onFailureDestination: d.onFailureDestination, state: d.enabled ? .enabled : .disabled,
             stateTransitionReason: "USER_INITIATED", lastModified: Date(timeIntervalSince1970: d.lastModified),
             lastProcessingResult: status.lastProcessingResult, lastError: status.lastError, shards: positions)
+        configuration.lastErrorTime = status.lastErrorTime
+        configuration.recordsSent = status.recordsSent
+        return configuration
     }
 
     static let backlogCountLimit = 100_000

@@ -162,6 +162,11 @@ public struct EventSourceMappingConfiguration: Sendable, Equatable {
     public var lastProcessingResult: String
     public var lastError: String?
     public var shards: [EventSourceMappingShardPosition]
+    /// When ``lastError`` was reported (nil: not since the database opened).
+    public var lastErrorTime: Date? = nil
+    /// Records handed to the function since the database opened, retries included: the console
+    /// shows its rate.
+    public var recordsSent = 0
     public var recordsBehind: Int { shards.reduce(0) { $0 + $1.recordsBehind } }
     public var secondsBehind: Double { shards.map(\.secondsBehind).max() ?? 0 }
 }

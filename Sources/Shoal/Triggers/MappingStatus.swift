@@ -7,7 +7,11 @@ final class MappingStatus: Sendable {
     struct Value: Sendable {
         var lastProcessingResult = "No records processed"
         var lastError: String?
+        /// When the last error was reported (the computer's time: it is shown, never acted on).
+        var lastErrorTime: Date?
         var invocations = 0
+        /// Records handed to the function, retries included.
+        var recordsSent = 0
     }
 
     private let value = Mutex(Value())
@@ -25,11 +29,19 @@ final class MappingStatus: Sendable {
         value.withLock {
             $0.lastProcessingResult = result
             $0.lastError = error
+            $0.lastErrorTime = Date()
             $0.invocations += 1
         }
     }
 
     func problem(_ error: String) {
-        value.withLock { $0.lastError = error }
+        value.withLock {
+            $0.lastError = error
+            $0.lastErrorTime = Date()
+        }
+    }
+
+    func sent(_ records: Int) {
+        value.withLock { $0.recordsSent += records }
     }
 }

@@ -116,6 +116,13 @@ struct DynamoDBRequestHandler: Sendable {
         let endpoint = request.head.authority ?? "\(configuration.host):\(configuration.port)"
         // Signed requests are decided by the resources' policies (see ``RequestAuthorization``).
         let principal = signed.map { Principal(arn: configuration.principals[$0.authorization.accessKey]) }
+        return try await run(operation, json: json, target: target, region: region, endpoint: endpoint, principal: principal)
+    }
+
+    /// Runs an authenticated request's operation: `principal` is who signed it (nil under
+    /// `--auth none`); the console's session requests come here too.
+    func run(_ operation: String, json: JSONValue, target: String?, region: String, endpoint: String,
+             principal: Principal?) async throws(ProtocolError) -> JSONValue {
         let context = OperationContext(region: region, endpoint: endpoint, principal: principal)
         if let principal, !principal.isOwnAccount, target?.hasPrefix(OperationDispatcher.adminTargetPrefix) == true {
             throw RequestAuthorization.denied(principal, .init(action: "shoal:" + operation, resource: nil), explicit: false)

@@ -27,6 +27,19 @@ struct FrontDoorPolicy: Sendable {
         cors = configuration.corsPolicy
     }
 
+    /// Whether `origin` (`scheme://host[:port]`) is the origin of a page served at `authority`
+    /// (the request's Host): the same host and port, with the scheme's default port filled in.
+    static func isSameOrigin(_ origin: String, authority: String?) -> Bool {
+        guard let authority, let separator = origin.range(of: "://") else { return false }
+        let scheme = origin[..<separator.lowerBound].lowercased()
+        guard scheme == "http" || scheme == "https" else { return false }
+        let defaultPort = scheme == "https" ? 443 : 80
+        let (originHost, originPort) = FrontDoorPolicy.split(String(origin[separator.upperBound...]))
+        let (host, port) = FrontDoorPolicy.split(authority)
+        guard !originHost.isEmpty, originPort != -1, port != -1 else { return false }
+        return originHost.lowercased() == host.lowercased() && (originPort ?? defaultPort) == (port ?? defaultPort)
+    }
+
     /// A port that serves no web page and takes no signature (a Runtime API port): the Host check
     /// always, and no CORS at all.
     init(unauthenticatedPortAt host: String, port: Int, allowedHosts: [String]) {
@@ -75,6 +88,11 @@ struct FrontDoor<Next: HTTPResponder>: HTTPResponder {
             // Without Origin there is no CORS; a preflight-shaped request is just answered.
             return try await next.respond(to: request, context: context)
         }
+        // A page this server served (the console) calling it back is not cross-origin: no CORS.
+        // The Host check above has made sure, where it applies, that the name is this server's.
+        if !isPrivate && FrontDoorPolicy.isSameOrigin(origin, authority: request.head.authority) {
+            return try await next.respond(to: request, context: context)
+        }
         guard !isPrivate, let allowOrigin = policy.cors.allowOrigin(for: origin) else {
             // A web page the user did not allow: refuse before anything runs.
             return plainTextResponse(.forbidden, "Origin \(origin) is not allowed" + (isPrivate ? "" : policy.originHint))
@@ -100,7 +118,7 @@ struct FrontDoor<Next: HTTPResponder>: HTTPResponder {
     /// rebinding gets in.
     private func refusalOfHost(_ authority: String?) -> Response? {
         guard let authority else { return plainTextResponse(.badRequest, "Missing Host header") }
-        let (host, port) = FrontDoor.split(authority)
+        let (host, port) = FrontDoorPolicy.split(authority)
         let name = host.lowercased()
         let hostAllowed = name == "localhost" || name == policy.host.lowercased()
             || policy.allowedHosts.contains { $0.lowercased() == name }
@@ -110,6 +128,10 @@ struct FrontDoor<Next: HTTPResponder>: HTTPResponder {
         return plainTextResponse(.forbidden, "Host \(authority) is not an address of this server (DNS rebinding protection; use an IP address or localhost, or name the host with --allowed-hosts)")
     }
 
+}
+
+extension FrontDoorPolicy {
+    /// A Host value's host and port (-1: a port that is not a number).
     static func split(_ authority: String) -> (host: String, port: Int?) {
         if authority.hasPrefix("["), let close = authority.firstIndex(of: "]") {
             let host = String(authority[authority.index(after: authority.startIndex)..<close])
@@ -121,7 +143,6 @@ struct FrontDoor<Next: HTTPResponder>: HTTPResponder {
         }
         return (authority, nil)
     }
-
 }
 
 /// A short plain-text refusal that closes the connection.

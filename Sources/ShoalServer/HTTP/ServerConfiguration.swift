@@ -44,6 +44,8 @@ public struct ServerConfiguration: Sendable {
     /// at once. Each Runtime API port has its own limit of ``runtimeAPIMaxConnections``.
     public var maxConnections = 1024
     public static let runtimeAPIMaxConnections = 256
+    /// The web console (`--console`, `--base-path`).
+    public var console = ConsoleSettings()
 
     public init(host: String = "127.0.0.1", port: Int = 8000, authentication: Authentication = .none) {
         self.host = host
@@ -107,4 +109,31 @@ extension ServerConfiguration {
         guard let origins = corsOrigins, !origins.isEmpty else { return .off }
         return origins.contains("*") ? .any : .only(Set(origins))
     }
+}
+
+/// Where and whether the web console is served.
+public struct ConsoleSettings: Sendable {
+    /// `--console off` turns it off: nothing under `/console/` answers.
+    public var enabled = true
+    /// The path prefix a reverse proxy serves Shoal under (`--base-path /shoal`): the console is
+    /// at `/shoal/console/`. Empty, or `/` followed by path segments without a trailing slash.
+    public var basePath = ""
+    /// How long a console session lasts after its login (under `--auth sigv4`).
+    public var sessionLifetime: Duration = .seconds(12 * 3600)
+
+    public init(enabled: Bool = true, basePath: String = "") {
+        self.enabled = enabled
+        self.basePath = basePath
+    }
+
+    /// A `--base-path` value made canonical (`shoal/` → `/shoal`), or nil when it is not a plain path.
+    public static func normalizedBasePath(_ text: String) -> String? {
+        let segments = text.split(separator: "/", omittingEmptySubsequences: true)
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
+        guard segments.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." && $0.allSatisfy(allowed.contains) }) else { return nil }
+        return segments.isEmpty ? "" : "/" + segments.joined(separator: "/")
+    }
+
+    /// The console's own path: `{basePath}/console`.
+    var root: String { basePath + "/console" }
 }

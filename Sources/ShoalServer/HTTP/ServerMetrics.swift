@@ -24,6 +24,8 @@ public final class ServerMetrics: Sendable {
     /// Scrape-time gauges by name and labels, to drop those whose table or mapping went away.
     private let gauges = Mutex<[String: Prometheus.Gauge]>([:])
     private let streamRecords = Mutex<[Int: (counter: Prometheus.Counter, value: Int)]>([:])
+    /// The last 15 minutes of the same figures, for the console's charts.
+    let history = MetricsHistory()
 
     public init() {
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -52,11 +54,15 @@ public final class ServerMetrics: Sendable {
         let (label, metrics) = known ?? ("unknown", unknown)
         metrics.requests.increment()
         let parts = duration.components
-        metrics.duration.recordNanoseconds(parts.seconds * 1_000_000_000 + parts.attoseconds / 1_000_000_000)
+        let nanoseconds = parts.seconds * 1_000_000_000 + parts.attoseconds / 1_000_000_000
+        metrics.duration.recordNanoseconds(nanoseconds)
+        var type: String?
         if let errorType {
-            let type = errorType.split(separator: "#").last.map(String.init) ?? errorType
-            CoreMetrics.Counter(label: "shoal_errors_total", dimensions: [("operation", label), ("type", type)], factory: factory).increment()
+            let name = errorType.split(separator: "#").last.map(String.init) ?? errorType
+            CoreMetrics.Counter(label: "shoal_errors_total", dimensions: [("operation", label), ("type", name)], factory: factory).increment()
+            type = name
         }
+        history.record(operation: label, nanoseconds: nanoseconds, errorType: type)
     }
 
     /// Refreshes the scrape-time figures from `database` and renders everything.

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import ServiceLifecycle
 import Shoal
 
 /// Shoal over DynamoDB's HTTP JSON protocol, on Hummingbird 2.
@@ -58,6 +59,18 @@ public enum ShoalHTTPServer {
         }
         router.on("/", method: .options) { _, _ in Response(status: .ok) }
         LambdaAPIHandler.register(on: router, host: host, configuration: configuration)
+        var services: [any Service] = []
+        if configuration.console.enabled {
+            var sessions: ConsoleSessions?
+            if case .sigV4(let credentials) = configuration.authentication {
+                sessions = ConsoleSessions(credentials: credentials, principals: configuration.principals,
+                                           lifetime: configuration.console.sessionLifetime)
+            }
+            ConsoleRoutes.register(on: router, settings: configuration.console)
+            ConsoleAPI.register(on: router, host: host, configuration: configuration, handler: handler, metrics: metrics,
+                                gate: ConsoleGate(sessions: sessions))
+            services.append(ConsoleSampler(host: host, history: metrics.history, logger: logger))
+        }
         let limiter = ConnectionLimiter(limit: configuration.maxConnections)
         var decoder = HTTP1Channel.Configuration.DecoderConfiguration()
         // Past DynamoDB's 16 KB the front door answers 400; far past it, the parser drops the connection.
@@ -70,6 +83,7 @@ public enum ShoalHTTPServer {
                                                                                                  bodyTimeout: configuration.bodyTimeout)],
                                                 idleTimeout: .seconds(300), httpDecoderConfiguration: decoder)),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Shoal"),
+            services: services,
             onServerRunning: { channel in await onListening?(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
     }

@@ -24,19 +24,30 @@ struct LambdaAPIHandler: Sendable {
     }
 
     /// Routes the API; each request is handled with the host's database of the moment.
-    static func register(on router: Router<BasicRequestContext>, host: DatabaseHost, configuration: ServerConfiguration) {
+    /// `console`: mount it under the console's API path instead (`{base}/console/api/lambda/…`),
+    /// where the console's gate, not a signature, admits requests.
+    static func register(on router: Router<BasicRequestContext>, host: DatabaseHost, configuration: ServerConfiguration,
+                         console: (prefix: String, gate: ConsoleGate)? = nil) {
         @Sendable func serve(_ request: Request, _ body: @escaping @Sendable (LambdaAPIHandler, RequestReader, [String: String]) async throws(LambdaError) -> (HTTPResponse.Status, JSONValue)) async -> Response {
+            var caller = Caller.signature
+            if let console {
+                switch console.gate.admit(request) {
+                case .refused(let status, let message): return plainTextResponse(status, message)
+                case .admitted(let session, _): caller = .console(session.map { Principal(arn: $0.principalArn) })
+                }
+            }
             let response = await host.whenAvailable { database in
                 let handler = LambdaAPIHandler(database: database, configuration: configuration)
-                return await handler.handle(request) { r, query throws(LambdaError) in try await body(handler, r, query) }
+                return await handler.handle(request, caller: caller) { r, query throws(LambdaError) in try await body(handler, r, query) }
             }
             return response ?? plainTextResponse(.serviceUnavailable, "The data directory could not be opened again after resharding")
         }
         // The router matches the path with and without its trailing slash (boto3 sends one).
-        let path = RouterPath(LambdaAPIHandler.basePath)
+        let basePath = (console?.prefix ?? "") + LambdaAPIHandler.basePath
+        let path = RouterPath(basePath)
         router.post(path) { request, _ in await serve(request) { h, r, _ throws(LambdaError) in try await h.create(r) } }
         router.get(path) { request, _ in await serve(request) { h, _, query throws(LambdaError) in try h.list(query) } }
-        let item = RouterPath(LambdaAPIHandler.basePath + "/:uuid")
+        let item = RouterPath(basePath + "/:uuid")
         router.get(item) { request, context in
             let uuid = context.parameters.get("uuid") ?? ""
             return await serve(request) { h, _, _ throws(LambdaError) in try h.get(uuid) }
@@ -205,13 +216,22 @@ struct LambdaAPIHandler: Sendable {
         ]
         if let table = c.tableName { progress.insert(("TableName", .string(table)), at: 0) }
         if let error = c.lastError { progress.append(("LastError", .string(error))) }
+        if let time = c.lastErrorTime { progress.append(("LastErrorTime", .number(String(format: "%.3f", time.timeIntervalSince1970)))) }
+        progress.append(("RecordsSent", .number(String(c.recordsSent))))
         members.append(("ShoalProgress", .object(progress)))
         return .object(members)
     }
 
     // MARK: Transport
 
-    private func handle(_ request: Request,
+    /// Who sends a request: a client that signs it (checked under `--auth sigv4`), or the console,
+    /// whose gate admitted it as a session's principal (nil under `--auth none`).
+    enum Caller {
+        case signature
+        case console(Principal?)
+    }
+
+    private func handle(_ request: Request, caller: Caller,
                         _ body: (RequestReader, [String: String]) async throws(LambdaError) -> (HTTPResponse.Status, JSONValue)) async -> Response {
         let requestID = UUID().uuidString.lowercased()
         let result: (HTTPResponse.Status, JSONValue)
@@ -223,13 +243,19 @@ struct LambdaAPIHandler: Sendable {
             var headers = DynamoDBRequestHandler.lowercasedHeaders(request.headers)
             headers["host"] = request.head.authority
             var signed: SigV4Verifier.SignedRequest?
-            if let verifier {
-                do { signed = try verifier.checkHeaders(headers) } catch { throw refused(error) }
-                // Event source mappings belong to the server's account: another account's key may not manage them.
-                let principal = Principal(arn: configuration.principals[signed!.authorization.accessKey])
-                if !principal.isOwnAccount {
-                    throw refused(RequestAuthorization.denied(principal, .init(action: "lambda:EventSourceMapping", resource: nil), explicit: false))
+            var principal: Principal?
+            switch caller {
+            case .signature:
+                if let verifier {
+                    do { signed = try verifier.checkHeaders(headers) } catch { throw refused(error) }
+                    principal = Principal(arn: configuration.principals[signed!.authorization.accessKey])
                 }
+            case .console(let sessionPrincipal):
+                principal = sessionPrincipal
+            }
+            // Event source mappings belong to the server's account: another account's key may not manage them.
+            if let principal, !principal.isOwnAccount {
+                throw refused(RequestAuthorization.denied(principal, .init(action: "lambda:EventSourceMapping", resource: nil), explicit: false))
             }
             let raw: [UInt8]
             do {
