@@ -3,7 +3,7 @@
 
 /// The web console's files, by path below `web/`.
 enum ConsoleAssetData {
-    static let version = "aacf270b64df914f"
+    static let version = "b023249784a3a4f7"
 
     static let files: [String: String] = [
         "api.js": #####"""
@@ -135,7 +135,7 @@ export async function listAll(operation, body, itemsKey, startKey, nextKey, limi
 // module with render(params) that may return a function to call when the page is left (to
 // close its stream or stop its timers).
 import { session, loadSession, logIn, logOut } from './api.js';
-import { h, page, field, notice, describeError } from './ui.js';
+import { h, page, field, notice, describeError, replace } from './ui.js';
 
 const routes = [
   [/^tables\/new$/, () => import('./pages/create-table.js')],
@@ -153,6 +153,8 @@ let leave = null;
 let generation = 0;
 
 async function route() {
+  // In-page anchors (the skip link's #main) are not pages.
+  if (location.hash && !location.hash.startsWith('#/')) return;
   const path = location.hash.replace(/^#\/?/, '') || 'tables';
   if (leave) { try { leave(); } catch { /* the page is gone either way */ } leave = null; }
   const mine = ++generation;
@@ -189,7 +191,7 @@ function markNavigation(path) {
 
 function renderAccount() {
   const box = document.getElementById('account');
-  box.replaceChildren();
+  replace(box);
   if (session.auth !== 'sigv4') {
     box.append(h('span', { class: 'muted' }, 'auth: none (same-origin only)'));
     return;
@@ -205,14 +207,14 @@ function showLogin(message) {
   const status = h('div', { 'aria-live': 'polite' }, message ? notice(message, 'warn') : null);
   const form = h('form', { class: 'login', onsubmit: async (event) => {
     event.preventDefault();
-    status.replaceChildren();
+    replace(status);
     try {
       await logIn(key.value.trim(), secret.value);
       secret.value = '';
       renderAccount();
       route();
     } catch (error) {
-      status.replaceChildren(notice(describeError(error), 'bad'));
+      replace(status, notice(describeError(error), 'bad'));
       secret.value = '';
       secret.focus();
     }
@@ -230,6 +232,10 @@ document.getElementById('menu-toggle').addEventListener('click', (event) => {
   event.currentTarget.setAttribute('aria-expanded', String(open));
 });
 window.addEventListener('hashchange', route);
+document.querySelector('.skip').addEventListener('click', (event) => {
+  event.preventDefault();
+  document.getElementById('main').focus();
+});
 window.addEventListener('shoal-login-required', () => {
   if (session.auth === 'sigv4' && session.authenticated) {
     session.authenticated = false;
@@ -660,7 +666,7 @@ export function typed(type, text) {
 // Create a table: keys, billing, stream, TTL, global and local secondary indexes. The server's own
 // validation message is shown next to the field it is about.
 import { ddb } from '../api.js';
-import { h, page, field, select, notice, describeError, uid, busy } from '../ui.js';
+import { h, page, field, select, notice, describeError, uid, busy, replace } from '../ui.js';
 
 const TYPES = [['S', 'String'], ['N', 'Number'], ['B', 'Binary']];
 
@@ -728,7 +734,7 @@ export async function render() {
 
   async function create() {
     for (const f of [...Object.values(fields), ...indexes.map((i) => i.nameField)]) f.showError('');
-    status.replaceChildren();
+    replace(status);
     const definitions = new Map();
     const define = (key) => { if (key.name.value.trim()) definitions.set(key.name.value.trim(), key.type.value); };
     const schema = (partition, sort) => [
@@ -785,7 +791,7 @@ export async function render() {
       target.showError(message);
       target.querySelector('input, select').focus();
     }
-    status.replaceChildren(notice(message, 'bad'));
+    replace(status, notice(message, 'bad'));
   }
 }
 
@@ -795,7 +801,7 @@ export async function render() {
 // projection, direction and page size, one page at a time; results as a table or JSON; open, edit
 // (conditionally), add, duplicate, delete, bulk delete; export the page as JSON lines or CSV.
 import { ddb } from '../api.js';
-import { h, page, field, select, checkbox, notice, describeError, dialog, download, toast, busy } from '../ui.js';
+import { h, page, field, select, checkbox, notice, describeError, dialog, download, toast, busy, replace } from '../ui.js';
 import { parseJSON, checkItem, itemFromPlain, itemText, isPlain, display, keyOf, typed, sameValue } from '../ddb.js';
 
 const SORT_OPS = [['', 'any'], ['=', '='], ['<', '<'], ['<=', '≤'], ['>', '>'], ['>=', '≥'], ['between', 'between'], ['begins_with', 'begins with']];
@@ -934,15 +940,15 @@ export async function render(tableName) {
 
   async function run() {
     let body;
-    try { body = request(pages[pages.length - 1]); } catch (error) { results.replaceChildren(notice(describeError(error), 'bad')); return; }
-    results.replaceChildren(h('p', { class: 'muted' }, 'Reading…'));
+    try { body = request(pages[pages.length - 1]); } catch (error) { replace(results, notice(describeError(error), 'bad')); return; }
+    replace(results, h('p', { class: 'muted' }, 'Reading…'));
     try {
       const answer = await ddb(mode.value === 'query' ? 'Query' : 'Scan', body);
       current = { items: answer.Items || [], next: answer.LastEvaluatedKey, scanned: answer.ScannedCount };
       selected.clear();
       show();
     } catch (error) {
-      results.replaceChildren(notice(describeError(error), 'bad'));
+      replace(results, notice(describeError(error), 'bad'));
     }
   }
 
@@ -956,10 +962,10 @@ export async function render(tableName) {
       h('button', { type: 'button', disabled: pages.length <= 1, onclick: () => { pages.pop(); busy(runButton, run); } }, 'Previous page'),
       h('button', { type: 'button', disabled: !current.next, onclick: () => { pages.push(current.next); busy(runButton, run); } }, 'Next page'));
     if (view.value === 'json') {
-      results.replaceChildren(pager, h('pre', { tabindex: '0', 'aria-label': 'Items as DynamoDB JSON' }, items.map((i) => JSON.stringify(i)).join('\n') || '(no items)'));
+      replace(results, pager, h('pre', { tabindex: '0', 'aria-label': 'Items as DynamoDB JSON' }, items.map((i) => JSON.stringify(i)).join('\n') || '(no items)'));
       return;
     }
-    if (!items.length) { results.replaceChildren(pager, h('p', { class: 'muted' }, 'No items on this page.')); return; }
+    if (!items.length) { replace(results, pager, h('p', { class: 'muted' }, 'No items on this page.')); return; }
     const keyText = (item) => tableKeys.map((k) => display(item[k])).join(' / ');
     const table = h('table', { class: 'data' },
       h('caption', { class: 'visually-hidden' }, `Items of ${tableName}`),
@@ -972,7 +978,7 @@ export async function render(tableName) {
           h('td', {}, h('button', { type: 'button', 'aria-label': `Open item ${keyText(item)}`, onclick: () => openEditor(item) }, 'Open')),
           columns.map((c) => h('td', { title: display(item[c]) }, display(item[c]))));
       })));
-    results.replaceChildren(pager, h('div', { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': `Items of ${tableName}` }, table),
+    replace(results, pager, h('div', { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': `Items of ${tableName}` }, table),
       seen.length > MAX_COLUMNS ? h('p', { class: 'muted' }, `${seen.length - MAX_COLUMNS} more attributes: the JSON view shows them.`) : null);
   }
 
@@ -1002,7 +1008,7 @@ export async function render(tableName) {
       for (const k of table.KeySchema) {
         const v = item[k.AttributeName];
         if (!v) throw new Error(`The item needs its key attribute ${k.AttributeName}`);
-        if (!v[types[k.AttributeName]]) throw new Error(`Key attribute ${k.AttributeName} must be of type ${types[k.AttributeName]}`);
+        if (!(types[k.AttributeName] in v)) throw new Error(`Key attribute ${k.AttributeName} must be of type ${types[k.AttributeName]}`);
       }
       return item;
     };
@@ -1010,7 +1016,7 @@ export async function render(tableName) {
     const isNew = !original || duplicate;
     const title = duplicate ? 'Duplicate item' : original ? 'Edit item' : 'Add item';
     await dialog(title, [field('Format', format), textField, status], [
-      ['Check', () => { try { readItem(); textField.showError(''); status.replaceChildren(notice('The item is valid.')); } catch (error) { textField.showError(error.message); } return undefined; }],
+      ['Check', () => { try { readItem(); textField.showError(''); replace(status, notice('The item is valid.')); } catch (error) { textField.showError(error.message); } return undefined; }],
       ['Save', async () => {
         let item;
         try { item = readItem(); textField.showError(''); } catch (error) { textField.showError(error.message); text.focus(); return undefined; }
@@ -1039,23 +1045,32 @@ export async function render(tableName) {
       body.ExpressionAttributeValues = values;
     }
     try {
+      if (original && !keyChanged) {
+        // The condition holds every attribute the item had; an attribute added since is seen by
+        // reading the item first (the condition then covers all but that read's milliseconds).
+        const now = await ddb('GetItem', { TableName: tableName, Key: keyOf(original, table.KeySchema), ConsistentRead: true });
+        if (!now.Item || !sameValue(now.Item, original)) { conflict(now.Item); return false; }
+      }
       await ddb('PutItem', body);
       toast(keyChanged ? 'Saved as a new item (the key changed; the original stays)' : 'Item saved');
       await run();
       return true;
     } catch (error) {
-      if (error.type !== 'ConditionalCheckFailedException') { status.replaceChildren(notice(describeError(error), 'bad')); return false; }
-      const theirs = error.body?.Item;
-      if (!original || keyChanged) { status.replaceChildren(notice('An item with this key exists already.', 'bad')); return false; }
-      status.replaceChildren(notice('The item changed since you opened it. Compare both versions:', 'warn'),
+      if (error.type !== 'ConditionalCheckFailedException') { replace(status, notice(describeError(error), 'bad')); return false; }
+      if (!original || keyChanged) { replace(status, notice('An item with this key exists already.', 'bad')); return false; }
+      conflict(error.body?.Item);
+      return false;
+    }
+
+    function conflict(theirs) {
+      replace(status, notice('The item changed since you opened it. Compare both versions:', 'warn'),
         h('div', { class: 'side-by-side' },
           h('div', {}, h('h3', {}, 'In the table now'), h('pre', { tabindex: '0' }, theirs ? JSON.stringify(theirs, null, 2) : '(deleted)')),
           h('div', {}, h('h3', {}, 'Yours'), h('pre', { tabindex: '0' }, JSON.stringify(item, null, 2)))),
         h('div', { class: 'toolbar' },
           h('button', { type: 'button', class: 'danger', onclick: async () => {
-            try { await ddb('PutItem', { TableName: tableName, Item: item }); toast('Item saved over the newer version'); await run(); status.replaceChildren(notice('Saved.')); } catch (e) { status.replaceChildren(notice(describeError(e), 'bad')); }
+            try { await ddb('PutItem', { TableName: tableName, Item: item }); toast('Item saved over the newer version'); await run(); replace(status, notice('Saved.')); } catch (e) { replace(status, notice(describeError(e), 'bad')); }
           } }, 'Save mine anyway')));
-      return false;
     }
   }
 
@@ -1105,7 +1120,7 @@ export async function render(tableName) {
 // rate, latency p50/p99, errors by type, items and bytes per table, map use, stream records,
 // trigger lag; the per-operation figures; hot keys where contributor insights are on.
 import { metrics } from '../api.js';
-import { h, page, dataTable, notice, describeError, formatNumber, formatBytes } from '../ui.js';
+import { h, page, dataTable, notice, describeError, formatNumber, formatBytes, replace } from '../ui.js';
 import { lineChart } from '../charts.js';
 
 const ms = (seconds) => (seconds === null || seconds === undefined ? '–' : `${(seconds * 1000).toFixed(seconds < 0.01 ? 2 : 1)} ms`);
@@ -1122,7 +1137,7 @@ export async function render() {
       draw(figures);
       updated.textContent = `Last ${figures.WindowSeconds / 60} minutes in ${figures.BucketSeconds}-second steps; updated ${new Date().toLocaleTimeString()}, every 10 seconds.`;
     } catch (error) {
-      body.replaceChildren(notice(describeError(error), 'bad'));
+      replace(body, notice(describeError(error), 'bad'));
     }
     if (!stopped) timer = setTimeout(refresh, 10000);
   }
@@ -1141,7 +1156,7 @@ export async function render() {
     const errorTypes = {};
     for (const bucket of figures.Requests) for (const [type, count] of Object.entries(bucket.ErrorTypes)) errorTypes[type] = (errorTypes[type] || 0) + count;
     const window = { from, to };
-    body.replaceChildren(
+    replace(body, 
       h('div', { class: 'grid' },
         lineChart('Requests per second', [{ label: 'requests/s', points: requests.map((r) => [r.t, r.count / step]) }, { label: 'errors/s', points: requests.map((r) => [r.t, r.errors / step]) }], { ...window, format: (v) => v.toFixed(1) }),
         lineChart('Latency (slowest operation)', [{ label: 'p50', points: requests.map((r) => [r.t, r.p50]) }, { label: 'p99', points: requests.map((r) => [r.t, r.p99]) }], { ...window, format: ms }),
@@ -1174,7 +1189,7 @@ export async function render() {
 // Operations: on-demand backups (create, list, restore), export and import jobs, and whether an
 // online reshard is running.
 import { ddb, admin, listAll } from '../api.js';
-import { h, page, field, select, dataTable, notice, describeError, formatBytes, formatTime, badge, toast, busy, dialog } from '../ui.js';
+import { h, page, field, select, dataTable, notice, describeError, formatBytes, formatTime, badge, toast, busy, dialog, replace } from '../ui.js';
 
 export async function render() {
   const reshard = h('div'), backups = h('div'), exportsBox = h('div'), imports = h('div');
@@ -1206,33 +1221,33 @@ export async function render() {
   async function load() {
     try {
       const state = await admin('DescribeReshard');
-      reshard.replaceChildren(h('p', {}, state.Active ? `An online reshard is running: ${state.Done} of ${state.Total} steps done.` : 'No reshard is running. Reshard with shoal reshard --data DIR --shards N (online while this server runs).'));
+      replace(reshard, h('p', {}, state.Active ? `An online reshard is running: ${state.Done} of ${state.Total} steps done.` : 'No reshard is running. Reshard with shoal reshard --data DIR --shards N (online while this server runs).'));
     } catch (error) {
-      reshard.replaceChildren(notice(describeError(error), 'bad'));
+      replace(reshard, notice(describeError(error), 'bad'));
     }
     try {
       const list = await listAll('ListBackups', {}, 'BackupSummaries', 'ExclusiveStartBackupArn', 'LastEvaluatedBackupArn', 500);
-      backups.replaceChildren(dataTable('Backups', [
+      replace(backups, dataTable('Backups', [
         ['Name', (b) => b.BackupName], ['Table', (b) => b.TableName], ['Status', (b) => badge(b.BackupStatus, b.BackupStatus === 'AVAILABLE' ? 'ok' : 'warn')],
         ['Created', (b) => formatTime(b.BackupCreationDateTime)], ['Size', (b) => formatBytes(b.BackupSizeBytes), { num: true }],
         ['', (b) => h('button', { type: 'button', onclick: () => restore(b) }, `Restore ${b.BackupName}`)],
       ], list, { empty: 'No backups yet.' }));
     } catch (error) {
-      backups.replaceChildren(notice(describeError(error), 'bad'));
+      replace(backups, notice(describeError(error), 'bad'));
     }
     try {
       const list = (await ddb('ListExports', {})).ExportSummaries || [];
-      exportsBox.replaceChildren(dataTable('Export jobs', [['Export', (e) => h('code', {}, e.ExportArn.split('/').pop())], ['Status', (e) => badge(e.ExportStatus, e.ExportStatus === 'COMPLETED' ? 'ok' : e.ExportStatus === 'FAILED' ? 'bad' : 'warn')], ['Type', (e) => e.ExportType || 'FULL_EXPORT']], list, { empty: 'No export jobs.' }));
+      replace(exportsBox, dataTable('Export jobs', [['Export', (e) => h('code', {}, e.ExportArn.split('/').pop())], ['Status', (e) => badge(e.ExportStatus, e.ExportStatus === 'COMPLETED' ? 'ok' : e.ExportStatus === 'FAILED' ? 'bad' : 'warn')], ['Type', (e) => e.ExportType || 'FULL_EXPORT']], list, { empty: 'No export jobs.' }));
     } catch (error) {
-      exportsBox.replaceChildren(notice(describeError(error), 'bad'));
+      replace(exportsBox, notice(describeError(error), 'bad'));
     }
     try {
       const list = (await ddb('ListImports', {})).ImportSummaryList || [];
-      imports.replaceChildren(dataTable('Import jobs', [['Import', (i) => h('code', {}, i.ImportArn.split('/').pop())], ['Table', (i) => (i.TableArn || '').split('/').pop()],
+      replace(imports, dataTable('Import jobs', [['Import', (i) => h('code', {}, i.ImportArn.split('/').pop())], ['Table', (i) => (i.TableArn || '').split('/').pop()],
         ['Status', (i) => badge(i.ImportStatus, i.ImportStatus === 'COMPLETED' ? 'ok' : i.ImportStatus === 'FAILED' ? 'bad' : 'warn')], ['Format', (i) => i.InputFormat]], list,
       { empty: 'No import jobs. Start one with ImportTable (aws dynamodb import-table).' }));
     } catch (error) {
-      imports.replaceChildren(notice(describeError(error), 'bad'));
+      replace(imports, notice(describeError(error), 'bad'));
     }
   }
 
@@ -1243,7 +1258,7 @@ export async function render() {
       backupName.value = '';
       await load();
     } catch (error) {
-      status.replaceChildren(notice(describeError(error), 'bad'));
+      replace(status, notice(describeError(error), 'bad'));
     }
   }
 
@@ -1255,7 +1270,7 @@ export async function render() {
       await ddb('RestoreTableFromBackup', { BackupArn: backup.BackupArn, TargetTableName: target.trim() });
       toast(`Restoring into ${target}`);
     } catch (error) {
-      status.replaceChildren(notice(describeError(error), 'bad'));
+      replace(status, notice(describeError(error), 'bad'));
     }
   }
 
@@ -1266,7 +1281,7 @@ export async function render() {
       toast('Export started');
       await load();
     } catch (error) {
-      status.replaceChildren(notice(describeError(error), 'bad'));
+      replace(status, notice(describeError(error), 'bad'));
     }
   }
 
@@ -1278,7 +1293,7 @@ export async function render() {
 // PartiQL: a statement with ? parameters (DynamoDB JSON), results page by page, and the
 // statements run in this page's session (kept in memory only).
 import { ddb } from '../api.js';
-import { h, page, field, notice, describeError, busy } from '../ui.js';
+import { h, page, field, notice, describeError, busy, replace } from '../ui.js';
 import { parseJSON, checkAttribute, display } from '../ddb.js';
 
 const history = [];
@@ -1327,7 +1342,7 @@ export async function render() {
       show(answer.Items || [], more ? ++pageNumber : pageNumber);
     } catch (error) {
       statementField.showError(describeError(error));
-      results.replaceChildren(notice(describeError(error), 'bad'));
+      replace(results, notice(describeError(error), 'bad'));
     }
   }
 
@@ -1339,7 +1354,7 @@ export async function render() {
       h('table', { class: 'data' }, h('caption', { class: 'visually-hidden' }, 'Statement results'),
         h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col' }, c)))),
         h('tbody', {}, items.map((item) => h('tr', {}, columns.map((c) => h('td', {}, display(item[c])))))))) : h('p', { class: 'muted' }, 'The statement returned no items.');
-    results.replaceChildren(h('div', { class: 'toolbar' }, h('span', {}, `Page ${number}: ${items.length} items`), next), table);
+    replace(results, h('div', { class: 'toolbar' }, h('span', {}, `Page ${number}: ${items.length} items`), next), table);
   }
 
   function remember(body) {
@@ -1352,8 +1367,8 @@ export async function render() {
   }
 
   function showHistory() {
-    if (!history.length) { historyBox.replaceChildren(h('p', { class: 'muted' }, 'Statements you run appear here (this tab only).')); return; }
-    historyBox.replaceChildren(h('ul', {}, history.map((entry) => h('li', {},
+    if (!history.length) { replace(historyBox, h('p', { class: 'muted' }, 'Statements you run appear here (this tab only).')); return; }
+    replace(historyBox, h('ul', {}, history.map((entry) => h('li', {},
       h('button', { type: 'button', onclick: () => {
         statement.value = entry.Statement;
         parameters.value = entry.Parameters ? JSON.stringify(entry.Parameters) : '';
@@ -1368,7 +1383,7 @@ export async function render() {
 // what changed; pause, filter by event or key. Rendering is batched per animation frame and the
 // list keeps the newest 300 records; when the server samples (more than it sends), the page says so.
 import { ddb, followStream, listAll } from '../api.js';
-import { h, page, field, select, checkbox, notice, describeError } from '../ui.js';
+import { h, page, field, select, checkbox, notice, describeError, replace } from '../ui.js';
 import { display, diff } from '../ddb.js';
 
 const KEEP = 300;
@@ -1386,7 +1401,7 @@ export async function render(tableName) {
   page('Live stream', h('div', { class: 'toolbar' }, field('Table', chooser, { inline: true }), field('Key contains', keyFilter, { inline: true }),
     h('fieldset', {}, h('legend', {}, 'Events'), Object.values(events).map((c) => c.element)), h('div', { class: 'field inline' }, paused.element)),
   state, counts, list);
-  if (!tableName) { state.replaceChildren(notice('Choose a table with a stream to watch its changes.')); return undefined; }
+  if (!tableName) { replace(state, notice('Choose a table with a stream to watch its changes.')); return undefined; }
 
   const controller = new AbortController();
   let queue = [], scheduled = false, received = 0, shown = 0, sampled = 0;
@@ -1411,25 +1426,25 @@ export async function render(tableName) {
     while (list.children.length > KEEP) list.lastElementChild.remove();
     counts.textContent = `${received} records received${sampled ? `, ${sampled} more not sent (the server samples above 400 a second)` : ''}; ${shown} shown.`;
   };
-  state.replaceChildren(h('p', {}, `Connecting to ${tableName}'s stream…`));
+  replace(state, h('p', {}, `Connecting to ${tableName}'s stream…`));
   const connect = async () => {
     try {
       await followStream(tableName, (name, data) => {
-        if (name === 'ready') state.replaceChildren(h('p', {}, 'Watching: new records appear at the top. ', h('code', {}, data.StreamArn)));
+        if (name === 'ready') replace(state, h('p', {}, 'Watching: new records appear at the top. ', h('code', {}, data.StreamArn)));
         else if (name === 'records') {
           received += data.Seen; sampled += data.Seen - data.Records.length;
           queue.push(...data.Records);
           if (!scheduled) { scheduled = true; requestAnimationFrame(paint); }
         } else if (name === 'end') {
-          state.replaceChildren(notice(`${data.Reason}. Reconnecting…`, 'warn'));
+          replace(state, notice(`${data.Reason}. Reconnecting…`, 'warn'));
         }
       }, controller.signal);
       if (!controller.signal.aborted) setTimeout(connect, 1000);
     } catch (error) {
-      if (!controller.signal.aborted) state.replaceChildren(notice(describeError(error), 'bad'));
+      if (!controller.signal.aborted) replace(state, notice(describeError(error), 'bad'));
     }
   };
-  try { await ddb('DescribeTable', { TableName: tableName }); } catch (error) { state.replaceChildren(notice(describeError(error), 'bad')); return undefined; }
+  try { await ddb('DescribeTable', { TableName: tableName }); } catch (error) { replace(state, notice(describeError(error), 'bad')); return undefined; }
   connect();
   return () => controller.abort();
 }
@@ -1439,7 +1454,7 @@ export async function render(tableName) {
 // One table: its description, indexes (with backfill progress), stream and the mappings reading
 // it, TTL, PITR, tags; delete it (typing its name) or purge its items.
 import { ddb, lambda } from '../api.js';
-import { h, page, dataTable, notice, describeError, formatNumber, formatBytes, formatTime, badge, confirmByName, toast, busy } from '../ui.js';
+import { h, page, dataTable, notice, describeError, formatNumber, formatBytes, formatTime, badge, confirmByName, toast, busy, replace } from '../ui.js';
 import { keyOf } from '../ddb.js';
 
 function facts(pairs) {
@@ -1457,12 +1472,12 @@ export async function render(name) {
   const [ttl, backups, tags, mappings] = await Promise.allSettled([
     ddb('DescribeTimeToLive', { TableName: name }), ddb('DescribeContinuousBackups', { TableName: name }),
     ddb('ListTagsOfResource', { ResourceArn: described.TableArn }),
-    described.LatestStreamArn ? lambda('GET', '') : Promise.resolve({ EventSourceMappings: [] }),
+    lambda('GET', ''),
   ]);
   const t = described;
   const keys = (schema) => (schema || []).map((k) => `${k.AttributeName} (${k.KeyType === 'HASH' ? 'partition' : 'sort'})`).join(', ');
   const indexes = [...(t.GlobalSecondaryIndexes || []).map((i) => ({ ...i, kind: 'global' })), ...(t.LocalSecondaryIndexes || []).map((i) => ({ ...i, kind: 'local' }))];
-  const reading = (mappings.value?.EventSourceMappings || []).filter((m) => m.EventSourceArn === t.LatestStreamArn);
+  const reading = (mappings.value?.EventSourceMappings || []).filter((m) => m.EventSourceArn === t.LatestStreamArn || m.ShoalProgress?.TableName === name);
   const purgeStatus = h('div', { 'aria-live': 'polite' });
   const stop = { requested: false };
   const purgeButton = h('button', { type: 'button', class: 'danger', onclick: () => purge(purgeButton) }, 'Purge items');
@@ -1511,7 +1526,7 @@ export async function render(name) {
       toast(`Table ${name} deleted`);
       location.hash = '#/tables';
     } catch (error) {
-      purgeStatus.replaceChildren(notice(describeError(error), 'bad'));
+      replace(purgeStatus, notice(describeError(error), 'bad'));
     }
   }
 
@@ -1521,7 +1536,7 @@ export async function render(name) {
     stop.requested = false;
     const cancel = h('button', { type: 'button', onclick: () => { stop.requested = true; } }, 'Stop purging');
     const progress = h('p', {}, 'Deleting…');
-    purgeStatus.replaceChildren(progress, cancel);
+    replace(purgeStatus, progress, cancel);
     const keyNames = t.KeySchema.map((k) => k.AttributeName);
     let deleted = 0;
     await busy(button, async () => {
@@ -1541,9 +1556,9 @@ export async function render(name) {
           }
           start = page.LastEvaluatedKey;
         } while (start && !stop.requested);
-        purgeStatus.replaceChildren(notice(`${stop.requested ? 'Stopped after deleting' : 'Purged'} ${formatNumber(deleted)} items.`));
+        replace(purgeStatus, notice(`${stop.requested ? 'Stopped after deleting' : 'Purged'} ${formatNumber(deleted)} items.`));
       } catch (error) {
-        purgeStatus.replaceChildren(notice(`After ${formatNumber(deleted)} items: ${describeError(error)}`, 'bad'));
+        replace(purgeStatus, notice(`After ${formatNumber(deleted)} items: ${describeError(error)}`, 'bad'));
       }
     });
   }
@@ -1554,7 +1569,7 @@ export async function render(name) {
         "pages/tables.js": #####"""
 // The tables: each with its status, items, size, keys, indexes, stream, TTL, PITR and tags.
 import { ddb, listAll } from '../api.js';
-import { h, page, dataTable, notice, describeError, formatNumber, formatBytes, badge } from '../ui.js';
+import { h, page, dataTable, notice, describeError, formatNumber, formatBytes, badge, replace } from '../ui.js';
 
 /** Describes up to `width` tables at a time. */
 async function describeAll(names, width = 8) {
@@ -1593,7 +1608,7 @@ export async function render() {
     const names = await listAll('ListTables', { Limit: 100 }, 'TableNames', 'ExclusiveStartTableName', 'LastEvaluatedTableName', 1000);
     const rows = await describeAll(names);
     const keyText = (table) => (table?.KeySchema || []).map((k) => `${k.AttributeName} (${k.KeyType === 'HASH' ? 'partition' : 'sort'})`).join(', ');
-    status.replaceChildren(dataTable('Tables', [
+    replace(status, dataTable('Tables', [
       ['Name', (r) => h('a', { href: `#/table/${encodeURIComponent(r.name)}` }, r.name)],
       ['Status', (r) => (r.error ? badge('error', 'bad') : badge(r.table.TableStatus, r.table.TableStatus === 'ACTIVE' ? 'ok' : 'warn'))],
       ['Items', (r) => formatNumber(r.table?.ItemCount), { num: true }],
@@ -1608,7 +1623,7 @@ export async function render() {
     ], rows, { empty: 'No tables yet: create one.' }));
     if (names.length >= 1000) status.append(notice('Showing the first 1,000 tables.', 'warn'));
   } catch (error) {
-    status.replaceChildren(notice(describeError(error), 'bad'));
+    replace(status, notice(describeError(error), 'bad'));
   }
 }
 
@@ -1618,7 +1633,7 @@ export async function render() {
 // enable or disable it, change its batch size, start it again from TRIM_HORIZON or LATEST; and the
 // functions, with whether a Runtime API client is polling. Refreshes every 5 seconds.
 import { lambda, functions } from '../api.js';
-import { h, page, field, notice, describeError, dataTable, formatNumber, formatTime, badge, dialog, toast, busy } from '../ui.js';
+import { h, page, field, notice, describeError, dataTable, formatNumber, formatTime, badge, dialog, toast, busy, replace } from '../ui.js';
 
 export async function render() {
   const mappingsBox = h('div', { 'aria-live': 'polite' });
@@ -1634,9 +1649,9 @@ export async function render() {
       const now = Date.now();
       const mappings = list.EventSourceMappings || [];
       // Only redraw when nothing has focus inside, so keyboard users are not thrown out.
-      if (!mappingsBox.contains(document.activeElement)) mappingsBox.replaceChildren(...(mappings.length ? mappings.map((m) => card(m, now)) : [h('p', { class: 'muted' }, 'No event source mappings. Create one with Lambda\'s API (aws lambda create-event-source-mapping) or a triggers file.')]));
+      if (!mappingsBox.contains(document.activeElement)) replace(mappingsBox, ...(mappings.length ? mappings.map((m) => card(m, now)) : [h('p', { class: 'muted' }, 'No event source mappings. Create one with Lambda\'s API (aws lambda create-event-source-mapping) or a triggers file.')]));
       previous = new Map(mappings.map((m) => [m.UUID, { delivered: delivered(m), at: now }]));
-      functionsBox.replaceChildren(dataTable('Functions', [
+      replace(functionsBox, dataTable('Functions', [
         ['Name', (f) => f.FunctionName], ['Kind', (f) => ({ RuntimeApi: 'Runtime API', Webhook: 'Webhook', InProcess: 'In process' }[f.Kind] || f.Kind)],
         ['Timeout', (f) => `${f.Timeout} s`],
         ['Client', (f) => (f.Kind === 'RuntimeApi' ? (f.WaitingClients > 0 ? badge(`${f.WaitingClients} polling`, 'ok') : badge('no client polling', 'warn')) : (f.Url || '–'))],
@@ -1644,7 +1659,7 @@ export async function render() {
       ], fns.Functions || [], { empty: 'No functions registered.' }));
       updated.textContent = `Updated ${new Date(now).toLocaleTimeString()}; refreshes every 5 seconds.`;
     } catch (error) {
-      mappingsBox.replaceChildren(notice(describeError(error), 'bad'));
+      replace(mappingsBox, notice(describeError(error), 'bad'));
     }
     if (!stopped) timer = setTimeout(refresh, 5000);
   }
@@ -1744,6 +1759,13 @@ function append(element, children) {
   }
 }
 
+/** Replaces a node's children, skipping null and false as h() does (the DOM would write "null"). */
+export function replace(node, ...children) {
+  node.replaceChildren();
+  append(node, children);
+  return node;
+}
+
 let ids = 0;
 export const uid = (prefix = 'f') => `${prefix}-${++ids}`;
 
@@ -1770,11 +1792,13 @@ export function field(label, control, { hint, inline = false } = {}) {
   }
   parts.push(error);
   const wrapper = h('div', { class: inline ? 'field inline' : 'field' }, parts);
+  const described = control.getAttribute('aria-describedby');
   wrapper.showError = (message) => {
     error.textContent = message || '';
     error.hidden = !message;
-    if (message) { control.setAttribute('aria-invalid', 'true'); control.setAttribute('aria-errormessage', error.id); }
-    else { control.removeAttribute('aria-invalid'); control.removeAttribute('aria-errormessage'); }
+    // The message is read with the field (aria-describedby is what every screen reader follows).
+    if (message) { control.setAttribute('aria-invalid', 'true'); control.setAttribute('aria-describedby', [described, error.id].filter(Boolean).join(' ')); }
+    else { control.removeAttribute('aria-invalid'); if (described) control.setAttribute('aria-describedby', described); else control.removeAttribute('aria-describedby'); }
   };
   return wrapper;
 }

@@ -2,7 +2,7 @@
 // module with render(params) that may return a function to call when the page is left (to
 // close its stream or stop its timers).
 import { session, loadSession, logIn, logOut } from './api.js';
-import { h, page, field, notice, describeError } from './ui.js';
+import { h, page, field, notice, describeError, replace } from './ui.js';
 
 const routes = [
   [/^tables\/new$/, () => import('./pages/create-table.js')],
@@ -20,6 +20,8 @@ let leave = null;
 let generation = 0;
 
 async function route() {
+  // In-page anchors (the skip link's #main) are not pages.
+  if (location.hash && !location.hash.startsWith('#/')) return;
   const path = location.hash.replace(/^#\/?/, '') || 'tables';
   if (leave) { try { leave(); } catch { /* the page is gone either way */ } leave = null; }
   const mine = ++generation;
@@ -56,7 +58,7 @@ function markNavigation(path) {
 
 function renderAccount() {
   const box = document.getElementById('account');
-  box.replaceChildren();
+  replace(box);
   if (session.auth !== 'sigv4') {
     box.append(h('span', { class: 'muted' }, 'auth: none (same-origin only)'));
     return;
@@ -72,14 +74,14 @@ function showLogin(message) {
   const status = h('div', { 'aria-live': 'polite' }, message ? notice(message, 'warn') : null);
   const form = h('form', { class: 'login', onsubmit: async (event) => {
     event.preventDefault();
-    status.replaceChildren();
+    replace(status);
     try {
       await logIn(key.value.trim(), secret.value);
       secret.value = '';
       renderAccount();
       route();
     } catch (error) {
-      status.replaceChildren(notice(describeError(error), 'bad'));
+      replace(status, notice(describeError(error), 'bad'));
       secret.value = '';
       secret.focus();
     }
@@ -97,6 +99,10 @@ document.getElementById('menu-toggle').addEventListener('click', (event) => {
   event.currentTarget.setAttribute('aria-expanded', String(open));
 });
 window.addEventListener('hashchange', route);
+document.querySelector('.skip').addEventListener('click', (event) => {
+  event.preventDefault();
+  document.getElementById('main').focus();
+});
 window.addEventListener('shoal-login-required', () => {
   if (session.auth === 'sigv4' && session.authenticated) {
     session.authenticated = false;

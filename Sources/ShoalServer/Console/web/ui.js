@@ -23,6 +23,13 @@ function append(element, children) {
   }
 }
 
+/** Replaces a node's children, skipping null and false as h() does (the DOM would write "null"). */
+export function replace(node, ...children) {
+  node.replaceChildren();
+  append(node, children);
+  return node;
+}
+
 let ids = 0;
 export const uid = (prefix = 'f') => `${prefix}-${++ids}`;
 
@@ -49,11 +56,13 @@ export function field(label, control, { hint, inline = false } = {}) {
   }
   parts.push(error);
   const wrapper = h('div', { class: inline ? 'field inline' : 'field' }, parts);
+  const described = control.getAttribute('aria-describedby');
   wrapper.showError = (message) => {
     error.textContent = message || '';
     error.hidden = !message;
-    if (message) { control.setAttribute('aria-invalid', 'true'); control.setAttribute('aria-errormessage', error.id); }
-    else { control.removeAttribute('aria-invalid'); control.removeAttribute('aria-errormessage'); }
+    // The message is read with the field (aria-describedby is what every screen reader follows).
+    if (message) { control.setAttribute('aria-invalid', 'true'); control.setAttribute('aria-describedby', [described, error.id].filter(Boolean).join(' ')); }
+    else { control.removeAttribute('aria-invalid'); if (described) control.setAttribute('aria-describedby', described); else control.removeAttribute('aria-describedby'); }
   };
   return wrapper;
 }

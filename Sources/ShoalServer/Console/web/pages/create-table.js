@@ -1,7 +1,7 @@
 // Create a table: keys, billing, stream, TTL, global and local secondary indexes. The server's own
 // validation message is shown next to the field it is about.
 import { ddb } from '../api.js';
-import { h, page, field, select, notice, describeError, uid, busy } from '../ui.js';
+import { h, page, field, select, notice, describeError, uid, busy, replace } from '../ui.js';
 
 const TYPES = [['S', 'String'], ['N', 'Number'], ['B', 'Binary']];
 
@@ -69,7 +69,7 @@ export async function render() {
 
   async function create() {
     for (const f of [...Object.values(fields), ...indexes.map((i) => i.nameField)]) f.showError('');
-    status.replaceChildren();
+    replace(status);
     const definitions = new Map();
     const define = (key) => { if (key.name.value.trim()) definitions.set(key.name.value.trim(), key.type.value); };
     const schema = (partition, sort) => [
@@ -126,6 +126,6 @@ export async function render() {
       target.showError(message);
       target.querySelector('input, select').focus();
     }
-    status.replaceChildren(notice(message, 'bad'));
+    replace(status, notice(message, 'bad'));
   }
 }

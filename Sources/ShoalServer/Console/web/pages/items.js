@@ -2,7 +2,7 @@
 // projection, direction and page size, one page at a time; results as a table or JSON; open, edit
 // (conditionally), add, duplicate, delete, bulk delete; export the page as JSON lines or CSV.
 import { ddb } from '../api.js';
-import { h, page, field, select, checkbox, notice, describeError, dialog, download, toast, busy } from '../ui.js';
+import { h, page, field, select, checkbox, notice, describeError, dialog, download, toast, busy, replace } from '../ui.js';
 import { parseJSON, checkItem, itemFromPlain, itemText, isPlain, display, keyOf, typed, sameValue } from '../ddb.js';
 
 const SORT_OPS = [['', 'any'], ['=', '='], ['<', '<'], ['<=', '≤'], ['>', '>'], ['>=', '≥'], ['between', 'between'], ['begins_with', 'begins with']];
@@ -141,15 +141,15 @@ export async function render(tableName) {
 
   async function run() {
     let body;
-    try { body = request(pages[pages.length - 1]); } catch (error) { results.replaceChildren(notice(describeError(error), 'bad')); return; }
-    results.replaceChildren(h('p', { class: 'muted' }, 'Reading…'));
+    try { body = request(pages[pages.length - 1]); } catch (error) { replace(results, notice(describeError(error), 'bad')); return; }
+    replace(results, h('p', { class: 'muted' }, 'Reading…'));
     try {
       const answer = await ddb(mode.value === 'query' ? 'Query' : 'Scan', body);
       current = { items: answer.Items || [], next: answer.LastEvaluatedKey, scanned: answer.ScannedCount };
       selected.clear();
       show();
     } catch (error) {
-      results.replaceChildren(notice(describeError(error), 'bad'));
+      replace(results, notice(describeError(error), 'bad'));
     }
   }
 
@@ -163,10 +163,10 @@ export async function render(tableName) {
       h('button', { type: 'button', disabled: pages.length <= 1, onclick: () => { pages.pop(); busy(runButton, run); } }, 'Previous page'),
       h('button', { type: 'button', disabled: !current.next, onclick: () => { pages.push(current.next); busy(runButton, run); } }, 'Next page'));
     if (view.value === 'json') {
-      results.replaceChildren(pager, h('pre', { tabindex: '0', 'aria-label': 'Items as DynamoDB JSON' }, items.map((i) => JSON.stringify(i)).join('\n') || '(no items)'));
+      replace(results, pager, h('pre', { tabindex: '0', 'aria-label': 'Items as DynamoDB JSON' }, items.map((i) => JSON.stringify(i)).join('\n') || '(no items)'));
       return;
     }
-    if (!items.length) { results.replaceChildren(pager, h('p', { class: 'muted' }, 'No items on this page.')); return; }
+    if (!items.length) { replace(results, pager, h('p', { class: 'muted' }, 'No items on this page.')); return; }
     const keyText = (item) => tableKeys.map((k) => display(item[k])).join(' / ');
     const table = h('table', { class: 'data' },
       h('caption', { class: 'visually-hidden' }, `Items of ${tableName}`),
@@ -179,7 +179,7 @@ export async function render(tableName) {
           h('td', {}, h('button', { type: 'button', 'aria-label': `Open item ${keyText(item)}`, onclick: () => openEditor(item) }, 'Open')),
           columns.map((c) => h('td', { title: display(item[c]) }, display(item[c]))));
       })));
-    results.replaceChildren(pager, h('div', { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': `Items of ${tableName}` }, table),
+    replace(results, pager, h('div', { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': `Items of ${tableName}` }, table),
       seen.length > MAX_COLUMNS ? h('p', { class: 'muted' }, `${seen.length - MAX_COLUMNS} more attributes: the JSON view shows them.`) : null);
   }
 
@@ -209,7 +209,7 @@ export async function render(tableName) {
       for (const k of table.KeySchema) {
         const v = item[k.AttributeName];
         if (!v) throw new Error(`The item needs its key attribute ${k.AttributeName}`);
-        if (!v[types[k.AttributeName]]) throw new Error(`Key attribute ${k.AttributeName} must be of type ${types[k.AttributeName]}`);
+        if (!(types[k.AttributeName] in v)) throw new Error(`Key attribute ${k.AttributeName} must be of type ${types[k.AttributeName]}`);
       }
       return item;
     };
@@ -217,7 +217,7 @@ export async function render(tableName) {
     const isNew = !original || duplicate;
     const title = duplicate ? 'Duplicate item' : original ? 'Edit item' : 'Add item';
     await dialog(title, [field('Format', format), textField, status], [
-      ['Check', () => { try { readItem(); textField.showError(''); status.replaceChildren(notice('The item is valid.')); } catch (error) { textField.showError(error.message); } return undefined; }],
+      ['Check', () => { try { readItem(); textField.showError(''); replace(status, notice('The item is valid.')); } catch (error) { textField.showError(error.message); } return undefined; }],
       ['Save', async () => {
         let item;
         try { item = readItem(); textField.showError(''); } catch (error) { textField.showError(error.message); text.focus(); return undefined; }
@@ -246,23 +246,32 @@ export async function render(tableName) {
       body.ExpressionAttributeValues = values;
     }
     try {
+      if (original && !keyChanged) {
+        // The condition holds every attribute the item had; an attribute added since is seen by
+        // reading the item first (the condition then covers all but that read's milliseconds).
+        const now = await ddb('GetItem', { TableName: tableName, Key: keyOf(original, table.KeySchema), ConsistentRead: true });
+        if (!now.Item || !sameValue(now.Item, original)) { conflict(now.Item); return false; }
+      }
       await ddb('PutItem', body);
       toast(keyChanged ? 'Saved as a new item (the key changed; the original stays)' : 'Item saved');
       await run();
       return true;
     } catch (error) {
-      if (error.type !== 'ConditionalCheckFailedException') { status.replaceChildren(notice(describeError(error), 'bad')); return false; }
-      const theirs = error.body?.Item;
-      if (!original || keyChanged) { status.replaceChildren(notice('An item with this key exists already.', 'bad')); return false; }
-      status.replaceChildren(notice('The item changed since you opened it. Compare both versions:', 'warn'),
+      if (error.type !== 'ConditionalCheckFailedException') { replace(status, notice(describeError(error), 'bad')); return false; }
+      if (!original || keyChanged) { replace(status, notice('An item with this key exists already.', 'bad')); return false; }
+      conflict(error.body?.Item);
+      return false;
+    }
+
+    function conflict(theirs) {
+      replace(status, notice('The item changed since you opened it. Compare both versions:', 'warn'),
         h('div', { class: 'side-by-side' },
           h('div', {}, h('h3', {}, 'In the table now'), h('pre', { tabindex: '0' }, theirs ? JSON.stringify(theirs, null, 2) : '(deleted)')),
           h('div', {}, h('h3', {}, 'Yours'), h('pre', { tabindex: '0' }, JSON.stringify(item, null, 2)))),
         h('div', { class: 'toolbar' },
           h('button', { type: 'button', class: 'danger', onclick: async () => {
-            try { await ddb('PutItem', { TableName: tableName, Item: item }); toast('Item saved over the newer version'); await run(); status.replaceChildren(notice('Saved.')); } catch (e) { status.replaceChildren(notice(describeError(e), 'bad')); }
+            try { await ddb('PutItem', { TableName: tableName, Item: item }); toast('Item saved over the newer version'); await run(); replace(status, notice('Saved.')); } catch (e) { replace(status, notice(describeError(e), 'bad')); }
           } }, 'Save mine anyway')));
-      return false;
     }
   }
 

@@ -2,7 +2,7 @@
 // rate, latency p50/p99, errors by type, items and bytes per table, map use, stream records,
 // trigger lag; the per-operation figures; hot keys where contributor insights are on.
 import { metrics } from '../api.js';
-import { h, page, dataTable, notice, describeError, formatNumber, formatBytes } from '../ui.js';
+import { h, page, dataTable, notice, describeError, formatNumber, formatBytes, replace } from '../ui.js';
 import { lineChart } from '../charts.js';
 
 const ms = (seconds) => (seconds === null || seconds === undefined ? '–' : `${(seconds * 1000).toFixed(seconds < 0.01 ? 2 : 1)} ms`);
@@ -19,7 +19,7 @@ export async function render() {
       draw(figures);
       updated.textContent = `Last ${figures.WindowSeconds / 60} minutes in ${figures.BucketSeconds}-second steps; updated ${new Date().toLocaleTimeString()}, every 10 seconds.`;
     } catch (error) {
-      body.replaceChildren(notice(describeError(error), 'bad'));
+      replace(body, notice(describeError(error), 'bad'));
     }
     if (!stopped) timer = setTimeout(refresh, 10000);
   }
@@ -38,7 +38,7 @@ export async function render() {
     const errorTypes = {};
     for (const bucket of figures.Requests) for (const [type, count] of Object.entries(bucket.ErrorTypes)) errorTypes[type] = (errorTypes[type] || 0) + count;
     const window = { from, to };
-    body.replaceChildren(
+    replace(body, 
       h('div', { class: 'grid' },
         lineChart('Requests per second', [{ label: 'requests/s', points: requests.map((r) => [r.t, r.count / step]) }, { label: 'errors/s', points: requests.map((r) => [r.t, r.errors / step]) }], { ...window, format: (v) => v.toFixed(1) }),
         lineChart('Latency (slowest operation)', [{ label: 'p50', points: requests.map((r) => [r.t, r.p50]) }, { label: 'p99', points: requests.map((r) => [r.t, r.p99]) }], { ...window, format: ms }),

@@ -1,7 +1,7 @@
 // Operations: on-demand backups (create, list, restore), export and import jobs, and whether an
 // online reshard is running.
 import { ddb, admin, listAll } from '../api.js';
-import { h, page, field, select, dataTable, notice, describeError, formatBytes, formatTime, badge, toast, busy, dialog } from '../ui.js';
+import { h, page, field, select, dataTable, notice, describeError, formatBytes, formatTime, badge, toast, busy, dialog, replace } from '../ui.js';
 
 export async function render() {
   const reshard = h('div'), backups = h('div'), exportsBox = h('div'), imports = h('div');
@@ -33,33 +33,33 @@ export async function render() {
   async function load() {
     try {
       const state = await admin('DescribeReshard');
-      reshard.replaceChildren(h('p', {}, state.Active ? `An online reshard is running: ${state.Done} of ${state.Total} steps done.` : 'No reshard is running. Reshard with shoal reshard --data DIR --shards N (online while this server runs).'));
+      replace(reshard, h('p', {}, state.Active ? `An online reshard is running: ${state.Done} of ${state.Total} steps done.` : 'No reshard is running. Reshard with shoal reshard --data DIR --shards N (online while this server runs).'));
     } catch (error) {
-      reshard.replaceChildren(notice(describeError(error), 'bad'));
+      replace(reshard, notice(describeError(error), 'bad'));
     }
     try {
       const list = await listAll('ListBackups', {}, 'BackupSummaries', 'ExclusiveStartBackupArn', 'LastEvaluatedBackupArn', 500);
-      backups.replaceChildren(dataTable('Backups', [
+      replace(backups, dataTable('Backups', [
         ['Name', (b) => b.BackupName], ['Table', (b) => b.TableName], ['Status', (b) => badge(b.BackupStatus, b.BackupStatus === 'AVAILABLE' ? 'ok' : 'warn')],
         ['Created', (b) => formatTime(b.BackupCreationDateTime)], ['Size', (b) => formatBytes(b.BackupSizeBytes), { num: true }],
         ['', (b) => h('button', { type: 'button', onclick: () => restore(b) }, `Restore ${b.BackupName}`)],
       ], list, { empty: 'No backups yet.' }));
     } catch (error) {
-      backups.replaceChildren(notice(describeError(error), 'bad'));
+      replace(backups, notice(describeError(error), 'bad'));
     }
     try {
       const list = (await ddb('ListExports', {})).ExportSummaries || [];
-      exportsBox.replaceChildren(dataTable('Export jobs', [['Export', (e) => h('code', {}, e.ExportArn.split('/').pop())], ['Status', (e) => badge(e.ExportStatus, e.ExportStatus === 'COMPLETED' ? 'ok' : e.ExportStatus === 'FAILED' ? 'bad' : 'warn')], ['Type', (e) => e.ExportType || 'FULL_EXPORT']], list, { empty: 'No export jobs.' }));
+      replace(exportsBox, dataTable('Export jobs', [['Export', (e) => h('code', {}, e.ExportArn.split('/').pop())], ['Status', (e) => badge(e.ExportStatus, e.ExportStatus === 'COMPLETED' ? 'ok' : e.ExportStatus === 'FAILED' ? 'bad' : 'warn')], ['Type', (e) => e.ExportType || 'FULL_EXPORT']], list, { empty: 'No export jobs.' }));
     } catch (error) {
-      exportsBox.replaceChildren(notice(describeError(error), 'bad'));
+      replace(exportsBox, notice(describeError(error), 'bad'));
     }
     try {
       const list = (await ddb('ListImports', {})).ImportSummaryList || [];
-      imports.replaceChildren(dataTable('Import jobs', [['Import', (i) => h('code', {}, i.ImportArn.split('/').pop())], ['Table', (i) => (i.TableArn || '').split('/').pop()],
+      replace(imports, dataTable('Import jobs', [['Import', (i) => h('code', {}, i.ImportArn.split('/').pop())], ['Table', (i) => (i.TableArn || '').split('/').pop()],
         ['Status', (i) => badge(i.ImportStatus, i.ImportStatus === 'COMPLETED' ? 'ok' : i.ImportStatus === 'FAILED' ? 'bad' : 'warn')], ['Format', (i) => i.InputFormat]], list,
       { empty: 'No import jobs. Start one with ImportTable (aws dynamodb import-table).' }));
     } catch (error) {
-      imports.replaceChildren(notice(describeError(error), 'bad'));
+      replace(imports, notice(describeError(error), 'bad'));
     }
   }
 
@@ -70,7 +70,7 @@ export async function render() {
       backupName.value = '';
       await load();
     } catch (error) {
-      status.replaceChildren(notice(describeError(error), 'bad'));
+      replace(status, notice(describeError(error), 'bad'));
     }
   }
 
@@ -82,7 +82,7 @@ export async function render() {
       await ddb('RestoreTableFromBackup', { BackupArn: backup.BackupArn, TargetTableName: target.trim() });
       toast(`Restoring into ${target}`);
     } catch (error) {
-      status.replaceChildren(notice(describeError(error), 'bad'));
+      replace(status, notice(describeError(error), 'bad'));
     }
   }
 
@@ -93,7 +93,7 @@ export async function render() {
       toast('Export started');
       await load();
     } catch (error) {
-      status.replaceChildren(notice(describeError(error), 'bad'));
+      replace(status, notice(describeError(error), 'bad'));
     }
   }
 

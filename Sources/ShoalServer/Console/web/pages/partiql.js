@@ -1,7 +1,7 @@
 // PartiQL: a statement with ? parameters (DynamoDB JSON), results page by page, and the
 // statements run in this page's session (kept in memory only).
 import { ddb } from '../api.js';
-import { h, page, field, notice, describeError, busy } from '../ui.js';
+import { h, page, field, notice, describeError, busy, replace } from '../ui.js';
 import { parseJSON, checkAttribute, display } from '../ddb.js';
 
 const history = [];
@@ -50,7 +50,7 @@ export async function render() {
       show(answer.Items || [], more ? ++pageNumber : pageNumber);
     } catch (error) {
       statementField.showError(describeError(error));
-      results.replaceChildren(notice(describeError(error), 'bad'));
+      replace(results, notice(describeError(error), 'bad'));
     }
   }
 
@@ -62,7 +62,7 @@ export async function render() {
       h('table', { class: 'data' }, h('caption', { class: 'visually-hidden' }, 'Statement results'),
         h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col' }, c)))),
         h('tbody', {}, items.map((item) => h('tr', {}, columns.map((c) => h('td', {}, display(item[c])))))))) : h('p', { class: 'muted' }, 'The statement returned no items.');
-    results.replaceChildren(h('div', { class: 'toolbar' }, h('span', {}, `Page ${number}: ${items.length} items`), next), table);
+    replace(results, h('div', { class: 'toolbar' }, h('span', {}, `Page ${number}: ${items.length} items`), next), table);
   }
 
   function remember(body) {
@@ -75,8 +75,8 @@ export async function render() {
   }
 
   function showHistory() {
-    if (!history.length) { historyBox.replaceChildren(h('p', { class: 'muted' }, 'Statements you run appear here (this tab only).')); return; }
-    historyBox.replaceChildren(h('ul', {}, history.map((entry) => h('li', {},
+    if (!history.length) { replace(historyBox, h('p', { class: 'muted' }, 'Statements you run appear here (this tab only).')); return; }
+    replace(historyBox, h('ul', {}, history.map((entry) => h('li', {},
       h('button', { type: 'button', onclick: () => {
         statement.value = entry.Statement;
         parameters.value = entry.Parameters ? JSON.stringify(entry.Parameters) : '';

@@ -2,7 +2,7 @@
 // what changed; pause, filter by event or key. Rendering is batched per animation frame and the
 // list keeps the newest 300 records; when the server samples (more than it sends), the page says so.
 import { ddb, followStream, listAll } from '../api.js';
-import { h, page, field, select, checkbox, notice, describeError } from '../ui.js';
+import { h, page, field, select, checkbox, notice, describeError, replace } from '../ui.js';
 import { display, diff } from '../ddb.js';
 
 const KEEP = 300;
@@ -20,7 +20,7 @@ export async function render(tableName) {
   page('Live stream', h('div', { class: 'toolbar' }, field('Table', chooser, { inline: true }), field('Key contains', keyFilter, { inline: true }),
     h('fieldset', {}, h('legend', {}, 'Events'), Object.values(events).map((c) => c.element)), h('div', { class: 'field inline' }, paused.element)),
   state, counts, list);
-  if (!tableName) { state.replaceChildren(notice('Choose a table with a stream to watch its changes.')); return undefined; }
+  if (!tableName) { replace(state, notice('Choose a table with a stream to watch its changes.')); return undefined; }
 
   const controller = new AbortController();
   let queue = [], scheduled = false, received = 0, shown = 0, sampled = 0;
@@ -45,25 +45,25 @@ export async function render(tableName) {
     while (list.children.length > KEEP) list.lastElementChild.remove();
     counts.textContent = `${received} records received${sampled ? `, ${sampled} more not sent (the server samples above 400 a second)` : ''}; ${shown} shown.`;
   };
-  state.replaceChildren(h('p', {}, `Connecting to ${tableName}'s stream…`));
+  replace(state, h('p', {}, `Connecting to ${tableName}'s stream…`));
   const connect = async () => {
     try {
       await followStream(tableName, (name, data) => {
-        if (name === 'ready') state.replaceChildren(h('p', {}, 'Watching: new records appear at the top. ', h('code', {}, data.StreamArn)));
+        if (name === 'ready') replace(state, h('p', {}, 'Watching: new records appear at the top. ', h('code', {}, data.StreamArn)));
         else if (name === 'records') {
           received += data.Seen; sampled += data.Seen - data.Records.length;
           queue.push(...data.Records);
           if (!scheduled) { scheduled = true; requestAnimationFrame(paint); }
         } else if (name === 'end') {
-          state.replaceChildren(notice(`${data.Reason}. Reconnecting…`, 'warn'));
+          replace(state, notice(`${data.Reason}. Reconnecting…`, 'warn'));
         }
       }, controller.signal);
       if (!controller.signal.aborted) setTimeout(connect, 1000);
     } catch (error) {
-      if (!controller.signal.aborted) state.replaceChildren(notice(describeError(error), 'bad'));
+      if (!controller.signal.aborted) replace(state, notice(describeError(error), 'bad'));
     }
   };
-  try { await ddb('DescribeTable', { TableName: tableName }); } catch (error) { state.replaceChildren(notice(describeError(error), 'bad')); return undefined; }
+  try { await ddb('DescribeTable', { TableName: tableName }); } catch (error) { replace(state, notice(describeError(error), 'bad')); return undefined; }
   connect();
   return () => controller.abort();
 }

@@ -1,7 +1,7 @@
 // One table: its description, indexes (with backfill progress), stream and the mappings reading
 // it, TTL, PITR, tags; delete it (typing its name) or purge its items.
 import { ddb, lambda } from '../api.js';
-import { h, page, dataTable, notice, describeError, formatNumber, formatBytes, formatTime, badge, confirmByName, toast, busy } from '../ui.js';
+import { h, page, dataTable, notice, describeError, formatNumber, formatBytes, formatTime, badge, confirmByName, toast, busy, replace } from '../ui.js';
 import { keyOf } from '../ddb.js';
 
 function facts(pairs) {
@@ -19,12 +19,12 @@ export async function render(name) {
   const [ttl, backups, tags, mappings] = await Promise.allSettled([
     ddb('DescribeTimeToLive', { TableName: name }), ddb('DescribeContinuousBackups', { TableName: name }),
     ddb('ListTagsOfResource', { ResourceArn: described.TableArn }),
-    described.LatestStreamArn ? lambda('GET', '') : Promise.resolve({ EventSourceMappings: [] }),
+    lambda('GET', ''),
   ]);
   const t = described;
   const keys = (schema) => (schema || []).map((k) => `${k.AttributeName} (${k.KeyType === 'HASH' ? 'partition' : 'sort'})`).join(', ');
   const indexes = [...(t.GlobalSecondaryIndexes || []).map((i) => ({ ...i, kind: 'global' })), ...(t.LocalSecondaryIndexes || []).map((i) => ({ ...i, kind: 'local' }))];
-  const reading = (mappings.value?.EventSourceMappings || []).filter((m) => m.EventSourceArn === t.LatestStreamArn);
+  const reading = (mappings.value?.EventSourceMappings || []).filter((m) => m.EventSourceArn === t.LatestStreamArn || m.ShoalProgress?.TableName === name);
   const purgeStatus = h('div', { 'aria-live': 'polite' });
   const stop = { requested: false };
   const purgeButton = h('button', { type: 'button', class: 'danger', onclick: () => purge(purgeButton) }, 'Purge items');
@@ -73,7 +73,7 @@ export async function render(name) {
       toast(`Table ${name} deleted`);
       location.hash = '#/tables';
     } catch (error) {
-      purgeStatus.replaceChildren(notice(describeError(error), 'bad'));
+      replace(purgeStatus, notice(describeError(error), 'bad'));
     }
   }
 
@@ -83,7 +83,7 @@ export async function render(name) {
     stop.requested = false;
     const cancel = h('button', { type: 'button', onclick: () => { stop.requested = true; } }, 'Stop purging');
     const progress = h('p', {}, 'Deleting…');
-    purgeStatus.replaceChildren(progress, cancel);
+    replace(purgeStatus, progress, cancel);
     const keyNames = t.KeySchema.map((k) => k.AttributeName);
     let deleted = 0;
     await busy(button, async () => {
@@ -103,9 +103,9 @@ export async function render(name) {
           }
           start = page.LastEvaluatedKey;
         } while (start && !stop.requested);
-        purgeStatus.replaceChildren(notice(`${stop.requested ? 'Stopped after deleting' : 'Purged'} ${formatNumber(deleted)} items.`));
+        replace(purgeStatus, notice(`${stop.requested ? 'Stopped after deleting' : 'Purged'} ${formatNumber(deleted)} items.`));
       } catch (error) {
-        purgeStatus.replaceChildren(notice(`After ${formatNumber(deleted)} items: ${describeError(error)}`, 'bad'));
+        replace(purgeStatus, notice(`After ${formatNumber(deleted)} items: ${describeError(error)}`, 'bad'));
       }
     });
   }

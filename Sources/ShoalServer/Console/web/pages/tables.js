@@ -1,6 +1,6 @@
 // The tables: each with its status, items, size, keys, indexes, stream, TTL, PITR and tags.
 import { ddb, listAll } from '../api.js';
-import { h, page, dataTable, notice, describeError, formatNumber, formatBytes, badge } from '../ui.js';
+import { h, page, dataTable, notice, describeError, formatNumber, formatBytes, badge, replace } from '../ui.js';
 
 /** Describes up to `width` tables at a time. */
 async function describeAll(names, width = 8) {
@@ -39,7 +39,7 @@ export async function render() {
     const names = await listAll('ListTables', { Limit: 100 }, 'TableNames', 'ExclusiveStartTableName', 'LastEvaluatedTableName', 1000);
     const rows = await describeAll(names);
     const keyText = (table) => (table?.KeySchema || []).map((k) => `${k.AttributeName} (${k.KeyType === 'HASH' ? 'partition' : 'sort'})`).join(', ');
-    status.replaceChildren(dataTable('Tables', [
+    replace(status, dataTable('Tables', [
       ['Name', (r) => h('a', { href: `#/table/${encodeURIComponent(r.name)}` }, r.name)],
       ['Status', (r) => (r.error ? badge('error', 'bad') : badge(r.table.TableStatus, r.table.TableStatus === 'ACTIVE' ? 'ok' : 'warn'))],
       ['Items', (r) => formatNumber(r.table?.ItemCount), { num: true }],
@@ -54,6 +54,6 @@ export async function render() {
     ], rows, { empty: 'No tables yet: create one.' }));
     if (names.length >= 1000) status.append(notice('Showing the first 1,000 tables.', 'warn'));
   } catch (error) {
-    status.replaceChildren(notice(describeError(error), 'bad'));
+    replace(status, notice(describeError(error), 'bad'));
   }
 }

@@ -2,7 +2,7 @@
 // enable or disable it, change its batch size, start it again from TRIM_HORIZON or LATEST; and the
 // functions, with whether a Runtime API client is polling. Refreshes every 5 seconds.
 import { lambda, functions } from '../api.js';
-import { h, page, field, notice, describeError, dataTable, formatNumber, formatTime, badge, dialog, toast, busy } from '../ui.js';
+import { h, page, field, notice, describeError, dataTable, formatNumber, formatTime, badge, dialog, toast, busy, replace } from '../ui.js';
 
 export async function render() {
   const mappingsBox = h('div', { 'aria-live': 'polite' });
@@ -18,9 +18,9 @@ export async function render() {
       const now = Date.now();
       const mappings = list.EventSourceMappings || [];
       // Only redraw when nothing has focus inside, so keyboard users are not thrown out.
-      if (!mappingsBox.contains(document.activeElement)) mappingsBox.replaceChildren(...(mappings.length ? mappings.map((m) => card(m, now)) : [h('p', { class: 'muted' }, 'No event source mappings. Create one with Lambda\'s API (aws lambda create-event-source-mapping) or a triggers file.')]));
+      if (!mappingsBox.contains(document.activeElement)) replace(mappingsBox, ...(mappings.length ? mappings.map((m) => card(m, now)) : [h('p', { class: 'muted' }, 'No event source mappings. Create one with Lambda\'s API (aws lambda create-event-source-mapping) or a triggers file.')]));
       previous = new Map(mappings.map((m) => [m.UUID, { delivered: delivered(m), at: now }]));
-      functionsBox.replaceChildren(dataTable('Functions', [
+      replace(functionsBox, dataTable('Functions', [
         ['Name', (f) => f.FunctionName], ['Kind', (f) => ({ RuntimeApi: 'Runtime API', Webhook: 'Webhook', InProcess: 'In process' }[f.Kind] || f.Kind)],
         ['Timeout', (f) => `${f.Timeout} s`],
         ['Client', (f) => (f.Kind === 'RuntimeApi' ? (f.WaitingClients > 0 ? badge(`${f.WaitingClients} polling`, 'ok') : badge('no client polling', 'warn')) : (f.Url || '–'))],
@@ -28,7 +28,7 @@ export async function render() {
       ], fns.Functions || [], { empty: 'No functions registered.' }));
       updated.textContent = `Updated ${new Date(now).toLocaleTimeString()}; refreshes every 5 seconds.`;
     } catch (error) {
-      mappingsBox.replaceChildren(notice(describeError(error), 'bad'));
+      replace(mappingsBox, notice(describeError(error), 'bad'));
     }
     if (!stopped) timer = setTimeout(refresh, 5000);
   }

@@ -1,0 +1,369 @@
+"""The web console in a real headless Chromium (Debian's chromium and chromium-driver), doing what
+a person does: create a table with a global index, add and edit items (and meet a conflicting
+edit), query the index, watch a put arrive on the live stream, read a failing webhook's error on
+the triggers page, delete the table; keyboard-only use; axe-core's WCAG checks in light and dark
+themes at laptop and phone widths; under --auth sigv4, logging in and a page of another origin
+that cannot use the session.
+
+With SHOAL_CONSOLE_SCREENSHOTS=DIR the pages are also saved as PNGs (tools/console-screenshots)."""
+import json
+import os
+import shutil
+import tempfile
+import threading
+import time
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+import boto3
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from conftest import ACCESS_KEY, SECRET_KEY, Server, client_config
+from console_browser import LAPTOP, PHONE, start_browser
+
+SHOTS = os.environ.get("SHOAL_CONSOLE_SCREENSHOTS")
+TABLE = "Orders"
+
+
+@pytest.fixture(scope="module")
+def console_server():
+    folder = tempfile.mkdtemp(prefix="shoal-console-")
+    triggers = os.path.join(folder, "triggers.yaml")
+    with open(triggers, "w") as f:
+        # Nothing listens on port 1: every delivery fails, which the triggers page must show.
+        f.write("Functions:\n  notify:\n    Webhook: http://127.0.0.1:1/hook\n    Timeout: 2\n"
+                f"EventSourceMappings:\n  - FunctionName: notify\n    Table: {TABLE}\n    StartingPosition: TRIM_HORIZON\n"
+                "    BatchSize: 10\n")
+    s = Server("--triggers", triggers)
+    yield s
+    s.stop()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    console = start_browser(LAPTOP)
+    yield console
+    console.quit()
+
+
+def client(server):
+    return boto3.client("dynamodb", endpoint_url=server.endpoint, region_name="us-east-1", aws_access_key_id="a",
+                        aws_secret_access_key="b", config=client_config())
+
+
+def check_page(console, name, themes=(False, True), sizes=(("laptop", LAPTOP), ("phone", PHONE))):
+    """axe-core finds no WCAG 2.1 A/AA violation in either theme at either width; saves screenshots."""
+    for size_name, size in sizes:
+        console.size(size)
+        for dark in themes:
+            console.theme(dark)
+            time.sleep(0.2)
+            violations = console.axe()
+            assert violations == [], f"{name} ({'dark' if dark else 'light'}, {size_name}): {json.dumps(violations, indent=1)}"
+            console.screenshot(SHOTS, f"{name}-{'dark' if dark else 'light'}-{size_name}")
+    console.size(LAPTOP)
+    console.theme(False)
+
+
+def test_a_person_works_through_the_console(console_server, browser):
+    ddb = client(console_server)
+    c = browser
+    c.open(console_server.endpoint + "/console/")
+    assert c.heading().text == "Tables"
+    c.wait_text("No tables yet")
+
+    # Create a table with a global index and a stream; the server's message lands by the field.
+    c.click("Create table")
+    c.heading("Create table")
+    c.fill("Table name", "ab")
+    c.fill("Partition key", "customer")
+    c.click("Create table", index=0 if not c.driver.find_elements(By.CSS_SELECTOR, "form button.primary") else 0)
+    name_error = c.wait(lambda d: d.find_element(By.ID, c.field("Table name").get_attribute("id") + "-error"))
+    c.wait(lambda d: name_error.is_displayed() and "tableName" in name_error.text)
+    assert c.field("Table name").get_attribute("aria-invalid") == "true"
+    c.fill("Table name", TABLE)
+    c.fill("Sort key (optional)", "order")
+    c.choose("Type", "String")
+    type_selects = [e for e in c.driver.find_elements(By.XPATH, "//label[normalize-space()='Type']") if e.is_displayed()]
+    from selenium.webdriver.support.ui import Select
+    Select(c.driver.find_element(By.ID, type_selects[1].get_attribute("for"))).select_by_visible_text("Number")
+    c.choose("Stream", "NEW_AND_OLD_IMAGES")
+    c.click("Add global secondary index")
+    c.fill("Index name", "byStatus")
+    index_box = c.driver.find_elements(By.CSS_SELECTOR, "form fieldset")[-1]
+    index_box.find_element(By.XPATH, ".//label[normalize-space()='Partition key']/following-sibling::input").send_keys("status")
+    check_page(c, "create-table")
+    c.driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    c.heading(f"Table {TABLE}")
+    c.wait_text("byStatus")
+    described = ddb.describe_table(TableName=TABLE)["Table"]
+    assert described["GlobalSecondaryIndexes"][0]["IndexName"] == "byStatus"
+    assert described["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    assert {d["AttributeName"]: d["AttributeType"] for d in described["AttributeDefinitions"]} == {"customer": "S", "order": "N", "status": "S"}
+    c.wait_text("notify")  # the mapping waiting for this table now reads its stream
+    check_page(c, "table")
+
+    # Add an item as plain JSON (exact numbers), then edit it.
+    c.click("Browse items")
+    c.heading(f"Items of {TABLE}")
+    c.click("Add item")
+    c.fill("Item", '{"customer": "alice", "order": 1, "status": "new", "total": 12.50000000000000000000000000000000001}')
+    c.click("Save")
+    c.wait(lambda d: not d.find_elements(By.CSS_SELECTOR, "dialog[open]"))
+    item = ddb.get_item(TableName=TABLE, Key={"customer": {"S": "alice"}, "order": {"N": "1"}})["Item"]
+    assert item["total"] == {"N": "12.50000000000000000000000000000000001"} and item["status"] == {"S": "new"}
+    c.wait_text("alice")
+    ddb.put_item(TableName=TABLE, Item={"customer": {"S": "bob"}, "order": {"N": "2"}, "status": {"S": "paid"}, "tags": {"SS": ["x", "y"]}})
+    c.click("Run")
+    c.wait_text("bob")
+    check_page(c, "items")
+
+    c.driver.find_element(By.CSS_SELECTOR, "button[aria-label='Open item alice / 1']").click()
+    c.heading()  # the dialog opened over the page
+    c.choose("Format", "Plain JSON")
+    text = c.field("Item")
+    edited = json.loads(text.get_attribute("value").replace("12.50000000000000000000000000000000001", "12.5"))
+    edited["status"] = "paid"
+    text.clear()
+    text.send_keys(json.dumps(edited))
+    c.click("Save")
+    c.wait(lambda d: not d.find_elements(By.CSS_SELECTOR, "dialog[open]"))
+    assert ddb.get_item(TableName=TABLE, Key={"customer": {"S": "alice"}, "order": {"N": "1"}})["Item"]["status"] == {"S": "paid"}
+
+    # A conflicting change behind the editor's back: both versions are shown; saving anyway wins.
+    c.wait_text("paid")
+    c.driver.find_element(By.CSS_SELECTOR, "button[aria-label='Open item alice / 1']").click()
+    ddb.update_item(TableName=TABLE, Key={"customer": {"S": "alice"}, "order": {"N": "1"}}, UpdateExpression="SET note = :n",
+                    ExpressionAttributeValues={":n": {"S": "from elsewhere"}})
+    text = c.field("Item")
+    document = json.loads(text.get_attribute("value"))
+    document["status"] = {"S": "sent"}
+    text.clear()
+    text.send_keys(json.dumps(document))
+    c.click("Save")
+    c.wait_text("The item changed since you opened it")
+    assert "from elsewhere" in c.scope().text
+    c.click("Save mine anyway")
+    c.wait_text("Saved.")
+    stored = ddb.get_item(TableName=TABLE, Key={"customer": {"S": "alice"}, "order": {"N": "1"}})["Item"]
+    assert stored["status"] == {"S": "sent"} and "note" not in stored
+    c.click("Cancel")
+
+    # Validation before saving: a DynamoDB JSON mistake is named, nothing is written.
+    c.click("Add item")
+    c.choose("Format", "DynamoDB JSON")
+    c.fill("Item", '{"customer": {"S": "carol"}, "order": {"N": "three"}}')
+    c.click("Save")
+    try:
+        c.wait_text("order: N takes a number in a string", timeout=5)
+    except Exception:
+        c.driver.save_screenshot("/tmp/smoke/fail.png")
+        raise
+    c.click("Cancel")
+    assert "Item" not in ddb.get_item(TableName=TABLE, Key={"customer": {"S": "carol"}, "order": {"N": "3"}})
+
+    # Query the global index.
+    c.choose("Operation", "Query")
+    c.choose("Read from", "Index byStatus (global)")
+    c.fill("Partition key status (S)", "paid")
+    c.click("Run")
+    c.wait(lambda d: "bob" in d.find_element(By.CSS_SELECTOR, "main table.data").text)
+    rows = c.driver.find_elements(By.CSS_SELECTOR, "main table.data tbody tr")
+    assert len(rows) == 1 and "bob" in rows[0].text
+
+    # Bulk delete of a selection.
+    ddb.put_item(TableName=TABLE, Item={"customer": {"S": "dave"}, "order": {"N": "4"}, "status": {"S": "paid"}})
+    c.click("Run")
+    c.wait(lambda d: len(d.find_elements(By.CSS_SELECTOR, "main table.data tbody tr")) == 2)
+    for box in c.driver.find_elements(By.CSS_SELECTOR, "main table.data tbody input[type=checkbox]"):
+        box.click()
+    c.click("Delete selected")
+    c.click("Delete")
+    c.wait_text("2 items deleted")
+    assert ddb.scan(TableName=TABLE, Select="COUNT")["Count"] == 1
+
+    # The live stream shows a put as it happens.
+    c.go(f"#/stream/{TABLE}", "Live stream")
+    c.wait_text("Watching")
+    ddb.put_item(TableName=TABLE, Item={"customer": {"S": "erin"}, "order": {"N": "5"}, "status": {"S": "new"}})
+    c.wait(lambda d: "customer=erin" in d.find_element(By.CSS_SELECTOR, "ul.records").text)
+    first = c.driver.find_element(By.CSS_SELECTOR, "ul.records li")
+    assert first.text.startswith("INSERT") and "+status=new" in first.text
+    check_page(c, "stream")
+
+    # The trigger page shows the failing webhook's error.
+    c.go("#/triggers", "Triggers")
+    c.wait(lambda d: "Connection refused" in d.find_element(By.TAG_NAME, "main").text or "connect" in d.find_element(By.CSS_SELECTOR, "main .card dd.error").text.lower(), timeout=40)
+    assert "notify" in c.text() and "Webhook" in c.text()
+    check_page(c, "triggers")
+
+    # Metrics, PartiQL and operations pages.
+    c.go("#/metrics", "Metrics")
+    c.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "figure.chart svg polyline"))
+    assert "PutItem" in c.text()
+    check_page(c, "metrics")
+    c.go("#/partiql", "PartiQL")
+    c.fill("Statement", f'SELECT * FROM "{TABLE}" WHERE "customer" = ?')
+    c.fill("Parameters (optional)", '[{"S": "erin"}]')
+    c.click("Run")
+    c.wait(lambda d: "erin" in d.find_element(By.CSS_SELECTOR, "main table.data").text)
+    check_page(c, "partiql")
+    c.go("#/operations", "Operations")
+    c.fill("Backup name", "before-delete")
+    c.click("Create backup")
+    c.wait(lambda d: "before-delete" in d.find_element(By.TAG_NAME, "main").text)
+    check_page(c, "operations")
+    c.go("#/tables", "Tables")
+    c.wait_text(TABLE)
+    check_page(c, "tables")
+
+    # Delete the table, typing its name.
+    c.go(f"#/table/{TABLE}", f"Table {TABLE}")
+    c.click("Delete table")
+    c.fill(f"Type {TABLE} to confirm", "wrong")
+    c.click("Delete table")
+    c.wait_text(f"Type exactly {TABLE}")
+    c.fill(f"Type {TABLE} to confirm", TABLE)
+    c.click("Delete table")
+    c.heading("Tables")
+    assert TABLE not in ddb.list_tables()["TableNames"]
+    assert c.errors() == []
+
+
+def test_keyboard_alone(console_server, browser):
+    c = browser
+    c.open(console_server.endpoint + "/console/#/tables")
+    # Each page puts focus on its heading; from there Tab reaches the page's controls and
+    # Shift+Tab walks back through the navigation to the skip link, in reading order.
+    c.wait_text("No tables yet")
+    assert c.driver.switch_to.active_element == c.heading("Tables")
+    assert c.tab(8, backwards=True) == ["Operations", "Metrics", "Triggers", "Live stream", "PartiQL", "Tables", "Shoal", "Skip to content"]
+    c.driver.switch_to.active_element.send_keys(Keys.ENTER)  # the skip link goes to the content
+    assert c.driver.switch_to.active_element.get_attribute("id") == "main"
+    assert c.tab(2) == ["Create table", "Refresh"]
+    c.driver.switch_to.active_element.send_keys(Keys.SHIFT, Keys.TAB)
+    active = c.driver.switch_to.active_element
+    assert active.text == "Create table"
+    active.send_keys(Keys.ENTER)
+    heading = c.heading("Create table")
+    assert c.driver.switch_to.active_element == heading  # focus moves to the new page's heading
+    active = c.driver.switch_to.active_element
+    active.send_keys(Keys.TAB)
+    c.driver.switch_to.active_element.send_keys("KeyboardOnly")
+    c.driver.switch_to.active_element.send_keys(Keys.TAB, "id", Keys.ENTER)
+    c.heading("Table KeyboardOnly")
+    ddb = client(console_server)
+    assert ddb.describe_table(TableName="KeyboardOnly")["Table"]["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    ddb.delete_table(TableName="KeyboardOnly")
+    # On a phone the menu opens from its button, by keyboard too.
+    c.size(PHONE)
+    try:
+        c.go("#/tables", "Tables")
+        nav = c.driver.find_element(By.ID, "nav")
+        assert not nav.is_displayed()
+        toggle = c.driver.find_element(By.ID, "menu-toggle")
+        toggle.send_keys(Keys.ENTER)
+        assert nav.is_displayed() and toggle.get_attribute("aria-expanded") == "true"
+        width = c.script("return document.documentElement.scrollWidth")
+        assert width <= 390, f"the page scrolls sideways on a phone ({width} px)"
+    finally:
+        c.size(LAPTOP)
+
+
+@pytest.fixture(scope="module")
+def sigv4_server_for_console():
+    folder = tempfile.mkdtemp(prefix="shoal-console-sigv4-")
+    path = os.path.join(folder, "credentials")
+    with open(path, "w") as f:
+        f.write(f"[default]\naws_access_key_id = {ACCESS_KEY}\naws_secret_access_key = {SECRET_KEY}\n")
+    s = Server("--auth", "sigv4", "--credentials", path)
+    yield s
+    s.stop()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+class EvilPage(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def test_sigv4_login_and_a_foreign_page(sigv4_server_for_console, browser):
+    s = sigv4_server_for_console
+    c = browser
+    c.open(s.endpoint + "/console/")
+    c.heading("Log in to Shoal")
+    check_page(c, "login", sizes=(("laptop", LAPTOP), ("phone", PHONE)))
+    c.fill("Access key ID", ACCESS_KEY)
+    c.fill("Secret access key", "not the secret")
+    c.click("Log in")
+    c.wait_text("not valid")
+    assert c.field("Secret access key").get_attribute("value") == ""
+    c.fill("Secret access key", SECRET_KEY)
+    c.click("Log in")
+    c.heading("Tables")
+    c.wait_text(f"Signed in as {ACCESS_KEY}")
+    # No script can read the session, and nothing of it is kept in the page's storage.
+    assert c.script("return document.cookie") == ""
+    assert c.script("return JSON.stringify(localStorage) + JSON.stringify(sessionStorage)") == "{}{}"
+    assert SECRET_KEY not in c.driver.current_url
+    c.click("Create table")
+    c.fill("Table name", "Signed")
+    c.fill("Partition key", "id")
+    c.driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    c.heading("Table Signed")
+
+    # A page of another origin (same host, other port: the same site, so the browser even sends
+    # the SameSite cookie) tries the console's API every way a page can.
+    folder = tempfile.mkdtemp(prefix="shoal-evil-")
+    shoal = s.endpoint
+    with open(os.path.join(folder, "index.html"), "w") as f:
+        f.write('<!doctype html><title>evil</title><script src="evil.js"></script>')
+    with open(os.path.join(folder, "evil.js"), "w") as f:
+        f.write(f"""
+const results = {{}};
+const target = {json.dumps(shoal + '/console/api/dynamodb')};
+const body = JSON.stringify({{TableName: 'Pwned', KeySchema: [{{AttributeName: 'k', KeyType: 'HASH'}}],
+  AttributeDefinitions: [{{AttributeName: 'k', AttributeType: 'S'}}], BillingMode: 'PAY_PER_REQUEST'}});
+async function attempt(name, init) {{
+  try {{ const r = await fetch(target, init); results[name] = 'status ' + r.status + ' ' + (await r.text()).slice(0, 80); }}
+  catch (e) {{ results[name] = 'blocked'; }}
+}}
+(async () => {{
+  await attempt('cors', {{method: 'POST', credentials: 'include', headers: {{'X-Shoal-Console': '1', 'X-Amz-Target': 'DynamoDB_20120810.CreateTable'}}, body}});
+  await attempt('simple', {{method: 'POST', credentials: 'include', mode: 'no-cors', headers: {{'Content-Type': 'text/plain'}}, body}});
+  await attempt('read', {{credentials: 'include', headers: {{'X-Shoal-Console': '1'}}}});
+  document.title = 'done ' + JSON.stringify(results);
+}})();
+""")
+    handler = lambda *a, **k: EvilPage(*a, directory=folder, **k)
+    evil = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=evil.serve_forever, daemon=True)
+    thread.start()
+    try:
+        c.driver.get(f"http://127.0.0.1:{evil.server_address[1]}/index.html")
+        c.wait(lambda d: d.title.startswith("done "))
+        results = json.loads(c.driver.title[5:])
+        assert results["cors"] == "blocked" and results["read"] == "blocked"
+        # Sent without the console's header and refused; its answer is opaque, or (with
+        # Cross-Origin-Resource-Policy: same-origin) not even that.
+        assert results["simple"] in ("status 0 ", "blocked")
+    finally:
+        evil.shutdown()
+        shutil.rmtree(folder, ignore_errors=True)
+    signed = boto3.client("dynamodb", endpoint_url=s.endpoint, region_name="us-east-1", aws_access_key_id=ACCESS_KEY,
+                          aws_secret_access_key=SECRET_KEY, config=client_config())
+    assert signed.list_tables()["TableNames"] == ["Signed"]
+
+    # Back in the console: log out, and the session is gone.
+    c.open(s.endpoint + "/console/#/tables")
+    c.wait_text("Signed")
+    c.click("Log out")
+    c.heading("Log in to Shoal")
+    status = c.script("""
+      const done = arguments[arguments.length - 1];
+      return fetch('api/dynamodb', {method: 'POST', headers: {'X-Shoal-Console': '1', 'X-Amz-Target': 'DynamoDB_20120810.ListTables'}, body: '{}'})
+        .then(r => r.status);""")
+    assert status == 401
+    signed.delete_table(TableName="Signed")
