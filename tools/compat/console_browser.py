@@ -43,6 +43,7 @@ class Console:
         self.driver.quit()
 
     def open(self, url):
+        self.driver.get_log("browser")  # what earlier pages logged is theirs
         self.driver.get(url)
         self.heading()
 
@@ -153,5 +154,6 @@ class Console:
     def screenshot(self, folder, name):
         if folder:
             os.makedirs(folder, exist_ok=True)
+            self.driver.execute_script("window.scrollTo(0, 0); document.querySelectorAll('#toast div').forEach(t => t.remove())")
             time.sleep(0.3)
             self.driver.save_screenshot(os.path.join(folder, f"{name}.png"))

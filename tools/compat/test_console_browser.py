@@ -367,3 +367,186 @@ async function attempt(name, init) {{
         .then(r => r.status);""")
     assert status == 401
     signed.delete_table(TableName="Signed")
+
+
+def lambda_client(server):
+    return boto3.client("lambda", endpoint_url=server.endpoint, region_name="us-east-1", aws_access_key_id="a",
+                        aws_secret_access_key="b", config=client_config())
+
+
+def rows(c):
+    return c.driver.find_elements(By.CSS_SELECTOR, "main table.data tbody tr")
+
+
+def test_paging_filters_exports_and_the_other_controls(console_server, browser):
+    ddb, lam, c = client(console_server), lambda_client(console_server), browser
+    name = "Extras"
+    ddb.create_table(TableName=name, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}, {"AttributeName": "n", "KeyType": "RANGE"}],
+                     AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}, {"AttributeName": "n", "AttributeType": "N"}],
+                     BillingMode="PAY_PER_REQUEST", StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"})
+    for start in range(0, 60, 25):
+        ddb.batch_write_item(RequestItems={name: [{"PutRequest": {"Item": {"id": {"S": "p"}, "n": {"N": str(i)}, "v": {"N": str(i)}, "text": {"S": f"say \"{i}\", ok"}}}}
+                                                   for i in range(start, min(start + 25, 60))]})
+    c.open(console_server.endpoint + f"/console/#/items/{name}")
+    c.wait(lambda d: len(rows(c)) == 25)
+    first_page = [r.text for r in rows(c)]
+    c.click("Next page")
+    c.wait_text("Page 2: 25 items")
+    assert [r.text for r in rows(c)] != first_page
+    c.click("Next page")
+    c.wait_text("Page 3: 10 items")
+    assert not c.driver.find_element(By.XPATH, "//button[normalize-space()='Next page']").is_enabled()
+    c.click("Previous page")
+    c.wait_text("Page 2: 25 items")
+
+    # A filter (v ≥ 50: a query's filter may not name a key) and a backward query.
+    c.click("Add filter")
+    c.fill("Attribute", "v")
+    c.choose("Condition", "≥")
+    c.choose("Type", "Number")
+    c.fill("Value", "50")
+    c.choose("Operation", "Query")
+    c.fill("Partition key id (S)", "p")
+    c.choose("Sort order", "Descending")
+    c.click("Run")
+    c.wait_text("Page 1: 10 items (25 read)")
+    assert rows(c)[0].text.split()[2] == "59"
+
+    # Export what is shown, as JSON lines and as CSV.
+    downloads = tempfile.mkdtemp(prefix="shoal-downloads-")
+    c.driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": downloads})
+    c.click("Export JSON lines")
+    c.click("Export CSV")
+    c.wait(lambda _: {f for f in os.listdir(downloads)} == {f"{name}.jsonl", f"{name}.csv"})
+    time.sleep(0.3)
+    with open(os.path.join(downloads, f"{name}.jsonl")) as f:
+        lines = [json.loads(line) for line in f]
+    assert [line["Item"]["n"]["N"] for line in lines] == [str(i) for i in range(59, 49, -1)]
+    with open(os.path.join(downloads, f"{name}.csv"), newline="") as f:
+        import csv
+        table = list(csv.reader(f))
+    assert table[0][:2] == ["id", "n"] and sorted(table[0]) == ["id", "n", "text", "v"] and len(table) == 11
+    assert dict(zip(table[0], table[1])) == {"id": "p", "n": "59", "v": "59", "text": 'say "59", ok'}
+    shutil.rmtree(downloads, ignore_errors=True)
+
+    # Duplicate an item under a new key.
+    c.driver.find_element(By.CSS_SELECTOR, "button[aria-label='Open item p / 59']").click()
+    c.click("Duplicate")
+    c.wait(lambda d: d.find_element(By.CSS_SELECTOR, "dialog[open] h2").text == "Duplicate item")
+    text = c.field("Item")
+    document = json.loads(text.get_attribute("value"))
+    document["n"] = {"N": "100"}
+    text.clear()
+    text.send_keys(json.dumps(document))
+    c.click("Save")
+    c.wait(lambda d: not d.find_elements(By.CSS_SELECTOR, "dialog[open]"))
+    copy = ddb.get_item(TableName=name, Key={"id": {"S": "p"}, "n": {"N": "100"}})["Item"]
+    assert copy["text"] == {"S": 'say "59", ok'}
+
+    # PartiQL, page by page.
+    c.go("#/partiql", "PartiQL")
+    c.fill("Statement", f'SELECT * FROM "{name}"')
+    c.fill("Items read per page", "40")
+    c.click("Run")
+    c.wait_text("Page 1: 40 items")
+    c.click("Next page")
+    c.wait_text("Page 2: 21 items")
+    c.wait_text("SELECT * FROM")  # the history lists it
+    c.click("Use")
+    assert c.field("Statement").get_attribute("value") == f'SELECT * FROM "{name}"'
+
+    # The live stream under a flood: the page keeps answering, keeps at most 300 rows and says it samples.
+    c.go(f"#/stream/{name}", "Live stream")
+    c.wait_text("Watching")
+    started = time.time()
+    for start in range(0, 3000, 25):
+        ddb.batch_write_item(RequestItems={name: [{"PutRequest": {"Item": {"id": {"S": "flood"}, "n": {"N": str(i)}}}} for i in range(start, start + 25)]})
+    flood_seconds = time.time() - started
+    slowest = 0
+    for _ in range(10):
+        before = time.time()
+        c.script("return document.querySelectorAll('ul.records li').length")
+        slowest = max(slowest, time.time() - before)
+    c.wait_text("3000 records received", timeout=30)
+    assert len(c.driver.find_elements(By.CSS_SELECTOR, "ul.records li")) <= 300
+    assert slowest < 1.0, f"the page took {slowest:.2f} s to answer during the flood"
+    if flood_seconds < 3000 / 400:
+        assert "more not sent" in c.text()
+    # Pause: nothing new is drawn.
+    c.field("Pause").click()
+    ddb.put_item(TableName=name, Item={"id": {"S": "paused"}, "n": {"N": "1"}})
+    time.sleep(1.5)
+    assert "id=paused" not in c.driver.find_element(By.CSS_SELECTOR, "ul.records").text
+    c.field("Pause").click()
+    # Filtering by event name and key.
+    c.fill("Key contains", "late")
+    ddb.put_item(TableName=name, Item={"id": {"S": "late"}, "n": {"N": "1"}})
+    ddb.delete_item(TableName=name, Key={"id": {"S": "late"}, "n": {"N": "1"}})
+    c.wait(lambda d: any(li.text.startswith("REMOVE") and "id=late" in li.text for li in d.find_elements(By.CSS_SELECTOR, "ul.records li")))
+    assert all("late" in li.text for li in c.driver.find_elements(By.CSS_SELECTOR, "ul.records li")[:2])
+
+    # Triggers: disable, batch size, restart from LATEST (a mapping of this table made through Lambda's API).
+    arn = ddb.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+    uuid = lam.create_event_source_mapping(FunctionName="notify", EventSourceArn=arn, StartingPosition="TRIM_HORIZON", BatchSize=50)["UUID"]
+    c.go("#/triggers", "Triggers")
+
+    def card():
+        return c.wait(lambda d: next((s for s in d.find_elements(By.CSS_SELECTOR, "main section.card")
+                                      if s.find_element(By.TAG_NAME, "h3").text == f"notify ← {name}"), False))
+
+    def press(text):
+        button = card().find_element(By.XPATH, f".//button[normalize-space()='{text}']")
+        c.script("arguments[0].scrollIntoView({block: 'center'})", button)
+        button.click()
+
+    press("Disable")
+    c.wait(lambda _: lam.get_event_source_mapping(UUID=uuid)["State"] == "Disabled")
+    c.wait(lambda _: card().find_elements(By.XPATH, ".//button[normalize-space()='Enable']"))
+    batch = card().find_element(By.CSS_SELECTOR, "input[type=number]")
+    batch.clear()
+    batch.send_keys("5")
+    press("Set batch size")
+    c.wait(lambda _: lam.get_event_source_mapping(UUID=uuid)["BatchSize"] == 5)
+    press("Restart…")
+    c.click("From LATEST (new records only)")
+    mine = lambda: [m for m in lam.list_event_source_mappings(EventSourceArn=arn)["EventSourceMappings"]]
+    c.wait(lambda _: [m["UUID"] for m in mine()] not in ([uuid], []))
+    (restarted,) = mine()
+    assert restarted["StartingPosition"] == "LATEST" and restarted["BatchSize"] == 5 and restarted["State"] == "Disabled"
+    lam.delete_event_source_mapping(UUID=restarted["UUID"])
+
+    # Operations: restore a backup into a new table.
+    ddb.create_backup(TableName=name, BackupName="extras-backup")
+    c.go("#/operations", "Operations")
+    c.click("Restore extras-backup")
+    c.fill("New table name", "ExtrasRestored")
+    c.click("Restore")
+    c.wait(lambda _: "ExtrasRestored" in ddb.list_tables()["TableNames"])
+
+    # Purge a table's items (the table stays).
+    c.go(f"#/table/{name}", f"Table {name}")
+    c.click("Purge items")
+    c.fill(f"Type {name} to confirm", name)
+    c.click("Purge items", index=0)
+    c.wait_text("Purged", timeout=60)
+    assert ddb.scan(TableName=name, Select="COUNT")["Count"] == 0
+    assert name in ddb.list_tables()["TableNames"]
+    assert c.errors() == []
+    for table in (name, "ExtrasRestored"):
+        c.wait(lambda _: ddb.describe_table(TableName=table)["Table"]["TableStatus"] == "ACTIVE")
+        ddb.delete_table(TableName=table)
+
+
+def test_behind_a_base_path(browser):
+    s = Server("--base-path", "/tools/shoal")
+    try:
+        client(s).create_table(TableName="Prefixed", KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                               AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+        c = browser
+        c.open(s.endpoint + "/tools/shoal/console/")
+        c.wait_text("Prefixed")
+        c.click("Prefixed")
+        c.heading("Table Prefixed")
+        assert c.errors() == []
+    finally:
+        s.stop()

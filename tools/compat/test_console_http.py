@@ -291,6 +291,18 @@ def test_sigv4_sessions(sigv4_console):
     assert console_call(s, "ListTables", cookie=cookie, csrf=csrf)[0] == 401
 
 
+def test_sigv4_gives_the_console_no_cors(sigv4_console):
+    """DynamoDB's endpoint answers CORS for any origin under sigv4 (a signature protects it); the
+    console's paths answer none, so no other page may even send its requests."""
+    s = sigv4_console
+    preflight = {"Origin": "http://evil.example", "Access-Control-Request-Method": "POST",
+                 "Access-Control-Request-Headers": "x-shoal-console,x-shoal-csrf"}
+    status, headers, _ = fetch(s.endpoint + "/console/api/dynamodb", "OPTIONS", preflight)
+    assert status == 403 and "Access-Control-Allow-Origin" not in headers
+    status, headers, _ = fetch(s.endpoint + "/", "OPTIONS", preflight)
+    assert status == 200 and headers["Access-Control-Allow-Origin"] == "*"
+
+
 def test_sigv4_sessions_act_as_their_principal(sigv4_console):
     s = sigv4_console
     _, headers, body = log_in(s, "AKIDOTHER", "other-secret")

@@ -3,7 +3,7 @@
 
 /// The web console's files, by path below `web/`.
 enum ConsoleAssetData {
-    static let version = "b023249784a3a4f7"
+    static let version = "0e41559bfd5f5593"
 
     static let files: [String: String] = [
         "api.js": #####"""
@@ -402,6 +402,8 @@ dialog::backdrop { background: rgb(0 0 0 / .45); }
   .account { width: 100%; margin-left: 0; }
   main { padding: .75rem .75rem 3rem; }
   .side-by-side { grid-template-columns: 1fr; }
+  dl.facts { grid-template-columns: 1fr; }
+  dl.facts dd { margin-bottom: .35rem; }
   .field.inline { display: block; margin-right: 0; }
   input, select { width: 100%; }
   input[type="checkbox"] { width: auto; }
@@ -1163,7 +1165,8 @@ export async function render() {
         lineChart('Items per table', tables.map((name) => ({ label: name, points: gauges.map((g) => [g.Time, g.TableItems[name] || 0]) })), { ...window, format: formatNumber }),
         lineChart('Shard map use', [{ label: 'used', points: gauges.map((g) => [g.Time, g.MapUsed]) }], { ...window, format: formatBytes }),
         lineChart('Stream records written', [{ label: 'records', points: gauges.map((g) => [g.Time, g.StreamRecords]) }], { ...window, format: formatNumber }),
-        lineChart('Trigger lag (records behind)', mappings.map((uuid) => ({ label: uuid.slice(0, 8), points: gauges.map((g) => [g.Time, g.TriggerRecordsBehind[uuid] || 0]) })), { ...window, format: formatNumber })),
+        lineChart('Trigger lag (records behind)', mappings.map((uuid) => ({ label: uuid.slice(0, 8), points: gauges.map((g) => [g.Time, g.TriggerRecordsBehind[uuid] || 0]) })), { ...window, format: formatNumber }),
+        lineChart('Trigger lag (age of the oldest record waiting)', mappings.map((uuid) => ({ label: uuid.slice(0, 8), points: gauges.map((g) => [g.Time, g.TriggerSecondsBehind[uuid] || 0]) })), { ...window, format: (v) => `${v.toFixed(1)} s` })),
       h('h2', {}, 'Operations (15 minutes)'),
       dataTable('Operations', [['Operation', ([name]) => name], ['Requests', ([, o]) => formatNumber(o.Count), { num: true }],
         ['Errors', ([, o]) => formatNumber(o.Errors), { num: true }], ['p50', ([, o]) => ms(o.P50), { num: true }], ['p99', ([, o]) => ms(o.P99), { num: true }]],
@@ -1303,13 +1306,15 @@ export async function render() {
   const parameters = h('textarea', { rows: '2', spellcheck: 'false', placeholder: '[{"S": "alice"}]' });
   const statementField = field('Statement', statement);
   const parametersField = field('Parameters (optional)', parameters, { hint: 'A JSON array of DynamoDB JSON values, one per ? in the statement.' });
+  const limit = h('input', { type: 'number', min: '1', max: '1000', value: '100' });
+  const limitField = field('Items read per page', limit, { hint: 'Limit: how many items one call evaluates before it answers with a NextToken.' });
   const results = h('div', { 'aria-live': 'polite' });
   const historyBox = h('div');
   const runButton = h('button', { type: 'submit', class: 'primary' }, 'Run');
   let nextToken = null, lastRequest = null, pageNumber = 1;
 
   const form = h('form', { onsubmit: (event) => { event.preventDefault(); busy(runButton, () => run(false)); } },
-    statementField, parametersField, h('div', { class: 'toolbar' }, runButton));
+    statementField, parametersField, limitField, h('div', { class: 'toolbar' }, runButton));
   statement.addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) { event.preventDefault(); form.requestSubmit(); }
   });
@@ -1323,6 +1328,7 @@ export async function render() {
       body = { ...lastRequest, NextToken: nextToken };
     } else {
       body = { Statement: statement.value.trim() };
+      if (Number(limit.value) > 0) body.Limit = Math.min(1000, Math.floor(Number(limit.value)));
       if (!body.Statement) { statementField.showError('Write a statement first'); statement.focus(); return; }
       if (parameters.value.trim()) {
         try {
@@ -1337,7 +1343,7 @@ export async function render() {
     }
     try {
       const answer = await ddb('ExecuteStatement', body);
-      lastRequest = { Statement: body.Statement, ...(body.Parameters ? { Parameters: body.Parameters } : {}) };
+      lastRequest = { Statement: body.Statement, ...(body.Parameters ? { Parameters: body.Parameters } : {}), ...(body.Limit ? { Limit: body.Limit } : {}) };
       nextToken = answer.NextToken || null;
       show(answer.Items || [], more ? ++pageNumber : pageNumber);
     } catch (error) {
@@ -1635,6 +1641,9 @@ export async function render() {
 import { lambda, functions } from '../api.js';
 import { h, page, field, notice, describeError, dataTable, formatNumber, formatTime, badge, dialog, toast, busy, replace } from '../ui.js';
 
+/** The table a stream ARN belongs to (arn:…:table/NAME/stream/LABEL). */
+const tableOf = (arn) => (arn && arn.includes(':table/') ? arn.split(':table/')[1].split('/stream/')[0] : arn || '(no stream)');
+
 export async function render() {
   const mappingsBox = h('div', { 'aria-live': 'polite' });
   const functionsBox = h('div');
@@ -1675,7 +1684,7 @@ export async function render() {
     const batch = h('input', { type: 'number', min: '1', max: '10000', value: String(m.BatchSize) });
     const failure = m.DestinationConfig?.OnFailure?.Destination;
     return h('section', { class: 'card', 'aria-label': `Mapping of ${fn}` },
-      h('h3', {}, `${fn} ← ${progress.TableName || m.EventSourceArn}`),
+      h('h3', {}, `${fn} ← ${progress.TableName || tableOf(m.EventSourceArn)}`),
       h('dl', { class: 'facts' },
         h('dt', {}, 'State'), h('dd', {}, badge(m.State, enabled ? 'ok' : 'warn'), ' ', m.StateTransitionReason || ''),
         h('dt', {}, 'Last result'), h('dd', {}, m.LastProcessingResult),

@@ -65,6 +65,9 @@ struct FrontDoor<Next: HTTPResponder>: HTTPResponder {
     /// `privatePathsSigned` (their requests carry a signature, which covers Host).
     var privatePaths: Set<String> = []
     var privatePathsSigned = false
+    /// The console's path (`{base}/console`): pages of other origins get no CORS there, whatever
+    /// the CORS policy of DynamoDB's endpoint (`*` under sigv4).
+    var sameOriginRoot: String?
 
     static var maxRequestLine: Int { 16 * 1024 }
     static var maxHeaderBytes: Int { 16 * 1024 }
@@ -93,7 +96,8 @@ struct FrontDoor<Next: HTTPResponder>: HTTPResponder {
         if !isPrivate && FrontDoorPolicy.isSameOrigin(origin, authority: request.head.authority) {
             return try await next.respond(to: request, context: context)
         }
-        guard !isPrivate, let allowOrigin = policy.cors.allowOrigin(for: origin) else {
+        let sameOriginOnly = sameOriginRoot.map { path == $0 || path.hasPrefix($0 + "/") } ?? false
+        guard !isPrivate, !sameOriginOnly, let allowOrigin = policy.cors.allowOrigin(for: origin) else {
             // A web page the user did not allow: refuse before anything runs.
             return plainTextResponse(.forbidden, "Origin \(origin) is not allowed" + (isPrivate ? "" : policy.originHint))
         }

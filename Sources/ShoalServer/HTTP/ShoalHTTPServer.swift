@@ -78,7 +78,8 @@ public enum ShoalHTTPServer {
         decoder.maxHeaderFieldSize = 64 * 1024
         return Application(
             responder: FrontDoor(next: router.buildResponder(), policy: FrontDoorPolicy(configuration),
-                                 privatePaths: ["/metrics"], privatePathsSigned: configuration.metricsSigned),
+                                 privatePaths: ["/metrics"], privatePathsSigned: configuration.metricsSigned,
+                                 sameOriginRoot: configuration.console.enabled ? configuration.console.root : nil),
             server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionGuard(limiter: limiter, headerTimeout: configuration.headerTimeout,
                                                                                                  bodyTimeout: configuration.bodyTimeout)],
                                                 idleTimeout: .seconds(300), httpDecoderConfiguration: decoder)),

@@ -11,13 +11,15 @@ export async function render() {
   const parameters = h('textarea', { rows: '2', spellcheck: 'false', placeholder: '[{"S": "alice"}]' });
   const statementField = field('Statement', statement);
   const parametersField = field('Parameters (optional)', parameters, { hint: 'A JSON array of DynamoDB JSON values, one per ? in the statement.' });
+  const limit = h('input', { type: 'number', min: '1', max: '1000', value: '100' });
+  const limitField = field('Items read per page', limit, { hint: 'Limit: how many items one call evaluates before it answers with a NextToken.' });
   const results = h('div', { 'aria-live': 'polite' });
   const historyBox = h('div');
   const runButton = h('button', { type: 'submit', class: 'primary' }, 'Run');
   let nextToken = null, lastRequest = null, pageNumber = 1;
 
   const form = h('form', { onsubmit: (event) => { event.preventDefault(); busy(runButton, () => run(false)); } },
-    statementField, parametersField, h('div', { class: 'toolbar' }, runButton));
+    statementField, parametersField, limitField, h('div', { class: 'toolbar' }, runButton));
   statement.addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) { event.preventDefault(); form.requestSubmit(); }
   });
@@ -31,6 +33,7 @@ export async function render() {
       body = { ...lastRequest, NextToken: nextToken };
     } else {
       body = { Statement: statement.value.trim() };
+      if (Number(limit.value) > 0) body.Limit = Math.min(1000, Math.floor(Number(limit.value)));
       if (!body.Statement) { statementField.showError('Write a statement first'); statement.focus(); return; }
       if (parameters.value.trim()) {
         try {
@@ -45,7 +48,7 @@ export async function render() {
     }
     try {
       const answer = await ddb('ExecuteStatement', body);
-      lastRequest = { Statement: body.Statement, ...(body.Parameters ? { Parameters: body.Parameters } : {}) };
+      lastRequest = { Statement: body.Statement, ...(body.Parameters ? { Parameters: body.Parameters } : {}), ...(body.Limit ? { Limit: body.Limit } : {}) };
       nextToken = answer.NextToken || null;
       show(answer.Items || [], more ? ++pageNumber : pageNumber);
     } catch (error) {

@@ -4,6 +4,9 @@
 import { lambda, functions } from '../api.js';
 import { h, page, field, notice, describeError, dataTable, formatNumber, formatTime, badge, dialog, toast, busy, replace } from '../ui.js';
 
+/** The table a stream ARN belongs to (arn:…:table/NAME/stream/LABEL). */
+const tableOf = (arn) => (arn && arn.includes(':table/') ? arn.split(':table/')[1].split('/stream/')[0] : arn || '(no stream)');
+
 export async function render() {
   const mappingsBox = h('div', { 'aria-live': 'polite' });
   const functionsBox = h('div');
@@ -44,7 +47,7 @@ export async function render() {
     const batch = h('input', { type: 'number', min: '1', max: '10000', value: String(m.BatchSize) });
     const failure = m.DestinationConfig?.OnFailure?.Destination;
     return h('section', { class: 'card', 'aria-label': `Mapping of ${fn}` },
-      h('h3', {}, `${fn} ← ${progress.TableName || m.EventSourceArn}`),
+      h('h3', {}, `${fn} ← ${progress.TableName || tableOf(m.EventSourceArn)}`),
       h('dl', { class: 'facts' },
         h('dt', {}, 'State'), h('dd', {}, badge(m.State, enabled ? 'ok' : 'warn'), ' ', m.StateTransitionReason || ''),
         h('dt', {}, 'Last result'), h('dd', {}, m.LastProcessingResult),
