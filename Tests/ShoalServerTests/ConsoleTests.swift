@@ -81,6 +81,18 @@ import Testing
         #expect(sessions.session("") == nil)
     }
 
+    @Test func failedLoginsAreThrottled() {
+        let sessions = ConsoleSessions(credentials: ["AK": "s"], principals: [:], lifetime: .seconds(3600))
+        let now = Date()
+        for _ in 0..<ConsoleSessions.maxFailures {
+            #expect(!sessions.throttled(now: now))
+            #expect(sessions.logIn(accessKey: "AK", secret: "guess", now: now) == nil)
+        }
+        #expect(sessions.throttled(now: now))
+        #expect(sessions.throttled(now: now.addingTimeInterval(59)))
+        #expect(!sessions.throttled(now: now.addingTimeInterval(61)))
+    }
+
     @Test func sessionsAreBounded() {
         let sessions = ConsoleSessions(credentials: ["AK": "s"], principals: [:], lifetime: .seconds(3600))
         var first: String?

@@ -38,6 +38,8 @@ def literal(text):
 class Console:
     def __init__(self, driver):
         self.driver = driver
+        # How often waits look again (tools/console-measure looks more often, to time finely).
+        self.poll = 0.1
 
     def quit(self):
         self.driver.quit()
@@ -63,7 +65,7 @@ class Console:
                 return condition(driver)
             except StaleElementReferenceException:
                 return False
-        return WebDriverWait(self.driver, timeout, poll_frequency=0.1).until(safe, message)
+        return WebDriverWait(self.driver, timeout, poll_frequency=self.poll).until(safe, message)
 
     def heading(self, text=None, timeout=20):
         def found(driver):

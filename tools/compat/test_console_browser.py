@@ -12,6 +12,7 @@ import shutil
 import tempfile
 import threading
 import time
+import urllib.request
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import boto3
@@ -374,6 +375,15 @@ def lambda_client(server):
                         aws_secret_access_key="b", config=client_config())
 
 
+def scans(server):
+    """Scan requests the server has answered (from GET /metrics)."""
+    with urllib.request.urlopen(server.endpoint + "/metrics", timeout=10) as response:
+        for line in response.read().decode().splitlines():
+            if line.startswith('shoal_requests_total{operation="Scan"}'):
+                return float(line.split()[-1])
+    return 0.0
+
+
 def rows(c):
     return c.driver.find_elements(By.CSS_SELECTOR, "main table.data tbody tr")
 
@@ -387,8 +397,11 @@ def test_paging_filters_exports_and_the_other_controls(console_server, browser):
     for start in range(0, 60, 25):
         ddb.batch_write_item(RequestItems={name: [{"PutRequest": {"Item": {"id": {"S": "p"}, "n": {"N": str(i)}, "v": {"N": str(i)}, "text": {"S": f"say \"{i}\", ok"}}}}
                                                    for i in range(start, min(start + 25, 60))]})
+    # The items page reads one page (one Scan with a Limit), never the whole table.
+    scans_before = scans(console_server)
     c.open(console_server.endpoint + f"/console/#/items/{name}")
     c.wait(lambda d: len(rows(c)) == 25)
+    assert scans(console_server) - scans_before == 1
     first_page = [r.text for r in rows(c)]
     c.click("Next page")
     c.wait_text("Page 2: 25 items")

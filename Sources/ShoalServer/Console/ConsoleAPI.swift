@@ -41,6 +41,9 @@ enum ConsoleAPI {
             guard let sessions = gate.sessions else {
                 return failure(.badRequest, "This server runs with --auth none: the console needs no login")
             }
+            if sessions.throttled() {
+                return failure(.tooManyRequests, "Too many failed logins in the last minute: wait a minute and try again")
+            }
             let body: JSONValue
             do { body = try JSONParser.parse(try await RequestBody.collect(request, limit: 16 * 1024)) } catch {
                 return failure(.badRequest, "The login must be a JSON object with AccessKeyId and SecretAccessKey")

@@ -24,6 +24,9 @@ final class ConsoleSessions: Sendable {
     private let principals: [String: String]
     private let lifetime: TimeInterval
     private let sessions = Mutex<[String: Session]>([:])
+    /// When recent logins failed: past ``maxFailures`` in a minute, logins wait for the minute to pass.
+    private let failures = Mutex<[Date]>([])
+    static let maxFailures = 20
 
     init(credentials: [String: String], principals: [String: String], lifetime: Duration) {
         self.credentials = credentials
@@ -31,9 +34,21 @@ final class ConsoleSessions: Sendable {
         self.lifetime = max(1, TimeInterval(lifetime.components.seconds))
     }
 
+    /// Whether too many logins failed in the last minute to try another now (guessing is slowed
+    /// down for everyone; a person waits a minute).
+    func throttled(now: Date = Date()) -> Bool {
+        failures.withLock { list in
+            list.removeAll { now.timeIntervalSince($0) > 60 }
+            return list.count >= ConsoleSessions.maxFailures
+        }
+    }
+
     /// A new session for a key whose secret matches (compared in constant time), or nil.
     func logIn(accessKey: String, secret: String, now: Date = Date()) -> (token: String, session: Session)? {
-        guard let expected = credentials[accessKey], ConsoleSessions.constantTimeEqual(expected, secret) else { return nil }
+        guard let expected = credentials[accessKey], ConsoleSessions.constantTimeEqual(expected, secret) else {
+            failures.withLock { $0.append(now) }
+            return nil
+        }
         let token = ConsoleSessions.randomToken()
         let session = Session(accessKey: accessKey, principalArn: principals[accessKey], csrf: ConsoleSessions.randomToken(),
                               expires: now.addingTimeInterval(lifetime))
