@@ -3,7 +3,7 @@
 
 /// The web console's files, by path below `web/`.
 enum ConsoleAssetData {
-    static let version = "0e41559bfd5f5593"
+    static let version = "0bf813bbda515048"
 
     static let files: [String: String] = [
         "api.js": #####"""
@@ -272,19 +272,19 @@ function node(tag, attributes, text) {
  * `format` writes a value for the axis and the text alternative.
  */
 export function lineChart(title, series, { from, to, format = (v) => String(v) }) {
-  const width = 600, height = 120, left = 52, bottom = 16, top = 8;
+  const width = 320, height = 130, left = 50, bottom = 16, top = 8;
   const max = Math.max(1e-9, ...series.flatMap((s) => s.points.map(([, v]) => v)));
   const x = (t) => left + ((t - from) / Math.max(1, to - from)) * (width - left - 4);
   const y = (v) => top + (1 - v / max) * (height - top - bottom);
   const latest = series.map((s) => `${s.label} ${s.points.length ? format(s.points[s.points.length - 1][1]) : 'none'}`).join(', ');
-  const svg = node('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': `${title}: latest ${latest}; peak ${format(max)}`, preserveAspectRatio: 'none' });
+  const svg = node('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': `${title}: latest ${latest}; peak ${format(max)}` });
   svg.append(node('title', {}, `${title}: latest ${latest}`));
   svg.append(node('line', { class: 'axis', x1: left, y1: height - bottom, x2: width, y2: height - bottom }));
   svg.append(node('line', { class: 'axis', x1: left, y1: top, x2: left, y2: height - bottom }));
   svg.append(node('text', { x: 2, y: top + 8 }, format(max)));
   svg.append(node('text', { x: 2, y: height - bottom }, format(0)));
   svg.append(node('text', { x: left, y: height - 2 }, '15 min ago'));
-  svg.append(node('text', { x: width - 24, y: height - 2 }, 'now'));
+  svg.append(node('text', { x: width - 22, y: height - 2 }, 'now'));
   series.forEach((s, index) => {
     if (!s.points.length) return;
     const points = s.points.map(([t, v]) => `${x(t).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
@@ -375,7 +375,8 @@ pre { padding: .6rem; overflow: auto; max-height: 24rem; }
 .card h3 { margin-top: 0; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; margin: 0; }
 dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; overflow-wrap: anywhere; }
-.chart svg { width: 100%; height: 120px; display: block; }
+figure { margin: 0; }
+.chart svg { width: 100%; height: auto; display: block; }
 .chart .line1 { stroke: var(--chart1); } .chart .line2 { stroke: var(--chart2); } .chart .line3 { stroke: var(--chart3); }
 .chart .axis { stroke: var(--line); }
 .chart text { fill: var(--muted); font-size: 10px; }
