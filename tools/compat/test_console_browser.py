@@ -563,3 +563,38 @@ def test_behind_a_base_path(browser):
         assert c.errors() == []
     finally:
         s.stop()
+
+
+def test_an_index_backfill_shows_its_progress(browser):
+    """A global index added to a table of 100,000 items: the table page shows the backfill's
+    progress and looks again by itself until the index is active."""
+    folder = tempfile.mkdtemp(prefix="shoal-console-backfill-")
+    items = 100_000
+    path = os.path.join(folder, "items.json")
+    with open(path, "w") as out:
+        for i in range(items):
+            out.write('{"Item":{"id":{"S":"item%07d"},"group":{"S":"g%d"}}}\n' % (i, i % 100))
+    import subprocess
+    from conftest import shoal_binary
+    subprocess.run([shoal_binary(), "import", "--data", os.path.join(folder, "db"), "--to-table", "Big", "--from", path,
+                    "--format", "dynamodb", "--create-table", "--partition-key", "id:S"], check=True, stdout=subprocess.DEVNULL)
+    os.remove(path)
+    s = Server(data=folder)
+    try:
+        c, ddb = browser, client(s)
+        c.open(s.endpoint + "/console/#/tables")
+        c.wait_text("100,000")
+        ddb.update_table(TableName="Big", AttributeDefinitions=[{"AttributeName": "group", "AttributeType": "S"}],
+                         GlobalSecondaryIndexUpdates=[{"Create": {"IndexName": "byGroup", "KeySchema": [{"AttributeName": "group", "KeyType": "HASH"}],
+                                                                  "Projection": {"ProjectionType": "ALL"}}}])
+        c.go("#/table/Big", "Table Big")
+        progress = c.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "progress[aria-label='Backfill of byGroup']"), timeout=10)[0]
+        assert progress.get_attribute("max") == str(items) and 0 <= int(progress.get_attribute("value")) <= items
+        assert "BACKFILLING" in c.text()
+        # No reload by hand: the page looks again until the index is active.
+        c.wait(lambda d: not d.find_elements(By.CSS_SELECTOR, "progress") and "BACKFILLING" not in d.find_element(By.TAG_NAME, "main").text, timeout=120)
+        index_row = next(r for r in c.driver.find_elements(By.CSS_SELECTOR, "main table.data tbody tr") if r.text.startswith("byGroup"))
+        assert "ACTIVE" in index_row.text and "100,000" in index_row.text
+        assert c.errors() == []
+    finally:
+        s.stop()

@@ -153,7 +153,12 @@ enum ConsoleAPI {
 
     /// A refusal in the shape of DynamoDB's errors, so the pages read every failure alike.
     static func failure(_ status: HTTPResponse.Status, _ message: String) -> Response {
-        let type = status == .unauthorized ? "ConsoleLoginRequired" : status == .forbidden ? "AccessDeniedException" : "ValidationException"
+        let type = switch status {
+        case .unauthorized: "ConsoleLoginRequired"
+        case .forbidden: "AccessDeniedException"
+        case .tooManyRequests: "ThrottlingException"
+        default: "ValidationException"
+        }
         return json(.object([("__type", .string("com.amazonaws.dynamodb.v20120810#" + type)), ("message", .string(message))]), status: status)
     }
 

@@ -55,7 +55,8 @@ export async function render(name) {
     dataTable('Indexes', [
       ['Name', (i) => i.IndexName], ['Kind', (i) => i.kind], ['Keys', (i) => keys(i.KeySchema)],
       ['Projection', (i) => [i.Projection?.ProjectionType, ...(i.Projection?.NonKeyAttributes || [])].join(' ')],
-      ['Status', (i) => (i.kind === 'global' ? badge(i.Backfilling ? 'BACKFILLING' : i.IndexStatus, i.IndexStatus === 'ACTIVE' && !i.Backfilling ? 'ok' : 'warn') : 'ACTIVE')],
+      ['Status', (i) => (i.kind === 'global' ? [badge(i.Backfilling ? 'BACKFILLING' : i.IndexStatus, i.IndexStatus === 'ACTIVE' && !i.Backfilling ? 'ok' : 'warn'),
+        i.Backfilling ? backfill(i) : null] : 'ACTIVE')],
       ['Items', (i) => formatNumber(i.ItemCount), { num: true }], ['Size', (i) => formatBytes(i.IndexSizeBytes), { num: true }],
     ], indexes, { empty: 'No secondary indexes.' }),
     h('h2', {}, 'Triggers reading the stream'),
@@ -64,6 +65,13 @@ export async function render(name) {
       ['Behind', (m) => `${formatNumber(m.ShoalProgress?.RecordsBehind)} records`], ['Last result', (m) => m.LastProcessingResult],
     ], reading, { empty: t.LatestStreamArn ? 'No mapping reads this stream.' : 'The table has no stream.' }),
     h('details', {}, h('summary', {}, 'DescribeTable as returned'), h('pre', { tabindex: '0' }, JSON.stringify(t, null, 2))));
+
+  /** A backfill's progress: the entries indexed so far against the table's items (an upper bound: items without the index's key are not indexed). */
+  function backfill(index) {
+    const total = Math.max(1, t.ItemCount || 0), done = Math.min(total, index.ItemCount || 0);
+    return h('span', {}, ' ', h('progress', { max: String(total), value: String(done), 'aria-label': `Backfill of ${index.IndexName}` }),
+      ` ${formatNumber(done)} of up to ${formatNumber(t.ItemCount)} items`);
+  }
 
   async function remove() {
     const sure = await confirmByName(`Delete table ${name}?`, 'The table, its indexes and its stream are deleted. This cannot be undone.', name, 'Delete table');
@@ -109,5 +117,17 @@ export async function render(name) {
       }
     });
   }
-  return () => { stop.requested = true; };
+  // While an index is being built, the page looks again every 2 seconds.
+  const building = t.TableStatus !== 'ACTIVE' || indexes.some((i) => i.Backfilling || (i.IndexStatus && i.IndexStatus !== 'ACTIVE'));
+  // (A hashchange event makes the router show the page afresh, ending this one properly.) It
+  // waits while a dialog is open or focus is on a control, so a keyboard user is not moved.
+  let again = null;
+  const refresh = () => {
+    const focus = document.activeElement;
+    const busyHere = document.querySelector('dialog[open]') || (focus && focus !== document.body && !focus.matches('main, main h1'));
+    if (busyHere) again = setTimeout(refresh, 2000);
+    else window.dispatchEvent(new HashChangeEvent('hashchange'));
+  };
+  if (building) again = setTimeout(refresh, 2000);
+  return () => { stop.requested = true; clearTimeout(again); };
 }
