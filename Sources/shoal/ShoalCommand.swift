@@ -160,7 +160,7 @@ struct Serve: AsyncParsableCommand {
         let triggersFile = try triggers.map { path in
             do { return try TriggersFile.load(path: path) } catch { throw ValidationError("\(error)") }
         }
-        let metrics = ServerMetrics()
+        let metrics = ServerMetrics(history: console == .on)
         options.metricsFactory = metrics.factory
         options.logger = logger
         let database: Database

@@ -5,10 +5,11 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import tempfile
+import threading
 import time
 import urllib.error
-import subprocess
 import urllib.request
 
 import boto3
@@ -312,3 +313,33 @@ def test_sigv4_sessions_act_as_their_principal(sigv4_console):
     assert "arn:aws:iam::111122223333:user/guest" in answer["message"]
     status, _, _ = fetch(s.endpoint + "/console/api/lambda/2015-03-31/event-source-mappings/", headers={"X-Shoal-Console": "1", "Cookie": cookie})
     assert status == 403
+
+
+def test_functions_say_whether_a_runtime_client_polls():
+    from conftest import free_port
+    folder = tempfile.mkdtemp(prefix="shoal-console-functions-")
+    runtime_port = free_port()
+    triggers = os.path.join(folder, "triggers.yaml")
+    with open(triggers, "w") as f:
+        f.write(f"Functions:\n  handler:\n    RuntimeApi: 127.0.0.1:{runtime_port}\n    Timeout: 9\n"
+                "  hook:\n    Webhook: http://user:pw@127.0.0.1:1/hook?token=secret\n")
+    s = Server("--triggers", triggers)
+    try:
+        def functions():
+            status, _, body = fetch(s.endpoint + "/console/api/functions", headers={"X-Shoal-Console": "1"})
+            assert status == 200
+            return {f["FunctionName"]: f for f in json.loads(body)["Functions"]}
+        listed = functions()
+        assert listed["handler"] == {"FunctionName": "handler", "Timeout": 9, "Kind": "RuntimeApi", "WaitingClients": 0}
+        # A webhook's URL is shown without its user information and query.
+        assert listed["hook"]["Kind"] == "Webhook" and "secret" not in listed["hook"]["Url"] and "pw" not in listed["hook"]["Url"]
+        # A runtime client waiting in `next` is seen.
+        poller = threading.Thread(target=lambda: fetch(f"http://127.0.0.1:{runtime_port}/2018-06-01/runtime/invocation/next"), daemon=True)
+        poller.start()
+        deadline = time.time() + 10
+        while functions()["handler"]["WaitingClients"] != 1:
+            assert time.time() < deadline, "the waiting client was not seen"
+            time.sleep(0.1)
+    finally:
+        s.stop()
+        shutil.rmtree(folder, ignore_errors=True)

@@ -116,7 +116,7 @@ enum ConsoleAPI {
         router.get(RouterPath(api + "/metrics")) { request, _ in
             if case .refused(let status, let message) = gate.admit(request) { return failure(status, message) }
             let hotKeys = await host.whenAvailable { database in ConsoleFigures.hotKeys(database) } ?? .array([])
-            return json(ConsoleFigures.render(metrics.history, hotKeys: hotKeys))
+            return json(ConsoleFigures.render(metrics.history ?? MetricsHistory(), hotKeys: hotKeys))
         }
         router.get(RouterPath(api + "/stream")) { request, _ in
             let principal: Principal?

@@ -24,10 +24,12 @@ public final class ServerMetrics: Sendable {
     /// Scrape-time gauges by name and labels, to drop those whose table or mapping went away.
     private let gauges = Mutex<[String: Prometheus.Gauge]>([:])
     private let streamRecords = Mutex<[Int: (counter: Prometheus.Counter, value: Int)]>([:])
-    /// The last 15 minutes of the same figures, for the console's charts.
-    let history = MetricsHistory()
+    /// The last 15 minutes of the same figures, for the console's charts (nil: no console).
+    let history: MetricsHistory?
 
-    public init() {
+    /// - Parameter history: keep the last 15 minutes for the web console (`--console off` does not).
+    public init(history: Bool = true) {
+        self.history = history ? MetricsHistory() : nil
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.valueHistogramBuckets[ShardWriterMetrics.groupSize] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
         let fast: [Duration] = [.microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1),
@@ -62,7 +64,7 @@ public final class ServerMetrics: Sendable {
             CoreMetrics.Counter(label: "shoal_errors_total", dimensions: [("operation", label), ("type", name)], factory: factory).increment()
             type = name
         }
-        history.record(operation: label, nanoseconds: nanoseconds, errorType: type)
+        history?.record(operation: label, nanoseconds: nanoseconds, errorType: type)
     }
 
     /// Refreshes the scrape-time figures from `database` and renders everything.

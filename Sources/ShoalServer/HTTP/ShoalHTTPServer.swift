@@ -69,7 +69,7 @@ public enum ShoalHTTPServer {
             ConsoleRoutes.register(on: router, settings: configuration.console)
             ConsoleAPI.register(on: router, host: host, configuration: configuration, handler: handler, metrics: metrics,
                                 gate: ConsoleGate(sessions: sessions))
-            services.append(ConsoleSampler(host: host, history: metrics.history, logger: logger))
+            if let history = metrics.history { services.append(ConsoleSampler(host: host, history: history, logger: logger)) }
         }
         let limiter = ConnectionLimiter(limit: configuration.maxConnections)
         var decoder = HTTP1Channel.Configuration.DecoderConfiguration()
