@@ -145,12 +145,17 @@ def read_events(response, count, timeout=10):
     return events
 
 
-def test_live_stream_sends_new_records(server, ddb, table_name):
-    ddb.create_table(TableName=table_name, KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+def watch(server, ddb, table, view_type):
+    """Creates `table` with a stream and opens the console's live stream of it."""
+    ddb.create_table(TableName=table, KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
                      AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST",
-                     StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
-    request = urllib.request.Request(f"{server.endpoint}/console/api/stream?table={table_name}", headers={"X-Shoal-Console": "1"})
-    with urllib.request.urlopen(request, timeout=10) as response:
+                     StreamSpecification={"StreamEnabled": True, "StreamViewType": view_type})
+    request = urllib.request.Request(f"{server.endpoint}/console/api/stream?table={table}", headers={"X-Shoal-Console": "1"})
+    return urllib.request.urlopen(request, timeout=10)
+
+
+def test_live_stream_sends_new_records(server, ddb, table_name):
+    with watch(server, ddb, table_name, "NEW_AND_OLD_IMAGES") as response:
         assert response.headers["Content-Type"].startswith("text/event-stream")
         (name, data), = read_events(response, 1)
         assert name == "ready" and data["StreamArn"].startswith("arn:aws:dynamodb:")
@@ -169,11 +174,7 @@ def test_live_stream_sends_new_records(server, ddb, table_name):
 
 
 def test_live_stream_samples_a_flood(server, ddb, table_name):
-    ddb.create_table(TableName=table_name, KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-                     AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST",
-                     StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
-    request = urllib.request.Request(f"{server.endpoint}/console/api/stream?table={table_name}", headers={"X-Shoal-Console": "1"})
-    with urllib.request.urlopen(request, timeout=10) as response:
+    with watch(server, ddb, table_name, "KEYS_ONLY") as response:
         read_events(response, 1)
         for start in range(0, 1000, 25):
             ddb.batch_write_item(RequestItems={table_name: [{"PutRequest": {"Item": {"k": {"S": f"k{i}"}}}} for i in range(start, start + 25)]})
@@ -201,11 +202,7 @@ def test_shutdown_ends_open_streams():
     try:
         ddb = boto3.client("dynamodb", endpoint_url=s.endpoint, region_name="us-east-1", aws_access_key_id="a",
                            aws_secret_access_key="b", config=client_config())
-        ddb.create_table(TableName="Streamed", KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-                         AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST",
-                         StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
-        request = urllib.request.Request(f"{s.endpoint}/console/api/stream?table=Streamed", headers={"X-Shoal-Console": "1"})
-        response = urllib.request.urlopen(request, timeout=10)
+        response = watch(s, ddb, "Streamed", "KEYS_ONLY")
         assert read_events(response, 1)[0][0] == "ready"
         started = time.time()
         s.stop()  # asserts exit code 0 within 30 s
