@@ -3,7 +3,7 @@
 
 /// The web console's files, by path below `web/`.
 enum ConsoleAssetData {
-    static let version = "5ed4c7d1afa64b0d"
+    static let version = "fd77acfca658fe2e"
 
     static let files: [String: String] = [
         "api.js": #####"""
@@ -16,7 +16,7 @@ const root = document.body.dataset.root;
 export const session = { auth: 'none', authenticated: false, accessKeyId: null, region: 'us-east-1' };
 let csrf = null;
 
-export class ApiError extends Error {
+class ApiError extends Error {
   constructor(type, message, status, body) {
     super(message || type);
     this.type = type;
@@ -416,7 +416,7 @@ dialog::backdrop { background: rgb(0 0 0 / .45); }
 // 38 digits), conversions between plain JSON and DynamoDB JSON, checks before saving, display.
 
 /** A number as written, never rounded. */
-export class Num { constructor(text) { this.text = text; } }
+class Num { constructor(text) { this.text = text; } }
 
 const MAX_DEPTH = 32;
 
@@ -514,7 +514,7 @@ export function checkItem(item, path = 'item', depth = 0) {
 }
 
 /** Plain JSON (numbers as Num) → DynamoDB JSON. */
-export function fromPlain(value, path = 'item', depth = 0) {
+function fromPlain(value, path = 'item', depth = 0) {
   if (depth > MAX_DEPTH) throw new Error(`${path}: nested deeper than ${MAX_DEPTH} levels`);
   if (value === null) return { NULL: true };
   if (value instanceof Num) return { N: value.text };

@@ -7,7 +7,7 @@ const root = document.body.dataset.root;
 export const session = { auth: 'none', authenticated: false, accessKeyId: null, region: 'us-east-1' };
 let csrf = null;
 
-export class ApiError extends Error {
+class ApiError extends Error {
   constructor(type, message, status, body) {
     super(message || type);
     this.type = type;

@@ -2,7 +2,7 @@
 // 38 digits), conversions between plain JSON and DynamoDB JSON, checks before saving, display.
 
 /** A number as written, never rounded. */
-export class Num { constructor(text) { this.text = text; } }
+class Num { constructor(text) { this.text = text; } }
 
 const MAX_DEPTH = 32;
 
@@ -100,7 +100,7 @@ export function checkItem(item, path = 'item', depth = 0) {
 }
 
 /** Plain JSON (numbers as Num) → DynamoDB JSON. */
-export function fromPlain(value, path = 'item', depth = 0) {
+function fromPlain(value, path = 'item', depth = 0) {
   if (depth > MAX_DEPTH) throw new Error(`${path}: nested deeper than ${MAX_DEPTH} levels`);
   if (value === null) return { NULL: true };
   if (value instanceof Num) return { N: value.text };
