@@ -2,10 +2,11 @@
 // what changed; pause, filter by event or key. Rendering is batched per animation frame and the
 // list keeps the newest 300 records; when the server samples (more than it sends), the page says so.
 import { ddb, followStream, listAll } from '../api.js';
-import { h, page, field, select, checkbox, notice, describeError, replace } from '../ui.js';
+import { h, page, field, select, checkbox, notice, describeError, formatNumber, replace } from '../ui.js';
 import { display, diff } from '../ddb.js';
 
 const KEEP = 300;
+const count = (n, word) => `${formatNumber(n)} ${word}${n === 1 ? '' : 's'}`;
 
 export async function render(tableName) {
   const names = await listAll('ListTables', { Limit: 100 }, 'TableNames', 'ExclusiveStartTableName', 'LastEvaluatedTableName', 1000);
@@ -43,7 +44,7 @@ export async function render(tableName) {
     shown += rows.length;
     list.prepend(...rows);
     while (list.children.length > KEEP) list.lastElementChild.remove();
-    counts.textContent = `${received} records received${sampled ? `, ${sampled} more not sent (the server samples above 400 a second)` : ''}; ${shown} shown.`;
+    counts.textContent = `${count(received, 'record')} received${sampled ? `, ${formatNumber(sampled)} of them not sent (the server samples above 400 a second)` : ''}; ${formatNumber(shown)} shown.`;
   };
   replace(state, h('p', {}, `Connecting to ${tableName}'s stream…`));
   const connect = async () => {
