@@ -89,7 +89,7 @@ def test_a_person_works_through_the_console(console_server, browser):
     c.heading("Create table")
     c.fill("Table name", "ab")
     c.fill("Partition key", "customer")
-    c.click("Create table", index=0 if not c.driver.find_elements(By.CSS_SELECTOR, "form button.primary") else 0)
+    c.driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
     name_error = c.wait(lambda d: d.find_element(By.ID, c.field("Table name").get_attribute("id") + "-error"))
     c.wait(lambda d: name_error.is_displayed() and "tableName" in name_error.text)
     assert c.field("Table name").get_attribute("aria-invalid") == "true"
@@ -131,7 +131,7 @@ def test_a_person_works_through_the_console(console_server, browser):
     check_page(c, "items")
 
     c.driver.find_element(By.CSS_SELECTOR, "button[aria-label='Open item alice / 1']").click()
-    c.heading()  # the dialog opened over the page
+    c.wait(lambda d: d.find_element(By.CSS_SELECTOR, "dialog[open] h2").text == "Edit item")
     c.choose("Format", "Plain JSON")
     text = c.field("Item")
     edited = json.loads(text.get_attribute("value").replace("12.50000000000000000000000000000000001", "12.5"))
